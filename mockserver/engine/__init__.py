@@ -1,0 +1,29 @@
+"""Tasks, their lifecycles and where they are kept. Knows nothing of HTTP or of any gateway."""
+
+from mockserver.engine.engine import Submission, TaskEngine
+from mockserver.engine.lifecycle import Lifecycle, LifecycleError, Outcome, Phase, Schedule, Status, StepPlan, evaluate
+from mockserver.engine.store import MemoryStore, TaskStore
+from mockserver.engine.task import Task, TaskView
+from mockserver.engine.timing import Fixed, LogNormal, Polls, Uniform, parse_timing
+
+__all__ = [
+    "Fixed",
+    "Lifecycle",
+    "LifecycleError",
+    "LogNormal",
+    "MemoryStore",
+    "Outcome",
+    "Phase",
+    "Polls",
+    "Schedule",
+    "Status",
+    "StepPlan",
+    "Submission",
+    "Task",
+    "TaskEngine",
+    "TaskStore",
+    "TaskView",
+    "Uniform",
+    "evaluate",
+    "parse_timing",
+]

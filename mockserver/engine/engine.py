@@ -1,0 +1,99 @@
+"""The task engine: submit, poll and inspect tasks. It knows nothing of HTTP or of any gateway."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from mockserver.clock import Clock
+from mockserver.engine.lifecycle import Lifecycle, Outcome, Schedule, StepPlan, draw_schedule, evaluate
+from mockserver.engine.store import TaskStore
+from mockserver.engine.task import Task, TaskView
+from mockserver.randomness import RandomSource
+
+IdFactory = Callable[[random.Random], str]
+
+
+@dataclass(frozen=True)
+class Submission:
+    """Everything a provider decides at submit; the engine draws the rest from the seeded source."""
+
+    provider: str
+    lifecycle: Lifecycle
+    plan: Sequence[StepPlan]
+    outcome: Outcome
+    request: dict[str, Any]
+    new_id: IdFactory
+    retention: float
+    """Seconds the gateway keeps the task; after that it is gone, as on the real gateway."""
+    scenario: str = "default"
+    fail_at_progress: int | None = None
+
+
+class TaskEngine:
+    def __init__(self, store: TaskStore, clock: Clock, randomness: RandomSource) -> None:
+        self.store = store
+        self.clock = clock
+        self.randomness = randomness
+
+    def submit(self, submission: Submission) -> TaskView:
+        now = self.clock.now()
+        self.store.purge(now)
+        _, rng = self.randomness.next_stream(f"task:{submission.provider}")
+        schedule = draw_schedule(
+            submission.lifecycle, submission.plan, submission.outcome, rng, fail_at_progress=submission.fail_at_progress
+        )
+        task = self._new_task(submission, schedule, rng, now)
+        return self._view(task, now)
+
+    def _new_task(self, submission: Submission, schedule: Schedule, rng: random.Random, now: float) -> Task:
+        seed = rng.getrandbits(32)
+        while True:
+            task = Task(
+                id=submission.new_id(rng),
+                provider=submission.provider,
+                created_at=now,
+                expires_at=now + submission.retention,
+                schedule=schedule,
+                request=submission.request,
+                scenario=submission.scenario,
+                seed=seed,
+            )
+            if self.store.add(task):
+                return task
+
+    def poll(self, provider: str, task_id: str) -> TaskView | None:
+        """Read a task as its client does: the read counts as a poll, and poll-keyed steps advance."""
+        now = self.clock.now()
+        task = self.store.record_poll(task_id, now)
+        if task is None or task.provider != provider:
+            return None
+        return self._view(task, now)
+
+    def peek(self, task_id: str, provider: str | None = None) -> TaskView | None:
+        """Read a task without counting a poll (admin, media)."""
+        now = self.clock.now()
+        task = self.store.get(task_id, now)
+        if task is None or (provider is not None and task.provider != provider):
+            return None
+        return self._view(task, now)
+
+    def tasks(self, provider: str | None = None) -> Iterator[TaskView]:
+        now = self.clock.now()
+        for task in self.store.scan(now):
+            if provider is None or task.provider == provider:
+                yield self._view(task, now)
+
+    def reset(self) -> None:
+        self.store.clear()
+        self.randomness.reset()
+
+    def _view(self, task: Task, now: float) -> TaskView:
+        status = evaluate(task.schedule, now - task.created_at, task.polls)
+        if status.terminal and task.finished_at is None:
+            finished = now if status.finished_after is None else task.created_at + status.finished_after
+            self.store.mark_finished(task.id, finished)
+            task.finished_at = finished
+        return TaskView(task, status, now)

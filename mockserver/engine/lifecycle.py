@@ -1,0 +1,179 @@
+"""Lifecycle tables and task schedules, as data.
+
+A `Lifecycle` is a gateway's state machine (read from its contract). A `Schedule` is one task's
+concrete timeline, fixed at submit. `evaluate` turns (schedule, elapsed seconds, poll count) into
+the task's state: a pure function, so no background loop ever moves a task.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from mockserver.engine.timing import Polls, Timing
+
+
+class LifecycleError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Lifecycle:
+    states: tuple[str, ...]
+    initial: str
+    success: str
+    failure: str
+    terminal: frozenset[str]
+    transitions: Mapping[str, frozenset[str]]
+
+    @classmethod
+    def from_contract(cls, spec: Mapping[str, Any]) -> Lifecycle:
+        """Build from a contract's `x-lifecycle` block."""
+        try:
+            lifecycle = cls(
+                states=tuple(spec["states"]),
+                initial=spec["initial"],
+                success=spec["success"],
+                failure=spec["failure"],
+                terminal=frozenset(spec["terminal"]),
+                transitions={k: frozenset(v) for k, v in spec["transitions"].items()},
+            )
+        except (KeyError, TypeError) as exc:
+            raise LifecycleError(f"x-lifecycle is incomplete: {exc}") from None
+        lifecycle.check()
+        return lifecycle
+
+    def check(self) -> None:
+        known = set(self.states)
+        named = {self.initial, self.success, self.failure, *self.terminal, *self.transitions}
+        for targets in self.transitions.values():
+            named |= targets
+        if unknown := named - known:
+            raise LifecycleError(f"x-lifecycle names undeclared states: {sorted(unknown)}")
+        if not {self.success, self.failure} <= self.terminal:
+            raise LifecycleError("success and failure must be terminal states")
+        if any(state in self.transitions for state in self.terminal):
+            raise LifecycleError("a terminal state cannot have outgoing transitions")
+
+    def allows(self, before: str, after: str) -> bool:
+        return before == after or after in self.transitions.get(before, frozenset())
+
+
+@dataclass(frozen=True)
+class StepPlan:
+    """One non-terminal step of a profile: its state, how long it lasts, the progress it covers."""
+
+    state: str
+    timing: Timing
+    progress: tuple[int, int] = (0, 0)
+
+
+@dataclass(frozen=True)
+class Phase:
+    """A drawn step: it ends `until_seconds` after submit, or once the task has had `until_polls` polls."""
+
+    state: str
+    progress: tuple[int, int]
+    until_seconds: float | None = None
+    until_polls: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if v is not None} | {"progress": list(self.progress)}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How the task ends. A failure carries the gateway's own error (opaque to the engine); a success has none."""
+
+    state: str
+    error: Mapping[str, Any] | None = None
+    details: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Schedule:
+    phases: tuple[Phase, ...]
+    outcome: Outcome
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "phases": [p.to_dict() for p in self.phases],
+            "outcome": {"state": self.outcome.state, "error": self.outcome.error, **dict(self.outcome.details)},
+        }
+
+
+@dataclass(frozen=True)
+class Status:
+    state: str
+    progress: int
+    terminal: bool
+    finished_after: float | None  # seconds after submit when the task ended, where time decided it
+
+
+def draw_schedule(
+    lifecycle: Lifecycle,
+    plan: Sequence[StepPlan],
+    outcome: Outcome,
+    rng: random.Random,
+    *,
+    fail_at_progress: int | None = None,
+) -> Schedule:
+    """Draw concrete step lengths; with `fail_at_progress`, the timeline is cut where progress reaches it."""
+    if outcome.state not in lifecycle.terminal:
+        raise LifecycleError(f"{outcome.state!r} is not a terminal state")
+    phases: list[Phase] = []
+    elapsed, polls = 0.0, 0
+    previous = None
+    for step in plan:
+        if previous is not None and not lifecycle.allows(previous, step.state):
+            raise LifecycleError(f"the lifecycle does not allow {previous!r} -> {step.state!r}")
+        start, end = step.progress
+        cut = fail_at_progress is not None and start <= fail_at_progress < max(end, start + 1)
+        if cut and fail_at_progress is not None and end > start:
+            fraction = (fail_at_progress - start) / (end - start)
+        else:
+            fraction = 1.0
+        end_progress = fail_at_progress if cut and fail_at_progress is not None else end
+        if isinstance(step.timing, Polls):
+            polls += max(1, round(step.timing.count * fraction))
+            phases.append(Phase(step.state, (start, end_progress), until_polls=polls))
+        else:
+            elapsed += step.timing.draw(rng) * fraction
+            phases.append(Phase(step.state, (start, end_progress), until_seconds=round(elapsed, 3)))
+        previous = step.state
+        if cut:
+            break
+    if previous is not None and not lifecycle.allows(previous, outcome.state):
+        raise LifecycleError(f"the lifecycle does not allow {previous!r} -> {outcome.state!r}")
+    return Schedule(tuple(phases), outcome)
+
+
+def evaluate(schedule: Schedule, elapsed: float, polls: int) -> Status:
+    """The task's state `elapsed` seconds after submit, having been polled `polls` times (this poll included)."""
+    start_seconds, start_polls = 0.0, 0
+    last_progress = 0
+    finished_after: float | None = 0.0
+    for phase in schedule.phases:
+        low, high = phase.progress
+        if phase.until_seconds is not None:
+            if elapsed < phase.until_seconds:
+                span = phase.until_seconds - start_seconds
+                fraction = (elapsed - start_seconds) / span if span > 0 else 1.0
+                return Status(phase.state, _between(low, high, fraction), False, None)
+            start_seconds = finished_after = phase.until_seconds
+        elif phase.until_polls is not None:
+            if polls <= phase.until_polls:
+                span = phase.until_polls - start_polls
+                fraction = (polls - start_polls) / span if span > 0 else 1.0
+                return Status(phase.state, _between(low, high, fraction), False, None)
+            start_polls = phase.until_polls
+            finished_after = None
+        last_progress = high
+    progress = 100 if schedule.outcome.error is None else last_progress
+    return Status(schedule.outcome.state, progress, True, finished_after)
+
+
+def _between(low: int, high: int, fraction: float) -> int:
+    return int(low + (high - low) * min(1.0, max(0.0, fraction)))

@@ -1,0 +1,92 @@
+"""Where tasks live. The engine talks to the `TaskStore` protocol; `MemoryStore` is the default.
+
+A store drops a task once the clock passes its `expires_at` (the gateway's task lifetime), so the
+mock's memory stays bounded however long it runs.
+"""
+
+from __future__ import annotations
+
+import heapq
+import threading
+from collections.abc import Iterator
+from typing import Protocol
+
+from mockserver.engine.task import Task
+
+
+class TaskStore(Protocol):
+    def add(self, task: Task) -> bool:
+        """Store a new task; False (and nothing stored) when its id is taken."""
+
+    def get(self, task_id: str, now: float) -> Task | None: ...
+
+    def record_poll(self, task_id: str, now: float) -> Task | None:
+        """Count one poll of the task, atomically, and return it."""
+
+    def mark_finished(self, task_id: str, when: float) -> None:
+        """Remember when a task was first seen terminal (for steps the clock alone cannot date)."""
+
+    def scan(self, now: float) -> Iterator[Task]:
+        """Live tasks, oldest first."""
+
+    def purge(self, now: float) -> int: ...
+
+    def clear(self) -> None: ...
+
+    def __len__(self) -> int: ...
+
+
+class MemoryStore:
+    def __init__(self) -> None:
+        self._tasks: dict[str, Task] = {}
+        self._expiry: list[tuple[float, str]] = []
+        self._lock = threading.Lock()
+
+    def add(self, task: Task) -> bool:
+        with self._lock:
+            if task.id in self._tasks:
+                return False
+            self._tasks[task.id] = task
+            heapq.heappush(self._expiry, (task.expires_at, task.id))
+            return True
+
+    def get(self, task_id: str, now: float) -> Task | None:
+        task = self._tasks.get(task_id)
+        if task is None or task.expires_at <= now:
+            return None
+        return task
+
+    def record_poll(self, task_id: str, now: float) -> Task | None:
+        with self._lock:
+            task = self.get(task_id, now)
+            if task is not None:
+                task.polls += 1
+            return task
+
+    def mark_finished(self, task_id: str, when: float) -> None:
+        with self._lock:
+            task = self._tasks.get(task_id)
+            if task is not None and task.finished_at is None:
+                task.finished_at = when
+
+    def scan(self, now: float) -> Iterator[Task]:
+        return (task for task in list(self._tasks.values()) if task.expires_at > now)
+
+    def purge(self, now: float) -> int:
+        dropped = 0
+        with self._lock:
+            while self._expiry and self._expiry[0][0] <= now:
+                _, task_id = heapq.heappop(self._expiry)
+                task = self._tasks.get(task_id)
+                if task is not None and task.expires_at <= now:
+                    del self._tasks[task_id]
+                    dropped += 1
+        return dropped
+
+    def clear(self) -> None:
+        with self._lock:
+            self._tasks.clear()
+            self._expiry.clear()
+
+    def __len__(self) -> int:
+        return len(self._tasks)

@@ -1,0 +1,69 @@
+"""A task as the engine keeps it, and the view of it at one instant."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from mockserver.engine.lifecycle import Schedule, Status
+
+
+@dataclass
+class Task:
+    id: str
+    provider: str
+    created_at: float
+    expires_at: float
+    schedule: Schedule
+    request: dict[str, Any]
+    """The provider's normalised view of the submit: whatever it needs to answer polls and render media."""
+    scenario: str = "default"
+    seed: int = 0
+    """Seeds everything drawn for this task after submit (media colour, ids of results)."""
+    polls: int = 0
+    finished_at: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "provider": self.provider,
+            "created_at": self.created_at,
+            "expires_at": self.expires_at,
+            "scenario": self.scenario,
+            "polls": self.polls,
+            "finished_at": self.finished_at,
+            "request": self.request,
+            "schedule": self.schedule.to_dict(),
+        }
+
+
+@dataclass(frozen=True)
+class TaskView:
+    """A task and its status at `now`."""
+
+    task: Task
+    status: Status
+    now: float
+
+    @property
+    def state(self) -> str:
+        return self.status.state
+
+    @property
+    def progress(self) -> int:
+        return self.status.progress
+
+    @property
+    def terminal(self) -> bool:
+        return self.status.terminal
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status.terminal and self.task.schedule.outcome.error is None
+
+    @property
+    def finished_at(self) -> float | None:
+        return self.task.finished_at
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.task.to_dict() | {"state": self.state, "progress": self.progress, "terminal": self.terminal}

@@ -1,0 +1,87 @@
+"""How long a lifecycle step lasts: a fixed time, a distribution drawn from the seeded source, or a poll count."""
+
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Fixed:
+    seconds: float
+
+    def draw(self, rng: random.Random) -> float:
+        return self.seconds
+
+
+@dataclass(frozen=True)
+class Uniform:
+    low: float
+    high: float
+
+    def draw(self, rng: random.Random) -> float:
+        return rng.uniform(self.low, self.high)
+
+
+@dataclass(frozen=True)
+class LogNormal:
+    """Right-skewed durations, as real generation queues have: most near the median, a long tail."""
+
+    median: float
+    sigma: float = 0.3
+    low: float = 0.0
+    high: float = math.inf
+
+    def draw(self, rng: random.Random) -> float:
+        return min(self.high, max(self.low, rng.lognormvariate(math.log(self.median), self.sigma)))
+
+
+@dataclass(frozen=True)
+class Polls:
+    """The step lasts until the task has been polled `count` more times."""
+
+    count: int
+
+
+Duration = Fixed | Uniform | LogNormal
+Timing = Fixed | Uniform | LogNormal | Polls
+
+
+class TimingError(ValueError):
+    pass
+
+
+def parse_timing(value: Any) -> Timing:
+    """Read a timing from configuration: `12`, `{uniform: [5, 9]}`, `{lognormal: {median: 60, sigma: 0.3}}`, `{polls: 3}`."""
+    if isinstance(value, bool):
+        raise TimingError(f"a timing must be a number of seconds or a mapping, not {value!r}")
+    if isinstance(value, int | float):
+        if value < 0:
+            raise TimingError("a duration cannot be negative")
+        return Fixed(float(value))
+    if isinstance(value, dict) and len(value) == 1:
+        ((kind, arg),) = value.items()
+        try:
+            if kind == "seconds":
+                return parse_timing(arg)
+            if kind == "uniform":
+                low, high = (float(x) for x in arg)
+                if not 0 <= low <= high:
+                    raise TimingError("uniform needs 0 <= low <= high")
+                return Uniform(low, high)
+            if kind == "lognormal":
+                timing = LogNormal(**{k: float(v) for k, v in arg.items()})
+                if timing.median <= 0 or timing.sigma < 0:
+                    raise TimingError("lognormal needs median > 0 and sigma >= 0")
+                return timing
+            if kind == "polls":
+                if not isinstance(arg, int) or isinstance(arg, bool) or arg < 1:
+                    raise TimingError("polls must be a positive integer")
+                return Polls(arg)
+        except (TypeError, ValueError) as exc:
+            if isinstance(exc, TimingError):
+                raise
+            raise TimingError(f"bad arguments for {kind!r}: {arg!r}") from None
+    raise TimingError(f"unknown timing {value!r}: use seconds, uniform, lognormal or polls")

@@ -1,0 +1,35 @@
+"""HTTP Range requests (RFC 9110, section 14) for a body of known length: one range, as CDNs answer."""
+
+from __future__ import annotations
+
+
+class UnsatisfiableRange(Exception):
+    pass
+
+
+def parse_range(header: str | None, length: int) -> tuple[int, int] | None:
+    """The inclusive (first, last) byte range asked for, None for the whole body.
+
+    A header that is not a byte range is ignored (the whole body is sent), as RFC 9110 allows;
+    a well-formed range that misses the body raises UnsatisfiableRange (416).
+    """
+    if not header or not header.startswith("bytes="):
+        return None
+    spec = header[len("bytes=") :].split(",")[0].strip()
+    first_text, sep, last_text = spec.partition("-")
+    if not sep or not (first_text.isdigit() or first_text == "") or not (last_text.isdigit() or last_text == ""):
+        return None
+    if first_text == "":
+        if last_text == "":
+            return None
+        suffix = int(last_text)
+        if suffix == 0 or length == 0:
+            raise UnsatisfiableRange(header)
+        return max(0, length - suffix), length - 1
+    first = int(first_text)
+    last = int(last_text) if last_text else length - 1
+    if last_text and last < first:
+        return None
+    if first >= length:
+        raise UnsatisfiableRange(header)
+    return first, min(last, length - 1)

@@ -1,0 +1,70 @@
+"""Serves signed result URLs as a CDN would: 200, 206 and 416 for ranges, 304 for a matching ETag, HEAD,
+and 403 with a short XML body for an expired or altered URL."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from mockserver.clock import Clock
+from mockserver.media.ranges import UnsatisfiableRange, parse_range
+from mockserver.media.render import Rendered, render_video
+from mockserver.media.signing import ExpiredError, SignatureError, UrlSigner
+from mockserver.media.spec import BadSpec, VideoSpec
+
+MEDIA_PREFIX = "/__media"
+
+
+def media_routes(signer: UrlSigner, clock: Clock) -> list[Route]:
+    async def serve(request: Request) -> Response:
+        path = request.url.path
+        try:
+            params = signer.verify(path, dict(request.query_params), clock.now())
+        except ExpiredError:
+            return _denied("AccessDenied", "Request has expired")
+        except SignatureError:
+            return _denied("SignatureDoesNotMatch", "The request signature we calculated does not match")
+        if not path.endswith(".mp4"):
+            return _not_found()
+        try:
+            rendered = render_video(VideoSpec.from_params(params))
+        except BadSpec:
+            return _not_found()
+        return _deliver(request, rendered, int(params["expires"]) - int(clock.now()))
+
+    return [Route(MEDIA_PREFIX + "/{path:path}", serve, methods=["GET", "HEAD"])]
+
+
+def _deliver(request: Request, rendered: Rendered, max_age: int) -> Response:
+    length = len(rendered.body)
+    headers = {
+        "accept-ranges": "bytes",
+        "etag": rendered.etag,
+        "cache-control": f"private, max-age={max(0, max_age)}",
+    }
+    if rendered.etag in request.headers.get("if-none-match", ""):
+        return Response(status_code=304, headers=headers)
+    try:
+        byte_range = parse_range(request.headers.get("range"), length)
+    except UnsatisfiableRange:
+        return Response(status_code=416, headers={**headers, "content-range": f"bytes */{length}"})
+    status, body = 200, rendered.body
+    if byte_range is not None:
+        first, last = byte_range
+        status, body = 206, rendered.body[first : last + 1]
+        headers["content-range"] = f"bytes {first}-{last}/{length}"
+    if request.method == "HEAD":
+        return Response(status_code=status, media_type=rendered.content_type,
+                        headers={**headers, "content-length": str(len(body))})
+    return Response(body, status_code=status, media_type=rendered.content_type, headers=headers)
+
+
+def _denied(code: str, message: str) -> Response:
+    body = f'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>{code}</Code><Message>{message}</Message></Error>\n'
+    return Response(body, status_code=403, media_type="application/xml")
+
+
+def _not_found() -> Response:
+    body = '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message></Error>\n'
+    return Response(body, status_code=404, media_type="application/xml")

@@ -1,0 +1,44 @@
+"""Signed result URLs: HMAC-SHA256 over the path, the query and the expiry, checked on the mock's clock."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Mapping
+from urllib.parse import urlencode
+
+
+class SignatureError(Exception):
+    """The URL was altered or signed with another key."""
+
+
+class ExpiredError(Exception):
+    """The URL was genuine but its lifetime has ended."""
+
+
+class UrlSigner:
+    def __init__(self, secret: bytes) -> None:
+        self._secret = secret
+
+    def sign(self, path: str, params: Mapping[str, str], expires: int) -> str:
+        """The query string (`k=v&...&expires=T&signature=S`) that makes `path` fetchable until `expires`."""
+        fields = {**params, "expires": str(expires)}
+        return urlencode({**fields, "signature": self._digest(path, fields)})
+
+    def verify(self, path: str, query: Mapping[str, str], now: float) -> dict[str, str]:
+        """The signed parameters of a genuine, unexpired URL; raises SignatureError or ExpiredError."""
+        fields = {k: v for k, v in query.items() if k != "signature"}
+        given = query.get("signature", "")
+        if "expires" not in fields or not hmac.compare_digest(given, self._digest(path, fields)):
+            raise SignatureError(path)
+        try:
+            expires = int(fields["expires"])
+        except ValueError:
+            raise SignatureError(path) from None
+        if now >= expires:
+            raise ExpiredError(path)
+        return fields
+
+    def _digest(self, path: str, fields: Mapping[str, str]) -> str:
+        canonical = path + "?" + "&".join(f"{k}={fields[k]}" for k in sorted(fields))
+        return hmac.new(self._secret, canonical.encode(), hashlib.sha256).hexdigest()

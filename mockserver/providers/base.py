@@ -1,0 +1,52 @@
+"""What a provider is given by the app, and what it gives back."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from starlette.types import ASGIApp
+
+from mockserver.clock import MockClock
+from mockserver.contracts import Contract
+from mockserver.engine import TaskEngine
+from mockserver.media.signing import UrlSigner
+from mockserver.randomness import RandomSource
+
+
+@dataclass(frozen=True)
+class ProviderSettings:
+    api_keys: frozenset[str] | None = None
+    """Accepted keys; None accepts any non-empty key (the mock cannot know real ones)."""
+    url_ttl: float | None = None
+    """Result URL lifetime in seconds; None keeps the contract's documented default."""
+    task_ttl: float | None = None
+    timings: dict[str, Any] = field(default_factory=dict)
+    """Step timings by state, overriding the provider's profile (see engine.timing.parse_timing)."""
+    max_body_bytes: int = 16 * 1024 * 1024
+    public_url: str | None = None
+    """Base of the result URLs (scheme://host:port); None uses the address the client called."""
+
+
+@dataclass(frozen=True)
+class ProviderContext:
+    provider_id: str
+    engine: TaskEngine
+    clock: MockClock
+    randomness: RandomSource
+    signer: UrlSigner
+    contract: Contract
+    settings: ProviderSettings
+
+    def lifetime(self, name: str, configured: float | None) -> float:
+        """A lifetime from the settings, else the contract's `x-lifetimes` default."""
+        if configured is not None:
+            return configured
+        return float(self.contract.extension("x-lifetimes")[name]["seconds"])
+
+
+class Provider(Protocol):
+    id: str
+    contract: str
+
+    def build(self, context: ProviderContext) -> ASGIApp: ...

@@ -1,0 +1,151 @@
+"""Crazyrouter's jimeng-video-3.0 tasks, free of HTTP: what a submit asks for, how long it takes, how it ends."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from mockserver.engine import Fixed, LogNormal, Outcome, StepPlan, parse_timing
+from mockserver.engine.timing import Timing
+from mockserver.media.images import ImageInfo, NotAnImage, decode_base64, inspect_image
+
+FPS = 24
+FRAMES_BY_DURATION = {5: 121, 10: 241}  # upstream jimeng_t2v_v30: frames = 24 * seconds + 1
+DURATION_BY_FRAMES = {frames: seconds for seconds, frames in FRAMES_BY_DURATION.items()}
+
+# jimeng 3.0 1080P output sizes by aspect ratio (the mainline Crazyrouter serves).
+SIZES_1080P = {
+    "16:9": (1920, 1080),
+    "4:3": (1664, 1248),
+    "1:1": (1440, 1440),
+    "3:4": (1248, 1664),
+    "9:16": (1080, 1920),
+    "21:9": (2176, 928),
+}
+RATIOS = {name: width / height for name, (width, height) in SIZES_1080P.items()}
+
+MAX_IMAGE_BYTES = 4_700_000
+MAX_IMAGE_SIDE = 4096
+MIN_IMAGE_SHORT_SIDE = 320
+MAX_IMAGE_ASPECT = 3.0
+IMAGE_FORMATS = {"jpeg", "png"}
+
+FRAMES_FAILURE = "upstream pipeline rejected frames={frames}: jimeng 3.0 renders 121 or 241 frames"
+
+
+class InvalidVideoRequest(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class VideoRequest:
+    model: str
+    mode: str  # text2video | image2video | recamera
+    prompt: str
+    duration: int
+    aspect_ratio: str
+    width: int
+    height: int
+    frames: int
+    fps: int
+    image_source: str | None  # image_url | binary_data_base64 | image_urls
+    template_id: str | None
+    camera_strength: str | None
+    req_key: str | None
+    unsupported_frames: int | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def parse_submit(body: dict[str, Any]) -> VideoRequest:
+    """A contract-valid submit body as a task request; raises InvalidVideoRequest for what the schema cannot see."""
+    image = _uploaded_image(body)
+    source = next((key for key in ("image_url", "binary_data_base64", "image_urls") if key in body), None)
+    template_id = body.get("template_id")
+    duration = int(body.get("duration", 5))
+    frames_field = body.get("frames")
+    unsupported_frames = None
+    if frames_field is not None:
+        if frames_field in DURATION_BY_FRAMES:
+            duration = DURATION_BY_FRAMES[frames_field]
+        else:
+            unsupported_frames = int(frames_field)
+    aspect_ratio = body.get("aspect_ratio", "16:9")
+    if image is not None:
+        aspect_ratio = nearest_ratio(image.aspect)
+    width, height = SIZES_1080P[aspect_ratio]
+    mode = "recamera" if template_id else ("image2video" if source else "text2video")
+    return VideoRequest(
+        model=body["model"],
+        mode=mode,
+        prompt=body.get("prompt", ""),
+        duration=duration,
+        aspect_ratio=aspect_ratio,
+        width=width,
+        height=height,
+        frames=FRAMES_BY_DURATION[duration],
+        fps=FPS,
+        image_source=source,
+        template_id=template_id,
+        camera_strength=body.get("camera_strength"),
+        req_key=body.get("req_key"),
+        unsupported_frames=unsupported_frames,
+    )
+
+
+def _uploaded_image(body: dict[str, Any]) -> ImageInfo | None:
+    encoded = body.get("binary_data_base64")
+    if not encoded:
+        return None
+    try:
+        info = inspect_image(decode_base64(encoded[0]))
+    except NotAnImage as exc:
+        raise InvalidVideoRequest(f"binary_data_base64[0] {exc}") from None
+    if info.format not in IMAGE_FORMATS:
+        raise InvalidVideoRequest(f"binary_data_base64[0] is {info.format.upper()}: only JPEG and PNG are accepted")
+    if info.size > MAX_IMAGE_BYTES:
+        raise InvalidVideoRequest(f"binary_data_base64[0] is {info.size} bytes: the limit is 4.7 MB")
+    if max(info.width, info.height) > MAX_IMAGE_SIDE:
+        raise InvalidVideoRequest(f"image is {info.width}x{info.height}: sides must be at most {MAX_IMAGE_SIDE} px")
+    if min(info.width, info.height) < MIN_IMAGE_SHORT_SIDE:
+        raise InvalidVideoRequest(
+            f"image is {info.width}x{info.height}: the short side must be at least {MIN_IMAGE_SHORT_SIDE} px"
+        )
+    if max(info.aspect, 1 / info.aspect) > MAX_IMAGE_ASPECT:
+        raise InvalidVideoRequest(f"image is {info.width}x{info.height}: the aspect ratio must be at most 3:1")
+    return info
+
+
+def nearest_ratio(aspect: float) -> str:
+    return min(RATIOS, key=lambda name: abs(RATIOS[name] - aspect))
+
+
+def default_timings(request: VideoRequest) -> dict[str, Timing]:
+    """Realistic 1080P step lengths: a queue of seconds, then a minute or two of generation."""
+    generation = 75.0 if request.duration == 5 else 140.0
+    if request.mode != "text2video":
+        generation *= 1.15
+    return {
+        "queued": LogNormal(median=8, sigma=0.6, low=1, high=120),
+        "processing": LogNormal(median=generation, sigma=0.25, low=generation / 2, high=generation * 3),
+    }
+
+
+def plan(request: VideoRequest, overrides: dict[str, Any]) -> tuple[list[StepPlan], Outcome]:
+    """The task's steps and how it ends. Unsupported frames pass the submit and fail at the pipeline check."""
+    timings = default_timings(request) | {state: parse_timing(value) for state, value in overrides.items()}
+    steps = [
+        StepPlan("queued", timings["queued"], (0, 0)),
+        StepPlan("processing", timings["processing"], (1, 99)),
+    ]
+    if request.unsupported_frames is not None:
+        error = {"code": 400, "message": FRAMES_FAILURE.format(frames=request.unsupported_frames)}
+        pipeline_check = [steps[0], StepPlan("processing", Fixed(4.0), (1, 5))]
+        return pipeline_check, Outcome("failed", error=error)
+    return steps, Outcome("succeeded")
+
+
+def new_task_id(rng: random.Random) -> str:
+    return str(rng.randrange(10**18, 10**19))

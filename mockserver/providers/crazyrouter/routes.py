@@ -1,0 +1,109 @@
+"""Crazyrouter's HTTP surface: `POST /jimeng/submit/videos` and `GET /jimeng/fetch/{task_id}`."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from mockserver.engine import Submission, TaskView
+from mockserver.media.routes import MEDIA_PREFIX
+from mockserver.media.spec import VideoSpec, color_from_seed
+from mockserver.providers import newapi
+from mockserver.providers.base import ProviderContext
+from mockserver.providers.crazyrouter.models import InvalidVideoRequest, new_task_id, parse_submit, plan
+from mockserver.providers.http import public_base, read_json
+from mockserver.providers.newapi import NewApiError
+
+
+class CrazyrouterApi:
+    def __init__(self, context: ProviderContext) -> None:
+        self.context = context
+        self.submit_operation = context.contract.operation("submitVideo")
+        self.url_ttl = context.lifetime("result_url", context.settings.url_ttl)
+        self.task_ttl = context.lifetime("task", context.settings.task_ttl)
+
+    async def submit(self, request: Request) -> Response:
+        context = self.context
+        newapi.authenticate(request, context)
+        body = await read_json(request, context.settings.max_body_bytes)
+        if not isinstance(body, dict):
+            raise NewApiError(400, "invalid_request", "request body must be a JSON object")
+        violation = self.submit_operation.check_request(body)
+        if violation is not None:
+            raise NewApiError(400, "invalid_request", violation.message)
+        try:
+            video = parse_submit(body)
+        except InvalidVideoRequest as exc:
+            raise NewApiError(400, "invalid_request", str(exc)) from None
+        steps, outcome = plan(video, context.settings.timings)
+        view = context.engine.submit(
+            Submission(
+                provider=context.provider_id,
+                lifecycle=context.contract.lifecycle,
+                plan=steps,
+                outcome=outcome,
+                request=video.to_dict(),
+                new_id=new_task_id,
+                retention=self.task_ttl,
+            )
+        )
+        request.state.task_id = view.task.id
+        return newapi.json_response(context, {
+            "id": view.task.id,
+            "task_id": view.task.id,
+            "object": "video",
+            "model": video.model,
+            "status": "",
+            "progress": 0,
+            "created_at": int(view.task.created_at),
+        })
+
+    async def fetch(self, request: Request) -> Response:
+        context = self.context
+        newapi.authenticate(request, context)
+        task_id = request.path_params["task_id"]
+        view = context.engine.poll(context.provider_id, task_id)
+        if view is None:
+            raise NewApiError(400, "task_not_exist", "task_not_exist")
+        request.state.task_id = task_id
+        data: dict[str, Any] = {
+            "error": None,
+            "format": "mp4",
+            "metadata": None,
+            "status": view.state,
+            "task_id": task_id,
+            "url": "",
+        }
+        if view.succeeded:
+            data["url"] = self.result_url(request, view)
+        elif view.terminal:
+            data["error"] = dict(view.task.schedule.outcome.error or {})
+        return newapi.json_response(context, {"code": "success", "message": "", "data": data})
+
+    def result_url(self, request: Request, view: TaskView) -> str:
+        task = view.task
+        finished = view.finished_at if view.finished_at is not None else view.now
+        spec = VideoSpec(task.request["width"], task.request["height"], task.request["fps"], task.request["frames"],
+                         color_from_seed(task.seed))
+        day = time.strftime("%Y/%m/%d", time.gmtime(finished))
+        path = f"{MEDIA_PREFIX}/{self.context.provider_id}/task-artifacts/{day}/generate/{task.id}.mp4"
+        query = self.context.signer.sign(path, spec.to_params(), int(finished + self.url_ttl))
+        return f"{public_base(request, self.context.settings.public_url)}{path}?{query}"
+
+
+class CrazyrouterProvider:
+    id = "crazyrouter"
+    contract = "crazyrouter"
+
+    def build(self, context: ProviderContext) -> Starlette:
+        api = CrazyrouterApi(context)
+        routes = [
+            Route("/jimeng/submit/videos", api.submit, methods=["POST"]),
+            Route("/jimeng/fetch/{task_id}", api.fetch, methods=["GET"]),
+        ]
+        return Starlette(routes=routes, exception_handlers=newapi.exception_handlers(context))

@@ -1,0 +1,63 @@
+"""Request reading shared by every provider: bodies with a size limit, JSON, bearer keys, public URLs.
+
+Failures are raised as the exceptions below; each provider renders them in its own error format.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.requests import Request
+
+
+class BodyTooLarge(Exception):
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"request body too large (limit {limit} bytes)")
+        self.limit = limit
+
+
+class MalformedJson(Exception):
+    pass
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise BodyTooLarge(limit)
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLarge(limit)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def read_json(request: Request, limit: int) -> Any:
+    body = await read_body(request, limit)
+    if not body.strip():
+        raise MalformedJson("request body is empty: send a JSON object")
+    try:
+        return json.loads(body.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise MalformedJson("request body is not UTF-8 text") from None
+    except json.JSONDecodeError as exc:
+        raise MalformedJson(f"request body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+
+
+def bearer_token(request: Request) -> str | None:
+    """The key of an `Authorization: Bearer <key>` header: None when no key is sent, '' when the header
+    is not a bearer credential."""
+    header = request.headers.get("authorization", "").strip()
+    scheme, _, key = header.partition(" ")
+    if not header or (scheme.lower() == "bearer" and not key.strip()):
+        return None
+    return key.strip() if scheme.lower() == "bearer" else ""
+
+
+def public_base(request: Request, configured: str | None) -> str:
+    if configured:
+        return configured.rstrip("/")
+    return f"{request.url.scheme}://{request.url.netloc}"

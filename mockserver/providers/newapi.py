@@ -1,0 +1,97 @@
+"""Conventions of new-api, the gateway software Crazyrouter and OctopusX run on (reference B.3).
+
+Two error bodies: task routes answer `{"code", "message", "data": null}`; authentication and unknown
+routes answer OpenAI-style `{"error": {"message", "type", "code"}}`. Every response carries an
+`X-Oneapi-Request-Id` header, and OpenAI-style messages end with `(request id: ...)`.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from mockserver.providers.base import ProviderContext
+from mockserver.providers.http import BodyTooLarge, MalformedJson, bearer_token
+
+REQUEST_ID_HEADER = "X-Oneapi-Request-Id"
+
+
+class NewApiError(Exception):
+    """An error answered in new-api's task shape (`openai_style=False`) or its OpenAI shape."""
+
+    def __init__(self, status: int, code: str, message: str, *, openai_style: bool = False,
+                 error_type: str = "new_api_error") -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.openai_style = openai_style
+        self.error_type = error_type
+
+
+def request_id(context: ProviderContext) -> str:
+    number = context.randomness.next_number(f"{context.provider_id}:request-id")
+    stamp = time.strftime("%Y%m%d%H%M%S", time.gmtime(context.clock.now()))
+    return f"{stamp}{number % 1_000_000:06d}{context.randomness.token(f'request-id:{number}')}"
+
+
+def json_response(context: ProviderContext, body: Any, status: int = 200) -> Response:
+    return JSONResponse(body, status_code=status, headers={REQUEST_ID_HEADER: request_id(context)})
+
+
+def error_response(context: ProviderContext, error: NewApiError) -> Response:
+    rid = request_id(context)
+    body: dict[str, Any]
+    if error.openai_style:
+        body = {"error": {"code": error.code, "message": f"{error.message} (request id: {rid})", "type": error.error_type}}
+    else:
+        body = {"code": error.code, "message": error.message, "data": None}
+    return JSONResponse(body, status_code=error.status, headers={REQUEST_ID_HEADER: rid})
+
+
+def authenticate(request: Request, context: ProviderContext) -> str:
+    """The caller's key; raises the gateway's 401 when it is missing or not accepted."""
+    key = bearer_token(request)
+    if key is None:
+        raise NewApiError(401, "", "未提供令牌", openai_style=True)
+    accepted = context.settings.api_keys
+    if not key or (accepted is not None and key not in accepted):
+        raise NewApiError(401, "", "无效的令牌", openai_style=True)
+    return key
+
+
+def exception_handlers(context: ProviderContext) -> dict[Any, Any]:
+    """Starlette exception handlers that answer every failure in new-api's own shapes."""
+
+    async def on_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, NewApiError)
+        return error_response(context, exc)
+
+    async def on_too_large(request: Request, exc: Exception) -> Response:
+        return error_response(context, NewApiError(413, "invalid_request", str(exc)))
+
+    async def on_malformed(request: Request, exc: Exception) -> Response:
+        return error_response(context, NewApiError(400, "invalid_request", str(exc)))
+
+    async def on_http(request: Request, exc: Exception) -> Response:
+        status = exc.status_code if isinstance(exc, HTTPException) else 500
+        if status in (404, 405):
+            message = f"Invalid URL ({request.method} {request.url.path})"
+            return error_response(context, NewApiError(404, "", message, openai_style=True,
+                                                       error_type="invalid_request_error"))
+        return error_response(context, NewApiError(status, "invalid_request", str(exc)))
+
+    async def on_crash(request: Request, exc: Exception) -> Response:
+        return error_response(context, NewApiError(500, "internal_error", f"mock internal error: {exc!r}"))
+
+    return {
+        NewApiError: on_error,
+        BodyTooLarge: on_too_large,
+        MalformedJson: on_malformed,
+        HTTPException: on_http,
+        Exception: on_crash,
+    }

@@ -1,0 +1,32 @@
+"""jimeng-mock: an offline simulator of the Jimeng / Seedance video gateways.
+
+The public API is imported lazily so that `import mockserver` stays cheap.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+__all__ = ["MockClock", "MockRuntime", "Settings", "__version__", "create_app"]
+
+if TYPE_CHECKING:
+    from mockserver.app import create_app
+    from mockserver.clock import MockClock
+    from mockserver.runtime import MockRuntime
+    from mockserver.settings import Settings
+
+_LOCATIONS = {
+    "create_app": "mockserver.app",
+    "MockClock": "mockserver.clock",
+    "MockRuntime": "mockserver.runtime",
+    "Settings": "mockserver.settings",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LOCATIONS:
+        import importlib
+
+        return getattr(importlib.import_module(_LOCATIONS[name]), name)
+    raise AttributeError(f"module 'mockserver' has no attribute {name!r}")

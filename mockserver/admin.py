@@ -1,0 +1,137 @@
+"""The mock's own control surface under /__admin/: reset, clock, tasks, journal (see contracts/admin.yaml)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from mockserver.clock import ClockError
+from mockserver.contracts import contracts_dir
+from mockserver.providers.http import BodyTooLarge, MalformedJson, read_json
+from mockserver.runtime import MockRuntime
+
+ADMIN_PREFIX = "/__admin"
+_BODY_LIMIT = 64 * 1024
+
+
+class AdminError(Exception):
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+def build_admin(runtime: MockRuntime, urls: dict[str, str]) -> Starlette:
+    clock, engine, journal = runtime.clock, runtime.engine, runtime.journal
+
+    async def index(request: Request) -> Response:
+        return JSONResponse({"providers": urls, "clock": clock.describe(), "tasks": len(runtime.store),
+                             "openapi": f"{ADMIN_PREFIX}/openapi.yaml"})
+
+    async def reset(request: Request) -> Response:
+        runtime.reset()
+        return JSONResponse({"reset": True, "clock": clock.describe()})
+
+    async def get_clock(request: Request) -> Response:
+        return JSONResponse(clock.describe())
+
+    async def advance(request: Request) -> Response:
+        clock.advance(await _number(request, "seconds"))
+        return JSONResponse(clock.describe())
+
+    async def set_clock(request: Request) -> Response:
+        clock.set(await _number(request, "now"))
+        return JSONResponse(clock.describe())
+
+    async def freeze(request: Request) -> Response:
+        clock.freeze()
+        return JSONResponse(clock.describe())
+
+    async def scale(request: Request) -> Response:
+        clock.run(await _number(request, "scale"))
+        return JSONResponse(clock.describe())
+
+    async def list_tasks(request: Request) -> Response:
+        provider = request.query_params.get("provider")
+        state = request.query_params.get("state")
+        limit = _limit(request)
+        views = [v for v in engine.tasks(provider) if state is None or v.state == state]
+        return JSONResponse({"tasks": [v.to_dict() for v in views[-limit:]], "total": len(views)})
+
+    async def get_task(request: Request) -> Response:
+        view = engine.peek(request.path_params["task_id"])
+        if view is None:
+            raise AdminError(404, "task_not_found", f"no task {request.path_params['task_id']!r}")
+        return JSONResponse(view.to_dict())
+
+    async def get_journal(request: Request) -> Response:
+        q = request.query_params
+        entries = journal.entries(provider=q.get("provider"), path=q.get("path"), task=q.get("task"),
+                                  method=q.get("method"), limit=_limit(request))
+        return JSONResponse({"entries": [e.to_dict() for e in entries]})
+
+    async def clear_journal(request: Request) -> Response:
+        journal.clear()
+        return JSONResponse({"entries": []})
+
+    async def openapi(request: Request) -> Response:
+        return Response((contracts_dir() / "admin.yaml").read_bytes(), media_type="application/yaml")
+
+    routes = [
+        Route("/", index, methods=["GET"]),
+        Route("/reset", reset, methods=["POST"]),
+        Route("/clock", get_clock, methods=["GET"]),
+        Route("/clock/advance", advance, methods=["POST"]),
+        Route("/clock/set", set_clock, methods=["POST"]),
+        Route("/clock/freeze", freeze, methods=["POST"]),
+        Route("/clock/scale", scale, methods=["POST"]),
+        Route("/tasks", list_tasks, methods=["GET"]),
+        Route("/tasks/{task_id}", get_task, methods=["GET"]),
+        Route("/journal", get_journal, methods=["GET"]),
+        Route("/journal", clear_journal, methods=["DELETE"]),
+        Route("/openapi.yaml", openapi, methods=["GET"]),
+    ]
+    return Starlette(routes=routes, exception_handlers=_handlers())
+
+
+async def _number(request: Request, name: str) -> float:
+    try:
+        body = await read_json(request, _BODY_LIMIT)
+    except (MalformedJson, BodyTooLarge) as exc:
+        raise AdminError(400, "bad_request", str(exc)) from None
+    value = body.get(name) if isinstance(body, dict) else None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise AdminError(400, "bad_request", f'send {{"{name}": <number>}}')
+    return float(value)
+
+
+def _limit(request: Request) -> int:
+    raw = request.query_params.get("limit", "1000")
+    if not raw.isdigit() or int(raw) < 1:
+        raise AdminError(400, "bad_request", "limit must be a positive integer")
+    return int(raw)
+
+
+def _handlers() -> dict[Any, Any]:
+    def error(status: int, code: str, message: str) -> Response:
+        return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
+
+    async def on_admin(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, AdminError)
+        return error(exc.status, exc.code, exc.message)
+
+    async def on_clock(request: Request, exc: Exception) -> Response:
+        return error(400, "bad_clock_change", str(exc))
+
+    async def on_http(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        if exc.status_code == 405:
+            return error(405, "method_not_allowed", f"{request.method} is not allowed on {request.url.path}")
+        return error(exc.status_code, "not_found", f"no admin route {request.url.path}; see {ADMIN_PREFIX}/openapi.yaml")
+
+    return {AdminError: on_admin, ClockError: on_clock, HTTPException: on_http}

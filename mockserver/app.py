@@ -1,0 +1,56 @@
+"""`create_app(settings)`: every provider under `/<id>/`, optionally one at the root, the media CDN under
+`/__media/`, the admin API under `/__admin/`, all behind the request journal."""
+
+from __future__ import annotations
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from mockserver.admin import ADMIN_PREFIX, build_admin
+from mockserver.journal import JournalMiddleware
+from mockserver.media.routes import MEDIA_PREFIX, media_routes
+from mockserver.providers import load_provider
+from mockserver.runtime import MockRuntime
+from mockserver.settings import Settings
+
+
+def create_app(settings: Settings | None = None, runtime: MockRuntime | None = None) -> Starlette:
+    runtime = runtime or MockRuntime(settings or Settings())
+    settings = runtime.settings
+    gateways = {pid: _tagged(pid, load_provider(pid).build(context)) for pid, context in runtime.contexts.items()}
+    base = f"http://{settings.host}:{settings.port}"
+    urls = {pid: f"{base}/{pid}" for pid in gateways}
+
+    async def index(request: Request) -> Response:
+        return JSONResponse({"gateways": urls, "admin": f"{base}{ADMIN_PREFIX}"})
+
+    async def not_found(request: Request, exc: Exception) -> Response:
+        message = f"no route {request.url.path}: gateways are mounted at " + ", ".join(f"/{p}/" for p in gateways)
+        return JSONResponse({"error": {"code": "not_found", "message": message}}, status_code=404)
+
+    routes: list[BaseRoute] = [Mount(ADMIN_PREFIX, build_admin(runtime, urls)), *media_routes(runtime.signer, runtime.clock)]
+    routes += [Mount(f"/{pid}", app) for pid, app in gateways.items()]
+    if settings.root_provider is not None:
+        routes.append(Mount("", gateways[settings.root_provider]))
+    else:
+        routes.append(Route("/", index, methods=["GET"]))
+    app = Starlette(routes=routes, exception_handlers={404: not_found})
+    app.add_middleware(JournalMiddleware, journal=runtime.journal, now=runtime.clock.now, skip=(ADMIN_PREFIX,))
+    app.state.runtime = runtime
+    return app
+
+
+def _tagged(provider_id: str, app: ASGIApp) -> ASGIApp:
+    """Marks requests with the provider that serves them, for the journal."""
+
+    async def tagged(scope: Scope, receive: Receive, send: Send) -> None:
+        scope.setdefault("state", {})["provider"] = provider_id
+        await app(scope, receive, send)
+
+    return tagged
+
+
+__all__ = ["MEDIA_PREFIX", "create_app"]

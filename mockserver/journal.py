@@ -1,0 +1,115 @@
+"""The request journal: a bounded ring buffer of what clients sent and what the mock answered."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+BODY_LIMIT = 4096
+_TEXT_TYPES = (b"application/json", b"text/", b"application/xml")
+
+
+@dataclass(frozen=True)
+class JournalEntry:
+    seq: int
+    time: float
+    provider: str | None
+    method: str
+    path: str
+    query: str
+    status: int
+    task_id: str | None
+    request_body: str
+    response_body: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class Journal:
+    def __init__(self, size: int = 1000) -> None:
+        self._entries: deque[JournalEntry] = deque(maxlen=size)
+        self._seq = itertools.count(1)
+        self._lock = threading.Lock()
+
+    def record(self, **fields: Any) -> None:
+        with self._lock:
+            self._entries.append(JournalEntry(seq=next(self._seq), **fields))
+
+    def entries(self, *, provider: str | None = None, path: str | None = None, task: str | None = None,
+                method: str | None = None, limit: int | None = None) -> list[JournalEntry]:
+        """Newest last. `path` matches a substring of the request path."""
+        with self._lock:
+            snapshot: Iterable[JournalEntry] = list(self._entries)
+        selected = [
+            e for e in snapshot
+            if (provider is None or e.provider == provider)
+            and (path is None or path in e.path)
+            and (task is None or e.task_id == task)
+            and (method is None or e.method == method.upper())
+        ]
+        return selected[-limit:] if limit else selected
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+class JournalMiddleware:
+    """Pure ASGI, so the journal costs a few microseconds per request rather than a task switch."""
+
+    def __init__(self, app: ASGIApp, journal: Journal, now: Callable[[], float], skip: tuple[str, ...] = ()) -> None:
+        self.app = app
+        self.journal = journal
+        self.now = now
+        self.skip = skip
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"].startswith(self.skip):
+            await self.app(scope, receive, send)
+            return
+        state = scope.setdefault("state", {})
+        request_body = bytearray()
+        response_body = bytearray()
+        status = 500
+        capture_response = False
+
+        async def receive_and_record() -> Message:
+            message = await receive()
+            if message["type"] == "http.request" and len(request_body) < BODY_LIMIT:
+                request_body.extend(message.get("body", b"")[: BODY_LIMIT - len(request_body)])
+            return message
+
+        async def send_and_record(message: Message) -> None:
+            nonlocal status, capture_response
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                content_type = dict(message.get("headers", ())).get(b"content-type", b"")
+                capture_response = content_type.startswith(_TEXT_TYPES)
+            elif message["type"] == "http.response.body" and capture_response and len(response_body) < BODY_LIMIT:
+                response_body.extend(message.get("body", b"")[: BODY_LIMIT - len(response_body)])
+            await send(message)
+
+        try:
+            await self.app(scope, receive_and_record, send_and_record)
+        finally:
+            self.journal.record(
+                time=self.now(),
+                provider=state.get("provider"),
+                method=scope["method"],
+                path=scope["path"],
+                query=scope.get("query_string", b"").decode("latin-1"),
+                status=status,
+                task_id=state.get("task_id"),
+                request_body=request_body.decode("utf-8", "replace"),
+                response_body=response_body.decode("utf-8", "replace"),
+            )

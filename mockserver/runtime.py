@@ -1,0 +1,43 @@
+"""The live state of one mock: clock, random source, engine, journal and provider contexts, built from Settings."""
+
+from __future__ import annotations
+
+import hashlib
+
+from mockserver.clock import MockClock
+from mockserver.contracts import load_contract
+from mockserver.engine import MemoryStore, TaskEngine
+from mockserver.journal import Journal
+from mockserver.media.signing import UrlSigner
+from mockserver.providers import ProviderContext, load_provider
+from mockserver.randomness import RandomSource
+from mockserver.settings import Settings
+
+
+class MockRuntime:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.clock = MockClock(settings.clock, time_scale=settings.time_scale, start=settings.start_time)
+        self.randomness = RandomSource(settings.seed)
+        self.store = MemoryStore()
+        self.engine = TaskEngine(self.store, self.clock, self.randomness)
+        self.journal = Journal(settings.journal_size)
+        self.signer = UrlSigner(hashlib.sha256(f"{settings.media_secret}:{settings.seed}".encode()).digest())
+        self.contexts = {
+            provider_id: ProviderContext(
+                provider_id=provider_id,
+                engine=self.engine,
+                clock=self.clock,
+                randomness=self.randomness,
+                signer=self.signer,
+                contract=load_contract(load_provider(provider_id).contract),
+                settings=settings.for_provider(provider_id),
+            )
+            for provider_id in settings.providers
+        }
+
+    def reset(self) -> None:
+        """Drop every task and journal entry, restart the random streams and put the clock back."""
+        self.engine.reset()
+        self.journal.clear()
+        self.clock.reset()

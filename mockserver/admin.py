@@ -30,8 +30,14 @@ def build_admin(runtime: MockRuntime, urls: dict[str, str]) -> Starlette:
     clock, engine, journal = runtime.clock, runtime.engine, runtime.journal
 
     async def index(request: Request) -> Response:
-        return JSONResponse({"providers": urls, "clock": clock.describe(), "tasks": len(runtime.store),
-                             "openapi": f"{ADMIN_PREFIX}/openapi.yaml"})
+        return JSONResponse(
+            {
+                "providers": urls,
+                "clock": clock.describe(),
+                "tasks": len(runtime.store),
+                "openapi": f"{ADMIN_PREFIX}/openapi.yaml",
+            }
+        )
 
     async def reset(request: Request) -> Response:
         runtime.reset()
@@ -71,8 +77,13 @@ def build_admin(runtime: MockRuntime, urls: dict[str, str]) -> Starlette:
 
     async def get_journal(request: Request) -> Response:
         q = request.query_params
-        entries = journal.entries(provider=q.get("provider"), path=q.get("path"), task=q.get("task"),
-                                  method=q.get("method"), limit=_limit(request))
+        entries = journal.entries(
+            provider=q.get("provider"),
+            path=q.get("path"),
+            task=q.get("task"),
+            method=q.get("method"),
+            limit=_limit(request),
+        )
         return JSONResponse({"entries": [e.to_dict() for e in entries]})
 
     async def clear_journal(request: Request) -> Response:
@@ -132,6 +143,8 @@ def _handlers() -> dict[Any, Any]:
         assert isinstance(exc, HTTPException)
         if exc.status_code == 405:
             return error(405, "method_not_allowed", f"{request.method} is not allowed on {request.url.path}")
-        return error(exc.status_code, "not_found", f"no admin route {request.url.path}; see {ADMIN_PREFIX}/openapi.yaml")
+        return error(
+            exc.status_code, "not_found", f"no admin route {request.url.path}; see {ADMIN_PREFIX}/openapi.yaml"
+        )
 
     return {AdminError: on_admin, ClockError: on_clock, HTTPException: on_http}

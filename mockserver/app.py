@@ -31,7 +31,10 @@ def create_app(settings: Settings | None = None, runtime: MockRuntime | None = N
         message = f"no route {request.url.path}: gateways are mounted at " + ", ".join(f"/{p}/" for p in gateways)
         return JSONResponse({"error": {"code": "not_found", "message": message}}, status_code=404)
 
-    routes: list[BaseRoute] = [Mount(ADMIN_PREFIX, build_admin(runtime, urls)), *media_routes(runtime.signer, runtime.clock)]
+    routes: list[BaseRoute] = [
+        Mount(ADMIN_PREFIX, build_admin(runtime, urls)),
+        *media_routes(runtime.signer, runtime.clock),
+    ]
     routes += [Mount(f"/{pid}", app) for pid, app in gateways.items()]
     if settings.root_provider is not None:
         routes.append(Mount("", gateways[settings.root_provider]))

@@ -13,31 +13,69 @@ ENV_HELP = "Every flag can also be set as JIMENG_MOCK_<FLAG> (e.g. JIMENG_MOCK_P
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="jimeng-mock", description="Offline simulator of the Jimeng / Seedance "
-                                     "video gateways, with a virtual clock and scripted task lifecycles.")
+    parser = argparse.ArgumentParser(
+        prog="jimeng-mock",
+        description="Offline simulator of the Jimeng / Seedance "
+        "video gateways, with a virtual clock and scripted task lifecycles.",
+    )
     commands = parser.add_subparsers(dest="command", required=True)
-    serve = commands.add_parser("serve", help="start the mock server", description="Start the mock server. "
-                                "Every gateway is served under /<provider>/, the admin API under /__admin/.",
-                                epilog=ENV_HELP)
+    serve = commands.add_parser(
+        "serve",
+        help="start the mock server",
+        description="Start the mock server. Every gateway is served under /<provider>/, the admin API under /__admin/.",
+        epilog=ENV_HELP,
+    )
     serve.add_argument("--host", help="address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port to listen on (default 8000)")
-    serve.add_argument("--provider", choices=PROVIDER_IDS, help="also serve this gateway at the root, for clients "
-                       "with a fixed path layout (it stays under /<provider>/ as well)")
-    serve.add_argument("--providers", help=f"comma-separated gateways to mount (default: all: {','.join(PROVIDER_IDS)})")
-    serve.add_argument("--seed", type=int, help="seed of the one random source: the same seed and the same requests "
-                       "give the same responses, task ids included (default 0)")
-    serve.add_argument("--clock", choices=("system", "virtual"), help="system: time flows (scaled by --time-scale); "
-                       "virtual: time stands still until advanced through /__admin/clock (default system)")
-    serve.add_argument("--time-scale", type=float, dest="time_scale", help="multiply every task duration by this: "
-                       "0.05 makes a 60 s generation take 3 s (default 1)")
-    serve.add_argument("--start-time", type=float, dest="start_time", help="unix time the clock starts at "
-                       "(default: now for system, 2026-01-01T00:00:00Z for virtual)")
-    serve.add_argument("--api-key", action="append", dest="api_key", help="accept only this bearer key (repeatable); "
-                       "without it any non-empty key is accepted")
-    serve.add_argument("--public-url", dest="public_url", help="base of result URLs when clients reach the mock "
-                       "through another address (default: the address the client called)")
-    serve.add_argument("--config", help="YAML file with any of these settings plus per-provider options "
-                       "(url_ttl, task_ttl, timings, api_keys)")
+    serve.add_argument(
+        "--provider",
+        choices=PROVIDER_IDS,
+        help="also serve this gateway at the root, for clients "
+        "with a fixed path layout (it stays under /<provider>/ as well)",
+    )
+    serve.add_argument(
+        "--providers", help=f"comma-separated gateways to mount (default: all: {','.join(PROVIDER_IDS)})"
+    )
+    serve.add_argument(
+        "--seed",
+        type=int,
+        help="seed of the one random source: the same seed and the same requests "
+        "give the same responses, task ids included (default 0)",
+    )
+    serve.add_argument(
+        "--clock",
+        choices=("system", "virtual"),
+        help="system: time flows (scaled by --time-scale); "
+        "virtual: time stands still until advanced through /__admin/clock (default system)",
+    )
+    serve.add_argument(
+        "--time-scale",
+        type=float,
+        dest="time_scale",
+        help="multiply every task duration by this: 0.05 makes a 60 s generation take 3 s (default 1)",
+    )
+    serve.add_argument(
+        "--start-time",
+        type=float,
+        dest="start_time",
+        help="unix time the clock starts at (default: now for system, 2026-01-01T00:00:00Z for virtual)",
+    )
+    serve.add_argument(
+        "--api-key",
+        action="append",
+        dest="api_key",
+        help="accept only this bearer key (repeatable); without it any non-empty key is accepted",
+    )
+    serve.add_argument(
+        "--public-url",
+        dest="public_url",
+        help="base of result URLs when clients reach the mock "
+        "through another address (default: the address the client called)",
+    )
+    serve.add_argument(
+        "--config",
+        help="YAML file with any of these settings plus per-provider options (url_ttl, task_ttl, timings, api_keys)",
+    )
     serve.add_argument("--access-log", action="store_true", help="log every request (off by default: it costs speed)")
     return parser
 

@@ -69,7 +69,8 @@ class Operation:
 
     def request_schema(self, media_type: str = "application/json") -> Mapping[str, Any] | None:
         content = self.spec.get("requestBody", {}).get("content", {})
-        return content.get(media_type, {}).get("schema")
+        schema: Mapping[str, Any] | None = content.get(media_type, {}).get("schema")
+        return schema
 
     @cached_property
     def _request_validator(self) -> Draft202012Validator | None:
@@ -85,17 +86,21 @@ class Operation:
         return None if first is None else _violation(best_match([first]) or first)
 
     def responses(self) -> Mapping[str, Any]:
-        return self.spec.get("responses", {})
+        responses: Mapping[str, Any] = self.spec.get("responses", {})
+        return responses
 
     def response_validator(self, status: int, media_type: str = "application/json") -> Draft202012Validator:
         responses = self.responses()
         key = str(status) if str(status) in responses else "default"
         if key not in responses:
             raise ContractError(f"{self.operation_id} does not document status {status}")
-        if media_type not in responses[key].get("content", {}):
+        response, location = responses[key], _pointer("paths", self.path, self.method, "responses", key)
+        if "$ref" in response:
+            location = response["$ref"].removeprefix("#")
+            response = self.contract.resolve(location)
+        if media_type not in response.get("content", {}):
             raise ContractError(f"{self.operation_id} {status} has no {media_type} body")
-        return self.contract.validator(_pointer("paths", self.path, self.method, "responses", key, "content",
-                                                media_type, "schema"))
+        return self.contract.validator(location + _pointer("content", media_type, "schema"))
 
 
 class Contract:
@@ -134,11 +139,18 @@ class Contract:
     def validator(self, pointer: str) -> Draft202012Validator:
         return Draft202012Validator({"$ref": f"{_CONTRACT_URI}#{pointer}"}, registry=self._registry)
 
+    def resolve(self, pointer: str) -> Any:
+        node: Any = self.document
+        for part in pointer.strip("/").split("/"):
+            node = node[part.replace("~1", "/").replace("~0", "~")]
+        return node
+
     def schema_validator(self, name: str) -> Draft202012Validator:
         return self.validator(_pointer("components", "schemas", name))
 
     def schema(self, name: str) -> Mapping[str, Any]:
-        return self.document["components"]["schemas"][name]  # type: ignore[no-any-return]
+        schema: Mapping[str, Any] = self.document["components"]["schemas"][name]
+        return schema
 
     def extension(self, name: str) -> Any:
         if name not in self.document:
@@ -161,7 +173,7 @@ def _pointer(*parts: str) -> str:
 
 def _violation(error: ValidationError) -> Violation:
     field = ".".join(str(part) for part in error.absolute_path)
-    node: ValidationError | None = error
+    node: Any = error
     while node is not None:
         message = node.schema.get("x-message") if isinstance(node.schema, Mapping) else None
         if message:

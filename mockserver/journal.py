@@ -42,13 +42,21 @@ class Journal:
         with self._lock:
             self._entries.append(JournalEntry(seq=next(self._seq), **fields))
 
-    def entries(self, *, provider: str | None = None, path: str | None = None, task: str | None = None,
-                method: str | None = None, limit: int | None = None) -> list[JournalEntry]:
+    def entries(
+        self,
+        *,
+        provider: str | None = None,
+        path: str | None = None,
+        task: str | None = None,
+        method: str | None = None,
+        limit: int | None = None,
+    ) -> list[JournalEntry]:
         """Newest last. `path` matches a substring of the request path."""
         with self._lock:
             snapshot: Iterable[JournalEntry] = list(self._entries)
         selected = [
-            e for e in snapshot
+            e
+            for e in snapshot
             if (provider is None or e.provider == provider)
             and (path is None or path in e.path)
             and (task is None or e.task_id == task)

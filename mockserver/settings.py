@@ -69,8 +69,12 @@ class Settings:
         )
 
     @classmethod
-    def load(cls, flags: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None,
-             config: str | Path | None = None) -> Settings:
+    def load(
+        cls,
+        flags: Mapping[str, Any] | None = None,
+        environ: Mapping[str, str] | None = None,
+        config: str | Path | None = None,
+    ) -> Settings:
         """Merge the config file, the environment and the flags (None values in `flags` are ignored)."""
         flags = {k: v for k, v in (flags or {}).items() if v is not None}
         environ = os.environ if environ is None else environ

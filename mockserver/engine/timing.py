@@ -54,7 +54,10 @@ class TimingError(ValueError):
 
 
 def parse_timing(value: Any) -> Timing:
-    """Read a timing from configuration: `12`, `{uniform: [5, 9]}`, `{lognormal: {median: 60, sigma: 0.3}}`, `{polls: 3}`."""
+    """Read a timing from configuration.
+
+    Accepted: `12`, `{seconds: 12}`, `{uniform: [5, 9]}`, `{lognormal: {median: 60, sigma: 0.3}}`, `{polls: 3}`.
+    """
     if isinstance(value, bool):
         raise TimingError(f"a timing must be a number of seconds or a mapping, not {value!r}")
     if isinstance(value, int | float):

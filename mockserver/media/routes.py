@@ -55,16 +55,21 @@ def _deliver(request: Request, rendered: Rendered, max_age: int) -> Response:
         status, body = 206, rendered.body[first : last + 1]
         headers["content-range"] = f"bytes {first}-{last}/{length}"
     if request.method == "HEAD":
-        return Response(status_code=status, media_type=rendered.content_type,
-                        headers={**headers, "content-length": str(len(body))})
+        return Response(
+            status_code=status, media_type=rendered.content_type, headers={**headers, "content-length": str(len(body))}
+        )
     return Response(body, status_code=status, media_type=rendered.content_type, headers=headers)
 
 
 def _denied(code: str, message: str) -> Response:
-    body = f'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>{code}</Code><Message>{message}</Message></Error>\n'
-    return Response(body, status_code=403, media_type="application/xml")
+    return Response(_xml_error(code, message), status_code=403, media_type="application/xml")
 
 
 def _not_found() -> Response:
-    body = '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message></Error>\n'
-    return Response(body, status_code=404, media_type="application/xml")
+    return Response(
+        _xml_error("NoSuchKey", "The specified key does not exist."), status_code=404, media_type="application/xml"
+    )
+
+
+def _xml_error(code: str, message: str) -> str:
+    return f'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>{code}</Code><Message>{message}</Message></Error>\n'

@@ -32,8 +32,13 @@ class VideoSpec:
         return int(self.color[0:2], 16), int(self.color[2:4], 16), int(self.color[4:6], 16)
 
     def to_params(self) -> dict[str, str]:
-        return {"w": str(self.width), "h": str(self.height), "fps": str(self.fps), "frames": str(self.frames),
-                "color": self.color}
+        return {
+            "w": str(self.width),
+            "h": str(self.height),
+            "fps": str(self.fps),
+            "frames": str(self.frames),
+            "color": self.color,
+        }
 
     @classmethod
     def from_params(cls, params: dict[str, str]) -> VideoSpec:

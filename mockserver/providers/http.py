@@ -44,7 +44,9 @@ async def read_json(request: Request, limit: int) -> Any:
     except UnicodeDecodeError:
         raise MalformedJson("request body is not UTF-8 text") from None
     except json.JSONDecodeError as exc:
-        raise MalformedJson(f"request body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+        raise MalformedJson(
+            f"request body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+        ) from None
 
 
 def bearer_token(request: Request) -> str | None:

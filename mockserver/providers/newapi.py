@@ -23,8 +23,9 @@ REQUEST_ID_HEADER = "X-Oneapi-Request-Id"
 class NewApiError(Exception):
     """An error answered in new-api's task shape (`openai_style=False`) or its OpenAI shape."""
 
-    def __init__(self, status: int, code: str, message: str, *, openai_style: bool = False,
-                 error_type: str = "new_api_error") -> None:
+    def __init__(
+        self, status: int, code: str, message: str, *, openai_style: bool = False, error_type: str = "new_api_error"
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
@@ -47,7 +48,9 @@ def error_response(context: ProviderContext, error: NewApiError) -> Response:
     rid = request_id(context)
     body: dict[str, Any]
     if error.openai_style:
-        body = {"error": {"code": error.code, "message": f"{error.message} (request id: {rid})", "type": error.error_type}}
+        body = {
+            "error": {"code": error.code, "message": f"{error.message} (request id: {rid})", "type": error.error_type}
+        }
     else:
         body = {"code": error.code, "message": error.message, "data": None}
     return JSONResponse(body, status_code=error.status, headers={REQUEST_ID_HEADER: rid})
@@ -81,8 +84,9 @@ def exception_handlers(context: ProviderContext) -> dict[Any, Any]:
         status = exc.status_code if isinstance(exc, HTTPException) else 500
         if status in (404, 405):
             message = f"Invalid URL ({request.method} {request.url.path})"
-            return error_response(context, NewApiError(404, "", message, openai_style=True,
-                                                       error_type="invalid_request_error"))
+            return error_response(
+                context, NewApiError(404, "", message, openai_style=True, error_type="invalid_request_error")
+            )
         return error_response(context, NewApiError(status, "invalid_request", str(exc)))
 
     async def on_crash(request: Request, exc: Exception) -> Response:

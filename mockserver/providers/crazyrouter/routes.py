@@ -53,15 +53,18 @@ class CrazyrouterApi:
             )
         )
         request.state.task_id = view.task.id
-        return newapi.json_response(context, {
-            "id": view.task.id,
-            "task_id": view.task.id,
-            "object": "video",
-            "model": video.model,
-            "status": "",
-            "progress": 0,
-            "created_at": int(view.task.created_at),
-        })
+        return newapi.json_response(
+            context,
+            {
+                "id": view.task.id,
+                "task_id": view.task.id,
+                "object": "video",
+                "model": video.model,
+                "status": "",
+                "progress": 0,
+                "created_at": int(view.task.created_at),
+            },
+        )
 
     async def fetch(self, request: Request) -> Response:
         context = self.context
@@ -88,8 +91,13 @@ class CrazyrouterApi:
     def result_url(self, request: Request, view: TaskView) -> str:
         task = view.task
         finished = view.finished_at if view.finished_at is not None else view.now
-        spec = VideoSpec(task.request["width"], task.request["height"], task.request["fps"], task.request["frames"],
-                         color_from_seed(task.seed))
+        spec = VideoSpec(
+            task.request["width"],
+            task.request["height"],
+            task.request["fps"],
+            task.request["frames"],
+            color_from_seed(task.seed),
+        )
         day = time.strftime("%Y/%m/%d", time.gmtime(finished))
         path = f"{MEDIA_PREFIX}/{self.context.provider_id}/task-artifacts/{day}/generate/{task.id}.mp4"
         query = self.context.signer.sign(path, spec.to_params(), int(finished + self.url_ttl))

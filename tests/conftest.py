@@ -1,0 +1,13 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.support import ContractClient, make_client
+
+
+@pytest.fixture
+def client() -> Iterator[ContractClient]:
+    with make_client() as test_client:
+        yield test_client

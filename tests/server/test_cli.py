@@ -1,0 +1,122 @@
+"""`jimeng-mock serve` as a user runs it: a real process on a real port, driven over HTTP."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+
+from mockserver.cli import build_parser, main
+
+AUTH = {"Authorization": "Bearer sk-test"}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@contextmanager
+def running(*args: str, env: dict[str, str] | None = None) -> Iterator[tuple[str, list[str]]]:
+    """Start the server; yield its base URL and the banner lines it printed; stop it."""
+    port = free_port()
+    command = [sys.executable, "-m", "mockserver", "serve", "--port", str(port), *args]
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, **(env or {})}
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            assert process.poll() is None, process.stderr.read() if process.stderr else "server exited"
+            try:
+                if httpx.get(f"{base}/__admin/clock", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, "server did not start in 20 s"
+            time.sleep(0.05)
+        banner = []
+        assert process.stdout is not None
+        while line := process.stdout.readline():
+            banner.append(line.rstrip())
+            if "/__admin" in line:
+                break
+        yield base, banner
+    finally:
+        process.terminate()
+        process.communicate(timeout=10)
+
+
+def test_help_explains_every_flag(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["serve", "--help"])
+    assert exit_info.value.code == 0
+    text = capsys.readouterr().out
+    for flag in ("--host", "--port", "--provider", "--seed", "--clock", "--time-scale", "--config", "--api-key"):
+        assert flag in text
+    assert "JIMENG_MOCK_" in text
+
+
+def test_parser_requires_a_command() -> None:
+    with pytest.raises(SystemExit):
+        build_parser().parse_args([])
+
+
+def test_bad_settings_exit_with_a_message(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    config = tmp_path / "bad.yaml"
+    config.write_text("providers:\n  crazyrouter:\n    url_ttl: -5\n")
+    assert main(["serve", "--config", str(config)]) == 2
+    assert "url_ttl must be a positive number" in capsys.readouterr().err
+    assert main(["serve", "--time-scale", "0"]) == 2
+
+
+def test_served_end_to_end_over_a_real_socket() -> None:
+    with running("--clock", "virtual", "--seed", "7") as (base, banner):
+        assert f"{base}/crazyrouter" in "\n".join(banner)
+        assert f"{base}/__admin" in "\n".join(banner)
+        with httpx.Client(base_url=base, timeout=10) as http:
+            submitted = http.post(
+                "/crazyrouter/jimeng/submit/videos",
+                headers=AUTH,
+                json={"model": "jimeng-video-3.0", "prompt": "a cat", "aspect_ratio": "9:16"},
+            )
+            assert submitted.status_code == 200
+            task_id = submitted.json()["task_id"]
+            assert http.get(f"/crazyrouter/jimeng/fetch/{task_id}", headers=AUTH).json()["data"]["status"] == "queued"
+            assert http.post("/__admin/clock/advance", json={"seconds": 3600}).status_code == 200
+            data = http.get(f"/crazyrouter/jimeng/fetch/{task_id}", headers=AUTH).json()["data"]
+            assert data["status"] == "succeeded" and data["url"].startswith(base)
+            video = http.get(data["url"])
+            assert video.status_code == 200 and video.content[4:8] == b"ftyp"
+            assert http.get(data["url"], headers={"Range": "bytes=0-3"}).status_code == 206
+
+
+def test_provider_at_the_root_and_settings_from_the_environment(tmp_path: Path) -> None:
+    config = tmp_path / "mock.yaml"
+    config.write_text("api_keys: [sk-test]\nproviders:\n  crazyrouter:\n    timings: {queued: 1, processing: 2}\n")
+    env = {"JIMENG_MOCK_CLOCK": "virtual", "JIMENG_MOCK_CONFIG": str(config)}
+    with running("--provider", "crazyrouter", env=env) as (base, banner):
+        assert any("(root)" in line and "crazyrouter" in line for line in banner)
+        with httpx.Client(base_url=base, timeout=10) as http:
+            refused = http.post(
+                "/jimeng/submit/videos",
+                headers={"Authorization": "Bearer other"},
+                json={"model": "jimeng-video-3.0", "prompt": "a"},
+            )
+            assert refused.status_code == 401
+            task_id = http.post(
+                "/jimeng/submit/videos", headers=AUTH, json={"model": "jimeng-video-3.0", "prompt": "a"}
+            ).json()["id"]
+            http.post("/__admin/clock/advance", json={"seconds": 3})
+            assert http.get(f"/jimeng/fetch/{task_id}", headers=AUTH).json()["data"]["status"] == "succeeded"

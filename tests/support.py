@@ -1,0 +1,100 @@
+"""Test helpers: a client that holds every gateway response to its contract, and small builders."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+from typing import Any
+
+import httpx2
+from PIL import Image
+from starlette.testclient import TestClient
+
+from mockserver.app import create_app
+from mockserver.contracts import load_contract
+from mockserver.runtime import MockRuntime
+from mockserver.settings import Settings
+
+KEY = "sk-test"
+AUTH = {"Authorization": f"Bearer {KEY}"}
+
+
+class ContractClient(TestClient):
+    """A TestClient that validates every gateway response against that gateway's contract."""
+
+    def __init__(self, runtime: MockRuntime) -> None:
+        super().__init__(create_app(runtime=runtime))
+        self.runtime = runtime
+        self.checked = 0
+
+    def request(self, method: str, url: Any, *args: Any, **kwargs: Any) -> httpx2.Response:  # type: ignore[override]
+        response = super().request(method, url, *args, **kwargs)
+        self._check(method, response)
+        return response
+
+    def _check(self, method: str, response: httpx2.Response) -> None:
+        path = response.request.url.path
+        provider, _, rest = path.lstrip("/").partition("/")
+        if provider == "__admin":
+            contract, rest = load_contract("admin"), path
+        elif provider in self.runtime.contexts:
+            contract, rest = load_contract(provider), "/" + rest
+        else:
+            return
+        if not response.headers.get("content-type", "").startswith("application/json"):
+            return
+        body = response.json()
+        operation = contract.match(method, rest)
+        if operation is None and provider == "__admin":
+            assert response.status_code in (404, 405), f"{method} {path} is not in the admin contract"
+            validator = contract.schema_validator("Error")
+        elif operation is None:
+            assert response.status_code == 404, (
+                f"{method} {path} is in no operation but answered {response.status_code}"
+            )
+            validator = contract.schema_validator("OpenAIError")
+        else:
+            validator = operation.response_validator(response.status_code)
+        errors = sorted(validator.iter_errors(body), key=str)
+        assert not errors, f"{method} {path} -> {response.status_code} breaks the contract: {errors[0].message}\n{body}"
+        self.checked += 1
+
+
+def make_client(**settings: Any) -> ContractClient:
+    settings.setdefault("clock", "virtual")
+    return ContractClient(MockRuntime(Settings(**settings)))
+
+
+def png_base64(width: int, height: int, fmt: str = "PNG", color: tuple[int, int, int] = (200, 80, 40)) -> str:
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), color).save(buffer, format=fmt)
+    return base64.b64encode(buffer.getvalue()).decode()
+
+
+def submit(client: TestClient, **body: Any) -> httpx2.Response:
+    body.setdefault("model", "jimeng-video-3.0")
+    return client.post("/crazyrouter/jimeng/submit/videos", json=body, headers=AUTH)
+
+
+def fetch(client: TestClient, task_id: str) -> dict[str, Any]:
+    response = client.get(f"/crazyrouter/jimeng/fetch/{task_id}", headers=AUTH)
+    assert response.status_code == 200, response.text
+    data: dict[str, Any] = response.json()["data"]
+    return data
+
+
+def run_to_end(client: ContractClient, task_id: str, step: float = 5.0, limit: float = 3600.0) -> list[str]:
+    """Poll while advancing the virtual clock until the task is terminal; the states seen, in order."""
+    seen = [fetch(client, task_id)["status"]]
+    waited = 0.0
+    while seen[-1] not in ("succeeded", "failed"):
+        assert waited < limit, f"task {task_id} still {seen[-1]} after {limit} s"
+        client.runtime.clock.advance(step)
+        waited += step
+        seen.append(fetch(client, task_id)["status"])
+    return seen
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, sort_keys=True)

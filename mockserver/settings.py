@@ -58,7 +58,7 @@ class Settings:
 
     def for_provider(self, provider_id: str) -> ProviderSettings:
         options = self.provider_options.get(provider_id, {})
-        keys = tuple(options.get("api_keys", ())) or self.api_keys
+        keys = _convert("api_keys", options.get("api_keys", ())) or self.api_keys
         return ProviderSettings(
             api_keys=frozenset(keys) if keys else None,
             url_ttl=options.get("url_ttl"),
@@ -97,6 +97,8 @@ def _read_config(path: Path) -> Mapping[str, Any]:
         document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except OSError as exc:
         raise SettingsError(f"cannot read config file {path}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise SettingsError(f"config file {path} is not UTF-8 text") from None
     except yaml.YAMLError as exc:
         raise SettingsError(f"config file {path} is not valid YAML: {exc}") from None
     if not isinstance(document, dict):
@@ -152,9 +154,16 @@ def _check_provider_options(name: str, options: Mapping[str, Any]) -> None:
     if unknown := set(options) - allowed:
         raise SettingsError(f"providers.{name}: unknown option {sorted(unknown)[0]!r} (allowed: {sorted(allowed)})")
     for key in ("url_ttl", "task_ttl"):
-        if key in options and not (isinstance(options[key], int | float) and options[key] > 0):
+        value = options.get(key, 1)
+        if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
             raise SettingsError(f"providers.{name}.{key} must be a positive number of seconds")
-    for state, timing in dict(options.get("timings", {})).items():
+    keys = options.get("api_keys", [])
+    if not isinstance(keys, str) and not (isinstance(keys, list) and all(isinstance(k, str) for k in keys)):
+        raise SettingsError(f"providers.{name}.api_keys must be a list of keys or a comma-separated string")
+    timings = options.get("timings", {})
+    if not isinstance(timings, Mapping):
+        raise SettingsError(f"providers.{name}.timings must map states to timings")
+    for state, timing in timings.items():
         try:
             parse_timing(timing)
         except TimingError as exc:

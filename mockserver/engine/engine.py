@@ -67,10 +67,11 @@ class TaskEngine:
     def poll(self, provider: str, task_id: str) -> TaskView | None:
         """Read a task as its client does: the read counts as a poll, and poll-keyed steps advance."""
         now = self.clock.now()
-        task = self.store.record_poll(task_id, now)
-        if task is None or task.provider != provider:
+        known = self.store.get(task_id, now)
+        if known is None or known.provider != provider:
             return None
-        return self._view(task, now)
+        task = self.store.record_poll(task_id, now)
+        return None if task is None else self._view(task, now)
 
     def peek(self, task_id: str, provider: str | None = None) -> TaskView | None:
         """Read a task without counting a poll (admin, media)."""

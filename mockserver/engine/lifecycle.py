@@ -40,7 +40,7 @@ class Lifecycle:
                 terminal=frozenset(spec["terminal"]),
                 transitions={k: frozenset(v) for k, v in spec["transitions"].items()},
             )
-        except (KeyError, TypeError) as exc:
+        except (KeyError, TypeError, AttributeError) as exc:
             raise LifecycleError(f"x-lifecycle is incomplete: {exc}") from None
         lifecycle.check()
         return lifecycle
@@ -109,7 +109,8 @@ class Status:
     state: str
     progress: int
     terminal: bool
-    finished_after: float | None  # seconds after submit when the task ended, where time decided it
+    finished_after: float | None
+    """Seconds after submit when the task ended, when time alone decided it (no poll-keyed step)."""
 
 
 def draw_schedule(
@@ -169,8 +170,9 @@ def evaluate(schedule: Schedule, elapsed: float, polls: int) -> Status:
                 fraction = (polls - start_polls) / span if span > 0 else 1.0
                 return Status(phase.state, _between(low, high, fraction), False, None)
             start_polls = phase.until_polls
-            finished_after = None
         last_progress = high
+    if any(phase.until_polls is not None for phase in schedule.phases):
+        finished_after = None  # a poll ended a step: only the first read that sees the end can date it
     progress = 100 if schedule.outcome.error is None else last_progress
     return Status(schedule.outcome.state, progress, True, finished_after)
 

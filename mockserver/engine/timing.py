@@ -75,6 +75,8 @@ def parse_timing(value: Any) -> Timing:
                     raise TimingError("uniform needs 0 <= low <= high")
                 return Uniform(low, high)
             if kind == "lognormal":
+                if not isinstance(arg, dict):
+                    raise TimingError("lognormal takes a mapping: {median: seconds, sigma: spread}")
                 timing = LogNormal(**{k: float(v) for k, v in arg.items()})
                 if timing.median <= 0 or timing.sigma < 0:
                     raise TimingError("lognormal needs median > 0 and sigma >= 0")

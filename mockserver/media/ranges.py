@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
+_BYTE_RANGE = re.compile(r"([0-9]*)-([0-9]*)", re.ASCII)
+
 
 class UnsatisfiableRange(Exception):
     pass
@@ -15,10 +19,10 @@ def parse_range(header: str | None, length: int) -> tuple[int, int] | None:
     """
     if not header or not header.startswith("bytes="):
         return None
-    spec = header[len("bytes=") :].split(",")[0].strip()
-    first_text, sep, last_text = spec.partition("-")
-    if not sep or not (first_text.isdigit() or first_text == "") or not (last_text.isdigit() or last_text == ""):
+    match = _BYTE_RANGE.fullmatch(header[len("bytes=") :].split(",")[0].strip())
+    if match is None:
         return None
+    first_text, last_text = match.groups()
     if first_text == "":
         if last_text == "":
             return None

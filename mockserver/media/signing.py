@@ -28,8 +28,8 @@ class UrlSigner:
     def verify(self, path: str, query: Mapping[str, str], now: float) -> dict[str, str]:
         """The signed parameters of a genuine, unexpired URL; raises SignatureError or ExpiredError."""
         fields = {k: v for k, v in query.items() if k != "signature"}
-        given = query.get("signature", "")
-        if "expires" not in fields or not hmac.compare_digest(given, self._digest(path, fields)):
+        given = query.get("signature", "").encode("utf-8", "surrogateescape")
+        if "expires" not in fields or not hmac.compare_digest(given, self._digest(path, fields).encode()):
             raise SignatureError(path)
         try:
             expires = int(fields["expires"])
@@ -40,5 +40,5 @@ class UrlSigner:
         return fields
 
     def _digest(self, path: str, fields: Mapping[str, str]) -> str:
-        canonical = path + "?" + "&".join(f"{k}={fields[k]}" for k in sorted(fields))
+        canonical = path + "?" + urlencode(sorted(fields.items()))
         return hmac.new(self._secret, canonical.encode(), hashlib.sha256).hexdigest()

@@ -1,0 +1,123 @@
+from __future__ import annotations
+
+import string
+
+import pytest
+
+from mockserver.randomness import RandomSource
+
+
+def draws(source: RandomSource, name: str, count: int = 5) -> list[float]:
+    rng = source.stream(name)
+    return [rng.random() for _ in range(count)]
+
+
+def test_stream_is_fixed_by_seed_and_name() -> None:
+    assert draws(RandomSource(7), "task:1") == draws(RandomSource(7), "task:1")
+
+
+def test_stream_repeats_on_every_call() -> None:
+    source = RandomSource(7)
+    assert draws(source, "media") == draws(source, "media")
+
+
+def test_stream_differs_by_name() -> None:
+    source = RandomSource(7)
+    assert draws(source, "task:1") != draws(source, "task:2")
+
+
+def test_stream_differs_by_seed() -> None:
+    assert draws(RandomSource(7), "task:1") != draws(RandomSource(8), "task:1")
+
+
+def test_stream_does_not_depend_on_other_streams() -> None:
+    busy = RandomSource(3)
+    for name in ("a", "b", "c"):
+        draws(busy, name, 100)
+    busy.next_stream("task")
+    assert draws(busy, "x") == draws(RandomSource(3), "x")
+
+
+def test_seed_is_kept() -> None:
+    assert RandomSource(1234).seed == 1234
+
+
+def test_next_stream_numbers_from_one_and_matches_named_stream() -> None:
+    source = RandomSource(5)
+    number, rng = source.next_stream("task")
+    assert number == 1
+    assert [rng.random() for _ in range(3)] == draws(RandomSource(5), "task:1", 3)
+    number, rng = source.next_stream("task")
+    assert number == 2
+    assert [rng.random() for _ in range(3)] == draws(RandomSource(5), "task:2", 3)
+
+
+def test_next_stream_numbering_is_independent_per_family() -> None:
+    source = RandomSource(0)
+    assert source.next_stream("task:crazyrouter")[0] == 1
+    assert source.next_stream("task:crazyrouter")[0] == 2
+    assert source.next_stream("task:other")[0] == 1
+    assert source.next_stream("task:crazyrouter")[0] == 3
+    assert source.next_stream("task:other")[0] == 2
+
+
+def test_next_number_shares_counters_with_next_stream() -> None:
+    source = RandomSource(0)
+    assert source.next_number("job") == 1
+    assert source.next_stream("job")[0] == 2
+    assert source.next_number("job") == 3
+
+
+def test_token_is_deterministic() -> None:
+    assert RandomSource(9).token("abc") == RandomSource(9).token("abc")
+
+
+def test_token_default_length_is_eight_hex_digits() -> None:
+    token = RandomSource(9).token("abc")
+    assert len(token) == 8
+    assert set(token) <= set(string.hexdigits.lower())
+
+
+@pytest.mark.parametrize("length", [1, 2, 7, 8, 15, 16, 32, 64])
+def test_token_length(length: int) -> None:
+    token = RandomSource(9).token("abc", length)
+    assert len(token) == length
+    assert set(token) <= set("0123456789abcdef")
+
+
+def test_token_differs_by_name_and_seed() -> None:
+    base = RandomSource(9).token("abc", 16)
+    assert RandomSource(9).token("abd", 16) != base
+    assert RandomSource(10).token("abc", 16) != base
+
+
+def test_token_odd_length_is_a_prefix_of_the_next_even_length() -> None:
+    # both draw the same number of bytes, so the shorter one is the longer one cut
+    source = RandomSource(1)
+    assert source.token("n", 7) == source.token("n", 8)[:7]
+
+
+def test_token_does_not_touch_counters() -> None:
+    source = RandomSource(1)
+    source.token("task")
+    assert source.next_stream("task")[0] == 1
+
+
+def test_reset_restarts_numbering_in_every_family() -> None:
+    source = RandomSource(11)
+    first = [source.next_stream("a")[1].random(), source.next_stream("a")[1].random()]
+    source.next_stream("b")
+    source.reset()
+    number, rng = source.next_stream("a")
+    assert number == 1
+    assert rng.random() == first[0]
+    assert source.next_stream("a")[0] == 2
+    assert source.next_stream("b")[0] == 1
+
+
+def test_reset_keeps_the_seed() -> None:
+    source = RandomSource(11)
+    before = draws(source, "s")
+    source.reset()
+    assert source.seed == 11
+    assert draws(source, "s") == before

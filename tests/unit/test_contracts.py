@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from mockserver.contracts import Contract, ContractError, Violation, load_contract
-from mockserver.engine.lifecycle import Lifecycle
+from tests.unit.lifecycles import FOUR_STATES
 
 CONTRACT_FILE = Path(__file__).resolve().parents[2] / "contracts" / "crazyrouter.yaml"
 MODEL = "jimeng-video-3.0"
@@ -272,14 +272,7 @@ def test_schema_validator_by_name(contract: Contract) -> None:
 
 
 def test_lifecycle_from_the_contract(contract: Contract) -> None:
-    assert contract.lifecycle == Lifecycle(
-        states=("queued", "processing", "succeeded", "failed"),
-        initial="queued",
-        success="succeeded",
-        failure="failed",
-        terminal=frozenset({"succeeded", "failed"}),
-        transitions={"queued": frozenset({"processing", "failed"}), "processing": frozenset({"succeeded", "failed"})},
-    )
+    assert contract.lifecycle == FOUR_STATES
 
 
 def test_lifetimes_from_the_contract(contract: Contract) -> None:

@@ -9,7 +9,6 @@ import pytest
 from mockserver.clock import MockClock
 from mockserver.engine import (
     Fixed,
-    Lifecycle,
     LifecycleError,
     LogNormal,
     MemoryStore,
@@ -22,18 +21,10 @@ from mockserver.engine import (
     TaskView,
 )
 from mockserver.randomness import RandomSource
+from tests.unit.lifecycles import FOUR_STATES
 
 START = 1_000_000.0
-LIFECYCLE = Lifecycle.from_contract(
-    {
-        "states": ["queued", "processing", "succeeded", "failed"],
-        "initial": "queued",
-        "success": "succeeded",
-        "failure": "failed",
-        "terminal": ["succeeded", "failed"],
-        "transitions": {"queued": ["processing", "failed"], "processing": ["succeeded", "failed"]},
-    }
-)
+LIFECYCLE = FOUR_STATES
 TIMED_PLAN = [StepPlan("queued", Fixed(3.0), (0, 0)), StepPlan("processing", LogNormal(60.0, 0.4), (1, 99))]
 POLLED_PLAN = [StepPlan("queued", Polls(1), (0, 0)), StepPlan("processing", Polls(2), (1, 99))]
 SUCCESS = Outcome("succeeded")

@@ -20,21 +20,13 @@ from mockserver.engine.lifecycle import (
     evaluate,
 )
 from mockserver.engine.timing import Fixed, LogNormal, Polls, Timing, Uniform
+from tests.unit.lifecycles import four_state_spec
 
 ERROR = {"code": 400, "message": "upstream refused the prompt"}
 
 
 def spec(**changes: Any) -> dict[str, Any]:
-    base: dict[str, Any] = {
-        "states": ["queued", "processing", "succeeded", "failed"],
-        "initial": "queued",
-        "success": "succeeded",
-        "failure": "failed",
-        "terminal": ["succeeded", "failed"],
-        "transitions": {"queued": ["processing", "failed"], "processing": ["succeeded", "failed"]},
-    }
-    base.update(changes)
-    return base
+    return four_state_spec(**changes)
 
 
 LIFECYCLE = Lifecycle.from_contract(spec())

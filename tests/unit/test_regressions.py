@@ -15,15 +15,9 @@ from mockserver.media.ranges import parse_range
 from mockserver.media.signing import SignatureError, UrlSigner
 from mockserver.randomness import RandomSource
 from mockserver.settings import Settings, SettingsError
+from tests.unit.lifecycles import FOUR_STATES
 
-LIFECYCLE = Lifecycle(
-    states=("queued", "processing", "succeeded", "failed"),
-    initial="queued",
-    success="succeeded",
-    failure="failed",
-    terminal=frozenset({"succeeded", "failed"}),
-    transitions={"queued": frozenset({"processing", "failed"}), "processing": frozenset({"succeeded", "failed"})},
-)
+LIFECYCLE = FOUR_STATES
 
 
 @pytest.mark.parametrize("header", ["bytes=\xb2-5", "bytes=0-\xb3", "bytes=\u0661-5"])

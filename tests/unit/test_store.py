@@ -5,10 +5,11 @@ import itertools
 import pytest
 
 from mockserver.clock import MockClock
-from mockserver.engine import Fixed, Lifecycle, MemoryStore, Outcome, StepPlan, Submission, TaskEngine
+from mockserver.engine import Fixed, MemoryStore, Outcome, StepPlan, Submission, TaskEngine
 from mockserver.engine.lifecycle import Phase, Schedule
 from mockserver.engine.task import Task
 from mockserver.randomness import RandomSource
+from tests.unit.lifecycles import FOUR_STATES
 
 SCHEDULE = Schedule((Phase("queued", (0, 0), until_seconds=10.0),), Outcome("succeeded"))
 
@@ -151,16 +152,7 @@ def test_len_counts_expired_until_purged(store: MemoryStore) -> None:
     assert len(store) == 1
 
 
-LIFECYCLE = Lifecycle.from_contract(
-    {
-        "states": ["queued", "processing", "succeeded", "failed"],
-        "initial": "queued",
-        "success": "succeeded",
-        "failure": "failed",
-        "terminal": ["succeeded", "failed"],
-        "transitions": {"queued": ["processing", "failed"], "processing": ["succeeded", "failed"]},
-    }
-)
+LIFECYCLE = FOUR_STATES
 
 
 def test_memory_stays_bounded_by_retention() -> None:

@@ -15,6 +15,7 @@ from mockserver.clock import ClockError
 from mockserver.contracts import contracts_dir
 from mockserver.providers.http import BodyTooLarge, MalformedJson, read_json
 from mockserver.runtime import MockRuntime
+from mockserver.scenarios import ScenarioFileError, UnknownScenario, parse
 
 ADMIN_PREFIX = "/__admin"
 _BODY_LIMIT = 64 * 1024
@@ -90,6 +91,36 @@ def build_admin(runtime: MockRuntime, urls: dict[str, str]) -> Starlette:
         journal.clear()
         return JSONResponse({"entries": []})
 
+    async def list_scenarios(request: Request) -> Response:
+        scenarios = runtime.scenarios
+        return JSONResponse({"default": scenarios.default, "scenarios": [s.describe() for s in scenarios.all()]})
+
+    async def get_scenario(request: Request) -> Response:
+        try:
+            return JSONResponse(runtime.scenarios.get(request.path_params["name"]).describe())
+        except UnknownScenario as exc:
+            raise AdminError(404, "scenario_not_found", exc.message) from None
+
+    async def use_scenario(request: Request) -> Response:
+        name = await _field(request, "name", str)
+        try:
+            runtime.scenarios.use(name)
+        except UnknownScenario as exc:
+            raise AdminError(400, "scenario_not_found", exc.message) from None
+        return JSONResponse({"default": name})
+
+    async def add_scenario(request: Request) -> Response:
+        body = await _body(request)
+        name, text = body.get("name"), body.get("yaml")
+        if not isinstance(name, str) or not name or not isinstance(text, str):
+            raise AdminError(400, "bad_request", 'send {"name": <scenario name>, "yaml": <scenario document>}')
+        try:
+            scenario = parse(text, name, source="admin API")
+        except ScenarioFileError as exc:
+            raise AdminError(400, "bad_scenario", f"line {exc.line}: {exc.reason}") from None
+        runtime.scenarios.register(scenario)
+        return JSONResponse(scenario.describe(), status_code=201)
+
     async def openapi(request: Request) -> Response:
         return Response((contracts_dir() / "admin.yaml").read_bytes(), media_type="application/yaml")
 
@@ -105,20 +136,37 @@ def build_admin(runtime: MockRuntime, urls: dict[str, str]) -> Starlette:
         Route("/tasks/{task_id}", get_task, methods=["GET"]),
         Route("/journal", get_journal, methods=["GET"]),
         Route("/journal", clear_journal, methods=["DELETE"]),
+        Route("/scenarios", list_scenarios, methods=["GET"]),
+        Route("/scenarios", add_scenario, methods=["POST"]),
+        Route("/scenarios/default", use_scenario, methods=["POST"]),
+        Route("/scenarios/{name}", get_scenario, methods=["GET"]),
         Route("/openapi.yaml", openapi, methods=["GET"]),
     ]
     return Starlette(routes=routes, exception_handlers=_handlers())
 
 
-async def _number(request: Request, name: str) -> float:
+async def _body(request: Request) -> dict[str, Any]:
     try:
         body = await read_json(request, _BODY_LIMIT)
     except (MalformedJson, BodyTooLarge) as exc:
         raise AdminError(400, "bad_request", str(exc)) from None
-    value = body.get(name) if isinstance(body, dict) else None
+    if not isinstance(body, dict):
+        raise AdminError(400, "bad_request", "send a JSON object")
+    return body
+
+
+async def _number(request: Request, name: str) -> float:
+    value = (await _body(request)).get(name)
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         raise AdminError(400, "bad_request", f'send {{"{name}": <number>}}')
     return float(value)
+
+
+async def _field(request: Request, name: str, kind: type[str]) -> str:
+    value = (await _body(request)).get(name)
+    if not isinstance(value, kind) or not value:
+        raise AdminError(400, "bad_request", f'send {{"{name}": <{kind.__name__}>}}')
+    return value
 
 
 def _limit(request: Request) -> int:

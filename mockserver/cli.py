@@ -76,7 +76,19 @@ def build_parser() -> argparse.ArgumentParser:
         "--config",
         help="YAML file with any of these settings plus per-provider options (url_ttl, task_ttl, timings, api_keys)",
     )
+    serve.add_argument("--scenario", help="scenario of tasks that name none (default: default); see `scenarios list`")
     serve.add_argument("--access-log", action="store_true", help="log every request (off by default: it costs speed)")
+    scenarios = commands.add_parser(
+        "scenarios",
+        help="list or show the scenario library",
+        description="The scenarios a task can be bound to at submit: by the "
+        "X-Mock-Scenario header, a [[mock:NAME]] tag in the prompt, the API key "
+        "(config `scenario_keys`) or the server default (--scenario).",
+    )
+    scenario_commands = scenarios.add_subparsers(dest="action", required=True)
+    scenario_commands.add_parser("list", help="one line per scenario")
+    show = scenario_commands.add_parser("show", help="a scenario's file")
+    show.add_argument("name")
     return parser
 
 
@@ -84,7 +96,33 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "serve":
         return serve(vars(args))
+    if args.command == "scenarios":
+        return scenarios(args.action, getattr(args, "name", None))
     return 2
+
+
+def scenarios(action: str, name: str | None) -> int:
+    from mockserver.scenarios import ScenarioLibrary, UnknownScenario
+
+    library = ScenarioLibrary.load()
+    if action == "list":
+        width = max(len(n) for n in library.names())
+        for scenario in library.all():
+            print(f"{scenario.name:<{width}}  {scenario.description}")
+        return 0
+    try:
+        scenario = library.get(name or "")
+    except UnknownScenario as exc:
+        print(f"jimeng-mock: {exc.message}", file=sys.stderr)
+        return 2
+    print(f"# {scenario.name} ({scenario.source})")
+    if scenario.source.endswith(".yaml"):
+        from pathlib import Path
+
+        print(Path(scenario.source).read_text(encoding="utf-8"), end="")
+    else:
+        print(f"description: {scenario.description}")
+    return 0
 
 
 def serve(args: dict[str, Any]) -> int:

@@ -161,6 +161,12 @@ class Contract:
     def lifecycle(self) -> Lifecycle:
         return Lifecycle.from_contract(self.extension("x-lifecycle"))
 
+    def error(self, reference: str) -> Mapping[str, Any] | None:
+        """A catalogue entry by its name, else the first entry listing `reference` among its `kinds`."""
+        if reference in self.errors:
+            return self.errors[reference]
+        return next((e for e in self.errors.values() if reference in e.get("kinds", ())), None)
+
     @cached_property
     def errors(self) -> Mapping[str, Mapping[str, Any]]:
         """The error catalogue, by name: each with its HTTP status, code, message and whether a retry may help."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 
 from mockserver.clock import MockClock
 from mockserver.contracts import load_contract
@@ -11,7 +12,8 @@ from mockserver.journal import Journal
 from mockserver.media.signing import UrlSigner
 from mockserver.providers import ProviderContext, load_provider
 from mockserver.randomness import RandomSource
-from mockserver.settings import Settings
+from mockserver.scenarios import ScenarioFileError, ScenarioLibrary, UnknownScenario
+from mockserver.settings import Settings, SettingsError
 
 
 class MockRuntime:
@@ -22,6 +24,12 @@ class MockRuntime:
         self.store = MemoryStore()
         self.engine = TaskEngine(self.store, self.clock, self.randomness)
         self.journal = Journal(settings.journal_size)
+        try:
+            self.scenarios = ScenarioLibrary.load(
+                [Path(p) for p in settings.scenario_paths], settings.scenario, settings.scenario_keys
+            )
+        except (ScenarioFileError, UnknownScenario) as exc:
+            raise SettingsError(str(exc)) from None
         self.signer = UrlSigner(hashlib.sha256(f"{settings.media_secret}:{settings.seed}".encode()).digest())
         self.contexts = {
             provider_id: ProviderContext(
@@ -32,6 +40,7 @@ class MockRuntime:
                 signer=self.signer,
                 contract=load_contract(load_provider(provider_id).contract),
                 settings=settings.for_provider(provider_id),
+                scenarios=self.scenarios,
             )
             for provider_id in settings.providers
         }
@@ -41,3 +50,4 @@ class MockRuntime:
         self.engine.reset()
         self.journal.clear()
         self.clock.reset()
+        self.scenarios.reset()

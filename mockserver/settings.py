@@ -39,6 +39,12 @@ class Settings:
     max_body_bytes: int = 16 * 1024 * 1024
     provider_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     """Per-provider options from the config file: url_ttl, task_ttl, timings, api_keys."""
+    scenario: str = "default"
+    """The scenario of tasks that name none (by header, prompt tag or API key)."""
+    scenario_keys: Mapping[str, str] = field(default_factory=dict)
+    """API key -> scenario, for clients that can set neither a header nor the prompt."""
+    scenario_paths: tuple[str, ...] = ()
+    """Extra folders of scenario files, besides the library shipped in scenarios/."""
 
     def __post_init__(self) -> None:
         if unknown := [p for p in (*self.providers, self.root_provider) if p is not None and p not in PROVIDER_IDS]:
@@ -114,7 +120,7 @@ def _from_env(environ: Mapping[str, str]) -> dict[str, Any]:
     found: dict[str, Any] = {}
     for name in (*_FIELDS, *_ALIASES):
         raw = environ.get(ENV_PREFIX + name.upper())
-        if raw is not None and raw != "" and name not in ("provider_options",):
+        if raw is not None and raw != "" and name not in ("provider_options", "scenario_keys"):
             found[_ALIASES.get(name, name)] = raw
     return found
 
@@ -139,9 +145,13 @@ def _convert(name: str, value: Any) -> Any:
         return int(value)
     if name in ("time_scale", "start_time"):
         return float(value)
-    if name in ("providers", "api_keys"):
+    if name in ("providers", "api_keys", "scenario_paths"):
         items = value.split(",") if isinstance(value, str) else list(value)
         return tuple(str(item).strip() for item in items if str(item).strip())
+    if name == "scenario_keys":
+        if not isinstance(value, Mapping) or not all(isinstance(v, str) for v in value.values()):
+            raise ValueError("expected a mapping of API key to scenario name")
+        return {str(k): v for k, v in value.items()}
     if name == "provider_options":
         if not isinstance(value, Mapping):
             raise ValueError("expected a mapping of provider id to options")

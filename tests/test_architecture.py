@@ -13,10 +13,11 @@ ALLOWED: dict[str, set[str]] = {
     "engine": {"foundation"},
     "media": {"foundation"},
     "contracts": {"foundation", "engine"},
-    "providers": {"foundation", "engine", "media", "contracts"},
-    "server": {"foundation", "engine", "media", "contracts", "providers"},
+    "scenarios": {"foundation", "engine"},
+    "providers": {"foundation", "engine", "media", "contracts", "scenarios"},
+    "server": {"foundation", "engine", "media", "contracts", "scenarios", "providers"},
     "cli": {"foundation", "providers", "server"},
-    "api": {"foundation", "engine", "media", "contracts", "providers", "server", "cli"},
+    "api": {"foundation", "engine", "media", "contracts", "scenarios", "providers", "server", "cli"},
 }
 
 
@@ -27,7 +28,7 @@ def layer_of(module: str) -> str:
     name = parts[1]
     if name in ("clock", "randomness"):
         return "foundation"
-    if name in ("engine", "media", "providers", "contracts", "cli"):
+    if name in ("engine", "media", "providers", "contracts", "scenarios", "cli"):
         return name
     if name == "__main__":
         return "cli"

@@ -4,10 +4,11 @@ from mockserver.engine.engine import Submission, TaskEngine
 from mockserver.engine.lifecycle import Lifecycle, LifecycleError, Outcome, Phase, Schedule, Status, StepPlan, evaluate
 from mockserver.engine.store import MemoryStore, TaskStore
 from mockserver.engine.task import Task, TaskView
-from mockserver.engine.timing import Fixed, LogNormal, Polls, Uniform, parse_timing
+from mockserver.engine.timing import Fixed, Forever, LogNormal, Polls, Uniform, parse_timing
 
 __all__ = [
     "Fixed",
+    "Forever",
     "Lifecycle",
     "LifecycleError",
     "LogNormal",

@@ -30,6 +30,8 @@ class Submission:
     """Seconds the gateway keeps the task; after that it is gone, as on the real gateway."""
     scenario: str = "default"
     fail_at_progress: int | None = None
+    status_lag: float = 0.0
+    """Seconds by which reads of the task trail its true state (status changes that arrive late)."""
 
 
 class TaskEngine:
@@ -60,6 +62,7 @@ class TaskEngine:
                 request=submission.request,
                 scenario=submission.scenario,
                 seed=seed,
+                status_lag=submission.status_lag,
             )
             if self.store.add(task):
                 return task
@@ -92,9 +95,11 @@ class TaskEngine:
         self.randomness.reset()
 
     def _view(self, task: Task, now: float) -> TaskView:
-        status = evaluate(task.schedule, now - task.created_at, task.polls)
+        status = evaluate(task.schedule, max(0.0, now - task.created_at - task.status_lag), task.polls)
         if status.terminal and task.finished_at is None:
-            finished = now if status.finished_after is None else task.created_at + status.finished_after
+            finished = (
+                now if status.finished_after is None else task.created_at + task.status_lag + status.finished_after
+            )
             self.store.mark_finished(task.id, finished)
             task.finished_at = finished
         return TaskView(task, status, now)

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from mockserver.engine.timing import Polls, Timing
+from mockserver.engine.timing import Forever, Polls, Timing
 
 
 class LifecycleError(ValueError):
@@ -72,7 +72,8 @@ class StepPlan:
 
 @dataclass(frozen=True)
 class Phase:
-    """A drawn step: it ends `until_seconds` after submit, or once the task has had `until_polls` polls."""
+    """A drawn step: it ends `until_seconds` after submit, or once the task has had `until_polls` polls,
+    or never (neither set)."""
 
     state: str
     progress: tuple[int, int]
@@ -137,6 +138,9 @@ def draw_schedule(
         else:
             fraction = 1.0
         end_progress = fail_at_progress if cut and fail_at_progress is not None else end
+        if isinstance(step.timing, Forever):
+            phases.append(Phase(step.state, (start, end_progress)))
+            return Schedule(tuple(phases), outcome)
         if isinstance(step.timing, Polls):
             polls += max(1, round(step.timing.count * fraction))
             phases.append(Phase(step.state, (start, end_progress), until_polls=polls))
@@ -170,6 +174,8 @@ def evaluate(schedule: Schedule, elapsed: float, polls: int) -> Status:
                 fraction = (polls - start_polls) / span if span > 0 else 1.0
                 return Status(phase.state, _between(low, high, fraction), False, None)
             start_polls = phase.until_polls
+        else:
+            return Status(phase.state, low, False, None)
         last_progress = high
     if any(phase.until_polls is not None for phase in schedule.phases):
         finished_after = None  # a poll ended a step: only the first read that sees the end can date it

@@ -22,6 +22,7 @@ class Task:
     """Seeds everything drawn for this task after submit (media colour, ids of results)."""
     polls: int = 0
     finished_at: float | None = None
+    status_lag: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -30,6 +31,7 @@ class Task:
             "created_at": self.created_at,
             "expires_at": self.expires_at,
             "scenario": self.scenario,
+            "status_lag": self.status_lag,
             "polls": self.polls,
             "finished_at": self.finished_at,
             "request": self.request,

@@ -45,8 +45,13 @@ class Polls:
     count: int
 
 
+@dataclass(frozen=True)
+class Forever:
+    """The step never ends: a task stuck in queue or in generation."""
+
+
 Duration = Fixed | Uniform | LogNormal
-Timing = Fixed | Uniform | LogNormal | Polls
+Timing = Fixed | Uniform | LogNormal | Polls | Forever
 
 
 class TimingError(ValueError):
@@ -56,7 +61,8 @@ class TimingError(ValueError):
 def parse_timing(value: Any) -> Timing:
     """Read a timing from configuration.
 
-    Accepted: `12`, `{seconds: 12}`, `{uniform: [5, 9]}`, `{lognormal: {median: 60, sigma: 0.3}}`, `{polls: 3}`.
+    Accepted: `12`, `{seconds: 12}`, `{uniform: [5, 9]}`, `{lognormal: {median: 60, sigma: 0.3}}`, `{polls: 3}`,
+    `{forever: true}`.
     """
     if isinstance(value, bool):
         raise TimingError(f"a timing must be a number of seconds or a mapping, not {value!r}")
@@ -81,6 +87,10 @@ def parse_timing(value: Any) -> Timing:
                 if timing.median <= 0 or timing.sigma < 0:
                     raise TimingError("lognormal needs median > 0 and sigma >= 0")
                 return timing
+            if kind == "forever":
+                if arg is not True:
+                    raise TimingError("write `forever: true` for a step that never ends")
+                return Forever()
             if kind == "polls":
                 if not isinstance(arg, int) or isinstance(arg, bool) or arg < 1:
                     raise TimingError("polls must be a positive integer")
@@ -89,4 +99,4 @@ def parse_timing(value: Any) -> Timing:
             if isinstance(exc, TimingError):
                 raise
             raise TimingError(f"bad arguments for {kind!r}: {arg!r}") from None
-    raise TimingError(f"unknown timing {value!r}: use seconds, uniform, lognormal or polls")
+    raise TimingError(f"unknown timing {value!r}: use seconds, uniform, lognormal, polls or forever")

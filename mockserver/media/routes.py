@@ -1,5 +1,5 @@
 """Serves signed result URLs as a CDN would: 200, 206 and 416 for ranges, 304 for a matching ETag, HEAD,
-and 403 with a short XML body for an expired or altered URL."""
+403 with a short XML body for an expired or altered URL, and 404 while a file is not yet on the CDN (`nbf`)."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ def media_routes(signer: UrlSigner, clock: Clock) -> list[Route]:
             return _denied("AccessDenied", "Request has expired")
         except SignatureError:
             return _denied("SignatureDoesNotMatch", "The request signature we calculated does not match")
-        if not path.endswith(".mp4"):
+        if not path.endswith(".mp4") or clock.now() < int(params.get("nbf", 0)):
             return _not_found()
         try:
             rendered = render_video(VideoSpec.from_params(params))

@@ -12,6 +12,7 @@ from mockserver.contracts import Contract
 from mockserver.engine import TaskEngine
 from mockserver.media.signing import UrlSigner
 from mockserver.randomness import RandomSource
+from mockserver.scenarios import ScenarioLibrary
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,7 @@ class ProviderContext:
     signer: UrlSigner
     contract: Contract
     settings: ProviderSettings
+    scenarios: ScenarioLibrary
 
     def lifetime(self, name: str, configured: float | None) -> float:
         """A lifetime from the settings, else the contract's `x-lifetimes` default."""

@@ -16,6 +16,8 @@ from starlette.responses import JSONResponse, Response
 
 from mockserver.providers.base import ProviderContext
 from mockserver.providers.http import BodyTooLarge, MalformedJson, bearer_token
+from mockserver.providers.scripting import ScriptedError
+from mockserver.scenarios import UnknownScenario
 
 REQUEST_ID_HEADER = "X-Oneapi-Request-Id"
 
@@ -44,8 +46,11 @@ def json_response(context: ProviderContext, body: Any, status: int = 200) -> Res
     return JSONResponse(body, status_code=status, headers={REQUEST_ID_HEADER: request_id(context)})
 
 
-def error_response(context: ProviderContext, error: NewApiError) -> Response:
+def error_response(context: ProviderContext, error: NewApiError, retry_after: float | None = None) -> Response:
     rid = request_id(context)
+    headers = {REQUEST_ID_HEADER: rid}
+    if retry_after is not None:
+        headers["Retry-After"] = str(int(retry_after)) if float(retry_after).is_integer() else str(retry_after)
     body: dict[str, Any]
     if error.openai_style:
         body = {
@@ -53,7 +58,16 @@ def error_response(context: ProviderContext, error: NewApiError) -> Response:
         }
     else:
         body = {"code": error.code, "message": error.message, "data": None}
-    return JSONResponse(body, status_code=error.status, headers={REQUEST_ID_HEADER: rid})
+    return JSONResponse(body, status_code=error.status, headers=headers)
+
+
+def scripted_error(error: ScriptedError) -> NewApiError:
+    """A scenario's error in new-api's shape: the catalogue entry's, else a generic one for the bare status."""
+    entry = error.entry
+    if entry is None:
+        return NewApiError(error.status, "mock_fault", f"scripted fault: HTTP {error.status}")
+    openai_style = entry.get("shape") == "openai"
+    return NewApiError(error.status, str(entry["code"]), str(entry["message"]), openai_style=openai_style)
 
 
 def authenticate(request: Request, context: ProviderContext) -> str:
@@ -89,6 +103,14 @@ def exception_handlers(context: ProviderContext) -> dict[Any, Any]:
             )
         return error_response(context, NewApiError(status, "invalid_request", str(exc)))
 
+    async def on_scripted(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, ScriptedError)
+        return error_response(context, scripted_error(exc), exc.retry_after)
+
+    async def on_unknown_scenario(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, UnknownScenario)
+        return error_response(context, NewApiError(400, "invalid_request", exc.message))
+
     async def on_crash(request: Request, exc: Exception) -> Response:
         return error_response(context, NewApiError(500, "internal_error", f"mock internal error: {exc!r}"))
 
@@ -97,5 +119,7 @@ def exception_handlers(context: ProviderContext) -> dict[Any, Any]:
         BodyTooLarge: on_too_large,
         MalformedJson: on_malformed,
         HTTPException: on_http,
+        ScriptedError: on_scripted,
+        UnknownScenario: on_unknown_scenario,
         Exception: on_crash,
     }

@@ -120,3 +120,13 @@ def test_provider_at_the_root_and_settings_from_the_environment(tmp_path: Path) 
             ).json()["id"]
             http.post("/__admin/clock/advance", json={"seconds": 3})
             assert http.get(f"/jimeng/fetch/{task_id}", headers=AUTH).json()["data"]["status"] == "succeeded"
+
+
+def test_scenarios_list_and_show(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["scenarios", "list"]) == 0
+    listing = capsys.readouterr().out
+    assert "moderation_fail" in listing and "fails moderation at 80 %" in listing
+    assert main(["scenarios", "show", "cdn_lag"]) == 0
+    assert "unavailable_for: 3" in capsys.readouterr().out
+    assert main(["scenarios", "show", "nope"]) == 2
+    assert "unknown mock scenario 'nope'" in capsys.readouterr().err

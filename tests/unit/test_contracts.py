@@ -250,10 +250,17 @@ def test_fetch_response_validator_checks_conditional_fields(contract: Contract) 
     assert validator.is_valid({"code": "success", "message": "", "data": failed})
 
 
-@pytest.mark.parametrize(("operation_id", "status"), [("submitVideo", 500), ("fetchTask", 413), ("fetchTask", 404)])
-def test_response_validator_undocumented_status(contract: Contract, operation_id: str, status: int) -> None:
+@pytest.mark.parametrize(("operation_id", "status"), [("getClock", 500), ("advanceClock", 404), ("getTask", 400)])
+def test_response_validator_undocumented_status(operation_id: str, status: int) -> None:
     with pytest.raises(ContractError, match=f"{operation_id} does not document status {status}"):
-        contract.operation(operation_id).response_validator(status)
+        load_contract("admin").operation(operation_id).response_validator(status)
+
+
+def test_scripted_faults_fall_back_to_the_default_response(contract: Contract) -> None:
+    validator = contract.operation("fetchTask").response_validator(503)
+    assert validator.is_valid({"code": "mock_fault", "message": "scripted fault: HTTP 503", "data": None})
+    assert validator.is_valid({"error": {"message": "x", "type": "new_api_error", "code": ""}})
+    assert not validator.is_valid({"detail": "x"})
 
 
 def test_response_validator_undocumented_media_type(contract: Contract) -> None:
@@ -293,15 +300,6 @@ def test_contract_without_a_lifecycle() -> None:
 
 def test_errors_catalogue(contract: Contract) -> None:
     errors = contract.errors
-    assert list(errors) == [
-        "missing_token",
-        "invalid_token",
-        "invalid_request",
-        "request_too_large",
-        "task_not_exist",
-        "invalid_url",
-        "task_failed",
-    ]
     assert {name: (e["http_status"], e["code"], e["message"]) for name, e in errors.items()} == {
         "missing_token": (401, "", "未提供令牌"),
         "invalid_token": (401, "", "无效的令牌"),
@@ -309,9 +307,30 @@ def test_errors_catalogue(contract: Contract) -> None:
         "request_too_large": (413, "invalid_request", "request body too large (limit N bytes)"),
         "task_not_exist": (400, "task_not_exist", "task_not_exist"),
         "invalid_url": (404, "", "Invalid URL (METHOD PATH)"),
-        "task_failed": (200, 400, "(the upstream failure reason)"),
+        "generation_failed": (200, 400, "任务执行失败"),
+        "output_moderation": (200, 400, "Post Video Risk Not Pass"),
+        "upstream_internal_error": (200, 400, "Internal Error"),
+        "input_text_moderation": (400, "upstream_error", "Text Risk Not Pass"),
+        "input_image_moderation": (400, "upstream_error", "Pre Img Risk Not Pass"),
+        "quota_not_enough": (403, "quota_not_enough", "user quota is not enough"),
+        "rate_limited": (429, "", "当前分组上游负载已饱和，请稍后再试"),
+        "upstream_unavailable": (502, "bad_response_status_code", "bad response status code 502"),
     }
-    assert not any(e["retryable"] for e in errors.values())
+    retryable = {name for name, e in errors.items() if e["retryable"]}
+    assert retryable == {
+        "generation_failed",
+        "output_moderation",
+        "upstream_internal_error",
+        "rate_limited",
+        "upstream_unavailable",
+    }
+
+
+def test_errors_are_found_by_name_or_kind(contract: Contract) -> None:
+    assert contract.error("quota_not_enough") is contract.errors["quota_not_enough"]
+    assert contract.error("credits_exhausted") is contract.errors["quota_not_enough"]
+    assert contract.error("timeout_no_result") is contract.errors["generation_failed"]
+    assert contract.error("no_such_error") is None
 
 
 def test_every_error_entry_is_complete(document: dict[str, Any]) -> None:

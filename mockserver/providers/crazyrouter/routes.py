@@ -10,14 +10,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from mockserver.engine import Submission, TaskView
-from mockserver.media.routes import MEDIA_PREFIX
-from mockserver.media.spec import VideoSpec, color_from_seed
-from mockserver.providers import newapi
+from mockserver.engine import Submission
+from mockserver.providers import newapi, scripting
 from mockserver.providers.base import ProviderContext
 from mockserver.providers.crazyrouter.models import InvalidVideoRequest, new_task_id, parse_submit, plan
-from mockserver.providers.http import public_base, read_json
+from mockserver.providers.http import read_json
 from mockserver.providers.newapi import NewApiError
+from mockserver.providers.results import signed_video_url
 
 
 class CrazyrouterApi:
@@ -29,10 +28,16 @@ class CrazyrouterApi:
 
     async def submit(self, request: Request) -> Response:
         context = self.context
-        newapi.authenticate(request, context)
+        key = newapi.authenticate(request, context)
         body = await read_json(request, context.settings.max_body_bytes)
         if not isinstance(body, dict):
             raise NewApiError(400, "invalid_request", "request body must be a JSON object")
+        prompt = body.get("prompt")
+        selection = scripting.select(request, context, prompt if isinstance(prompt, str) else None, key)
+        if selection.prompt != prompt and isinstance(prompt, str):
+            body = {k: v for k, v in body.items() if k != "prompt"} | (
+                {"prompt": selection.prompt} if selection.prompt else {}
+            )
         violation = self.submit_operation.check_request(body)
         if violation is not None:
             raise NewApiError(400, "invalid_request", violation.message)
@@ -41,15 +46,19 @@ class CrazyrouterApi:
         except InvalidVideoRequest as exc:
             raise NewApiError(400, "invalid_request", str(exc)) from None
         steps, outcome = plan(video, context.settings.timings)
+        scripted = scripting.script(context, selection, steps, outcome)
         view = context.engine.submit(
             Submission(
                 provider=context.provider_id,
                 lifecycle=context.contract.lifecycle,
-                plan=steps,
-                outcome=outcome,
+                plan=scripted.steps,
+                outcome=scripted.outcome,
                 request=video.to_dict(),
                 new_id=new_task_id,
                 retention=self.task_ttl,
+                scenario=scripted.scenario.name,
+                fail_at_progress=scripted.fail_at_progress,
+                status_lag=scripted.scenario.status_lag,
             )
         )
         request.state.task_id = view.task.id
@@ -74,6 +83,7 @@ class CrazyrouterApi:
         if view is None:
             raise NewApiError(400, "task_not_exist", "task_not_exist")
         request.state.task_id = task_id
+        scripting.raise_poll_fault(context, view)
         data: dict[str, Any] = {
             "error": None,
             "format": "mp4",
@@ -83,25 +93,12 @@ class CrazyrouterApi:
             "url": "",
         }
         if view.succeeded:
-            data["url"] = self.result_url(request, view)
+            day = time.strftime("%Y/%m/%d", time.gmtime(view.finished_at or view.now))
+            path = f"task-artifacts/{day}/generate/{task_id}.mp4"
+            data["url"] = signed_video_url(request, context, view, path, self.url_ttl) or ""
         elif view.terminal:
             data["error"] = dict(view.task.schedule.outcome.error or {})
         return newapi.json_response(context, {"code": "success", "message": "", "data": data})
-
-    def result_url(self, request: Request, view: TaskView) -> str:
-        task = view.task
-        finished = view.finished_at if view.finished_at is not None else view.now
-        spec = VideoSpec(
-            task.request["width"],
-            task.request["height"],
-            task.request["fps"],
-            task.request["frames"],
-            color_from_seed(task.seed),
-        )
-        day = time.strftime("%Y/%m/%d", time.gmtime(finished))
-        path = f"{MEDIA_PREFIX}/{self.context.provider_id}/task-artifacts/{day}/generate/{task.id}.mp4"
-        query = self.context.signer.sign(path, spec.to_params(), int(finished + self.url_ttl))
-        return f"{public_base(request, self.context.settings.public_url)}{path}?{query}"
 
 
 class CrazyrouterProvider:

@@ -1,0 +1,35 @@
+"""Signed result URLs for a task's video, honouring the scenario's result script (lifetime, CDN lag, no URL)."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+
+from mockserver.engine import TaskView
+from mockserver.media.routes import MEDIA_PREFIX
+from mockserver.media.spec import VideoSpec, color_from_seed
+from mockserver.providers.base import ProviderContext
+from mockserver.providers.http import public_base
+from mockserver.providers.scripting import result_terms
+
+
+def video_spec(view: TaskView) -> VideoSpec:
+    """The file a task renders: providers keep width, height, fps and frames in the task's request."""
+    request = view.task.request
+    return VideoSpec(
+        request["width"], request["height"], request["fps"], request["frames"], color_from_seed(view.task.seed)
+    )
+
+
+def signed_video_url(
+    request: Request, context: ProviderContext, view: TaskView, path: str, default_ttl: float
+) -> str | None:
+    """`{base}/__media/<provider>/<path>?...&signature=...`, or None when the scenario withholds the URL."""
+    terms = result_terms(context, view, default_ttl)
+    if not terms.has_url:
+        return None
+    params = video_spec(view).to_params()
+    if terms.available_from is not None:
+        params["nbf"] = str(terms.available_from)
+    full_path = f"{MEDIA_PREFIX}/{context.provider_id}/{path.lstrip('/')}"
+    query = context.signer.sign(full_path, params, terms.expires)
+    return f"{public_base(request, context.settings.public_url)}{full_path}?{query}"

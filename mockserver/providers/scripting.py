@@ -1,0 +1,93 @@
+"""How a provider applies the scenario bound to a task: at submit (selection, refusal, timeline), at each
+poll (scripted faults) and for the result (URL lifetime, CDN lag, no URL). Rendering stays the provider's."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.requests import Request
+
+from mockserver.engine import Outcome, StepPlan, TaskView
+from mockserver.providers.base import ProviderContext
+from mockserver.scenarios import SCENARIO_HEADER, PollFault, Scenario, Selection
+
+
+class ScriptedError(Exception):
+    """A scenario asks for an error of the gateway's catalogue (`entry`), or a bare HTTP status."""
+
+    def __init__(
+        self, entry: Mapping[str, Any] | None, status: int, retry_after: float | None = None, reference: str = ""
+    ) -> None:
+        super().__init__(reference or f"scripted HTTP {status}")
+        self.entry, self.status, self.retry_after, self.reference = entry, status, retry_after, reference
+
+
+@dataclass(frozen=True)
+class Script:
+    scenario: Scenario
+    prompt: str | None
+    steps: list[StepPlan]
+    outcome: Outcome
+    fail_at_progress: int | None
+
+
+def select(request: Request, context: ProviderContext, prompt: str | None, api_key: str | None) -> Selection:
+    """The scenario for a new task (raises scenarios.UnknownScenario for a name the mock does not know)."""
+    return context.scenarios.select(context.provider_id, request.headers.get(SCENARIO_HEADER), prompt, api_key)
+
+
+def script(context: ProviderContext, selection: Selection, steps: Sequence[StepPlan], outcome: Outcome) -> Script:
+    """The task's timeline once its scenario is applied; raises ScriptedError when the scenario refuses the submit."""
+    scenario = selection.scenario
+    if scenario.reject is not None:
+        raise catalogue_error(context, scenario.reject)
+    failure = catalogue_failure(context, scenario.fail.error) if scenario.fail else None
+    shaped, scripted_outcome, fail_at = scenario.shape(steps, failure)
+    return Script(scenario, selection.prompt, shaped, scripted_outcome or outcome, fail_at)
+
+
+def catalogue_error(context: ProviderContext, reference: str) -> ScriptedError:
+    entry = context.contract.error(reference)
+    status = int(entry["http_status"]) if entry is not None else 500
+    return ScriptedError(entry, status, entry.get("retry_after") if entry else None, reference)
+
+
+def catalogue_failure(context: ProviderContext, reference: str) -> dict[str, Any]:
+    """The error object a failed task reports, from the catalogue entry (its `task_error`, else code/message)."""
+    entry = context.contract.error(reference)
+    if entry is None:
+        return {"code": 500, "message": f"task failed ({reference})"}
+    return dict(entry.get("task_error") or {"code": entry["code"], "message": entry["message"]})
+
+
+def poll_fault(context: ProviderContext, view: TaskView) -> PollFault | None:
+    scenario = context.scenarios.get(view.task.scenario)
+    rng = random.Random(f"{view.task.seed}:poll:{view.task.polls}")
+    return scenario.poll_fault(view.task.polls, rng)
+
+
+def raise_poll_fault(context: ProviderContext, view: TaskView) -> None:
+    """Raise the scripted HTTP error for this poll, if the task's scenario has one."""
+    fault = poll_fault(context, view)
+    if fault is None or fault.status is None:
+        return
+    entry = context.contract.error(fault.error) if fault.error else None
+    raise ScriptedError(entry, fault.status, fault.retry_after, fault.error or "")
+
+
+@dataclass(frozen=True)
+class ResultTerms:
+    has_url: bool
+    expires: int
+    available_from: int | None
+
+
+def result_terms(context: ProviderContext, view: TaskView, default_ttl: float) -> ResultTerms:
+    result = context.scenarios.get(view.task.scenario).result
+    finished = view.finished_at if view.finished_at is not None else view.now
+    ttl = result.ttl if result.ttl is not None else default_ttl
+    lag = int(finished + result.unavailable_for) if result.unavailable_for else None
+    return ResultTerms(result.url, int(finished + ttl), lag)

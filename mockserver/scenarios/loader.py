@@ -1,0 +1,72 @@
+"""Reads scenario files. A bad file is refused with its path, the line and what is wrong."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import best_match
+
+from mockserver.engine.timing import TimingError
+from mockserver.scenarios.model import Scenario, scenario_from_dict
+from mockserver.scenarios.schema import SCENARIO
+
+_VALIDATOR = Draft202012Validator(SCENARIO)
+
+
+class ScenarioFileError(ValueError):
+    def __init__(self, path: Path | str, line: int, message: str) -> None:
+        super().__init__(f"{path}:{line}: {message}")
+        self.path, self.line, self.reason = str(path), line, message
+
+
+def bundled_dir() -> Path:
+    """The library shipped with the project: scenarios/ at the top of the repository."""
+    return Path(__file__).resolve().parent.parent.parent / "scenarios"
+
+
+def load_directory(directory: Path) -> list[Scenario]:
+    return [load_file(path) for path in sorted(directory.glob("*.yaml"))]
+
+
+def load_file(path: Path) -> Scenario:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioFileError(path, 0, f"cannot read the file: {exc}") from None
+    return parse(text, path.stem, str(path))
+
+
+def parse(text: str, name: str, source: str = "<inline>") -> Scenario:
+    try:
+        root = yaml.compose(text)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise ScenarioFileError(source, mark.line + 1 if mark else 0, f"not valid YAML: {exc}") from None
+    error = best_match(_VALIDATOR.iter_errors(data))
+    if error is not None:
+        where = ".".join(str(p) for p in error.absolute_path) or "the document"
+        raise ScenarioFileError(source, _line_of(root, list(error.absolute_path)), f"{where}: {error.message}")
+    try:
+        return scenario_from_dict(name, data, source)
+    except (TimingError, ValueError) as exc:
+        raise ScenarioFileError(source, 1, str(exc)) from None
+
+
+def _line_of(node: Any, path: Sequence[Any]) -> int:
+    """The line of the deepest YAML node along `path` (1-based)."""
+    line = node.start_mark.line + 1 if node is not None else 0
+    for part in path:
+        child = None
+        if isinstance(node, yaml.MappingNode):
+            child = next((value for key, value in node.value if key.value == str(part)), None)
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+            child = node.value[part]
+        if child is None:
+            break
+        node, line = child, child.start_mark.line + 1
+    return line

@@ -16,7 +16,7 @@ ALLOWED: dict[str, set[str]] = {
     "scenarios": {"foundation", "engine"},
     "providers": {"foundation", "engine", "media", "contracts", "scenarios"},
     "server": {"foundation", "engine", "media", "contracts", "scenarios", "providers"},
-    "cli": {"foundation", "providers", "server"},
+    "cli": {"foundation", "scenarios", "providers", "server"},
     "api": {"foundation", "engine", "media", "contracts", "scenarios", "providers", "server", "cli"},
 }
 

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -11,8 +13,9 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mockserver.admin import ADMIN_PREFIX, build_admin
 from mockserver.journal import JournalMiddleware
-from mockserver.media.routes import MEDIA_PREFIX, media_routes
-from mockserver.providers import load_provider
+from mockserver.media.routes import media_routes
+from mockserver.providers import ProviderContext, load_provider
+from mockserver.providers.scripting import ScriptedError
 from mockserver.runtime import MockRuntime
 from mockserver.settings import Settings
 
@@ -20,7 +23,7 @@ from mockserver.settings import Settings
 def create_app(settings: Settings | None = None, runtime: MockRuntime | None = None) -> Starlette:
     runtime = runtime or MockRuntime(settings or Settings())
     settings = runtime.settings
-    gateways = {pid: _tagged(pid, load_provider(pid).build(context)) for pid, context in runtime.contexts.items()}
+    gateways = {pid: _gateway(context, load_provider(pid).build(context)) for pid, context in runtime.contexts.items()}
     base = f"http://{settings.host}:{settings.port}"
     urls = {pid: f"{base}/{pid}" for pid in gateways}
 
@@ -46,14 +49,34 @@ def create_app(settings: Settings | None = None, runtime: MockRuntime | None = N
     return app
 
 
-def _tagged(provider_id: str, app: ASGIApp) -> ASGIApp:
-    """Marks requests with the provider that serves them, for the journal."""
+def _gateway(context: ProviderContext, app: ASGIApp) -> ASGIApp:
+    """Marks requests with the provider that serves them (for the journal), and answers an `X-Mock-Fault`
+    status in the gateway's own error format, through the provider's handler for scripted errors."""
+    handlers: dict[Any, Any] = getattr(app, "exception_handlers", {})
 
-    async def tagged(scope: Scope, receive: Receive, send: Send) -> None:
-        scope.setdefault("state", {})["provider"] = provider_id
-        await app(scope, receive, send)
+    async def gateway(scope: Scope, receive: Receive, send: Send) -> None:
+        state = scope.setdefault("state", {})
+        state["provider"] = context.provider_id
+        fault = state.get("header_fault")
+        if fault is None or fault.status is None:
+            await app(scope, receive, send)
+            return
+        error = ScriptedError(
+            context.contract.error(fault.error) if fault.error else None,
+            fault.status,
+            fault.retry_after,
+            fault.error or "",
+        )
+        handler = handlers.get(ScriptedError)
+        if handler is None:
+            response: Response = JSONResponse(
+                {"error": {"code": "mock_fault", "message": str(error)}}, status_code=fault.status
+            )
+        else:
+            response = await handler(Request(scope, receive), error)
+        await response(scope, receive, send)
 
-    return tagged
+    return gateway
 
 
-__all__ = ["MEDIA_PREFIX", "create_app"]
+__all__ = ["create_app"]

@@ -137,10 +137,12 @@ def serve(args: dict[str, Any]) -> int:
     import uvicorn
 
     from mockserver.app import create_app
+    from mockserver.faults import FaultMiddleware
 
     app = create_app(settings)
     print(banner(settings), flush=True)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning", access_log=args["access_log"])
+    served = FaultMiddleware(app, app.state.runtime.randomness)
+    uvicorn.run(served, host=settings.host, port=settings.port, log_level="warning", access_log=args["access_log"])
     return 0
 
 

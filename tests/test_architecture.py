@@ -32,7 +32,7 @@ def layer_of(module: str) -> str:
         return name
     if name == "__main__":
         return "cli"
-    if name in ("settings", "runtime", "journal", "admin", "app"):
+    if name in ("settings", "runtime", "journal", "admin", "app", "faults"):
         return "server"
     raise AssertionError(f"{module} belongs to no layer: add it to ARCHITECTURE.md and this test")
 

@@ -12,7 +12,7 @@ from starlette.requests import Request
 
 from mockserver.engine import Outcome, StepPlan, TaskView
 from mockserver.providers.base import ProviderContext
-from mockserver.scenarios import SCENARIO_HEADER, PollFault, Scenario, Selection
+from mockserver.scenarios import SCENARIO_HEADER, NetworkFault, PollFault, Scenario, Selection
 
 
 class ScriptedError(Exception):
@@ -34,9 +34,21 @@ class Script:
     fail_at_progress: int | None
 
 
+NETWORK_FAULTS_KEY = "network_faults"
+
+
 def select(request: Request, context: ProviderContext, prompt: str | None, api_key: str | None) -> Selection:
-    """The scenario for a new task (raises scenarios.UnknownScenario for a name the mock does not know)."""
-    return context.scenarios.select(context.provider_id, request.headers.get(SCENARIO_HEADER), prompt, api_key)
+    """The scenario for a new task (raises scenarios.UnknownScenario for a name the mock does not know).
+    Its network faults for submits are attached to this request."""
+    selection = context.scenarios.select(context.provider_id, request.headers.get(SCENARIO_HEADER), prompt, api_key)
+    attach_network_faults(request, [f for f in selection.scenario.faults if f.when in ("submit", "any")])
+    return selection
+
+
+def attach_network_faults(request: Request, faults: Sequence[NetworkFault]) -> None:
+    """Hand faults to the outermost fault layer, which applies them to this response on a real socket."""
+    if faults:
+        request.scope.setdefault("state", {}).setdefault(NETWORK_FAULTS_KEY, []).extend(faults)
 
 
 def script(context: ProviderContext, selection: Selection, steps: Sequence[StepPlan], outcome: Outcome) -> Script:
@@ -69,9 +81,13 @@ def poll_fault(context: ProviderContext, view: TaskView) -> PollFault | None:
     return scenario.poll_fault(view.task.polls, rng)
 
 
-def raise_poll_fault(context: ProviderContext, view: TaskView) -> None:
-    """Raise the scripted HTTP error for this poll, if the task's scenario has one."""
+def raise_poll_fault(request: Request, context: ProviderContext, view: TaskView) -> None:
+    """Apply the task's scenario to this poll: attach its network faults, raise its scripted HTTP error."""
+    scenario = context.scenarios.get(view.task.scenario)
     fault = poll_fault(context, view)
+    attach_network_faults(request, [f for f in scenario.faults if f.when in ("poll", "any")])
+    if fault is not None and fault.network is not None:
+        attach_network_faults(request, [fault.network])
     if fault is None or fault.status is None:
         return
     entry = context.contract.error(fault.error) if fault.error else None

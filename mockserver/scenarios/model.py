@@ -30,7 +30,7 @@ class NetworkFault:
     fault: str | None = None
     latency: Duration | None = None
     p: float = 1.0
-    on: str = "any"
+    when: str = "any"
 
 
 @dataclass(frozen=True)
@@ -126,7 +126,7 @@ def scenario_from_dict(name: str, data: Mapping[str, Any], source: str) -> Scena
 
 def _network_fault(item: Mapping[str, Any]) -> NetworkFault:
     return NetworkFault(
-        item.get("fault"), _duration(item.get("latency")), float(item.get("p", 1)), item.get("on", "any")
+        item.get("fault"), _duration(item.get("latency")), float(item.get("p", 1)), item.get("when", "any")
     )
 
 

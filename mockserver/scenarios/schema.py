@@ -43,7 +43,7 @@ NETWORK_FAULT: dict[str, Any] = {
         "latency": TIMING,
         "fault": {"enum": list(NETWORK_FAULTS)},
         "p": _PROBABILITY,
-        "on": {"enum": ["submit", "poll", "media", "any"], "default": "any"},
+        "when": {"enum": ["submit", "poll", "any"], "default": "any"},
     },
     "anyOf": [{"required": ["latency"]}, {"required": ["fault"]}],
 }

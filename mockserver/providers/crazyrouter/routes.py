@@ -83,7 +83,7 @@ class CrazyrouterApi:
         if view is None:
             raise NewApiError(400, "task_not_exist", "task_not_exist")
         request.state.task_id = task_id
-        scripting.raise_poll_fault(context, view)
+        scripting.raise_poll_fault(request, context, view)
         data: dict[str, Any] = {
             "error": None,
             "format": "mp4",

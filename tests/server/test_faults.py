@@ -1,0 +1,137 @@
+"""Network and HTTP faults on a real socket: the X-Mock-Fault header and a scenario's scripted faults."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from mockserver.faults import TRICKLE_CHUNK, TRICKLE_PAUSE, FaultHeaderError, parse_fault_header
+from mockserver.scenarios import parse
+from tests.server.live import live_server
+
+AUTH = {"Authorization": "Bearer sk-test"}
+BODY = {"model": "jimeng-video-3.0", "prompt": "a cat"}
+
+
+@pytest.fixture(scope="module")
+def base() -> Iterator[str]:
+    with live_server() as (url, _):
+        yield url
+
+
+def submit(http: httpx.Client, **headers: str) -> httpx.Response:
+    return http.post("/crazyrouter/jimeng/submit/videos", json=BODY, headers={**AUTH, **headers})
+
+
+def test_reset_drops_the_connection(base: str) -> None:
+    with httpx.Client(base_url=base) as http, pytest.raises(httpx.TransportError):
+        submit(http, **{"X-Mock-Fault": "reset"})
+
+
+def test_empty_closes_without_a_response(base: str) -> None:
+    with httpx.Client(base_url=base) as http, pytest.raises(httpx.RemoteProtocolError):
+        http.get("/crazyrouter/jimeng/fetch/1", headers={**AUTH, "X-Mock-Fault": "empty"})
+
+
+def test_truncated_body(base: str) -> None:
+    with httpx.Client(base_url=base) as http, pytest.raises(httpx.RemoteProtocolError):
+        submit(http, **{"X-Mock-Fault": "truncate"})
+
+
+def test_malformed_json_keeps_status_and_length(base: str) -> None:
+    with httpx.Client(base_url=base) as http:
+        response = submit(http, **{"X-Mock-Fault": "malformed"})
+        assert response.status_code == 200
+        assert int(response.headers["content-length"]) == len(response.content)
+        with pytest.raises(json.JSONDecodeError):
+            json.loads(response.content)
+
+
+def test_latency_is_real_wall_time(base: str) -> None:
+    with httpx.Client(base_url=base) as http:
+        started = time.monotonic()
+        response = submit(http, **{"X-Mock-Fault": "latency=0.3"})
+        assert response.status_code == 200
+        assert time.monotonic() - started >= 0.3
+
+
+def test_trickle_sends_the_whole_body_slowly(base: str) -> None:
+    with httpx.Client(base_url=base) as http:
+        started = time.monotonic()
+        response = http.get("/crazyrouter/jimeng/fetch/1", headers={**AUTH, "X-Mock-Fault": "trickle"})
+        assert response.status_code == 400 and response.json()["code"] == "task_not_exist"
+        chunks = -(-len(response.content) // TRICKLE_CHUNK)
+        assert time.monotonic() - started >= TRICKLE_PAUSE * (chunks - 1), "a pause after every chunk but the last"
+
+
+def test_hang_until_the_client_gives_up(base: str) -> None:
+    with httpx.Client(base_url=base, timeout=0.5) as http, pytest.raises(httpx.ReadTimeout):
+        submit(http, **{"X-Mock-Fault": "hang"})
+    with httpx.Client(base_url=base) as http:
+        assert submit(http).status_code == 200, "the server still serves after a hang"
+
+
+def test_status_fault_in_the_gateways_own_format(base: str) -> None:
+    with httpx.Client(base_url=base) as http:
+        limited = submit(http, **{"X-Mock-Fault": "status=429; retry_after=3; error=rate_limited"})
+        assert limited.status_code == 429 and limited.headers["retry-after"] == "3"
+        assert limited.json()["error"]["message"].startswith("当前分组上游负载已饱和")
+        bare = http.get("/crazyrouter/jimeng/fetch/1", headers={**AUTH, "X-Mock-Fault": "status=503"})
+        assert bare.status_code == 503
+        assert bare.json() == {"code": "mock_fault", "message": "scripted fault: HTTP 503", "data": None}
+
+
+def test_a_bad_fault_header_is_a_400(base: str) -> None:
+    with httpx.Client(base_url=base) as http:
+        response = submit(http, **{"X-Mock-Fault": "explode"})
+        assert response.status_code == 400
+        assert response.json()["error"]["code"] == "bad_fault"
+
+
+def test_fault_probability_follows_the_seed() -> None:
+    def pattern() -> list[int]:
+        with live_server(seed=9) as (url, _), httpx.Client(base_url=url) as http:
+            return [
+                http.get(
+                    "/crazyrouter/jimeng/fetch/1", headers={**AUTH, "X-Mock-Fault": "status=502; p=0.3"}
+                ).status_code
+                for _ in range(30)
+            ]
+
+    first = pattern()
+    assert first == pattern()
+    assert set(first) == {400, 502}
+
+
+def test_a_scenario_scripts_network_faults_on_its_task() -> None:
+    scenario = "description: x\npolls:\n  - {nth: 2, fault: reset}\nfaults:\n  - {latency: 0.2, when: submit}\n"
+    with live_server() as (url, runtime), httpx.Client(base_url=url) as http:
+        runtime.scenarios.register(parse(scenario, "chaos"))
+        started = time.monotonic()
+        task_id = submit(http, **{"X-Mock-Scenario": "chaos"}).json()["id"]
+        assert time.monotonic() - started >= 0.2
+        fetch = f"/crazyrouter/jimeng/fetch/{task_id}"
+        assert http.get(fetch, headers=AUTH).status_code == 200
+        with pytest.raises(httpx.TransportError):
+            http.get(fetch, headers=AUTH)
+        assert http.get(fetch, headers=AUTH).status_code == 200
+        assert runtime.engine.peek(task_id) is not None, "a fault never loses the task"
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [("reset", "reset"), ("latency=0.5", None), ("latency=0.1-0.4; p=0.5", None), ("status=503", None)],
+)
+def test_parse_fault_header(header: str, expected: str | None) -> None:
+    fault = parse_fault_header(header)
+    assert (fault.network.fault if fault.network else None) == expected
+
+
+@pytest.mark.parametrize("header", ["", "boom", "status=200", "latency=x", "p=2", "error="])
+def test_parse_fault_header_rejects(header: str) -> None:
+    with pytest.raises(FaultHeaderError):
+        parse_fault_header(header)

@@ -85,3 +85,60 @@ def test_the_provider_renders_the_resolutions_the_contract_lists(document: dict[
 def test_the_mock_control_is_documented(document: dict[str, Any]) -> None:
     control = document["x-mock-controls"]
     assert control["header"] == "X-Mock-Error" and control["x-source"] == "assumed"
+
+
+GOOD_DATA = {"binary_data_base64": [], "image_urls": None, "resp_data": "", "status": "in_queue", "video_url": ""}
+ENVELOPE = {"code": 10000, "message": "Success", "request_id": "20260101080000315EC97EEEC276DD6215", "status": 10000}
+
+
+@pytest.mark.parametrize(
+    ("schema", "body"),
+    [
+        ("SubmitEnvelope", {**ENVELOPE, "data": {"task_id": "123"}, "time_elapsed": "1.000000ms"}),
+        ("SubmitEnvelope", {**ENVELOPE, "data": {"task_id": "1234567890123456789"}, "time_elapsed": "1ms"}),
+        (
+            "SubmitEnvelope",
+            {**ENVELOPE, "code": 0, "data": {"task_id": "1234567890123456789"}, "time_elapsed": "1.000000ms"},
+        ),
+        ("TaskEnvelope", {**ENVELOPE, "data": {**GOOD_DATA, "status": "done"}, "time_elapsed": "1.000000ms"}),
+        ("TaskEnvelope", {**ENVELOPE, "data": {**GOOD_DATA, "status": "running"}, "time_elapsed": "1.000000ms"}),
+        (
+            "TaskEnvelope",
+            {**ENVELOPE, "data": {**GOOD_DATA, "video_url": "https://x/a.mp4?"}, "time_elapsed": "1.000000ms"},
+        ),
+        ("TaskEnvelope", {**ENVELOPE, "data": {**GOOD_DATA, "extra": 1}, "time_elapsed": "1.000000ms"}),
+        ("ErrorEnvelope", {**ENVELOPE, "data": None, "time_elapsed": "1.000000ms"}),
+        (
+            "ErrorEnvelope",
+            {**ENVELOPE, "code": 50500, "status": 50500, "data": GOOD_DATA, "time_elapsed": "1.000000ms"},
+        ),
+        (
+            "ErrorEnvelope",
+            {**ENVELOPE, "code": 50500, "status": 50500, "data": None, "request_id": "x", "time_elapsed": "1.000000ms"},
+        ),
+    ],
+)
+def test_the_response_schemas_reject_wrong_answers(schema: str, body: dict[str, Any]) -> None:
+    assert list(load_contract("gptge").schema_validator(schema).iter_errors(body)), body
+
+
+def test_the_response_schemas_accept_the_documented_examples() -> None:
+    contract = load_contract("gptge")
+    submitted = {
+        "code": 10000,
+        "data": {"task_id": "14117763723766220057"},
+        "message": "Success",
+        "request_id": "20250501223433B728875839C8FE1F4DBF",
+        "status": 10000,
+        "time_elapsed": "55.764678ms",
+    }
+    refused = {
+        "code": 50413,
+        "data": None,
+        "message": "Post Text Risk Not Pass",
+        "request_id": "202511281418218670D408837A9B0EB58F",
+        "status": 50413,
+        "time_elapsed": "36.799829ms",
+    }
+    assert not list(contract.schema_validator("SubmitEnvelope").iter_errors(submitted))
+    assert not list(contract.schema_validator("ErrorEnvelope").iter_errors(refused))

@@ -12,6 +12,11 @@ from mockserver.providers.http import public_base
 from mockserver.providers.scripting import result_terms
 
 
+def finished_at(view: TaskView) -> float:
+    """When the task ended (the current instant if the engine has not dated it yet)."""
+    return view.finished_at if view.finished_at is not None else view.now
+
+
 def video_spec(view: TaskView) -> VideoSpec:
     """The file a task renders: providers keep width, height, fps and frames in the task's request."""
     request = view.task.request
@@ -21,13 +26,19 @@ def video_spec(view: TaskView) -> VideoSpec:
 
 
 def signed_video_url(
-    request: Request, context: ProviderContext, view: TaskView, path: str, default_ttl: float
+    request: Request,
+    context: ProviderContext,
+    view: TaskView,
+    path: str,
+    default_ttl: float,
+    spec: VideoSpec | None = None,
 ) -> str | None:
-    """`{base}/__media/<provider>/<path>?...&signature=...`, or None when the scenario withholds the URL."""
+    """`{base}/__media/<provider>/<path>?...&signature=...` serving `spec` (default: `video_spec(view)`),
+    or None when the task's scenario withholds the URL."""
     terms = result_terms(context, view, default_ttl)
     if not terms.has_url:
         return None
-    params = video_spec(view).to_params()
+    params = (spec or video_spec(view)).to_params()
     if terms.available_from is not None:
         params["nbf"] = str(terms.available_from)
     full_path = f"{MEDIA_PREFIX}/{context.provider_id}/{path.lstrip('/')}"

@@ -8,7 +8,9 @@ from typing import Any
 
 from mockserver.engine import Fixed, LogNormal, Outcome, StepPlan, parse_timing
 from mockserver.engine.timing import Timing
-from mockserver.media.images import ImageInfo, NotAnImage, decode_base64, inspect_image
+from mockserver.media.images import ImageInfo
+from mockserver.providers.uploads import InvalidImage, check_first_frame
+from mockserver.providers.uploads import nearest_ratio as nearest_named_ratio
 
 FPS = 24
 FRAMES_BY_DURATION = {5: 121, 10: 241}  # upstream jimeng_t2v_v30: frames = 24 * seconds + 1
@@ -23,13 +25,6 @@ SIZES_1080P = {
     "9:16": (1080, 1920),
     "21:9": (2176, 928),
 }
-RATIOS = {name: width / height for name, (width, height) in SIZES_1080P.items()}
-
-MAX_IMAGE_BYTES = 4_700_000
-MAX_IMAGE_SIDE = 4096
-MIN_IMAGE_SHORT_SIDE = 320
-MAX_IMAGE_ASPECT = 3.0
-IMAGE_FORMATS = {"jpeg", "png"}
 
 FRAMES_FAILURE = "upstream pipeline rejected frames={frames}: jimeng 3.0 renders 121 or 241 frames"
 
@@ -100,26 +95,13 @@ def _uploaded_image(body: dict[str, Any]) -> ImageInfo | None:
     if not encoded:
         return None
     try:
-        info = inspect_image(decode_base64(encoded[0]))
-    except NotAnImage as exc:
-        raise InvalidVideoRequest(f"binary_data_base64[0] {exc}") from None
-    if info.format not in IMAGE_FORMATS:
-        raise InvalidVideoRequest(f"binary_data_base64[0] is {info.format.upper()}: only JPEG and PNG are accepted")
-    if info.size > MAX_IMAGE_BYTES:
-        raise InvalidVideoRequest(f"binary_data_base64[0] is {info.size} bytes: the limit is 4.7 MB")
-    if max(info.width, info.height) > MAX_IMAGE_SIDE:
-        raise InvalidVideoRequest(f"image is {info.width}x{info.height}: sides must be at most {MAX_IMAGE_SIDE} px")
-    if min(info.width, info.height) < MIN_IMAGE_SHORT_SIDE:
-        raise InvalidVideoRequest(
-            f"image is {info.width}x{info.height}: the short side must be at least {MIN_IMAGE_SHORT_SIDE} px"
-        )
-    if max(info.aspect, 1 / info.aspect) > MAX_IMAGE_ASPECT:
-        raise InvalidVideoRequest(f"image is {info.width}x{info.height}: the aspect ratio must be at most 3:1")
-    return info
+        return check_first_frame(encoded[0], "binary_data_base64[0]")
+    except InvalidImage as exc:
+        raise InvalidVideoRequest(str(exc)) from None
 
 
 def nearest_ratio(aspect: float) -> str:
-    return min(RATIOS, key=lambda name: abs(RATIOS[name] - aspect))
+    return nearest_named_ratio(aspect, SIZES_1080P)
 
 
 def default_timings(request: VideoRequest) -> dict[str, Timing]:

@@ -1,0 +1,113 @@
+"""The Volcengine Visual envelope api.gpt.ge answers in, for successes and errors alike:
+`{code, data, message, request_id, status, time_elapsed}` (reference gateways.md, B.1).
+
+`request_id` and `time_elapsed` come from the seeded random source and the mock's clock, so the same seed
+and the same requests give the same bytes.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import Any
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from mockserver.providers.base import ProviderContext
+from mockserver.providers.http import BodyTooLarge, MalformedJson, bearer_token
+
+SUCCESS = 10000
+ACCESS_DENIED = 50400
+INPUT_INVALID = 50215
+INTERNAL_ERROR = 50500
+BEIJING_OFFSET = 8 * 3600
+# Median link times in milliseconds, by kind of answer (upstream examples: 55-105 ms submit, ~500 ms result).
+ELAPSED_MS = {"submit": 60.0, "result": 120.0, "error": 15.0}
+
+
+class VolcError(Exception):
+    """An answer with a business code other than 10000."""
+
+    def __init__(self, http_status: int, code: int, message: str, data: Any = None) -> None:
+        super().__init__(message)
+        self.http_status = http_status
+        self.code = code
+        self.message = message
+        self.data = data
+
+
+def input_invalid(reason: str, http_status: int = 400) -> VolcError:
+    return VolcError(http_status, INPUT_INVALID, f"Input invalid for this service: {reason}")
+
+
+def envelope(context: ProviderContext, code: int, message: str, data: Any, kind: str) -> dict[str, Any]:
+    number = context.randomness.next_number(f"{context.provider_id}:response")
+    stamp = time.strftime("%Y%m%d%H%M%S", time.gmtime(context.clock.now() + BEIJING_OFFSET))
+    suffix = context.randomness.token(f"{context.provider_id}:request-id:{number}", 20).upper()
+    rng = context.randomness.stream(f"{context.provider_id}:elapsed:{number}")
+    elapsed = rng.lognormvariate(math.log(ELAPSED_MS[kind]), 0.5)
+    return {
+        "code": code,
+        "data": data,
+        "message": message,
+        "request_id": stamp + suffix,
+        "status": code,
+        "time_elapsed": f"{elapsed:.6f}ms",
+    }
+
+
+def success(context: ProviderContext, data: Any, kind: str) -> Response:
+    return JSONResponse(envelope(context, SUCCESS, "Success", data, kind))
+
+
+def error_response(context: ProviderContext, error: VolcError) -> Response:
+    body = envelope(context, error.code, error.message, error.data, "error")
+    return JSONResponse(body, status_code=error.http_status)
+
+
+def authenticate(request: Request, context: ProviderContext) -> str:
+    """The caller's bearer key; raises 50400 Access Denied when it is missing or not accepted."""
+    key = bearer_token(request)
+    if key is None:
+        raise VolcError(401, ACCESS_DENIED, "Access Denied: send Authorization: Bearer <token>")
+    if not key:
+        raise VolcError(401, ACCESS_DENIED, "Access Denied: the Authorization header is not a Bearer token")
+    accepted = context.settings.api_keys
+    if accepted is not None and key not in accepted:
+        raise VolcError(401, ACCESS_DENIED, "Access Denied: invalid token")
+    return key
+
+
+def exception_handlers(context: ProviderContext) -> dict[Any, Any]:
+    """Starlette exception handlers that answer every failure in the envelope, never with a crash."""
+
+    async def on_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, VolcError)
+        return error_response(context, exc)
+
+    async def on_too_large(request: Request, exc: Exception) -> Response:
+        return error_response(context, input_invalid(str(exc), 413))
+
+    async def on_malformed(request: Request, exc: Exception) -> Response:
+        return error_response(context, input_invalid(str(exc)))
+
+    async def on_http(request: Request, exc: Exception) -> Response:
+        status = exc.status_code if isinstance(exc, HTTPException) else 500
+        if status in (404, 405):
+            return error_response(context, input_invalid(f"no route {request.method} {request.url.path}", 404))
+        return error_response(context, VolcError(status, INPUT_INVALID, str(exc)))
+
+    async def on_crash(request: Request, exc: Exception) -> Response:
+        return error_response(
+            context, VolcError(500, INTERNAL_ERROR, f"Internal Error: mock internal error ({exc.__class__.__name__})")
+        )
+
+    return {
+        VolcError: on_error,
+        BodyTooLarge: on_too_large,
+        MalformedJson: on_malformed,
+        HTTPException: on_http,
+        Exception: on_crash,
+    }

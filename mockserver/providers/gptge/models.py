@@ -1,0 +1,174 @@
+"""api.gpt.ge's Jimeng video tasks, free of HTTP: what a submit asks for, how long it takes, how it ends,
+and the business errors a mock-only trigger can raise."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from mockserver.engine import LogNormal, Outcome, StepPlan, parse_timing
+from mockserver.engine.timing import Timing
+from mockserver.providers.uploads import InvalidImage, check_first_frame, nearest_ratio
+
+# The seed's aspect ratios and the resolutions it lists for them (720P).
+SIZES = {
+    "16:9": (1280, 720),
+    "9:16": (720, 1280),
+    "9:21": (720, 1680),
+    "1:1": (960, 960),
+    "4:3": (960, 720),
+    "3:4": (720, 960),
+    "21:9": (1680, 720),
+}
+DEFAULT_ASPECT_RATIO = "16:9"
+RANDOM_SEED = -1
+# "Output videos default to 5 seconds" (seed); upstream renders 24 fps and 24 * seconds + 1 frames (B.1).
+FPS = 24
+FRAMES = 121
+REQ_KEYS = {"text2video": "jimeng_vgfm_t2v_l20", "image2video": "jimeng_vgfm_i2v_l20"}
+
+MOCK_ERROR_HEADER = "X-Mock-Error"
+
+
+class InvalidVideoRequest(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class BusinessError:
+    """One entry of the Volcengine business error catalogue (the contract's `x-errors`)."""
+
+    name: str
+    code: int
+    http_status: int
+    message: str
+    retryable: bool
+    at: str
+    """"submit": the submit is refused; "task": the task is accepted and fails when its generation ends."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def error_table(catalogue: Iterable[Mapping[str, Any]]) -> dict[str, BusinessError]:
+    """Trigger value (the business code as text) -> error, for every catalogue entry that names when it is
+    raised. The `X-Mock-Error` header uses it today; scenarios can reuse it."""
+    return {
+        str(entry["code"]): BusinessError(
+            entry["name"], entry["code"], entry["http_status"], entry["message"], entry["retryable"], entry["at"]
+        )
+        for entry in catalogue
+        if entry.get("at") in ("submit", "task")
+    }
+
+
+@dataclass(frozen=True)
+class VideoRequest:
+    mode: str  # text2video | image2video
+    req_key: str
+    prompt: str
+    seed: int
+    aspect_ratio: str
+    """The ratio rendered: the requested one, or for an uploaded image the nearest to the image's own."""
+    requested_aspect_ratio: str
+    width: int
+    height: int
+    fps: int
+    frames: int
+    image_source: str | None  # binary_data_base64 | image_urls
+    image_digest: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def parse_submit(mode: str, body: Mapping[str, Any]) -> VideoRequest:
+    """A contract-valid body as a task request; raises InvalidVideoRequest for what the schema cannot see
+    (the bytes of an uploaded image). binary_data_base64 wins over image_urls when both are sent."""
+    requested = str(body.get("aspect_ratio", DEFAULT_ASPECT_RATIO))
+    aspect_ratio, source, digest = requested, None, None
+    if mode == "image2video":
+        if body.get("binary_data_base64"):
+            source = "binary_data_base64"
+            encoded = body["binary_data_base64"][0]
+            try:
+                image = check_first_frame(encoded, "binary_data_base64[0]")
+            except InvalidImage as exc:
+                raise InvalidVideoRequest(str(exc)) from None
+            aspect_ratio = nearest_ratio(image.aspect, SIZES)
+            digest = hashlib.sha256(encoded.encode()).hexdigest()[:16]
+        else:
+            source = "image_urls"
+            digest = hashlib.sha256(body["image_urls"][0].encode()).hexdigest()[:16]
+    width, height = SIZES[aspect_ratio]
+    return VideoRequest(
+        mode=mode,
+        req_key=REQ_KEYS[mode],
+        prompt=body["prompt"],
+        seed=int(body.get("seed", RANDOM_SEED)),
+        aspect_ratio=aspect_ratio,
+        requested_aspect_ratio=requested,
+        width=width,
+        height=height,
+        fps=FPS,
+        frames=FRAMES,
+        image_source=source,
+        image_digest=digest,
+    )
+
+
+def default_timings(request: VideoRequest) -> dict[str, Timing]:
+    """720P step lengths: a few seconds in the queue, then most of a minute of generation (assumed)."""
+    generation = 45.0 if request.mode == "text2video" else 52.0
+    return {
+        "in_queue": LogNormal(median=5, sigma=0.6, low=1, high=90),
+        "generating": LogNormal(median=generation, sigma=0.25, low=generation / 2, high=generation * 3),
+    }
+
+
+def plan(
+    request: VideoRequest, overrides: Mapping[str, Any], failure: BusinessError | None = None
+) -> tuple[list[StepPlan], Outcome]:
+    """The task's steps and how it ends: `done`, carrying the business error when it fails."""
+    timings = default_timings(request) | {state: parse_timing(value) for state, value in overrides.items()}
+    steps = [StepPlan("in_queue", timings["in_queue"]), StepPlan("generating", timings["generating"], (1, 99))]
+    if failure is None:
+        return steps, Outcome("done")
+    return steps, Outcome("done", error=failure.to_dict())
+
+
+def effective_seed(request: Mapping[str, Any], task_seed: int) -> int:
+    """The seed the video is rendered with: the client's when it is not -1, else one drawn for the task."""
+    seed = int(request["seed"])
+    return task_seed if seed == RANDOM_SEED else seed
+
+
+def video_seed(request: Mapping[str, Any], task_seed: int) -> int:
+    """What the video's look derives from. A client seed with the same parameters gives the same video."""
+    if int(request["seed"]) == RANDOM_SEED:
+        return task_seed
+    inputs = [request[k] for k in ("seed", "mode", "prompt", "aspect_ratio", "image_digest")]
+    return int.from_bytes(hashlib.sha256(json.dumps(inputs).encode()).digest()[:4], "big")
+
+
+def resp_data(request: Mapping[str, Any], task_seed: int) -> str:
+    """The JSON string a finished task reports in data.resp_data (its content is the mock's, assumed)."""
+    info = {
+        "req_key": request["req_key"],
+        "seed": effective_seed(request, task_seed),
+        "aspect_ratio": request["aspect_ratio"],
+        "width": request["width"],
+        "height": request["height"],
+        "fps": request["fps"],
+        "frames": request["frames"],
+    }
+    return json.dumps({"infer_ctx": info}, separators=(",", ":"))
+
+
+def new_task_id(rng: random.Random) -> str:
+    """Upstream ids are unsigned 64-bit numbers in decimal (19 or 20 digits)."""
+    return str(rng.randrange(10**18, 2**64))

@@ -1,0 +1,149 @@
+"""api.gpt.ge's HTTP surface: `POST /task/jimeng/text2video`, `POST /task/jimeng/image2video` and
+`GET /task/{task_id}`, every answer in the Volcengine envelope."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from mockserver.engine import Submission, TaskView
+from mockserver.media.spec import VideoSpec, color_from_seed
+from mockserver.providers.base import ProviderContext
+from mockserver.providers.gptge.envelope import (
+    VolcError,
+    authenticate,
+    exception_handlers,
+    input_invalid,
+    success,
+)
+from mockserver.providers.gptge.models import (
+    MOCK_ERROR_HEADER,
+    BusinessError,
+    InvalidVideoRequest,
+    error_table,
+    new_task_id,
+    parse_submit,
+    plan,
+    resp_data,
+    video_seed,
+)
+from mockserver.providers.http import read_json
+from mockserver.providers.results import finished_at, signed_video_url
+
+OPERATIONS = {"text2video": "textToVideo", "image2video": "imageToVideo"}
+
+
+def task_data(status: str, video_url: str = "", resp: str = "") -> dict[str, Any]:
+    return {"binary_data_base64": [], "image_urls": None, "resp_data": resp, "status": status, "video_url": video_url}
+
+
+class GptGeApi:
+    def __init__(self, context: ProviderContext) -> None:
+        self.context = context
+        contract = context.contract
+        self.operations = {mode: contract.operation(op) for mode, op in OPERATIONS.items()}
+        self.url_ttl = context.lifetime("result_url", context.settings.url_ttl)
+        self.task_ttl = context.lifetime("task", context.settings.task_ttl)
+        self.expired_window = context.lifetime("expired_record", None)
+        self.triggers = error_table(contract.extension("x-errors"))
+
+    async def text_to_video(self, request: Request) -> Response:
+        return await self.submit(request, "text2video")
+
+    async def image_to_video(self, request: Request) -> Response:
+        return await self.submit(request, "image2video")
+
+    async def submit(self, request: Request, mode: str) -> Response:
+        context = self.context
+        authenticate(request, context)
+        triggered = self.triggered_error(request)
+        body = await read_json(request, context.settings.max_body_bytes)
+        if not isinstance(body, dict):
+            raise input_invalid("the request body must be a JSON object")
+        violation = self.operations[mode].check_request(body)
+        if violation is not None:
+            raise input_invalid(violation.message)
+        try:
+            video = parse_submit(mode, body)
+        except InvalidVideoRequest as exc:
+            raise input_invalid(str(exc)) from None
+        if triggered is not None and triggered.at == "submit":
+            raise VolcError(triggered.http_status, triggered.code, triggered.message)
+        steps, outcome = plan(video, context.settings.timings, triggered)
+        view = context.engine.submit(
+            Submission(
+                provider=context.provider_id,
+                lifecycle=context.contract.lifecycle,
+                plan=steps,
+                outcome=outcome,
+                request=video.to_dict(),
+                new_id=new_task_id,
+                retention=self.task_ttl + self.expired_window,
+                scenario="default" if triggered is None else f"{MOCK_ERROR_HEADER}: {triggered.code}",
+            )
+        )
+        request.state.task_id = view.task.id
+        return success(context, {"task_id": view.task.id}, "submit")
+
+    def triggered_error(self, request: Request) -> BusinessError | None:
+        """The business error a mock-only `X-Mock-Error: <code>` header asks for (None without one)."""
+        value = request.headers.get(MOCK_ERROR_HEADER)
+        if value is None:
+            return None
+        error = self.triggers.get(value.strip())
+        if error is None:
+            codes = ", ".join(sorted(self.triggers))
+            raise input_invalid(f"{MOCK_ERROR_HEADER} {value!r} is not a code the mock can raise: use one of {codes}")
+        return error
+
+    async def get_task(self, request: Request) -> Response:
+        context = self.context
+        authenticate(request, context)
+        task_id = request.path_params["task_id"]
+        view = context.engine.poll(context.provider_id, task_id)
+        if view is None:
+            return success(context, task_data("not_found"), "result")
+        request.state.task_id = task_id
+        if view.now - view.task.created_at >= self.task_ttl:
+            return success(context, task_data("expired"), "result")
+        if not view.terminal:
+            return success(context, task_data(view.state), "result")
+        error = view.task.schedule.outcome.error
+        if error is not None:
+            raise VolcError(error["http_status"], error["code"], error["message"], data=task_data("done"))
+        task = view.task
+        resp = resp_data(task.request, task.seed)
+        return success(context, task_data("done", self.video_url(request, view), resp), "result")
+
+    def video_url(self, request: Request, view: TaskView) -> str:
+        task = view.task
+        finished = finished_at(view)
+        spec = VideoSpec(
+            task.request["width"],
+            task.request["height"],
+            task.request["fps"],
+            task.request["frames"],
+            color_from_seed(video_seed(task.request, task.seed)),
+        )
+        day = time.strftime("%Y%m%d", time.gmtime(finished))
+        url = signed_video_url(request, self.context, view, f"jimeng/{day}/{task.id}.mp4", self.url_ttl, spec)
+        return url or ""
+
+
+class GptGeProvider:
+    id = "gptge"
+    contract = "gptge"
+
+    def build(self, context: ProviderContext) -> Starlette:
+        api = GptGeApi(context)
+        routes = [
+            Route("/task/jimeng/text2video", api.text_to_video, methods=["POST"]),
+            Route("/task/jimeng/image2video", api.image_to_video, methods=["POST"]),
+            Route("/task/{task_id}", api.get_task, methods=["GET"]),
+        ]
+        return Starlette(routes=routes, exception_handlers=exception_handlers(context))

@@ -1,0 +1,51 @@
+"""The same seed and the same requests give the same bytes: task ids, request ids, time_elapsed, videos."""
+
+from __future__ import annotations
+
+from tests.gptge.helpers import BASE, I2V, T2V
+from tests.support import AUTH, ContractClient, make_client, png_base64
+
+IMAGE = png_base64(640, 480)
+
+
+def conversation(client: ContractClient) -> list[bytes]:
+    transcript: list[bytes] = []
+    ids = []
+    for path, body, headers in (
+        (T2V, {"prompt": "a cat", "aspect_ratio": "21:9"}, {}),
+        (I2V, {"prompt": "a cat turns", "binary_data_base64": [IMAGE]}, {}),
+        (T2V, {"prompt": "a cat", "seed": 9}, {"X-Mock-Error": "50516"}),
+        (T2V, {"prompt": "x" * 151}, {}),
+        (T2V, {"prompt": "a cat"}, {"X-Mock-Error": "50430"}),
+    ):
+        response = client.post(path, json=body, headers={**AUTH, **headers})
+        transcript.append(response.content)
+        if response.status_code == 200:
+            ids.append(response.json()["data"]["task_id"])
+    for _ in range(30):
+        client.runtime.clock.advance(4)
+        for task_id in ids:
+            response = client.get(f"{BASE}/task/{task_id}", headers=AUTH)
+            transcript.append(response.content)
+            url = response.json()["data"]["video_url"]
+            if url:
+                transcript.append(client.get(url).content)
+    return transcript
+
+
+def test_same_seed_same_bytes() -> None:
+    with make_client(seed=77) as first, make_client(seed=77) as second:
+        assert conversation(first) == conversation(second)
+
+
+def test_another_seed_other_ids_request_ids_and_timings() -> None:
+    with make_client(seed=1) as first, make_client(seed=2) as second:
+        a, b = conversation(first), conversation(second)
+        assert a[0] != b[0]
+        assert a != b
+
+
+def test_reset_replays_the_same_run(client: ContractClient) -> None:
+    before = conversation(client)
+    client.post("/__admin/reset")
+    assert conversation(client) == before

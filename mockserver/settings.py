@@ -12,7 +12,7 @@ from typing import Any
 import yaml
 
 from mockserver.engine.timing import TimingError, parse_timing
-from mockserver.providers import PROVIDER_IDS
+from mockserver.providers import PROVIDER_IDS, load_provider
 from mockserver.providers.base import ProviderSettings
 
 ENV_PREFIX = "JIMENG_MOCK_"
@@ -72,6 +72,7 @@ class Settings:
             timings=dict(options.get("timings", {})),
             max_body_bytes=self.max_body_bytes,
             public_url=self.public_url,
+            options={key: value for key, value in options.items() if key in _own_options(provider_id)},
         )
 
     @classmethod
@@ -159,8 +160,18 @@ def _convert(name: str, value: Any) -> Any:
     return value if value is None else str(value)
 
 
+def _own_options(provider_id: str) -> Mapping[str, tuple[Any, ...]]:
+    """The options a provider declares for itself: {name: allowed values}."""
+    declared: Mapping[str, tuple[Any, ...]] = getattr(load_provider(provider_id), "options", {})
+    return declared
+
+
 def _check_provider_options(name: str, options: Mapping[str, Any]) -> None:
-    allowed = {"url_ttl", "task_ttl", "timings", "api_keys"}
+    own = _own_options(name)
+    allowed = {"url_ttl", "task_ttl", "timings", "api_keys", *own}
+    for key, choices in own.items():
+        if key in options and not any(type(options[key]) is type(c) and options[key] == c for c in choices):
+            raise SettingsError(f"providers.{name}.{key} must be one of {', '.join(map(repr, choices))}")
     if unknown := set(options) - allowed:
         raise SettingsError(f"providers.{name}: unknown option {sorted(unknown)[0]!r} (allowed: {sorted(allowed)})")
     for key in ("url_ttl", "task_ttl"):

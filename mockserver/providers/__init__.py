@@ -6,7 +6,7 @@ import importlib
 
 from mockserver.providers.base import Provider, ProviderContext, ProviderSettings
 
-PROVIDER_IDS: tuple[str, ...] = ("crazyrouter", "gptge")
+PROVIDER_IDS: tuple[str, ...] = ("crazyrouter", "gptge", "jimmyai")
 
 
 class UnknownProvider(ValueError):

@@ -27,6 +27,8 @@ class ProviderSettings:
     max_body_bytes: int = 16 * 1024 * 1024
     public_url: str | None = None
     """Base of the result URLs (scheme://host:port); None uses the address the client called."""
+    options: dict[str, Any] = field(default_factory=dict)
+    """The provider's own options from the config file (those its `options` attribute declares)."""
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,8 @@ class ProviderContext:
 
 
 class Provider(Protocol):
+    """A gateway. It may also declare `options`: {name: allowed values} it reads from the config file."""
+
     id: str
     contract: str
 

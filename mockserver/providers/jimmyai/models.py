@@ -1,0 +1,163 @@
+"""jimmyai's Seedance tasks, free of HTTP: what a create asks for, what it renders, how long it takes, how it ends.
+
+Which model may take what is the contract's request schema; what each model renders (route,
+resolution, pixel sizes, frame rate) is the contract's `x-models` and `x-output` tables.
+"""
+
+from __future__ import annotations
+
+import random
+import string
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from mockserver.contracts import Contract
+from mockserver.engine import LogNormal, Outcome, StepPlan, parse_timing
+from mockserver.engine.timing import Timing
+
+FAIL_AT_PROGRESS = 50
+"""Where a task made to fail (X-Mock-Error) stops: halfway through processing."""
+
+SPEED_BY_RESOLUTION = {"480p": 0.7, "720p": 1.0, "1080p": 1.6, "2k": 2.4, "4k": 3.5}
+_ID_ALPHABET = string.digits + string.ascii_lowercase
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    name: str
+    route: str
+    resolutions: tuple[str, ...]
+    """One entry where the route fixes the resolution, else the choices."""
+    fast: bool
+
+    @property
+    def fixed_resolution(self) -> bool:
+        return len(self.resolutions) == 1
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """The contract's model and output tables."""
+
+    models: Mapping[str, ModelInfo]
+    sizes: Mapping[str, Mapping[str, tuple[int, int]]]
+    fps: int
+    default_resolution: str
+
+    @classmethod
+    def from_contract(cls, contract: Contract) -> Catalogue:
+        models = {
+            name: ModelInfo(
+                name=name,
+                route=entry["route"],
+                resolutions=tuple(entry.get("resolutions") or [entry["resolution"]]),
+                fast=bool(entry.get("fast", False)),
+            )
+            for name, entry in contract.extension("x-models").items()
+        }
+        output = contract.extension("x-output")
+        sizes = {
+            resolution: {ratio: (int(w), int(h)) for ratio, (w, h) in by_ratio.items()}
+            for resolution, by_ratio in output["sizes"].items()
+        }
+        return cls(models, sizes, int(output["fps"]), contract.extension("x-default-resolution")["value"])
+
+
+@dataclass(frozen=True)
+class SeedanceRequest:
+    model: str
+    route: str
+    prompt: str
+    duration: int
+    ratio: str
+    """The aspect ratio rendered (adaptive resolved)."""
+    resolution: str
+    width: int
+    height: int
+    fps: int
+    frames: int
+    mode: str  # text | reference | frames
+    images: int
+    first_image: bool
+    last_image: bool
+    reference_videos: int
+    reference_audios: int
+    failure: str | None
+    """The error message the task will fail with (mock trigger), or None."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def parse_create(body: Mapping[str, Any], catalogue: Catalogue, failure: str | None) -> SeedanceRequest:
+    """A contract-valid create body as a task request."""
+    model = catalogue.models[body["model"]]
+    chosen = body.get("resolution", catalogue.default_resolution)
+    resolution = model.resolutions[0] if model.fixed_resolution else chosen
+    ratio = rendered_ratio(body.get("ratio"), body.get("orientation"))
+    width, height = catalogue.sizes[resolution][ratio]
+    duration = int(body.get("duration", 5))
+    images = len(body.get("images") or [])
+    first, last = bool(body.get("first_image")), bool(body.get("last_image"))
+    videos, audios = len(body.get("reference_videos") or []), len(body.get("reference_audios") or [])
+    mode = "frames" if first or last else ("reference" if images or videos or audios else "text")
+    return SeedanceRequest(
+        model=model.name,
+        route=model.route,
+        prompt=body["prompt"],
+        duration=duration,
+        ratio=ratio,
+        resolution=resolution,
+        width=width,
+        height=height,
+        fps=catalogue.fps,
+        frames=duration * catalogue.fps,
+        mode=mode,
+        images=images,
+        first_image=first,
+        last_image=last,
+        reference_videos=videos,
+        reference_audios=audios,
+        failure=failure,
+    )
+
+
+def rendered_ratio(ratio: str | None, orientation: str | None) -> str:
+    """ratio wins; without one (or with adaptive, which needs the assets the mock cannot see) the
+    orientation decides: portrait 9:16, otherwise 16:9."""
+    if ratio and ratio.lower() != "adaptive":
+        return ratio
+    return "9:16" if orientation == "portrait" else "16:9"
+
+
+def default_timings(request: SeedanceRequest, fast: bool) -> dict[str, Timing]:
+    """A queue of seconds, then generation that grows with duration and resolution (fast models halve it)."""
+    generation = (20.0 + 9.0 * request.duration) * SPEED_BY_RESOLUTION[request.resolution]
+    if fast:
+        generation *= 0.5
+    if request.mode != "text":
+        generation *= 1.1
+    return {
+        "queued": LogNormal(median=5, sigma=0.6, low=1, high=120),
+        "processing": LogNormal(median=generation, sigma=0.25, low=generation / 2, high=generation * 3),
+    }
+
+
+def plan(
+    request: SeedanceRequest, catalogue: Catalogue, overrides: Mapping[str, Any]
+) -> tuple[list[StepPlan], Outcome, int | None]:
+    """The task's steps, how it ends, and where it is cut when it fails."""
+    timings = default_timings(request, catalogue.models[request.model].fast)
+    timings |= {state: parse_timing(value) for state, value in overrides.items()}
+    steps = [
+        StepPlan("queued", timings["queued"], (0, 0)),
+        StepPlan("processing", timings["processing"], (1, 99)),
+    ]
+    if request.failure is not None:
+        return steps, Outcome("failed", error={"message": request.failure}), FAIL_AT_PROGRESS
+    return steps, Outcome("completed"), None
+
+
+def new_task_id(rng: random.Random) -> str:
+    return "vid_" + "".join(rng.choice(_ID_ALPHABET) for _ in range(16))

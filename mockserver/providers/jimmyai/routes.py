@@ -1,0 +1,195 @@
+"""jimmyai's HTTP surface: `POST /api/open-api/v1/seedance/videos` and `GET /api/open-api/v1/videos/{task_id}`.
+
+Every answer is jimmyai's envelope `{code, msg, data}`: code "20000" (or 0, the seed's other variant,
+with the `success_code` option) and msg "ok" on success; on an error the code and HTTP status of the
+contract's `x-errors` entry, msg saying what went wrong, data null.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any, ClassVar
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from mockserver.engine import Submission, TaskView
+from mockserver.providers.base import ProviderContext
+from mockserver.providers.http import BodyTooLarge, MalformedJson, bearer_token, read_json
+from mockserver.providers.jimmyai.models import Catalogue, new_task_id, parse_create, plan
+from mockserver.providers.results import finished_at, signed_video_url
+
+MOCK_ERROR_HEADER = "x-mock-error"
+MOCK_ERROR_MAX = 500
+
+
+class JimmyError(Exception):
+    """An error answered in jimmyai's envelope; `name` is an entry of the contract's x-errors."""
+
+    def __init__(self, name: str, message: str) -> None:
+        super().__init__(message)
+        self.name = name
+        self.message = message
+
+
+class Envelope:
+    """Renders jimmyai's `{code, msg, data}` in the configured code style."""
+
+    def __init__(self, context: ProviderContext) -> None:
+        self.errors = context.contract.errors
+        self.numeric = context.settings.options.get("success_code", "20000") == 0
+
+    def ok(self, data: dict[str, Any]) -> Response:
+        return JSONResponse({"code": 0 if self.numeric else "20000", "msg": "ok", "data": data})
+
+    def error(self, error: JimmyError) -> Response:
+        entry = self.errors[error.name]
+        code: int | str = int(entry["code"]) if self.numeric else str(entry["code"])
+        return JSONResponse({"code": code, "msg": error.message, "data": None}, status_code=int(entry["http_status"]))
+
+
+class JimmyApi:
+    def __init__(self, context: ProviderContext) -> None:
+        self.context = context
+        self.envelope = Envelope(context)
+        self.create_operation = context.contract.operation("createSeedanceVideo")
+        self.catalogue = Catalogue.from_contract(context.contract)
+        self.url_ttl = context.lifetime("result_url", context.settings.url_ttl)
+        self.task_ttl = context.lifetime("task", context.settings.task_ttl)
+
+    def authenticate(self, request: Request) -> None:
+        key = bearer_token(request)
+        if key is None:
+            raise JimmyError("missing_api_key", "unauthorized: missing API key (send Authorization: Bearer <token>)")
+        accepted = self.context.settings.api_keys
+        if not key or (accepted is not None and key not in accepted):
+            raise JimmyError("invalid_api_key", "unauthorized: invalid API key")
+
+    async def create(self, request: Request) -> Response:
+        context = self.context
+        self.authenticate(request)
+        body = await read_json(request, context.settings.max_body_bytes)
+        if not isinstance(body, dict):
+            raise JimmyError("invalid_params", "request body must be a JSON object")
+        violation = self.create_operation.check_request(body)
+        if violation is not None:
+            raise JimmyError("invalid_params", violation.message)
+        video = parse_create(body, self.catalogue, mock_failure(request))
+        steps, outcome, fail_at = plan(video, self.catalogue, context.settings.timings)
+        view = context.engine.submit(
+            Submission(
+                provider=context.provider_id,
+                lifecycle=context.contract.lifecycle,
+                plan=steps,
+                outcome=outcome,
+                request=video.to_dict(),
+                new_id=new_task_id,
+                retention=self.task_ttl,
+                fail_at_progress=fail_at,
+            )
+        )
+        request.state.task_id = view.task.id
+        return self.envelope.ok(
+            {"task_id": view.task.id, "status": "queued", "model": video.model, "created_at": int(view.task.created_at)}
+        )
+
+    async def query(self, request: Request) -> Response:
+        context = self.context
+        self.authenticate(request)
+        task_id = request.path_params["task_id"]
+        view = context.engine.poll(context.provider_id, task_id)
+        if view is None:
+            raise JimmyError("task_not_found", f"task not found: {task_id}")
+        request.state.task_id = task_id
+        return self.envelope.ok(self.task_data(request, view))
+
+    def task_data(self, request: Request, view: TaskView) -> dict[str, Any]:
+        task = view.task
+        data: dict[str, Any] = {
+            "task_id": task.id,
+            "status": view.state,
+            "progress": view.progress,
+            "model": task.request["model"],
+            "created_at": int(task.created_at),
+            "completed_at": None,
+            "result": None,
+            "error_message": None,
+        }
+        if view.succeeded:
+            finished = finished_at(view)
+            data["completed_at"] = int(finished)
+            data["result"] = {"video_url": self.video_url(request, view, finished), "image_url": None}
+        elif view.terminal:
+            data["progress"] = 0
+            data["error_message"] = str((task.schedule.outcome.error or {}).get("message") or "generation failed")
+        return data
+
+    def video_url(self, request: Request, view: TaskView, finished: float) -> str:
+        day = time.strftime("%Y%m%d", time.gmtime(finished))
+        key = f"seedance/{day}/{view.task.id}.mp4"
+        return signed_video_url(request, self.context, view, key, self.url_ttl) or ""
+
+
+def mock_failure(request: Request) -> str | None:
+    """The message of the mock-only `X-Mock-Error` header (UTF-8 allowed), or None when absent or blank."""
+    raw = request.headers.get(MOCK_ERROR_HEADER)
+    if raw is None:
+        return None
+    try:
+        message = raw.encode("latin-1").decode("utf-8").strip()
+    except UnicodeError:
+        message = raw.strip()
+    if len(message) > MOCK_ERROR_MAX:
+        raise JimmyError("invalid_params", f"X-Mock-Error must be at most {MOCK_ERROR_MAX} characters")
+    return message or None
+
+
+def exception_handlers(envelope: Envelope) -> dict[Any, Any]:
+    """Every failure answered in jimmyai's envelope, so no request ever gets a bare 500."""
+
+    async def on_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, JimmyError)
+        return envelope.error(exc)
+
+    async def on_too_large(request: Request, exc: Exception) -> Response:
+        return envelope.error(JimmyError("payload_too_large", str(exc)))
+
+    async def on_malformed(request: Request, exc: Exception) -> Response:
+        return envelope.error(JimmyError("invalid_params", str(exc)))
+
+    async def on_http(request: Request, exc: Exception) -> Response:
+        status = exc.status_code if isinstance(exc, HTTPException) else 500
+        where = f"{request.method} {request.url.path}"
+        if status == 405:
+            return envelope.error(JimmyError("method_not_allowed", f"method not allowed: {where}"))
+        if status == 404:
+            return envelope.error(JimmyError("route_not_found", f"route not found: {where}"))
+        return envelope.error(JimmyError("internal_error", f"internal error: {exc}"))
+
+    async def on_crash(request: Request, exc: Exception) -> Response:
+        return envelope.error(JimmyError("internal_error", f"internal error: {exc!r}"))
+
+    return {
+        JimmyError: on_error,
+        BodyTooLarge: on_too_large,
+        MalformedJson: on_malformed,
+        HTTPException: on_http,
+        Exception: on_crash,
+    }
+
+
+class JimmyaiProvider:
+    id = "jimmyai"
+    contract = "jimmyai"
+    options: ClassVar[dict[str, tuple[object, ...]]] = {"success_code": ("20000", 0)}
+
+    def build(self, context: ProviderContext) -> Starlette:
+        api = JimmyApi(context)
+        routes = [
+            Route("/api/open-api/v1/seedance/videos", api.create, methods=["POST"]),
+            Route("/api/open-api/v1/videos/{task_id}", api.query, methods=["GET"]),
+        ]
+        return Starlette(routes=routes, exception_handlers=exception_handlers(api.envelope))

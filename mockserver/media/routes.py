@@ -1,5 +1,5 @@
-"""Serves signed result URLs (videos, thumbnails, spritesheets) as a CDN would: 200, 206 and 416 for ranges, 304 for a matching ETag, HEAD,
-and 403 with a short XML body for an expired or altered URL."""
+"""Serves signed result URLs (videos, thumbnails, spritesheets) as a CDN would: 200, 206 and 416 for
+ranges, 304 for a matching ETag, HEAD, and 403 with a short XML body for an expired or altered URL."""
 
 from __future__ import annotations
 

@@ -12,12 +12,12 @@ from starlette.routing import Route
 
 from mockserver.engine import Submission, TaskView
 from mockserver.media.routes import MEDIA_PREFIX
-from mockserver.media.spec import VideoSpec, color_from_seed
 from mockserver.providers import newapi
 from mockserver.providers.base import ProviderContext
 from mockserver.providers.crazyrouter.models import InvalidVideoRequest, new_task_id, parse_submit, plan
-from mockserver.providers.http import public_base, read_json
+from mockserver.providers.http import read_json
 from mockserver.providers.newapi import NewApiError
+from mockserver.providers.results import signed_url, task_video_spec
 
 
 class CrazyrouterApi:
@@ -91,17 +91,9 @@ class CrazyrouterApi:
     def result_url(self, request: Request, view: TaskView) -> str:
         task = view.task
         finished = view.finished_at if view.finished_at is not None else view.now
-        spec = VideoSpec(
-            task.request["width"],
-            task.request["height"],
-            task.request["fps"],
-            task.request["frames"],
-            color_from_seed(task.seed),
-        )
         day = time.strftime("%Y/%m/%d", time.gmtime(finished))
         path = f"{MEDIA_PREFIX}/{self.context.provider_id}/task-artifacts/{day}/generate/{task.id}.mp4"
-        query = self.context.signer.sign(path, spec.to_params(), int(finished + self.url_ttl))
-        return f"{public_base(request, self.context.settings.public_url)}{path}?{query}"
+        return signed_url(self.context, request, path, task_video_spec(task), finished + self.url_ttl)
 
 
 class CrazyrouterProvider:

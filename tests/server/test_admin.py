@@ -8,6 +8,7 @@ import pytest
 import yaml
 
 from mockserver.clock import DEFAULT_VIRTUAL_START
+from mockserver.providers import PROVIDER_IDS
 from tests.support import AUTH, ContractClient, make_client, submit
 
 
@@ -156,7 +157,8 @@ def test_unknown_admin_route_and_method(client: ContractClient) -> None:
 
 def test_index_lists_the_gateways(client: ContractClient) -> None:
     body = client.get("/__admin/").json()
-    assert body["providers"] == {"crazyrouter": "http://127.0.0.1:8000/crazyrouter"}
+    assert body["providers"] == {pid: f"http://127.0.0.1:8000/{pid}" for pid in PROVIDER_IDS}
+    assert "crazyrouter" in body["providers"] and "octopusx" in body["providers"]
     assert body["tasks"] == 0 and body["clock"]["mode"] == "virtual"
 
 

@@ -82,13 +82,17 @@ class OctopusxApi:
             return body, []
         fields: dict[str, Any] = {}
         files: list[bytes] = []
-        for key, value in (await read_form(request, limit)).multi_items():
-            if isinstance(value, UploadFile):
-                if key != "input_reference":
-                    raise invalid(f"unexpected file field {key!r}: only input_reference takes a file")
-                files.append(await value.read())
-            else:
-                fields.setdefault(key, value)
+        form = await read_form(request, limit)
+        try:
+            for key, value in form.multi_items():
+                if isinstance(value, UploadFile):
+                    if key != "input_reference":
+                        raise invalid(f"unexpected file field {key!r}: only input_reference takes a file")
+                    files.append(await value.read())
+                else:
+                    fields.setdefault(key, value)
+        finally:
+            await form.close()
         return fields, files
 
     async def create_unified(self, request: Request) -> Response:

@@ -35,7 +35,9 @@ def test_both_documented_models(client: ContractClient, model: str) -> None:
     assert task_request(client, created_id(response))["model"] == model
 
 
-@pytest.mark.parametrize("prompt", ["猫咪在草地上追逐蝴蝶", "A cat chases butterflies on the grass", "让人物向前走并微笑 and smile"])
+@pytest.mark.parametrize(
+    "prompt", ["猫咪在草地上追逐蝴蝶", "A cat chases butterflies on the grass", "让人物向前走并微笑 and smile"]
+)
 def test_chinese_and_english_prompts(client: ContractClient, prompt: str) -> None:
     assert task_request(client, created_id(create(client, prompt=prompt)))["prompt"] == prompt
 

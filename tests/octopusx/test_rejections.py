@@ -29,7 +29,7 @@ def rejected(response: Any, status: int = 400) -> str:
         ({"seconds": "5.0"}, "seconds '5.0' is not supported"),
         ({"size": "1024x1792"}, "size '1024x1792' is not supported"),
         ({"size": "1280X720"}, "size '1280X720' is not supported"),
-        ({"input_reference": "ftp://example.com/a.png"}, "or {\"image_url\": URL}"),
+        ({"input_reference": "ftp://example.com/a.png"}, 'or {"image_url": URL}'),
     ],
 )
 def test_multipart_field_rules(client: ContractClient, fields: dict[str, str], fragment: str) -> None:
@@ -50,7 +50,10 @@ def test_prompt_of_800_characters_is_accepted(client: ContractClient) -> None:
         ({"model": "jimeng-video-3.0", "prompt": "a", "size": None}, "size None is not supported"),
         ({"model": "jimeng-video-3.0", "prompt": "a", "input_reference": {"file_id": "file_1"}}, "input_reference"),
         ({"model": "jimeng-video-3.0", "prompt": "a", "input_reference": 3}, "input_reference"),
-        ({"model": "jimeng-video-3.0", "prompt": "a", "input_reference": "data:image/png;base64,@@"}, "not valid base64"),
+        (
+            {"model": "jimeng-video-3.0", "prompt": "a", "input_reference": "data:image/png;base64,@@"},
+            "not valid base64",
+        ),
         (
             {"model": "jimeng-video-3.0", "prompt": "a", "input_reference": "data:image/png;base64,aGVsbG8="},
             "input_reference is not a readable image",
@@ -118,7 +121,11 @@ def test_a_file_in_another_field_is_refused(client: ContractClient) -> None:
         (b"", "application/json", "empty"),
         (b"[1, 2]", "application/json", "must be a JSON object"),
         (b"\xff\xfe{}", "application/json", "not UTF-8"),
-        (b"--x\r\nContent-Disposition: form-data\r\n\r\nvalue\r\n--x--\r\n", "multipart/form-data; boundary=x", "multipart"),
+        (
+            b"--x\r\nContent-Disposition: form-data\r\n\r\nvalue\r\n--x--\r\n",
+            "multipart/form-data; boundary=x",
+            "multipart",
+        ),
         (b"model=a", "multipart/form-data", "multipart"),
     ],
 )

@@ -1,4 +1,4 @@
-"""Retrieve, content, list and delete on the virtual clock: submit -> queued -> in_progress -> completed | failed -> expiry."""
+"""Retrieve, content, list and delete on the virtual clock: queued -> in_progress -> completed | failed -> expiry."""
 
 from __future__ import annotations
 

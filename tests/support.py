@@ -28,9 +28,10 @@ class ContractClient(TestClient):
         self.runtime = runtime
         self.checked = 0
 
-    def request(self, method: str, url: Any, *args: Any, **kwargs: Any) -> httpx2.Response:  # type: ignore[override]
-        response = super().request(method, url, *args, **kwargs)
-        self._check(method, response)
+    def send(self, request: httpx2.Request, *args: Any, **kwargs: Any) -> httpx2.Response:  # type: ignore[override]
+        """Every request goes through here, whether made by the test or by a real client (the OpenAI SDK)."""
+        response = super().send(request, *args, **kwargs)
+        self._check(request.method, response)
         return response
 
     def _check(self, method: str, response: httpx2.Response) -> None:
@@ -44,6 +45,7 @@ class ContractClient(TestClient):
             return
         if not response.headers.get("content-type", "").startswith("application/json"):
             return
+        response.read()
         body = response.json()
         operation = contract.match(method, rest)
         if operation is None and provider == "__admin":

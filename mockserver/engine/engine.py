@@ -84,6 +84,13 @@ class TaskEngine:
             return None
         return self._view(task, now)
 
+    def delete(self, provider: str, task_id: str) -> bool:
+        """Drop a task of `provider`, as a gateway does when its client deletes it; False when unknown."""
+        task = self.store.get(task_id, self.clock.now())
+        if task is None or task.provider != provider:
+            return False
+        return self.store.remove(task_id)
+
     def tasks(self, provider: str | None = None) -> Iterator[TaskView]:
         now = self.clock.now()
         for task in self.store.scan(now):

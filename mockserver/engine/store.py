@@ -29,6 +29,9 @@ class TaskStore(Protocol):
     def scan(self, now: float) -> Iterator[Task]:
         """Live tasks, oldest first."""
 
+    def remove(self, task_id: str) -> bool:
+        """Forget a task (a client deleted it); False when there was none."""
+
     def purge(self, now: float) -> int: ...
 
     def clear(self) -> None: ...
@@ -71,6 +74,10 @@ class MemoryStore:
 
     def scan(self, now: float) -> Iterator[Task]:
         return (task for task in list(self._tasks.values()) if task.expires_at > now)
+
+    def remove(self, task_id: str) -> bool:
+        with self._lock:
+            return self._tasks.pop(task_id, None) is not None
 
     def purge(self, now: float) -> int:
         dropped = 0

@@ -1,5 +1,6 @@
-"""Serves signed result URLs as a CDN would: 200, 206 and 416 for ranges, 304 for a matching ETag, HEAD,
-403 with a short XML body for an expired or altered URL, and 404 while a file is not yet on the CDN (`nbf`)."""
+"""Serves signed result URLs (videos, thumbnails, spritesheets) as a CDN would: 200, 206 and 416 for
+ranges, 304 for a matching ETag, HEAD, 403 with a short XML body for an expired or altered URL, and 404
+while a file is not yet on the CDN (`nbf`)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from starlette.routing import Route
 
 from mockserver.clock import Clock
 from mockserver.media.ranges import UnsatisfiableRange, parse_range
-from mockserver.media.render import Rendered, render_video
+from mockserver.media.render import RENDERERS, Rendered
 from mockserver.media.signing import ExpiredError, SignatureError, UrlSigner
 from mockserver.media.spec import BadSpec, VideoSpec
 
@@ -25,18 +26,20 @@ def media_routes(signer: UrlSigner, clock: Clock) -> list[Route]:
             return _denied("AccessDenied", "Request has expired")
         except SignatureError:
             return _denied("SignatureDoesNotMatch", "The request signature we calculated does not match")
-        if not path.endswith(".mp4") or clock.now() < int(params.get("nbf", 0)):
+        renderer = RENDERERS.get(path.rpartition(".")[2])
+        if renderer is None or clock.now() < int(params.get("nbf", 0)):
             return _not_found()
         try:
-            rendered = render_video(VideoSpec.from_params(params))
+            rendered = renderer(VideoSpec.from_params(params))
         except BadSpec:
             return _not_found()
-        return _deliver(request, rendered, int(params["expires"]) - int(clock.now()))
+        return deliver(request, rendered, int(params["expires"]) - int(clock.now()))
 
     return [Route(MEDIA_PREFIX + "/{path:path}", serve, methods=["GET", "HEAD"])]
 
 
-def _deliver(request: Request, rendered: Rendered, max_age: int) -> Response:
+def deliver(request: Request, rendered: Rendered, max_age: int) -> Response:
+    """A rendered file as a CDN answers: ETag, Range (206/416), If-None-Match (304), HEAD."""
     length = len(rendered.body)
     headers = {
         "accept-ranges": "bytes",

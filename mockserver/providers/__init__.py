@@ -6,7 +6,7 @@ import importlib
 
 from mockserver.providers.base import Provider, ProviderContext, ProviderSettings
 
-PROVIDER_IDS: tuple[str, ...] = ("crazyrouter", "gptge", "jimmyai")
+PROVIDER_IDS: tuple[str, ...] = ("crazyrouter", "octopusx", "gptge", "jimmyai")
 
 
 class UnknownProvider(ValueError):

@@ -6,8 +6,11 @@ Failures are raised as the exceptions below; each provider renders them in its o
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncGenerator
 from typing import Any
 
+from starlette.datastructures import FormData
+from starlette.formparsers import FormParser, MultiPartException, MultiPartParser
 from starlette.requests import Request
 
 
@@ -19,6 +22,14 @@ class BodyTooLarge(Exception):
 
 class MalformedJson(Exception):
     pass
+
+
+class MalformedForm(Exception):
+    pass
+
+
+MAX_FORM_FIELDS = 100
+MAX_FORM_FILES = 20
 
 
 async def read_body(request: Request, limit: int) -> bytes:
@@ -47,6 +58,32 @@ async def read_json(request: Request, limit: int) -> Any:
         raise MalformedJson(
             f"request body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
         ) from None
+
+
+def is_form(request: Request) -> bool:
+    media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+    return media_type in ("multipart/form-data", "application/x-www-form-urlencoded")
+
+
+async def read_form(request: Request, limit: int) -> FormData:
+    """A multipart or urlencoded body, read within `limit` bytes; files are kept in memory."""
+    body = await read_body(request, limit)
+
+    async def once() -> AsyncGenerator[bytes, None]:
+        yield body
+
+    multipart = request.headers.get("content-type", "").lower().startswith("multipart/")
+    try:
+        if multipart:
+            parser = MultiPartParser(
+                request.headers, once(), max_files=MAX_FORM_FILES, max_fields=MAX_FORM_FIELDS, max_part_size=limit
+            )
+            return await parser.parse()
+        return await FormParser(request.headers, once(), max_fields=MAX_FORM_FIELDS, max_part_size=limit).parse()
+    except MultiPartException as exc:
+        raise MalformedForm(f"request body is not valid multipart/form-data: {exc.message}") from None
+    except (ValueError, KeyError, UnicodeDecodeError) as exc:
+        raise MalformedForm(f"request body is not a valid form: {exc}") from None
 
 
 def bearer_token(request: Request) -> str | None:

@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from mockserver.providers.base import ProviderContext
-from mockserver.providers.http import BodyTooLarge, MalformedJson, bearer_token
+from mockserver.providers.http import BodyTooLarge, MalformedForm, MalformedJson, bearer_token
 from mockserver.providers.scripting import ScriptedError
 from mockserver.scenarios import UnknownScenario
 
@@ -118,6 +118,7 @@ def exception_handlers(context: ProviderContext) -> dict[Any, Any]:
         NewApiError: on_error,
         BodyTooLarge: on_too_large,
         MalformedJson: on_malformed,
+        MalformedForm: on_malformed,
         HTTPException: on_http,
         ScriptedError: on_scripted,
         UnknownScenario: on_unknown_scenario,

@@ -25,7 +25,7 @@ def video_spec(view: TaskView) -> VideoSpec:
     )
 
 
-def signed_video_url(
+def signed_result_url(
     request: Request,
     context: ProviderContext,
     view: TaskView,
@@ -33,8 +33,8 @@ def signed_video_url(
     default_ttl: float,
     spec: VideoSpec | None = None,
 ) -> str | None:
-    """`{base}/__media/<provider>/<path>?...&signature=...` serving `spec` (default: `video_spec(view)`),
-    or None when the task's scenario withholds the URL."""
+    """`{base}/__media/<provider>/<path>?...&signature=...` serving `spec` (default: `video_spec(view)`) in
+    the format the path's extension names (mp4, or a still image), or None when the scenario withholds it."""
     terms = result_terms(context, view, default_ttl)
     if not terms.has_url:
         return None

@@ -295,3 +295,22 @@ def test_reset_empties_the_store_and_restarts_the_draws() -> None:
     assert again.task.id == first.task.id
     assert again.task.schedule == first.task.schedule
     assert again.task.seed == first.task.seed
+
+
+def test_delete_forgets_the_task_of_its_own_provider_only() -> None:
+    engine = make_engine()
+    task_id = engine.submit(submission(provider="p")).task.id
+    assert engine.delete("q", task_id) is False
+    assert engine.peek(task_id) is not None
+    assert engine.delete("p", task_id) is True
+    assert engine.peek(task_id) is None
+    assert engine.poll("p", task_id) is None
+    assert engine.delete("p", task_id) is False
+
+
+def test_delete_of_an_expired_task_reports_nothing_deleted() -> None:
+    engine = make_engine()
+    task_id = engine.submit(submission(retention=10.0)).task.id
+    advance(engine, 10.0)
+    assert engine.delete("p", task_id) is False
+    assert engine.store.purge(engine.clock.now()) == 1

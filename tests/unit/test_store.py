@@ -175,3 +175,12 @@ def test_memory_stays_bounded_by_retention() -> None:
     last = engine.submit(submission)
     assert len(engine.store) == 1
     assert [view.task.id for view in engine.tasks()] == [last.task.id]
+
+
+def test_remove_forgets_a_task_and_purge_skips_it(store: MemoryStore) -> None:
+    store.add(task("a", expires_at=100.0))
+    assert store.remove("a") is True
+    assert store.remove("a") is False
+    assert store.get("a", 0.0) is None
+    assert len(store) == 0
+    assert store.purge(100.0) == 0

@@ -16,7 +16,7 @@ from mockserver.providers.base import ProviderContext
 from mockserver.providers.crazyrouter.models import InvalidVideoRequest, new_task_id, parse_submit, plan
 from mockserver.providers.http import read_json
 from mockserver.providers.newapi import NewApiError
-from mockserver.providers.results import signed_video_url
+from mockserver.providers.results import signed_result_url
 
 
 class CrazyrouterApi:
@@ -95,7 +95,7 @@ class CrazyrouterApi:
         if view.succeeded:
             day = time.strftime("%Y/%m/%d", time.gmtime(view.finished_at or view.now))
             path = f"task-artifacts/{day}/generate/{task_id}.mp4"
-            data["url"] = signed_video_url(request, context, view, path, self.url_ttl) or ""
+            data["url"] = signed_result_url(request, context, view, path, self.url_ttl) or ""
         elif view.terminal:
             data["error"] = dict(view.task.schedule.outcome.error or {})
         return newapi.json_response(context, {"code": "success", "message": "", "data": data})

@@ -33,7 +33,7 @@ from mockserver.providers.gptge.models import (
     video_seed,
 )
 from mockserver.providers.http import read_json
-from mockserver.providers.results import finished_at, signed_video_url
+from mockserver.providers.results import finished_at, signed_result_url
 
 OPERATIONS = {"text2video": "textToVideo", "image2video": "imageToVideo"}
 
@@ -131,7 +131,7 @@ class GptGeApi:
             color_from_seed(video_seed(task.request, task.seed)),
         )
         day = time.strftime("%Y%m%d", time.gmtime(finished))
-        url = signed_video_url(request, self.context, view, f"jimeng/{day}/{task.id}.mp4", self.url_ttl, spec)
+        url = signed_result_url(request, self.context, view, f"jimeng/{day}/{task.id}.mp4", self.url_ttl, spec)
         return url or ""
 
 

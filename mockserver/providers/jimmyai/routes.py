@@ -20,7 +20,7 @@ from mockserver.engine import Submission, TaskView
 from mockserver.providers.base import ProviderContext
 from mockserver.providers.http import BodyTooLarge, MalformedJson, bearer_token, read_json
 from mockserver.providers.jimmyai.models import Catalogue, new_task_id, parse_create, plan
-from mockserver.providers.results import finished_at, signed_video_url
+from mockserver.providers.results import finished_at, signed_result_url
 
 MOCK_ERROR_HEADER = "x-mock-error"
 MOCK_ERROR_MAX = 500
@@ -130,7 +130,7 @@ class JimmyApi:
     def video_url(self, request: Request, view: TaskView, finished: float) -> str:
         day = time.strftime("%Y%m%d", time.gmtime(finished))
         key = f"seedance/{day}/{view.task.id}.mp4"
-        return signed_video_url(request, self.context, view, key, self.url_ttl) or ""
+        return signed_result_url(request, self.context, view, key, self.url_ttl) or ""
 
 
 def mock_failure(request: Request) -> str | None:

@@ -1,0 +1,56 @@
+"""Still images of a result video: a thumbnail (one frame) and a spritesheet (a grid of frames).
+
+The videos are solid colour, so a frame is that colour; a spritesheet samples one frame per second of
+video into tiles of `TILE_WIDTH` pixels, `COLUMNS` to a row, separated by a dark gutter.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from typing import TYPE_CHECKING
+
+from mockserver.media.spec import VideoSpec
+
+if TYPE_CHECKING:
+    from PIL.Image import Image
+
+COLUMNS = 5
+TILE_WIDTH = 160
+GUTTER = 2
+GUTTER_RGB = (24, 24, 24)
+MAX_TILES = 60
+
+
+def thumbnail(spec: VideoSpec, fmt: str = "WEBP") -> bytes:
+    """The first frame at the video's own size."""
+    from PIL import Image
+
+    return _encode(Image.new("RGB", (spec.width, spec.height), spec.rgb), fmt)
+
+
+def spritesheet_layout(spec: VideoSpec) -> tuple[int, int, int, int]:
+    """(tiles, columns, tile width, tile height) for a video: one tile per started second of video."""
+    tiles = min(MAX_TILES, max(1, math.ceil(spec.frames / spec.fps - 1e-9)))
+    tile_height = max(1, round(TILE_WIDTH * spec.height / spec.width))
+    return tiles, min(COLUMNS, tiles), TILE_WIDTH, tile_height
+
+
+def spritesheet(spec: VideoSpec, fmt: str = "JPEG") -> bytes:
+    from PIL import Image, ImageDraw
+
+    tiles, columns, width, height = spritesheet_layout(spec)
+    rows = math.ceil(tiles / columns)
+    sheet = Image.new("RGB", (columns * (width + GUTTER) + GUTTER, rows * (height + GUTTER) + GUTTER), GUTTER_RGB)
+    draw = ImageDraw.Draw(sheet)
+    for index in range(tiles):
+        left = GUTTER + (index % columns) * (width + GUTTER)
+        top = GUTTER + (index // columns) * (height + GUTTER)
+        draw.rectangle((left, top, left + width - 1, top + height - 1), fill=spec.rgb)
+    return _encode(sheet, fmt)
+
+
+def _encode(image: Image, fmt: str) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format=fmt, quality=85)
+    return buffer.getvalue()

@@ -1,0 +1,201 @@
+"""OctopusX's Jimeng video tasks, free of HTTP: what a create asks for, how long it takes, how it ends."""
+
+from __future__ import annotations
+
+import random
+import re
+import uuid
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from mockserver.engine import LogNormal, Outcome, StepPlan, parse_timing
+from mockserver.engine.timing import Timing
+from mockserver.media.images import ImageInfo, NotAnImage, decode_base64, inspect_image
+
+FPS = 24
+DEFAULT_SECONDS = "5"
+DEFAULT_SIZE = "720x1280"
+
+# Upstream jimeng 3.0 output sizes by aspect ratio (observed): the unified route's `size` picks the row.
+SIZES = {
+    "720P": {
+        "16:9": (1280, 720),
+        "4:3": (1112, 834),
+        "1:1": (960, 960),
+        "3:4": (834, 1112),
+        "9:16": (720, 1280),
+        "21:9": (1470, 630),
+    },
+    "1080P": {
+        "16:9": (1920, 1080),
+        "4:3": (1664, 1248),
+        "1:1": (1440, 1440),
+        "3:4": (1248, 1664),
+        "9:16": (1080, 1920),
+        "21:9": (2176, 928),
+    },
+}
+
+IMAGE_FORMATS = {"png", "jpeg", "webp"}  # documented: png, jpeg, jpg, webp (jpg is jpeg by its bytes)
+MAX_IMAGE_BYTES = 4_700_000
+MAX_IMAGE_SIDE = 4096
+MIN_IMAGE_SHORT_SIDE = 320
+MAX_IMAGE_ASPECT = 3.0
+MAX_REFERENCE_FILES = 2
+
+SCENARIOS = {"default", "moderation_fail"}
+SCENARIO_TAG = re.compile(r"\[\[mock:([a-z0-9_]+)\]\]")
+MODERATION_FAILURE = {"code": "2043", "message": "视频生成结果未通过审核"}
+MODERATION_FAILS_AT = 60
+
+
+class InvalidVideoRequest(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class VideoRequest:
+    model: str
+    prompt: str
+    seconds: str
+    size: str
+    width: int
+    height: int
+    frames: int
+    fps: int
+    mode: str  # text2video | image2video | first_last_frame
+    references: int
+    route: str  # videos | unified
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def frames_for(seconds: int) -> int:
+    return FPS * seconds + 1  # upstream jimeng 3.0: 121 frames for 5 s, 241 for 10 s
+
+
+def parse_create(fields: dict[str, Any], files: list[bytes]) -> VideoRequest:
+    """A contract-valid `/v1/videos` body (text fields) and its uploaded files as a task request."""
+    if len(files) > MAX_REFERENCE_FILES:
+        raise InvalidVideoRequest(f"input_reference takes a single image file (got {len(files)})")
+    for number, data in enumerate(files):
+        check_image(data, "input_reference" if len(files) == 1 else f"input_reference[{number}]")
+    references = len(files)
+    reference = fields.get("input_reference")
+    if isinstance(reference, dict):
+        reference = reference["image_url"]
+    if isinstance(reference, str):
+        if files:
+            raise InvalidVideoRequest("send input_reference either as a file or as a URL, not both")
+        if reference.startswith("data:"):
+            try:
+                check_image(decode_base64(reference), "input_reference")
+            except NotAnImage as exc:
+                raise InvalidVideoRequest(f"input_reference {exc}") from None
+        references = 1
+    seconds = fields.get("seconds", DEFAULT_SECONDS)
+    size = fields.get("size", DEFAULT_SIZE)
+    width, height = (int(side) for side in size.split("x"))
+    return VideoRequest(
+        model=fields["model"],
+        prompt=fields["prompt"],
+        seconds=seconds,
+        size=size,
+        width=width,
+        height=height,
+        frames=frames_for(int(seconds)),
+        fps=FPS,
+        mode=_mode(references),
+        references=references,
+        route="videos",
+    )
+
+
+def parse_unified(body: dict[str, Any]) -> VideoRequest:
+    """A contract-valid `/v1/video/create` body as a task request."""
+    images = body["images"]
+    ratio = body.get("aspect_ratio", "16:9")
+    resolution = body.get("size", "1080P")
+    width, height = SIZES[resolution][ratio]
+    seconds = int(body.get("duration", 5))
+    return VideoRequest(
+        model=body["model"],
+        prompt=body["prompt"],
+        seconds=str(seconds),
+        size=f"{width}x{height}",
+        width=width,
+        height=height,
+        frames=frames_for(seconds),
+        fps=FPS,
+        mode=_mode(len(images)),
+        references=len(images),
+        route="unified",
+    )
+
+
+def _mode(images: int) -> str:
+    return ("text2video", "image2video", "first_last_frame")[images]
+
+
+def check_image(data: bytes, name: str) -> ImageInfo:
+    """An uploaded reference image, identified by its bytes, within the gateway's and upstream's limits."""
+    try:
+        info = inspect_image(data)
+    except NotAnImage as exc:
+        raise InvalidVideoRequest(f"{name} {exc}: send a png, jpeg, jpg or webp image") from None
+    if info.format not in IMAGE_FORMATS:
+        raise InvalidVideoRequest(f"{name} is {info.format.upper()}: only png, jpeg, jpg and webp are accepted")
+    if info.size > MAX_IMAGE_BYTES:
+        raise InvalidVideoRequest(f"{name} is {info.size} bytes: the limit is 4.7 MB")
+    if max(info.width, info.height) > MAX_IMAGE_SIDE:
+        raise InvalidVideoRequest(f"{name} is {info.width}x{info.height}: sides must be at most {MAX_IMAGE_SIDE} px")
+    if min(info.width, info.height) < MIN_IMAGE_SHORT_SIDE:
+        raise InvalidVideoRequest(
+            f"{name} is {info.width}x{info.height}: the short side must be at least {MIN_IMAGE_SHORT_SIDE} px"
+        )
+    if max(info.aspect, 1 / info.aspect) > MAX_IMAGE_ASPECT:
+        raise InvalidVideoRequest(f"{name} is {info.width}x{info.height}: the aspect ratio must be at most 3:1")
+    return info
+
+
+def scenario_of(header: str | None, prompt: str) -> str:
+    """The task's scenario: the `X-Mock-Scenario` header, else a `[[mock:name]]` tag in the prompt, else default."""
+    tag = SCENARIO_TAG.search(prompt)
+    name = (header or "").strip() or (tag.group(1) if tag else "default")
+    if name not in SCENARIOS:
+        raise InvalidVideoRequest(f"unknown mock scenario {name!r}: choose from {', '.join(sorted(SCENARIOS))}")
+    return name
+
+
+def default_timings(request: VideoRequest) -> dict[str, Timing]:
+    """Realistic step lengths: seconds in the queue, then about a minute per 5 s of 720P video (more for 1080P)."""
+    generation = 40.0 * int(request.seconds) / 5 * (request.width * request.height / (1280 * 720)) ** 0.5
+    if request.mode != "text2video":
+        generation *= 1.15
+    if request.model == "jimeng-video-2.0":
+        generation *= 1.2
+    return {
+        "queued": LogNormal(median=6, sigma=0.6, low=1, high=120),
+        "in_progress": LogNormal(median=generation, sigma=0.25, low=generation / 2, high=generation * 3),
+    }
+
+
+def plan(request: VideoRequest, scenario: str, overrides: dict[str, Any]) -> tuple[list[StepPlan], Outcome, int | None]:
+    """The task's steps, how it ends, and where a failing scenario cuts its progress."""
+    timings = default_timings(request) | {state: parse_timing(value) for state, value in overrides.items()}
+    steps = [
+        StepPlan("queued", timings["queued"], (0, 0)),
+        StepPlan("in_progress", timings["in_progress"], (1, 99)),
+    ]
+    if scenario == "moderation_fail":
+        return steps, Outcome("failed", error=MODERATION_FAILURE), MODERATION_FAILS_AT
+    return steps, Outcome("completed"), None
+
+
+def new_video_id(rng: random.Random) -> str:
+    return f"video_{rng.getrandbits(128):032x}"
+
+
+def new_unified_id(rng: random.Random) -> str:
+    return str(uuid.UUID(int=rng.getrandbits(128), version=4))

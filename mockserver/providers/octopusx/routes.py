@@ -1,0 +1,251 @@
+"""OctopusX's HTTP surface: the OpenAI video routes under `/v1/videos` and the unified `/v1/video/*` routes."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.datastructures import UploadFile
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from mockserver.engine import Submission, TaskView
+from mockserver.engine.engine import IdFactory
+from mockserver.media.render import RENDERERS
+from mockserver.media.routes import deliver
+from mockserver.providers import newapi
+from mockserver.providers.base import ProviderContext
+from mockserver.providers.http import is_form, read_form, read_json
+from mockserver.providers.newapi import NewApiError
+from mockserver.providers.octopusx import views
+from mockserver.providers.octopusx.models import (
+    InvalidVideoRequest,
+    VideoRequest,
+    new_unified_id,
+    new_video_id,
+    parse_create,
+    parse_unified,
+    plan,
+    scenario_of,
+)
+from mockserver.providers.results import signed_result_url, video_spec
+
+POLL_AFTER_HEADER = "openai-poll-after-ms"
+SCENARIO_HEADER = "x-mock-scenario"
+VARIANTS = {"video": "mp4", "thumbnail": "webp", "spritesheet": "jpg"}
+DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT = 20, 100
+
+
+def invalid(message: str) -> NewApiError:
+    return NewApiError(400, "invalid_request", message)
+
+
+def task_not_exist() -> NewApiError:
+    return NewApiError(400, "task_not_exist", "task_not_exist")
+
+
+def proxy_error(status: int, code: str, message: str, error_type: str = "invalid_request_error") -> NewApiError:
+    return NewApiError(status, code, message, openai_style=True, error_type=error_type)
+
+
+class OctopusxApi:
+    def __init__(self, context: ProviderContext) -> None:
+        self.context = context
+        self.create_operation = context.contract.operation("createVideo")
+        self.unified_operation = context.contract.operation("createUnifiedVideo")
+        self.url_ttl = context.lifetime("result_url", context.settings.url_ttl)
+        self.task_ttl = context.lifetime("task", context.settings.task_ttl)
+        self.poll_after_ms = int(context.contract.extension("x-poll-after-ms")["value"])
+
+    async def create(self, request: Request) -> Response:
+        context = self.context
+        newapi.authenticate(request, context)
+        fields, files = await self._create_body(request)
+        violation = self.create_operation.check_request(fields)
+        if violation is not None:
+            raise invalid(violation.message)
+        try:
+            video = parse_create(fields, files)
+        except InvalidVideoRequest as exc:
+            raise invalid(str(exc)) from None
+        view = self._submit(request, video, new_video_id)
+        return newapi.json_response(context, views.created(view))
+
+    async def _create_body(self, request: Request) -> tuple[dict[str, Any], list[bytes]]:
+        limit = self.context.settings.max_body_bytes
+        if not is_form(request):
+            body = await read_json(request, limit)
+            if not isinstance(body, dict):
+                raise invalid("request body must be a JSON object or multipart/form-data")
+            return body, []
+        fields: dict[str, Any] = {}
+        files: list[bytes] = []
+        form = await read_form(request, limit)
+        try:
+            for key, value in form.multi_items():
+                if isinstance(value, UploadFile):
+                    if key != "input_reference":
+                        raise invalid(f"unexpected file field {key!r}: only input_reference takes a file")
+                    files.append(await value.read())
+                else:
+                    fields.setdefault(key, value)
+        finally:
+            await form.close()
+        return fields, files
+
+    async def create_unified(self, request: Request) -> Response:
+        context = self.context
+        newapi.authenticate(request, context)
+        body = await read_json(request, context.settings.max_body_bytes)
+        if not isinstance(body, dict):
+            raise invalid("request body must be a JSON object")
+        violation = self.unified_operation.check_request(body)
+        if violation is not None:
+            raise invalid(violation.message)
+        video = parse_unified(body)
+        view = self._submit(request, video, new_unified_id)
+        return newapi.json_response(context, views.unified_created(view))
+
+    def _submit(self, request: Request, video: VideoRequest, new_id: IdFactory) -> TaskView:
+        context = self.context
+        try:
+            scenario = scenario_of(request.headers.get(SCENARIO_HEADER), video.prompt)
+        except InvalidVideoRequest as exc:
+            raise invalid(str(exc)) from None
+        steps, outcome, fail_at = plan(video, scenario, context.settings.timings)
+        view = context.engine.submit(
+            Submission(
+                provider=context.provider_id,
+                lifecycle=context.contract.lifecycle,
+                plan=steps,
+                outcome=outcome,
+                request=video.to_dict(),
+                new_id=new_id,
+                retention=self.task_ttl,
+                scenario=scenario,
+                fail_at_progress=fail_at,
+            )
+        )
+        request.state.task_id = view.task.id
+        return view
+
+    async def retrieve(self, request: Request) -> Response:
+        view = self._poll(request, request.path_params["video_id"])
+        response = newapi.json_response(self.context, views.video(view, self._results(request, view)))
+        response.headers[POLL_AFTER_HEADER] = str(self.poll_after_ms)
+        return response
+
+    async def query_unified(self, request: Request) -> Response:
+        newapi.authenticate(request, self.context)
+        task_id = request.query_params.get("id", "").strip()
+        if not task_id:
+            raise invalid("id is required: GET /v1/video/query?id=<task_id>")
+        view = self._poll(request, task_id)
+        return newapi.json_response(self.context, views.unified_query(view, self._results(request, view)))
+
+    def _poll(self, request: Request, task_id: str) -> TaskView:
+        newapi.authenticate(request, self.context)
+        view = self.context.engine.poll(self.context.provider_id, task_id)
+        if view is None:
+            raise task_not_exist()
+        request.state.task_id = task_id
+        return view
+
+    async def list(self, request: Request) -> Response:
+        newapi.authenticate(request, self.context)
+        limit, order, after = self._list_params(request)
+        tasks = list(self.context.engine.tasks(self.context.provider_id))
+        if order == "desc":
+            tasks.reverse()
+        start = 0
+        if after is not None:
+            ids = [view.task.id for view in tasks]
+            if after not in ids:
+                raise invalid(f"after: no video {after!r}")
+            start = ids.index(after) + 1
+        page = tasks[start : start + limit]
+        body = {
+            "object": "list",
+            "data": [views.video(view, self._results(request, view)) for view in page],
+            "first_id": page[0].task.id if page else None,
+            "last_id": page[-1].task.id if page else None,
+            "has_more": start + limit < len(tasks),
+        }
+        return newapi.json_response(self.context, body)
+
+    def _list_params(self, request: Request) -> tuple[int, str, str | None]:
+        query = request.query_params
+        raw_limit = query.get("limit", str(DEFAULT_LIST_LIMIT))
+        if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= MAX_LIST_LIMIT:
+            raise invalid(f"limit {raw_limit!r} is not supported: use an integer from 1 to {MAX_LIST_LIMIT}")
+        order = query.get("order", "desc")
+        if order not in ("asc", "desc"):
+            raise invalid(f"order {order!r} is not supported: use asc or desc")
+        return int(raw_limit), order, query.get("after") or None
+
+    async def delete(self, request: Request) -> Response:
+        context = self.context
+        newapi.authenticate(request, context)
+        task_id = request.path_params["video_id"]
+        view = context.engine.peek(task_id, context.provider_id)
+        if view is None:
+            raise task_not_exist()
+        request.state.task_id = task_id
+        if not view.terminal:
+            raise invalid(f"video {task_id} is {view.state}; only completed or failed videos can be deleted")
+        context.engine.delete(context.provider_id, task_id)
+        return newapi.json_response(context, {"id": task_id, "object": "video.deleted", "deleted": True})
+
+    async def content(self, request: Request) -> Response:
+        context = self.context
+        newapi.authenticate(request, context)
+        variant = request.query_params.get("variant", "video")
+        if variant not in VARIANTS:
+            raise proxy_error(400, "invalid_variant", "variant must be one of video, thumbnail, spritesheet")
+        task_id = request.path_params["video_id"]
+        view = context.engine.peek(task_id, context.provider_id)
+        if view is None:
+            raise proxy_error(404, "task_not_exist", "Task not found")
+        request.state.task_id = task_id
+        results = self._results(request, view)
+        if results is None:
+            raise proxy_error(400, "video_not_ready", f"Task is not completed yet, current status: {view.state}")
+        remaining = results.expires_at - int(view.now)
+        if remaining <= 0:
+            message = f"Failed to fetch video content: the result expired at {results.expires_at}"
+            raise proxy_error(502, "content_expired", message, "server_error")
+        rendered = RENDERERS[VARIANTS[variant]](video_spec(view))
+        return deliver(request, rendered, remaining)
+
+    def _results(self, request: Request, view: TaskView) -> views.Results | None:
+        if not view.succeeded or view.finished_at is None:
+            return None
+        task = view.task
+        expires = int(view.finished_at + self.url_ttl)
+        day = time.strftime("%Y/%m/%d", time.gmtime(view.finished_at))
+        base = f"videos/{day}/{task.id}"
+        return views.Results(
+            video_url=signed_result_url(request, self.context, view, f"{base}.mp4", self.url_ttl) or "",
+            thumbnail_url=signed_result_url(request, self.context, view, f"{base}_thumbnail.webp", self.url_ttl) or "",
+            expires_at=expires,
+        )
+
+
+class OctopusxProvider:
+    id = "octopusx"
+    contract = "octopusx"
+
+    def build(self, context: ProviderContext) -> Starlette:
+        api = OctopusxApi(context)
+        routes = [
+            Route("/v1/videos", api.create, methods=["POST"]),
+            Route("/v1/videos", api.list, methods=["GET"]),
+            Route("/v1/videos/{video_id}", api.retrieve, methods=["GET"]),
+            Route("/v1/videos/{video_id}", api.delete, methods=["DELETE"]),
+            Route("/v1/videos/{video_id}/content", api.content, methods=["GET", "HEAD"]),
+            Route("/v1/video/create", api.create_unified, methods=["POST"]),
+            Route("/v1/video/query", api.query_unified, methods=["GET"]),
+        ]
+        return Starlette(routes=routes, exception_handlers=newapi.exception_handlers(context))

@@ -41,3 +41,5 @@ class MockRuntime:
         self.engine.reset()
         self.journal.clear()
         self.clock.reset()
+        for context in self.contexts.values():
+            context.reset()

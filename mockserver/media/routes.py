@@ -1,5 +1,5 @@
-"""Serves signed result URLs as a CDN would: 200, 206 and 416 for ranges, 304 for a matching ETag, HEAD,
-and 403 with a short XML body for an expired or altered URL."""
+"""Serves signed result URLs (MP4 videos; PNG, JPEG and WebP images) as a CDN would: 200, 206 and 416 for
+ranges, 304 for a matching ETag, HEAD, and 403 with a short XML body for an expired or altered URL."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from mockserver.clock import Clock
+from mockserver.media.picture import EXTENSIONS, BadImageSpec, ImageSpec
 from mockserver.media.ranges import UnsatisfiableRange, parse_range
-from mockserver.media.render import Rendered, render_video
+from mockserver.media.render import Rendered, render_image, render_video
 from mockserver.media.signing import ExpiredError, SignatureError, UrlSigner
 from mockserver.media.spec import BadSpec, VideoSpec
 
@@ -25,11 +26,15 @@ def media_routes(signer: UrlSigner, clock: Clock) -> list[Route]:
             return _denied("AccessDenied", "Request has expired")
         except SignatureError:
             return _denied("SignatureDoesNotMatch", "The request signature we calculated does not match")
-        if not path.endswith(".mp4"):
-            return _not_found()
+        extension = path.rsplit(".", 1)[-1].lower() if "." in path.rsplit("/", 1)[-1] else ""
         try:
-            rendered = render_video(VideoSpec.from_params(params))
-        except BadSpec:
+            if extension == "mp4":
+                rendered = render_video(VideoSpec.from_params(params))
+            elif extension in EXTENSIONS:
+                rendered = render_image(ImageSpec.from_params(params, extension))
+            else:
+                return _not_found()
+        except (BadSpec, BadImageSpec):
             return _not_found()
         return _deliver(request, rendered, int(params["expires"]) - int(clock.now()))
 

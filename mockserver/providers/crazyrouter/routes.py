@@ -11,13 +11,13 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from mockserver.engine import Submission, TaskView
-from mockserver.media.routes import MEDIA_PREFIX
 from mockserver.media.spec import VideoSpec, color_from_seed
 from mockserver.providers import newapi
 from mockserver.providers.base import ProviderContext
 from mockserver.providers.crazyrouter.models import InvalidVideoRequest, new_task_id, parse_submit, plan
-from mockserver.providers.http import public_base, read_json
+from mockserver.providers.http import read_json
 from mockserver.providers.newapi import NewApiError
+from mockserver.providers.results import signed_url
 
 
 class CrazyrouterApi:
@@ -99,9 +99,8 @@ class CrazyrouterApi:
             color_from_seed(task.seed),
         )
         day = time.strftime("%Y/%m/%d", time.gmtime(finished))
-        path = f"{MEDIA_PREFIX}/{self.context.provider_id}/task-artifacts/{day}/generate/{task.id}.mp4"
-        query = self.context.signer.sign(path, spec.to_params(), int(finished + self.url_ttl))
-        return f"{public_base(request, self.context.settings.public_url)}{path}?{query}"
+        path = f"task-artifacts/{day}/generate/{task.id}.mp4"
+        return signed_url(self.context, request, path, spec.to_params(), int(finished + self.url_ttl))
 
 
 class CrazyrouterProvider:

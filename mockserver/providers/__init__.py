@@ -6,7 +6,7 @@ import importlib
 
 from mockserver.providers.base import Provider, ProviderContext, ProviderSettings
 
-PROVIDER_IDS: tuple[str, ...] = ("crazyrouter",)
+PROVIDER_IDS: tuple[str, ...] = ("crazyrouter", "jimeng2api")
 
 
 class UnknownProvider(ValueError):

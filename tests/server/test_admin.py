@@ -156,7 +156,10 @@ def test_unknown_admin_route_and_method(client: ContractClient) -> None:
 
 def test_index_lists_the_gateways(client: ContractClient) -> None:
     body = client.get("/__admin/").json()
-    assert body["providers"] == {"crazyrouter": "http://127.0.0.1:8000/crazyrouter"}
+    assert body["providers"] == {
+        "crazyrouter": "http://127.0.0.1:8000/crazyrouter",
+        "jimeng2api": "http://127.0.0.1:8000/jimeng2api",
+    }
     assert body["tasks"] == 0 and body["clock"]["mode"] == "virtual"
 
 

@@ -29,7 +29,7 @@ def test_defaults() -> None:
     settings = Settings()
     assert settings.host == "127.0.0.1"
     assert settings.port == 8000
-    assert settings.providers == PROVIDER_IDS == ("crazyrouter",)
+    assert settings.providers == PROVIDER_IDS == ("crazyrouter", "jimeng2api")
     assert settings.root_provider is None
     assert settings.seed == 0
     assert settings.clock == "system"

@@ -51,3 +51,5 @@ class MockRuntime:
         self.journal.clear()
         self.clock.reset()
         self.scenarios.reset()
+        for context in self.contexts.values():
+            context.reset()

@@ -6,6 +6,7 @@ import hashlib
 from dataclasses import dataclass
 from functools import lru_cache
 
+from mockserver.media.picture import ImageSpec
 from mockserver.media.spec import VideoSpec
 
 CONTENT_TYPES = {"mp4": "video/mp4", "webp": "image/webp", "jpg": "image/jpeg"}
@@ -46,3 +47,11 @@ RENDERERS = {"mp4": render_video, "webp": render_thumbnail, "jpg": render_sprite
 
 def _rendered(body: bytes, content_type: str) -> Rendered:
     return Rendered(body, content_type, '"' + hashlib.sha1(body).hexdigest() + '"')
+
+
+@lru_cache(maxsize=32)
+def render_image(spec: ImageSpec) -> Rendered:
+    from mockserver.media.picture import render_image_bytes
+
+    body = render_image_bytes(spec)
+    return Rendered(body, spec.content_type, '"' + hashlib.sha1(body).hexdigest() + '"')

@@ -1,6 +1,6 @@
-"""Serves signed result URLs (videos, thumbnails, spritesheets) as a CDN would: 200, 206 and 416 for
-ranges, 304 for a matching ETag, HEAD, 403 with a short XML body for an expired or altered URL, and 404
-while a file is not yet on the CDN (`nbf`)."""
+"""Serves signed result URLs (MP4 videos, their thumbnails and spritesheets; PNG, JPEG and WebP images) as a
+CDN would: 200, 206 and 416 for ranges, 304 for a matching ETag, HEAD, 403 with a short XML body for an
+expired or altered URL, and 404 while a file is not yet on the CDN (`nbf`)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from mockserver.clock import Clock
+from mockserver.media.picture import EXTENSIONS, BadImageSpec, ImageSpec
 from mockserver.media.ranges import UnsatisfiableRange, parse_range
-from mockserver.media.render import RENDERERS, Rendered
+from mockserver.media.render import RENDERERS, Rendered, render_image
 from mockserver.media.signing import ExpiredError, SignatureError, UrlSigner
 from mockserver.media.spec import BadSpec, VideoSpec
 
@@ -26,12 +27,17 @@ def media_routes(signer: UrlSigner, clock: Clock) -> list[Route]:
             return _denied("AccessDenied", "Request has expired")
         except SignatureError:
             return _denied("SignatureDoesNotMatch", "The request signature we calculated does not match")
-        renderer = RENDERERS.get(path.rpartition(".")[2])
-        if renderer is None or clock.now() < int(params.get("nbf", 0)):
+        extension = path.rsplit(".", 1)[-1].lower() if "." in path.rsplit("/", 1)[-1] else ""
+        if clock.now() < int(params.get("nbf", 0)):
             return _not_found()
         try:
-            rendered = renderer(VideoSpec.from_params(params))
-        except BadSpec:
+            if "frames" in params and extension in RENDERERS:  # a video, or a still taken from it
+                rendered = RENDERERS[extension](VideoSpec.from_params(params))
+            elif extension in EXTENSIONS:
+                rendered = render_image(ImageSpec.from_params(params, extension))
+            else:
+                return _not_found()
+        except (BadSpec, BadImageSpec):
             return _not_found()
         return deliver(request, rendered, int(params["expires"]) - int(clock.now()))
 

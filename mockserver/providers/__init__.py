@@ -6,7 +6,7 @@ import importlib
 
 from mockserver.providers.base import Provider, ProviderContext, ProviderSettings
 
-PROVIDER_IDS: tuple[str, ...] = ("crazyrouter", "octopusx", "gptge", "jimmyai")
+PROVIDER_IDS: tuple[str, ...] = ("crazyrouter", "octopusx", "gptge", "jimeng2api", "jimmyai")
 
 
 class UnknownProvider(ValueError):

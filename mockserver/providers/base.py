@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -41,6 +42,12 @@ class ProviderContext:
     contract: Contract
     settings: ProviderSettings
     scenarios: ScenarioLibrary
+    reset_hooks: list[Callable[[], None]] = field(default_factory=list)
+    """State a provider keeps outside the task store (accounts, queues) registers here to be cleared on reset."""
+
+    def reset(self) -> None:
+        for hook in self.reset_hooks:
+            hook()
 
     def lifetime(self, name: str, configured: float | None) -> float:
         """A lifetime from the settings, else the contract's `x-lifetimes` default."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from starlette.requests import Request
 
 from mockserver.engine import TaskView
@@ -41,6 +43,11 @@ def signed_result_url(
     params = (spec or video_spec(view)).to_params()
     if terms.available_from is not None:
         params["nbf"] = str(terms.available_from)
+    return signed_url(context, request, path, params, terms.expires)
+
+
+def signed_url(context: ProviderContext, request: Request, path: str, params: Mapping[str, str], expires: int) -> str:
+    """The absolute URL of `MEDIA_PREFIX/<provider>/<path>` carrying `params`, fetchable until `expires`."""
     full_path = f"{MEDIA_PREFIX}/{context.provider_id}/{path.lstrip('/')}"
-    query = context.signer.sign(full_path, params, terms.expires)
+    query = context.signer.sign(full_path, params, expires)
     return f"{public_base(request, context.settings.public_url)}{full_path}?{query}"

@@ -1,0 +1,115 @@
+"""Reading request bodies as the server's koa-body setup does: JSON (repaired when sloppy, reference A.1),
+multipart form-data with files, url-encoded forms; 100 MiB at most."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
+from starlette.formparsers import MultiPartException
+from starlette.requests import Request
+from starlette.types import Message
+
+from mockserver.providers.http import read_body
+from mockserver.providers.jimeng2api.errors import bad_request, invalid_json
+
+BODY_LIMIT = 100 * 1024 * 1024  # requestBody.jsonLimit and formidable maxFileSize
+_TRAILING_COMMA = re.compile(r",\s*([}\]])")
+_BARE_KEY = re.compile(r"([{,]\s*)([A-Za-z_$][\w$]*)\s*:")
+
+
+@dataclass(frozen=True)
+class Upload:
+    field: str
+    filename: str
+    content_type: str
+    data: bytes
+
+
+@dataclass
+class Payload:
+    """The body as the route sees it: `fields` (JSON values or form strings) and uploaded files by field."""
+
+    fields: dict[str, Any] = field(default_factory=dict)
+    files: dict[str, list[Upload]] = field(default_factory=dict)
+    multipart: bool = False
+    is_object: bool = True
+
+    def all_files(self) -> list[Upload]:
+        return [upload for uploads in self.files.values() for upload in uploads]
+
+
+async def read_payload(request: Request) -> Payload:
+    raw = await read_body(request, BODY_LIMIT)
+    content_type = request.headers.get("content-type", "").lower()
+    if content_type.startswith("multipart/form-data") or content_type.startswith("application/x-www-form-urlencoded"):
+        return await _read_form(request, raw, multipart=content_type.startswith("multipart/"))
+    if "json" in content_type:
+        value = parse_json(raw)
+        if isinstance(value, dict):
+            return Payload(fields=value)
+        return Payload(is_object=False)
+    return Payload()
+
+
+def parse_json(raw: bytes) -> Any:
+    """Strict JSON first; else the server's repairs (BOM, NBSP, trailing commas, single quotes, bare keys)."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise invalid_json("Unexpected token in JSON: the body is not UTF-8 text") from None
+    if not text.strip():
+        return {}
+    try:
+        return _loads(text)
+    except json.JSONDecodeError:
+        pass
+    repaired = text.lstrip("\ufeff").replace("\u00a0", " ")
+    repaired = _TRAILING_COMMA.sub(r"\1", repaired).replace("'", '"')
+    repaired = _BARE_KEY.sub(r'\1"\2":', repaired)
+    try:
+        return _loads(repaired)
+    except json.JSONDecodeError as exc:
+        raise invalid_json(_js_message(repaired, exc)) from None
+
+
+def _loads(text: str) -> Any:
+    def reject(constant: str) -> Any:
+        raise json.JSONDecodeError(f"Unexpected token {constant[0]}", text, text.find(constant))
+
+    return json.loads(text, parse_constant=reject)
+
+
+def _js_message(text: str, exc: json.JSONDecodeError) -> str:
+    """JSON.parse's wording (V8), from Python's error position."""
+    if exc.pos >= len(text.rstrip()):
+        return "Unexpected end of JSON input"
+    return f"Unexpected token {text[exc.pos]} in JSON at position {exc.pos}"
+
+
+async def _read_form(request: Request, raw: bytes, *, multipart: bool) -> Payload:
+    async def replay() -> Message:
+        return {"type": "http.request", "body": raw, "more_body": False}
+
+    payload = Payload(multipart=multipart)
+    try:
+        form = await Request(request.scope, replay).form(max_files=100, max_fields=1000, max_part_size=BODY_LIMIT)
+    except MultiPartException as exc:
+        raise bad_request(f"Invalid multipart body: {exc.message}", None) from None
+    except HTTPException as exc:  # Starlette reports parser errors this way inside an app
+        raise bad_request(f"Invalid multipart body: {exc.detail}", None) from None
+    try:
+        for name, value in form.multi_items():
+            if isinstance(value, UploadFile):
+                data = await value.read()
+                upload = Upload(name, value.filename or "", value.content_type or "", data)
+                payload.files.setdefault(name, []).append(upload)
+            elif name not in payload.fields:
+                payload.fields[name] = value
+    finally:
+        await form.close()
+    return payload

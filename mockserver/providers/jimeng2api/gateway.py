@@ -1,0 +1,244 @@
+"""What every jimeng2api route shares: authentication (API keys or session tokens), choosing the Jimeng account,
+putting a task in the queue, and rendering the task object and its result (reference A.3, A.5)."""
+
+from __future__ import annotations
+
+import base64
+import re
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.requests import Request
+
+from mockserver.contracts import Violation
+from mockserver.engine import Submission, TaskView
+from mockserver.engine.timing import LogNormal
+from mockserver.media.picture import ImageSpec
+from mockserver.media.render import render_image, render_video
+from mockserver.media.spec import VideoSpec, color_from_seed
+from mockserver.providers.base import ProviderContext
+from mockserver.providers.jimeng2api import errors
+from mockserver.providers.jimeng2api.accounts import Accounts, SessionToken, parse_token
+from mockserver.providers.jimeng2api.errors import Jimeng2ApiError
+from mockserver.providers.jimeng2api.models_failures import MOCK_ERROR_HEADER, TaskFailure, lookup, names
+from mockserver.providers.jimeng2api.models_tasks import (
+    IMAGE_POLL_BUDGET,
+    VIDEO_POLL_BUDGET,
+    FifoQueue,
+    new_task_id,
+    plan_steps,
+)
+from mockserver.providers.results import signed_url
+
+_BEARER = re.compile(r"^Bearer\s+(.+)$", re.IGNORECASE | re.DOTALL)
+
+
+@dataclass(frozen=True)
+class Caller:
+    api_key_id: str | None
+    legacy_tokens: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Job:
+    """A validated generation request, ready to queue."""
+
+    type: str  # image_generation | image_composition | video_generation
+    prompt: str
+    response_format: str
+    media: dict[str, Any]
+    failure: TaskFailure | None
+    cost: int
+    generation: LogNormal
+    details: dict[str, Any]
+
+    @property
+    def kind(self) -> str:
+        return "video" if self.type == "video_generation" else "image"
+
+
+def violation_error(violation: Violation) -> Jimeng2ApiError:
+    """The contract's `x-message` is the server's message; the param is the field it names."""
+    message = violation.message
+    if message.startswith("Params "):
+        return errors.params_invalid(message.split(" ")[1])
+    match = re.match(r"^不支持的参数: (\w+)。", message)
+    return errors.bad_request(message, match.group(1) if match else (violation.field or None))
+
+
+def require_authorization_header(request: Request) -> None:
+    """`request.validate('headers.authorization', _.isString)`, before the API key is looked at."""
+    if "authorization" not in request.headers:
+        raise errors.params_invalid("headers.authorization")
+
+
+class Gateway:
+    def __init__(self, context: ProviderContext) -> None:
+        self.context = context
+        self.accounts = Accounts(context.randomness, context.settings.api_keys or frozenset())
+        self.queue = FifoQueue()
+        self.url_ttl = context.lifetime("result_url", context.settings.url_ttl)
+        self.task_ttl = context.lifetime("task", context.settings.task_ttl)
+        context.reset_hooks.append(self.reset)
+        self.reset()
+
+    def reset(self) -> None:
+        self.accounts.reset(self.context.clock.now())
+        self.queue.reset()
+
+    # -- who calls ------------------------------------------------------------------------------
+    def authenticate(self, request: Request) -> Caller:
+        match = _BEARER.match(request.headers.get("authorization", "").strip())
+        if match is None:
+            raise errors.missing_api_key()
+        credential = match.group(1).strip()
+        key = self.accounts.find_key(credential)
+        if key is not None:
+            key.last_used_at = self.accounts.stamp(self.context.clock.now())
+            return Caller(key.id)
+        if self.accounts.legacy_mode and not credential.startswith("jm_"):
+            return Caller(None, tuple(credential.split(",")))
+        raise errors.invalid_api_key()
+
+    def acquire(self, caller: Caller) -> tuple[SessionToken, str | None]:
+        """The Jimeng account for one task: round-robin managed tokens, or one of the caller's session tokens."""
+        if caller.api_key_id is None:
+            number = self.context.randomness.next_number("jimeng2api:legacy-token")
+            raw = caller.legacy_tokens[number % len(caller.legacy_tokens)]
+            return parse_token(raw), None
+        token = self.accounts.next_token()
+        if token is None:
+            raise errors.no_healthy_tokens()
+        session = token.session()
+        if session.expired:  # token-retry: once, with the next token, on login expiry
+            retry = self.accounts.next_token()
+            if retry is not None and retry.id != token.id and not retry.session().expired:
+                return retry.session(), retry.id
+        return session, token.id
+
+    # -- queueing -------------------------------------------------------------------------------
+    def mock_failure(self, request: Request, kind: str) -> TaskFailure | None:
+        value = request.headers.get(MOCK_ERROR_HEADER)
+        if value is None:
+            return None
+        failure = lookup(value)
+        if failure is None:
+            raise errors.bad_request(
+                f"X-Mock-Error {value!r} is not a mock failure: use one of {', '.join(names())}", None
+            )
+        return failure.for_task(kind)
+
+    def enqueue(
+        self, request: Request, caller: Caller, job: Job, session: SessionToken, token_id: str | None
+    ) -> dict[str, Any]:
+        now = self.context.clock.now()
+        failure = job.failure or self.mock_failure(request, job.kind)
+        if failure is None and session.expired:
+            failure = lookup("token_expired").for_task(job.kind)  # type: ignore[union-attr]
+        if failure is None and not self.accounts.spend(session, job.cost, now):
+            failure = lookup("insufficient_credit").for_task(job.kind)  # type: ignore[union-attr]
+        _, rng = self.context.randomness.next_stream("jimeng2api:timing")
+        budget = VIDEO_POLL_BUDGET if job.kind == "video" else IMAGE_POLL_BUDGET
+        steps, outcome = plan_steps(
+            self.queue, now, job.generation, failure, budget, self.context.settings.timings, rng
+        )
+        record = {
+            "type": job.type,
+            "prompt": job.prompt,
+            "response_format": job.response_format,
+            "media": job.media,
+            "api_key_id": caller.api_key_id,
+            "token_id": token_id,
+            "region": session.region,
+            **job.details,
+        }
+        view = self.context.engine.submit(
+            Submission(
+                provider=self.context.provider_id,
+                lifecycle=self.context.contract.lifecycle,
+                plan=steps,
+                outcome=outcome,
+                request=record,
+                new_id=new_task_id,
+                retention=self.task_ttl,
+            )
+        )
+        request.state.task_id = view.task.id
+        created = int(view.task.created_at)
+        return self._base(view.task.id, job.type, "queued", created, created, record)
+
+    # -- reading --------------------------------------------------------------------------------
+    def find(self, caller: Caller, task_id: str) -> TaskView:
+        view = self.context.engine.poll(self.context.provider_id, task_id)
+        if view is None or view.task.request["api_key_id"] != caller.api_key_id:
+            raise errors.task_not_found(task_id)
+        return view
+
+    def task_object(self, request: Request, view: TaskView) -> dict[str, Any]:
+        task = view.task
+        body = self._base(
+            task.id, task.request["type"], view.state, int(task.created_at), self._updated(view), task.request
+        )
+        extra: dict[str, Any] = {}
+        if view.succeeded:
+            extra["result"] = self.result(request, view)
+        elif view.terminal:
+            extra["error"] = dict(task.schedule.outcome.error or {})
+        owners = {"api_key_id": body.pop("api_key_id"), "token_id": body.pop("token_id")}
+        return body | extra | owners
+
+    @staticmethod
+    def _base(
+        task_id: str, kind: str, status: str, created: int, updated: int, record: dict[str, Any]
+    ) -> dict[str, Any]:
+        return {
+            "id": task_id,
+            "object": "task",
+            "type": kind,
+            "status": status,
+            "created": created,
+            "updated": updated,
+            "result_url": f"/v1/tasks/{task_id}",
+            "api_key_id": record["api_key_id"],
+            "token_id": record["token_id"],
+        }
+
+    @staticmethod
+    def _updated(view: TaskView) -> int:
+        task = view.task
+        if view.terminal:
+            return int(view.finished_at if view.finished_at is not None else view.now)
+        changed = 0.0
+        for phase in task.schedule.phases:
+            if phase.until_seconds is not None and view.now - task.created_at >= phase.until_seconds:
+                changed = phase.until_seconds
+        return int(task.created_at + changed)
+
+    def result(self, request: Request, view: TaskView) -> dict[str, Any]:
+        task, media = view.task, view.task.request["media"]
+        finished = view.finished_at if view.finished_at is not None else view.now
+        expires = int(finished + self.url_ttl)
+        as_base64 = task.request["response_format"] == "b64_json"
+        day = time.strftime("%Y%m%d", time.gmtime(finished))
+        data: list[dict[str, Any]] = []
+        if task.request["type"] == "video_generation":
+            spec = VideoSpec(media["width"], media["height"], media["fps"], media["frames"], color_from_seed(task.seed))
+            if as_base64:
+                item = {"b64_json": base64.b64encode(render_video(spec).body).decode()}
+            else:
+                path = f"tos-cn-v-148450/{day}/{task.id}.mp4"
+                item = {"url": signed_url(self.context, request, path, spec.to_params(), expires)}
+            data.append(item | {"revised_prompt": task.request["prompt"]})
+        else:
+            for index in range(media["count"]):
+                image = ImageSpec(media["width"], media["height"], "webp", color_from_seed(task.seed + 47 * index))
+                if as_base64:
+                    data.append({"b64_json": base64.b64encode(render_image(image).body).decode()})
+                else:
+                    path = f"tos-cn-i-tb4s082cfz/{day}/{task.id}-{index}.webp"
+                    data.append({"url": signed_url(self.context, request, path, image.to_params(), expires)})
+        result: dict[str, Any] = {"created": int(finished), "data": data}
+        if task.request["type"] == "image_composition":
+            result |= {"input_images": task.request["input_images"], "composition_type": "multi_image_synthesis"}
+        return result

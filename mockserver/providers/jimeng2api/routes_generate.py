@@ -1,0 +1,93 @@
+"""The three generation routes: `/v1/videos/generations`, `/v1/images/generations`, `/v1/images/compositions`.
+Validation runs in the server's order: body fields (the contract's schema), the Authorization header, the
+route's own rules, then the API key (401), the account, the queue."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from mockserver.providers.jimeng2api import models_image, models_video
+from mockserver.providers.jimeng2api.body import Payload, read_payload
+from mockserver.providers.jimeng2api.gateway import Gateway, Job, require_authorization_header, violation_error
+from mockserver.providers.jimeng2api.models_tasks import generation_time
+
+HEAVY_VIDEO_MODELS = {"seedance": 2.0, "veo3": 1.5, "sora2": 1.5}
+
+
+class GenerationRoutes:
+    def __init__(self, gateway: Gateway) -> None:
+        self.gateway = gateway
+
+    async def _validated(self, request: Request, operation_id: str) -> Payload:
+        payload = await read_payload(request)
+        operation = self.gateway.context.contract.operation(operation_id)
+        if payload.multipart and operation_id != "createVideo":
+            payload.fields = models_image.normalise_form(payload.fields)
+        violation = operation.check_request(payload.fields)
+        if violation is not None:
+            raise violation_error(violation)
+        require_authorization_header(request)
+        return payload
+
+    async def videos(self, request: Request) -> Response:
+        payload = await self._validated(request, "createVideo")
+        video = models_video.parse_video(payload)
+        caller = self.gateway.authenticate(request)
+        session, token_id = self.gateway.acquire(caller)
+        output = models_video.video_output(video, session.region)
+        heavy = next((factor for key, factor in HEAVY_VIDEO_MODELS.items() if key in video.model), 1.0)
+        heavy *= 1.4 if output.resolution == "1080p" else 1.0
+        job = Job(
+            type="video_generation",
+            prompt=video.prompt,
+            response_format=video.response_format,
+            media={"width": output.width, "height": output.height, "fps": models_video.FPS, "frames": output.frames},
+            failure=output.failure,
+            cost=models_video.video_cost(video),
+            generation=generation_time("video", video.duration, heavy),
+            details={
+                "model": video.model,
+                "mode": video.mode,
+                "function_mode": video.function_mode,
+                "duration": video.duration,
+                "ratio": output.ratio,
+                "resolution": output.resolution,
+                "images": [m.url or f"upload:{m.field}" for m in video.images],
+                "videos": [m.url or f"upload:{m.field}" for m in video.videos],
+            },
+        )
+        return JSONResponse(self.gateway.enqueue(request, caller, job, session, token_id))
+
+    async def images(self, request: Request) -> Response:
+        return await self._image(request, "createImage", "generation")
+
+    async def compositions(self, request: Request) -> Response:
+        return await self._image(request, "createComposition", "composition")
+
+    async def _image(self, request: Request, operation_id: str, kind: str) -> Response:
+        payload = await self._validated(request, operation_id)
+        image = models_image.parse_image(payload, kind)
+        caller = self.gateway.authenticate(request)
+        session, token_id = self.gateway.acquire(caller)
+        output = models_image.image_output(image, session.region)
+        task_type = "image_generation" if kind == "generation" else "image_composition"
+        details: dict[str, Any] = models_image.describe(image) | {
+            "ratio": output.ratio,
+            "resolution": output.resolution,
+        }
+        if kind == "composition":
+            details["input_images"] = image.inputs
+        job = Job(
+            type=task_type,
+            prompt=image.prompt,
+            response_format=image.response_format,
+            media={"width": output.width, "height": output.height, "count": output.count},
+            failure=output.failure,
+            cost=models_image.image_cost(image, output),
+            generation=generation_time(task_type, heavy=1.5 if output.resolution == "4k" else 1.0),
+            details=details,
+        )
+        return JSONResponse(self.gateway.enqueue(request, caller, job, session, token_id))

@@ -1,0 +1,28 @@
+"""`GET /v1/tasks/{id}` and `GET /v1/tasks/{id}/result` (reference A.5)."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from mockserver.providers.jimeng2api.gateway import Gateway, require_authorization_header
+
+
+class TaskRoutes:
+    def __init__(self, gateway: Gateway) -> None:
+        self.gateway = gateway
+
+    async def get(self, request: Request) -> Response:
+        require_authorization_header(request)
+        caller = self.gateway.authenticate(request)
+        view = self.gateway.find(caller, request.path_params["task_id"])
+        return JSONResponse(self.gateway.task_object(request, view))
+
+    async def result(self, request: Request) -> Response:
+        """The result once succeeded; before that (and after a failure) the task object itself, still 200."""
+        require_authorization_header(request)
+        caller = self.gateway.authenticate(request)
+        view = self.gateway.find(caller, request.path_params["task_id"])
+        if view.succeeded:
+            return JSONResponse(self.gateway.result(request, view))
+        return JSONResponse(self.gateway.task_object(request, view))

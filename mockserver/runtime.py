@@ -20,7 +20,7 @@ class MockRuntime:
         self.clock = MockClock(settings.clock, time_scale=settings.time_scale, start=settings.start_time)
         self.randomness = RandomSource(settings.seed)
         self.store = MemoryStore()
-        self.engine = TaskEngine(self.store, self.clock, self.randomness)
+        self.engine = TaskEngine(self.store, self.clock, self.randomness, default_scenario=settings.scenario)
         self.journal = Journal(settings.journal_size)
         self.signer = UrlSigner(hashlib.sha256(f"{settings.media_secret}:{settings.seed}".encode()).digest())
         self.contexts = {
@@ -37,7 +37,9 @@ class MockRuntime:
         }
 
     def reset(self) -> None:
-        """Drop every task and journal entry, restart the random streams and put the clock back."""
+        """Drop every task and journal entry, restart the random streams, put the clock back and restore
+        the default scenario."""
         self.engine.reset()
+        self.engine.default_scenario = self.settings.scenario
         self.journal.clear()
         self.clock.reset()

@@ -16,7 +16,8 @@ ALLOWED: dict[str, set[str]] = {
     "providers": {"foundation", "engine", "media", "contracts"},
     "server": {"foundation", "engine", "media", "contracts", "providers"},
     "cli": {"foundation", "providers", "server"},
-    "api": {"foundation", "engine", "media", "contracts", "providers", "server", "cli"},
+    "testing": {"foundation", "engine", "server"},
+    "api": {"foundation", "engine", "media", "contracts", "providers", "server", "cli", "testing"},
 }
 
 
@@ -33,6 +34,8 @@ def layer_of(module: str) -> str:
         return "cli"
     if name in ("settings", "runtime", "journal", "admin", "app"):
         return "server"
+    if name in ("testing", "pytest_plugin"):
+        return "testing"
     raise AssertionError(f"{module} belongs to no layer: add it to ARCHITECTURE.md and this test")
 
 

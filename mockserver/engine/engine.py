@@ -28,15 +28,20 @@ class Submission:
     new_id: IdFactory
     retention: float
     """Seconds the gateway keeps the task; after that it is gone, as on the real gateway."""
-    scenario: str = "default"
+    scenario: str | None = None
+    """The scenario the request selected; None takes the engine's `default_scenario` (the server default)."""
     fail_at_progress: int | None = None
 
 
 class TaskEngine:
-    def __init__(self, store: TaskStore, clock: Clock, randomness: RandomSource) -> None:
+    def __init__(
+        self, store: TaskStore, clock: Clock, randomness: RandomSource, default_scenario: str = "default"
+    ) -> None:
         self.store = store
         self.clock = clock
         self.randomness = randomness
+        self.default_scenario = default_scenario
+        """Bound to each new task that names no scenario; changing it leaves existing tasks as they are."""
 
     def submit(self, submission: Submission) -> TaskView:
         now = self.clock.now()
@@ -58,7 +63,7 @@ class TaskEngine:
                 expires_at=now + submission.retention,
                 schedule=schedule,
                 request=submission.request,
-                scenario=submission.scenario,
+                scenario=submission.scenario or self.default_scenario,
                 seed=seed,
             )
             if self.store.add(task):

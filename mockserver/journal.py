@@ -160,6 +160,24 @@ class JournalMiddleware:
         response_body = bytearray()
         status = 500
         capture_response = False
+        recorded = False
+
+        def record() -> None:
+            nonlocal recorded
+            if recorded:
+                return
+            recorded = True
+            self.journal.record(
+                time=self.now(),
+                provider=state.get("provider"),
+                method=scope["method"],
+                path=scope["path"],
+                query=scope.get("query_string", b"").decode("latin-1"),
+                status=status,
+                task_id=state.get("task_id"),
+                request_body=request_body.decode("utf-8", "replace"),
+                response_body=response_body.decode("utf-8", "replace"),
+            )
 
         async def receive_and_record() -> Message:
             message = await receive()
@@ -173,21 +191,14 @@ class JournalMiddleware:
                 status = message["status"]
                 content_type = dict(message.get("headers", ())).get(b"content-type", b"")
                 capture_response = content_type.startswith(_TEXT_TYPES)
-            elif message["type"] == "http.response.body" and capture_response and len(response_body) < BODY_LIMIT:
-                response_body.extend(message.get("body", b"")[: BODY_LIMIT - len(response_body)])
+            elif message["type"] == "http.response.body":
+                if capture_response and len(response_body) < BODY_LIMIT:
+                    response_body.extend(message.get("body", b"")[: BODY_LIMIT - len(response_body)])
+                if not message.get("more_body", False):
+                    record()  # before the last byte leaves: a client that has its answer finds it journaled
             await send(message)
 
         try:
             await self.app(scope, receive_and_record, send_and_record)
         finally:
-            self.journal.record(
-                time=self.now(),
-                provider=state.get("provider"),
-                method=scope["method"],
-                path=scope["path"],
-                query=scope.get("query_string", b"").decode("latin-1"),
-                status=status,
-                task_id=state.get("task_id"),
-                request_body=request_body.decode("utf-8", "replace"),
-                response_body=response_body.decode("utf-8", "replace"),
-            )
+            record()

@@ -31,6 +31,10 @@ PLUGIN_DEFAULTS: Mapping[str, Any] = {"clock": "virtual"}
 _LISTEN = ("host", "port")
 
 
+class MarkerError(ValueError):
+    pass
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
@@ -63,11 +67,11 @@ def jimeng_mock(jimeng_mock_server: MockServer, request: pytest.FixtureRequest) 
     """The mock, in the state it started in, with the settings of this test's `jimeng_mock` marker."""
     from mockserver.settings import SettingsError
 
-    overrides = marker_settings(request.node)
     try:
-        return jimeng_mock_server.configure(**overrides)
-    except SettingsError as exc:
-        pytest.fail(f"@pytest.mark.{MARKER}: {exc}", pytrace=False)
+        return jimeng_mock_server.configure(**marker_settings(request.node))
+    except (SettingsError, MarkerError) as exc:
+        problem = str(exc)
+    pytest.fail(f"@pytest.mark.{MARKER}: {problem}", pytrace=False)
 
 
 def session_settings(overrides: Mapping[str, Any], environ: Mapping[str, str]) -> Settings:
@@ -81,14 +85,14 @@ def session_settings(overrides: Mapping[str, Any], environ: Mapping[str, str]) -
         raise pytest.UsageError(f"jimeng-mock settings (jimeng_mock_settings or JIMENG_MOCK_*): {exc}") from None
 
 
-def marker_settings(node: pytest.Item) -> dict[str, Any]:
+def marker_settings(node: pytest.Item | pytest.Collector) -> dict[str, Any]:
     """The keyword arguments of every `jimeng_mock` marker on the test, the closest winning (a test's marker
     over its class's over its module's)."""
     merged: dict[str, Any] = {}
     for marker in reversed(list(node.iter_markers(name=MARKER))):
         if marker.args:
-            raise pytest.UsageError(f"@pytest.mark.{MARKER} takes keyword arguments only, e.g. (seed=7)")
+            raise MarkerError(f"keyword arguments only, e.g. (seed=7), not {marker.args!r}")
         merged.update(marker.kwargs)
     if listen := set(merged) & set(_LISTEN):
-        raise pytest.UsageError(f"@pytest.mark.{MARKER} cannot change {sorted(listen)}: the address is per session")
+        raise MarkerError(f"cannot change {sorted(listen)}: the address is the session's (see jimeng_mock_settings)")
     return merged

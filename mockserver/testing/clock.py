@@ -71,7 +71,7 @@ class TestClock:
                 ends = view.task.created_at + phase.until_seconds - view.now
                 raise TaskNotReached(
                     f"task {task_id} is still {view.state!r} (progress {view.progress}%) after advancing "
-                    f"{waited:g} s, the limit; this step ends in {ends:g} s more: raise `limit` to wait for it"
+                    f"{waited:g} s, the limit; this step ends {ends:g} s from now: raise `limit` to wait for it"
                 )
             step = view.task.created_at + phase.until_seconds - view.now + _PAST_BOUNDARY
             runtime.clock.advance(min(max(step, 0.0), limit - waited))

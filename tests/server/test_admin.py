@@ -176,3 +176,11 @@ def test_admin_openapi_document_covers_every_route(client: ContractClient) -> No
         for m in (r.methods or set()) - {"HEAD"}
     }
     assert served == documented
+
+
+def test_reset_restores_the_configured_default_scenario() -> None:
+    with make_client(scenario="slow_queue") as client:
+        client.runtime.engine.default_scenario = "other"
+        client.post("/__admin/reset")
+        task_id = submit(client, prompt="a cat").json()["id"]
+        assert client.get(f"/__admin/tasks/{task_id}").json()["scenario"] == "slow_queue"

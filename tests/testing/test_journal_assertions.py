@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import anyio
 import pytest
+from starlette.types import Message, Receive, Scope, Send
 
-from mockserver.journal import Journal
+from mockserver.journal import Journal, JournalMiddleware
 
 
 def journal_with(*requests: tuple[str, str, int]) -> Journal:
@@ -86,3 +88,28 @@ def test_at_most_five_near_misses_are_shown() -> None:
         journal.assert_called("crazyrouter", "/jimeng/submit/videos")
     assert "(5 of 20 distinct" in str(failure.value)
     assert len(str(failure.value).splitlines()) == 7
+
+
+def test_an_exchange_is_journaled_before_its_last_byte_is_sent() -> None:
+    """A client that has its answer (and a test asserting on the journal next) always finds it recorded."""
+    journal = Journal()
+    seen_when_sent: list[tuple[bool, int]] = []
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/plain")]})
+        await send({"type": "http.response.body", "body": b"part", "more_body": True})
+        await send({"type": "http.response.body", "body": b"end"})
+
+    async def receive() -> Message:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: Message) -> None:
+        if message["type"] == "http.response.body":
+            seen_when_sent.append((message.get("more_body", False), len(journal)))
+
+    scope = {"type": "http", "method": "GET", "path": "/x", "query_string": b""}
+    anyio.run(JournalMiddleware(app, journal, now=lambda: 0.0), scope, receive, send)
+
+    assert seen_when_sent == [(True, 0), (False, 1)]
+    [entry] = journal.entries()
+    assert (entry.status, entry.response_body) == (200, "partend")

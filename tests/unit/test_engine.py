@@ -304,3 +304,14 @@ def test_reset_empties_the_store_and_restarts_the_draws() -> None:
     assert again.task.id == first.task.id
     assert again.task.schedule == first.task.schedule
     assert again.task.seed == first.task.seed
+
+
+def test_a_task_that_names_no_scenario_gets_the_engine_default_at_submit() -> None:
+    engine = make_engine()
+    assert engine.submit(submission()).task.scenario == "default"
+    engine.default_scenario = "slow"
+    named, unnamed = engine.submit(submission(scenario="fast")), engine.submit(submission())
+    engine.default_scenario = "default"
+    assert (named.task.scenario, unnamed.task.scenario) == ("fast", "slow")
+    assert engine.peek(unnamed.task.id) is not None
+    assert engine.peek(unnamed.task.id).task.scenario == "slow"  # type: ignore[union-attr]

@@ -8,18 +8,20 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
-__all__ = ["MockClock", "MockRuntime", "Settings", "__version__", "create_app"]
+__all__ = ["MockClock", "MockRuntime", "MockServer", "Settings", "__version__", "create_app"]
 
 if TYPE_CHECKING:
     from mockserver.app import create_app
     from mockserver.clock import MockClock
     from mockserver.runtime import MockRuntime
     from mockserver.settings import Settings
+    from mockserver.testing import MockServer
 
 _LOCATIONS = {
     "create_app": "mockserver.app",
     "MockClock": "mockserver.clock",
     "MockRuntime": "mockserver.runtime",
+    "MockServer": "mockserver.testing",
     "Settings": "mockserver.settings",
 }
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import difflib
 import itertools
+import re
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable
@@ -64,12 +66,80 @@ class Journal:
         ]
         return selected[-limit:] if limit else selected
 
+    def calls(self, provider: str, path: str, *, method: str | None = None) -> list[JournalEntry]:
+        """Requests to `path` on a gateway: relative to it (`/jimeng/fetch/{task_id}`, where `{name}` stands
+        for one path segment) or absolute (`/crazyrouter/jimeng/fetch/123`)."""
+        pattern = _path_pattern(path)
+        return [
+            e
+            for e in self.entries(provider=provider, method=method)
+            if pattern.fullmatch(e.path) or pattern.fullmatch(_within(provider, e.path))
+        ]
+
+    def assert_called(self, provider: str, path: str, *, times: int | None = None, method: str | None = None) -> None:
+        """Fail unless `path` was requested (exactly `times` times, when given); the message lists the nearest
+        requests that were made, closest first."""
+        made = self.calls(provider, path, method=method)
+        if (times is None and made) or len(made) == times:
+            return
+        wanted = f"{method.upper() + ' ' if method else ''}{provider} {path}"
+        expected = "at least once" if times is None else f"{times} time{'s' * (times != 1)}"
+        lines = [f"expected {wanted} to be called {expected}, but it was called {len(made)} times."]
+        lines += _nearest(self.entries(), provider, path, method, matched=made)
+        raise AssertionError("\n".join(lines))
+
+    def assert_not_called(self, provider: str, path: str, *, method: str | None = None) -> None:
+        self.assert_called(provider, path, times=0, method=method)
+
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
 
     def __len__(self) -> int:
         return len(self._entries)
+
+
+NEAREST_SHOWN = 5
+
+
+def _path_pattern(path: str) -> re.Pattern[str]:
+    parts = re.split(r"(\{[^/{}]+\})", path)
+    return re.compile("".join("[^/]+" if part.startswith("{") else re.escape(part) for part in parts))
+
+
+def _within(provider: str, path: str) -> str:
+    """The path as the gateway sees it, under its `/<provider>` mount."""
+    prefix = f"/{provider}"
+    return path[len(prefix) :] if path.startswith(prefix + "/") else path
+
+
+def _describe(entry: JournalEntry) -> str:
+    query = f"?{entry.query}" if entry.query else ""
+    return f"{entry.method} {entry.path}{query} -> {entry.status} ({entry.provider or 'no gateway'})"
+
+
+def _nearest(
+    entries: list[JournalEntry], provider: str, path: str, method: str | None, matched: list[JournalEntry]
+) -> list[str]:
+    if not entries:
+        return ["No request was made at all."]
+    if matched:
+        shown = matched[:NEAREST_SHOWN]
+        more = f" (first {len(shown)})" if len(matched) > len(shown) else ""
+        return [f"Matching requests{more}:", *(f"  {_describe(e)}" for e in shown)]
+    groups: dict[str, list[JournalEntry]] = {}
+    for entry in entries:
+        groups.setdefault(_describe(entry), []).append(entry)
+    target = f"{method.upper()} /{provider}{path}" if method else f"/{provider}{path}"
+
+    def closeness(text: str) -> float:
+        entry = groups[text][0]
+        made = f"{entry.method} {entry.path}" if method else entry.path
+        return difflib.SequenceMatcher(None, target, made).ratio()
+
+    closest = sorted(groups, key=closeness, reverse=True)[:NEAREST_SHOWN]
+    lines = [f"Nearest requests made ({len(closest)} of {len(groups)} distinct, closest first):"]
+    return lines + [f"  {text}" + (f"  x{len(groups[text])}" if len(groups[text]) > 1 else "") for text in closest]
 
 
 class JournalMiddleware:
@@ -90,6 +160,24 @@ class JournalMiddleware:
         response_body = bytearray()
         status = 500
         capture_response = False
+        recorded = False
+
+        def record() -> None:
+            nonlocal recorded
+            if recorded:
+                return
+            recorded = True
+            self.journal.record(
+                time=self.now(),
+                provider=state.get("provider"),
+                method=scope["method"],
+                path=scope["path"],
+                query=scope.get("query_string", b"").decode("latin-1"),
+                status=status,
+                task_id=state.get("task_id"),
+                request_body=request_body.decode("utf-8", "replace"),
+                response_body=response_body.decode("utf-8", "replace"),
+            )
 
         async def receive_and_record() -> Message:
             message = await receive()
@@ -103,21 +191,14 @@ class JournalMiddleware:
                 status = message["status"]
                 content_type = dict(message.get("headers", ())).get(b"content-type", b"")
                 capture_response = content_type.startswith(_TEXT_TYPES)
-            elif message["type"] == "http.response.body" and capture_response and len(response_body) < BODY_LIMIT:
-                response_body.extend(message.get("body", b"")[: BODY_LIMIT - len(response_body)])
+            elif message["type"] == "http.response.body":
+                if capture_response and len(response_body) < BODY_LIMIT:
+                    response_body.extend(message.get("body", b"")[: BODY_LIMIT - len(response_body)])
+                if not message.get("more_body", False):
+                    record()  # before the last byte leaves: a client that has its answer finds it journaled
             await send(message)
 
         try:
             await self.app(scope, receive_and_record, send_and_record)
         finally:
-            self.journal.record(
-                time=self.now(),
-                provider=state.get("provider"),
-                method=scope["method"],
-                path=scope["path"],
-                query=scope.get("query_string", b"").decode("latin-1"),
-                status=status,
-                task_id=state.get("task_id"),
-                request_body=request_body.decode("utf-8", "replace"),
-                response_body=response_body.decode("utf-8", "replace"),
-            )
+            record()

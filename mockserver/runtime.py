@@ -46,7 +46,8 @@ class MockRuntime:
         }
 
     def reset(self) -> None:
-        """Drop every task and journal entry, restart the random streams and put the clock back."""
+        """Drop every task and journal entry, restart the random streams, put the clock back and restore
+        the default scenario."""
         self.engine.reset()
         self.journal.clear()
         self.clock.reset()

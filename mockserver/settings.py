@@ -53,6 +53,8 @@ class Settings:
             object.__setattr__(self, "providers", (*self.providers, self.root_provider))
         if self.clock not in ("system", "virtual"):
             raise SettingsError(f"clock must be 'system' or 'virtual', not {self.clock!r}")
+        if not self.scenario.strip():
+            raise SettingsError("scenario must be a non-empty name")
         if not self.time_scale > 0:
             raise SettingsError("time_scale must be a positive number")
         if not 0 < self.port < 65536:
@@ -81,12 +83,15 @@ class Settings:
         flags: Mapping[str, Any] | None = None,
         environ: Mapping[str, str] | None = None,
         config: str | Path | None = None,
+        defaults: Mapping[str, Any] | None = None,
     ) -> Settings:
-        """Merge the config file, the environment and the flags (None values in `flags` are ignored)."""
+        """Merge `defaults`, the config file, the environment and the flags, each over the one before
+        (None values in `flags` are ignored)."""
         flags = {k: v for k, v in (flags or {}).items() if v is not None}
         environ = os.environ if environ is None else environ
         config = flags.pop("config", None) or config or environ.get(ENV_PREFIX + "CONFIG")
-        values: dict[str, Any] = dict(_read_config(Path(config))) if config else {}
+        values: dict[str, Any] = dict(defaults or {})
+        values.update(_read_config(Path(config)) if config else {})
         values.update(_from_env(environ))
         values.update(flags)
         return cls(**_coerce(values))

@@ -6,6 +6,8 @@ import pytest
 
 from tests.support import ContractClient, make_client
 
+pytest_plugins = ("pytester",)  # tests/testing/test_pytest_plugin.py runs pytest inside pytest
+
 
 @pytest.fixture
 def client() -> Iterator[ContractClient]:

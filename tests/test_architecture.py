@@ -17,7 +17,8 @@ ALLOWED: dict[str, set[str]] = {
     "providers": {"foundation", "engine", "media", "contracts", "scenarios"},
     "server": {"foundation", "engine", "media", "contracts", "scenarios", "providers"},
     "cli": {"foundation", "scenarios", "providers", "server"},
-    "api": {"foundation", "engine", "media", "contracts", "scenarios", "providers", "server", "cli"},
+    "testing": {"foundation", "engine", "scenarios", "server"},
+    "api": {"foundation", "engine", "media", "contracts", "scenarios", "providers", "server", "cli", "testing"},
 }
 
 
@@ -34,6 +35,8 @@ def layer_of(module: str) -> str:
         return "cli"
     if name in ("settings", "runtime", "journal", "admin", "app", "faults"):
         return "server"
+    if name in ("testing", "pytest_plugin"):
+        return "testing"
     raise AssertionError(f"{module} belongs to no layer: add it to ARCHITECTURE.md and this test")
 
 

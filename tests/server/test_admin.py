@@ -178,3 +178,11 @@ def test_admin_openapi_document_covers_every_route(client: ContractClient) -> No
         for m in (r.methods or set()) - {"HEAD"}
     }
     assert served == documented
+
+
+def test_reset_restores_the_configured_default_scenario() -> None:
+    with make_client(scenario="stuck_queue") as client:
+        client.runtime.scenarios.use("instant")
+        client.post("/__admin/reset")
+        task_id = submit(client, prompt="a cat").json()["id"]
+        assert client.get(f"/__admin/tasks/{task_id}").json()["scenario"] == "stuck_queue"

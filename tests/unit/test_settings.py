@@ -327,3 +327,17 @@ def test_non_mapping_yaml(tmp_path: Path, text: str) -> None:
 
 def test_settings_error_is_value_error() -> None:
     assert issubclass(SettingsError, ValueError)
+
+
+def test_defaults_argument_is_the_lowest_layer(tmp_path: Path) -> None:
+    config = write(tmp_path, "seed: 4\n")
+    settings = Settings.load({}, {"JIMENG_MOCK_TIME_SCALE": "0.5"}, config, defaults={"clock": "virtual", "seed": 1})
+    assert (settings.clock, settings.seed, settings.time_scale) == ("virtual", 4, 0.5)
+    assert Settings.load({"clock": "system"}, {}, defaults={"clock": "virtual"}).clock == "system"
+
+
+def test_scenario_is_the_server_default_and_must_be_named() -> None:
+    assert Settings().scenario == "default"
+    assert load(environ={"JIMENG_MOCK_SCENARIO": "slow_queue"}).scenario == "slow_queue"
+    with pytest.raises(SettingsError, match="scenario must be a non-empty name"):
+        Settings(scenario=" ")

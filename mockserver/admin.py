@@ -121,6 +121,9 @@ def build_admin(runtime: MockRuntime, urls: dict[str, str]) -> Starlette:
         runtime.scenarios.register(scenario)
         return JSONResponse(scenario.describe(), status_code=201)
 
+    async def cassette(request: Request) -> Response:
+        return Response(runtime.cassette().to_json(), media_type="application/json")
+
     async def openapi(request: Request) -> Response:
         return Response((contracts_dir() / "admin.yaml").read_bytes(), media_type="application/yaml")
 
@@ -140,6 +143,7 @@ def build_admin(runtime: MockRuntime, urls: dict[str, str]) -> Starlette:
         Route("/scenarios", add_scenario, methods=["POST"]),
         Route("/scenarios/default", use_scenario, methods=["POST"]),
         Route("/scenarios/{name}", get_scenario, methods=["GET"]),
+        Route("/cassette", cassette, methods=["GET"]),
         Route("/openapi.yaml", openapi, methods=["GET"]),
     ]
     return Starlette(routes=routes, exception_handlers=_handlers())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from mockserver.providers import PROVIDER_IDS
@@ -77,6 +78,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="YAML file with any of these settings plus per-provider options (url_ttl, task_ttl, timings, api_keys)",
     )
     serve.add_argument("--scenario", help="scenario of tasks that name none (default: default); see `scenarios list`")
+    serve.add_argument(
+        "--replay",
+        type=Path,
+        help="serve this cassette's recorded answers first; requests it does not hold go to the mock",
+    )
     serve.add_argument("--access-log", action="store_true", help="log every request (off by default: it costs speed)")
     scenarios = commands.add_parser(
         "scenarios",
@@ -89,6 +95,9 @@ def build_parser() -> argparse.ArgumentParser:
     scenario_commands.add_parser("list", help="one line per scenario")
     show = scenario_commands.add_parser("show", help="a scenario's file")
     show.add_argument("name")
+    from mockserver.cli_cassettes import add_commands
+
+    add_commands(commands)
     return parser
 
 
@@ -96,6 +105,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "serve":
         return serve(vars(args))
+    if args.command in ("replay", "record"):
+        import mockserver.cli_cassettes as cassette_commands
+
+        return int(getattr(cassette_commands, args.command)(args))
     if args.command == "scenarios":
         return scenarios(args.action, getattr(args, "name", None))
     return 2
@@ -117,8 +130,6 @@ def scenarios(action: str, name: str | None) -> int:
         return 2
     print(f"# {scenario.name} ({scenario.source})")
     if scenario.source.endswith(".yaml"):
-        from pathlib import Path
-
         print(Path(scenario.source).read_text(encoding="utf-8"), end="")
     else:
         print(f"description: {scenario.description}")
@@ -128,7 +139,7 @@ def scenarios(action: str, name: str | None) -> int:
 def serve(args: dict[str, Any]) -> int:
     from mockserver.settings import Settings, SettingsError
 
-    flags = {k: v for k, v in args.items() if k not in ("command", "access_log")}
+    flags = {k: v for k, v in args.items() if k not in ("command", "access_log", "replay")}
     try:
         settings = Settings.load(flags)
     except SettingsError as exc:
@@ -141,7 +152,16 @@ def serve(args: dict[str, Any]) -> int:
 
     app = create_app(settings)
     print(banner(settings), flush=True)
-    served = FaultMiddleware(app, app.state.runtime.randomness)
+    served: Any = app
+    if args.get("replay") is not None:
+        from mockserver.cassettes import Cassette, CassetteError, Replayer
+
+        try:
+            served = Replayer(Cassette.load(args["replay"]), fallback=app)
+        except CassetteError as exc:
+            print(f"jimeng-mock: {exc}", file=sys.stderr)
+            return 2
+    served = FaultMiddleware(served, app.state.runtime.randomness)
     uvicorn.run(served, host=settings.host, port=settings.port, log_level="warning", access_log=args["access_log"])
     return 0
 

@@ -8,12 +8,12 @@ import re
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-BODY_LIMIT = 4096
+BODY_LIMIT = 64 * 1024
 _TEXT_TYPES = (b"application/json", b"text/", b"application/xml")
 
 
@@ -29,6 +29,10 @@ class JournalEntry:
     task_id: str | None
     request_body: str
     response_body: str
+    request_headers: dict[str, str] = field(default_factory=dict)
+    response_headers: dict[str, str] = field(default_factory=dict)
+    complete: bool = True
+    """Both bodies were captured whole (text under the size limit), so the exchange can be replayed."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -160,6 +164,8 @@ class JournalMiddleware:
         response_body = bytearray()
         status = 500
         capture_response = False
+        complete = True
+        response_headers: dict[str, str] = {}
         recorded = False
 
         def record() -> None:
@@ -177,23 +183,34 @@ class JournalMiddleware:
                 task_id=state.get("task_id"),
                 request_body=request_body.decode("utf-8", "replace"),
                 response_body=response_body.decode("utf-8", "replace"),
+                request_headers={k.decode("latin-1"): v.decode("latin-1") for k, v in scope.get("headers", ())},
+                response_headers=response_headers,
+                complete=complete,
             )
+
+        def capture(buffer: bytearray, chunk: bytes) -> None:
+            nonlocal complete
+            if len(buffer) + len(chunk) > BODY_LIMIT:
+                complete = False
+            buffer.extend(chunk[: max(0, BODY_LIMIT - len(buffer))])
 
         async def receive_and_record() -> Message:
             message = await receive()
-            if message["type"] == "http.request" and len(request_body) < BODY_LIMIT:
-                request_body.extend(message.get("body", b"")[: BODY_LIMIT - len(request_body)])
+            if message["type"] == "http.request":
+                capture(request_body, message.get("body", b""))
             return message
 
         async def send_and_record(message: Message) -> None:
-            nonlocal status, capture_response
+            nonlocal status, capture_response, complete
             if message["type"] == "http.response.start":
                 status = message["status"]
-                content_type = dict(message.get("headers", ())).get(b"content-type", b"")
-                capture_response = content_type.startswith(_TEXT_TYPES)
+                headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in message.get("headers", ())}
+                response_headers.update(headers)
+                capture_response = headers.get("content-type", "").encode().startswith(_TEXT_TYPES)
+                complete = complete and capture_response
             elif message["type"] == "http.response.body":
-                if capture_response and len(response_body) < BODY_LIMIT:
-                    response_body.extend(message.get("body", b"")[: BODY_LIMIT - len(response_body)])
+                if capture_response:
+                    capture(response_body, message.get("body", b""))
                 if not message.get("more_body", False):
                     record()  # before the last byte leaves: a client that has its answer finds it journaled
             await send(message)

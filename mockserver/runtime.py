@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+from mockserver.cassettes import Cassette, Interaction, redact_body, redact_headers
 from mockserver.clock import MockClock
 from mockserver.contracts import load_contract
 from mockserver.engine import MemoryStore, TaskEngine
@@ -44,6 +45,27 @@ class MockRuntime:
             )
             for provider_id in settings.providers
         }
+
+    def cassette(self) -> Cassette:
+        """The journal as a cassette, secrets redacted: every exchange captured whole (media downloads and
+        bodies over the journal's limit are left out), with the seed and each task's scenario."""
+        interactions = [
+            Interaction(
+                e.time,
+                e.method,
+                e.path,
+                e.query,
+                redact_headers(e.request_headers.items()),
+                redact_body(e.request_body.encode()),
+                e.status,
+                redact_headers(e.response_headers.items()),
+                e.response_body.encode(),
+            )
+            for e in self.journal.entries()
+            if e.complete
+        ]
+        scenarios = {view.task.id: view.task.scenario for view in self.engine.tasks()}
+        return Cassette(interactions, self.settings.seed, scenarios, source="jimeng-mock journal")
 
     def reset(self) -> None:
         """Drop every task and journal entry, restart the random streams, put the clock back and restore

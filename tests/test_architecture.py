@@ -14,11 +14,23 @@ ALLOWED: dict[str, set[str]] = {
     "media": {"foundation"},
     "contracts": {"foundation", "engine"},
     "scenarios": {"foundation", "engine"},
+    "cassettes": {"foundation"},
     "providers": {"foundation", "engine", "media", "contracts", "scenarios"},
-    "server": {"foundation", "engine", "media", "contracts", "scenarios", "providers"},
-    "cli": {"foundation", "scenarios", "providers", "server"},
+    "server": {"foundation", "engine", "media", "contracts", "scenarios", "cassettes", "providers"},
+    "cli": {"foundation", "scenarios", "cassettes", "providers", "server"},
     "testing": {"foundation", "engine", "scenarios", "server"},
-    "api": {"foundation", "engine", "media", "contracts", "scenarios", "providers", "server", "cli", "testing"},
+    "api": {
+        "foundation",
+        "engine",
+        "media",
+        "contracts",
+        "scenarios",
+        "cassettes",
+        "providers",
+        "server",
+        "cli",
+        "testing",
+    },
 }
 
 
@@ -29,9 +41,9 @@ def layer_of(module: str) -> str:
     name = parts[1]
     if name in ("clock", "randomness"):
         return "foundation"
-    if name in ("engine", "media", "providers", "contracts", "scenarios", "cli"):
+    if name in ("engine", "media", "providers", "contracts", "scenarios", "cassettes", "cli"):
         return name
-    if name == "__main__":
+    if name in ("__main__", "cli_cassettes"):
         return "cli"
     if name in ("settings", "runtime", "journal", "admin", "app", "faults"):
         return "server"

@@ -1,47 +1,37 @@
-"""A real uvicorn server in a background thread, with the fault layer `jimeng-mock serve` installs."""
+"""Real servers in background threads, with the fault layer `jimeng-mock serve` installs."""
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import uvicorn
+from starlette.types import ASGIApp
 
 from mockserver.app import create_app
 from mockserver.faults import FaultMiddleware
 from mockserver.runtime import MockRuntime
 from mockserver.settings import Settings
+from mockserver.testing.threaded import ServerThread, bind
+
+
+@contextmanager
+def serving(app: ASGIApp) -> Iterator[str]:
+    """Any ASGI app on a free loopback port; yields its base URL."""
+    sock = bind("127.0.0.1", 0)
+    port = sock.getsockname()[1]
+    thread = ServerThread(app, sock)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        thread.stop()
 
 
 @contextmanager
 def live_server(**settings: Any) -> Iterator[tuple[str, MockRuntime]]:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    """The mock as `serve` runs it (virtual clock unless told otherwise); yields its base URL and runtime."""
     settings.setdefault("clock", "virtual")
-    runtime = MockRuntime(Settings(port=port, **settings))
-    app = create_app(runtime=runtime)
-    config = uvicorn.Config(
-        FaultMiddleware(app, runtime.randomness),
-        host="127.0.0.1",
-        port=port,
-        log_level="critical",
-        access_log=False,
-        lifespan="off",
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "server did not start"
-        time.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{port}", runtime
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    runtime = MockRuntime(Settings(**settings))
+    with serving(FaultMiddleware(create_app(runtime=runtime), runtime.randomness)) as url:
+        yield url, runtime

@@ -130,3 +130,49 @@ def test_scenarios_list_and_show(capsys: pytest.CaptureFixture[str]) -> None:
     assert "unavailable_for: 3" in capsys.readouterr().out
     assert main(["scenarios", "show", "nope"]) == 2
     assert "unknown mock scenario 'nope'" in capsys.readouterr().err
+
+
+def test_replay_serves_a_cassette_over_a_real_socket(tmp_path: Path) -> None:
+    import json as _json
+
+    from mockserver.cassettes import Cassette, Interaction
+
+    poll = Interaction(
+        0.0,
+        "GET",
+        "/crazyrouter/jimeng/fetch/1",
+        "",
+        {},
+        b"",
+        200,
+        {"content-type": "application/json"},
+        b'{"recorded":true}',
+    )
+    cassette = tmp_path / "c.json"
+    Cassette([poll]).save(cassette)
+    port = free_port()
+    command = [sys.executable, "-m", "mockserver", "replay", str(cassette), "--port", str(port)]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as process:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                answer = httpx.get(f"{base}/crazyrouter/jimeng/fetch/1", timeout=1)
+                break
+            except httpx.TransportError:
+                assert process.poll() is None and time.monotonic() < deadline
+                time.sleep(0.05)
+        assert answer.json() == {"recorded": True}
+        assert httpx.get(f"{base}/elsewhere").status_code == 404
+        process.terminate()
+        _, err = process.communicate(timeout=10)
+    report = _json.loads(err[err.index("{") :])
+    assert report["served"] == 1 and report["unmatched"][0]["request"] == "GET /elsewhere"
+
+
+def test_replay_refuses_a_bad_cassette(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text("{}")
+    assert main(["replay", str(bad)]) == 2
+    assert "cassette version None" in capsys.readouterr().err
+    assert main(["serve", "--replay", str(bad)]) == 2

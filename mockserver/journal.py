@@ -33,14 +33,31 @@ class JournalEntry:
 
 
 class Journal:
+    """Entries are kept as raw tuples and become `JournalEntry`s (bodies decoded) only when read: recording
+    is on every request's path, reading is not."""
+
     def __init__(self, size: int = 1000) -> None:
-        self._entries: deque[JournalEntry] = deque(maxlen=size)
+        self._entries: deque[tuple[Any, ...]] = deque(maxlen=size)
         self._seq = itertools.count(1)
         self._lock = threading.Lock()
 
-    def record(self, **fields: Any) -> None:
+    def record_raw(
+        self,
+        time: float,
+        provider: str | None,
+        method: str,
+        path: str,
+        query: bytes,
+        status: int,
+        task_id: str | None,
+        request_body: bytes,
+        response_body: bytes,
+    ) -> None:
         with self._lock:
-            self._entries.append(JournalEntry(seq=next(self._seq), **fields))
+            seq = next(self._seq)
+            self._entries.append(
+                (seq, time, provider, method, path, query, status, task_id, request_body, response_body)
+            )
 
     def entries(
         self,
@@ -53,14 +70,14 @@ class Journal:
     ) -> list[JournalEntry]:
         """Newest last. `path` matches a substring of the request path."""
         with self._lock:
-            snapshot: Iterable[JournalEntry] = list(self._entries)
+            snapshot: Iterable[tuple[Any, ...]] = list(self._entries)
         selected = [
-            e
-            for e in snapshot
-            if (provider is None or e.provider == provider)
-            and (path is None or path in e.path)
-            and (task is None or e.task_id == task)
-            and (method is None or e.method == method.upper())
+            _entry(raw)
+            for raw in snapshot
+            if (provider is None or raw[2] == provider)
+            and (path is None or path in raw[4])
+            and (task is None or raw[7] == task)
+            and (method is None or raw[3] == method.upper())
         ]
         return selected[-limit:] if limit else selected
 
@@ -70,6 +87,14 @@ class Journal:
 
     def __len__(self) -> int:
         return len(self._entries)
+
+
+def _entry(raw: tuple[Any, ...]) -> JournalEntry:
+    seq, time, provider, method, path, query, status, task_id, request_body, response_body = raw
+    return JournalEntry(
+        seq, time, provider, method, path, query.decode("latin-1"), status, task_id,
+        request_body.decode("utf-8", "replace"), response_body.decode("utf-8", "replace"),
+    )  # fmt: skip
 
 
 class JournalMiddleware:
@@ -99,25 +124,21 @@ class JournalMiddleware:
 
         async def send_and_record(message: Message) -> None:
             nonlocal status, capture_response
-            if message["type"] == "http.response.start":
+            kind = message["type"]
+            if kind == "http.response.start":
                 status = message["status"]
-                content_type = dict(message.get("headers", ())).get(b"content-type", b"")
-                capture_response = content_type.startswith(_TEXT_TYPES)
-            elif message["type"] == "http.response.body" and capture_response and len(response_body) < BODY_LIMIT:
+                for name, value in message.get("headers", ()):
+                    if name == b"content-type":
+                        capture_response = value.startswith(_TEXT_TYPES)
+                        break
+            elif kind == "http.response.body" and capture_response and len(response_body) < BODY_LIMIT:
                 response_body.extend(message.get("body", b"")[: BODY_LIMIT - len(response_body)])
             await send(message)
 
         try:
             await self.app(scope, receive_and_record, send_and_record)
         finally:
-            self.journal.record(
-                time=self.now(),
-                provider=state.get("provider"),
-                method=scope["method"],
-                path=scope["path"],
-                query=scope.get("query_string", b"").decode("latin-1"),
-                status=status,
-                task_id=state.get("task_id"),
-                request_body=request_body.decode("utf-8", "replace"),
-                response_body=response_body.decode("utf-8", "replace"),
-            )
+            self.journal.record_raw(
+                self.now(), state.get("provider"), scope["method"], scope["path"], scope.get("query_string", b""),
+                status, state.get("task_id"), bytes(request_body), bytes(response_body),
+            )  # fmt: skip

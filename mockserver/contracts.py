@@ -10,15 +10,16 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache, cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError, best_match
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT202012
 
 from mockserver.engine.lifecycle import Lifecycle
+
+if TYPE_CHECKING:  # jsonschema is imported when first needed: a server that only sees valid bodies never needs it
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
+    from referencing import Registry
 
 CONTRACTS_ENV = "JIMENG_MOCK_CONTRACTS"
 _CONTRACT_URI = "urn:jimeng-mock:contract"
@@ -85,11 +86,15 @@ class Operation:
     def check_request(self, body: Any) -> Violation | None:
         """The first way `body` breaks the request schema, in the schema's own order (fields before
         cross-field rules), or None when it conforms."""
-        if self._request_validator is None:
+        if self.request_schema() is None:
             return None
         if self._request_accepts is not None and self._request_accepts(body):
             return None
-        first = next(iter(self._request_validator.iter_errors(body)), None)
+        from jsonschema.exceptions import best_match
+
+        validator = self._request_validator
+        assert validator is not None
+        first = next(iter(validator.iter_errors(body)), None)
         return None if first is None else _violation(best_match([first]) or first)
 
     def responses(self) -> Mapping[str, Any]:
@@ -116,9 +121,6 @@ class Contract:
             raise ContractError(f"{name}: only OpenAPI 3.1 documents are supported")
         self.name = name
         self.document = document
-        self._registry: Registry[Any] = Registry().with_resource(
-            _CONTRACT_URI, Resource.from_contents(document, default_specification=DRAFT202012)
-        )
         self._operations = {op.operation_id: op for op in self._walk_operations()}
 
     def _walk_operations(self) -> Iterator[Operation]:
@@ -143,7 +145,19 @@ class Contract:
     def operations(self) -> Mapping[str, Operation]:
         return self._operations
 
+    @cached_property
+    def _registry(self) -> Registry[Any]:
+        from referencing import Registry, Resource
+        from referencing.jsonschema import DRAFT202012
+
+        registry: Registry[Any] = Registry().with_resource(
+            _CONTRACT_URI, Resource.from_contents(self.document, default_specification=DRAFT202012)
+        )
+        return registry
+
     def validator(self, pointer: str) -> Draft202012Validator:
+        from jsonschema import Draft202012Validator
+
         return Draft202012Validator({"$ref": f"{_CONTRACT_URI}#{pointer}"}, registry=self._registry)
 
     def resolve(self, pointer: str) -> Any:

@@ -68,7 +68,7 @@ def run_load(generator: str, port: int, requests: list[HttpRequest], seconds: fl
         if generator == "wrk":
             script = Path(folder) / "load.lua"
             script.write_text(wrk_script(requests))
-            duration = f"{max(1, round(seconds))}s"
+            duration = f"{max(1, round(seconds))}s"  # wrk counts whole seconds
             command = ["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{duration}", "-s", str(script), f"http://127.0.0.1:{port}"]
         else:
             plan = Path(folder) / "plan.json"

@@ -44,7 +44,7 @@ def render(result: dict[str, Any]) -> str:
         "",
         f"load: {setup['load_generator']}, {setup['connections']} connections, {setup['seconds_per_endpoint']} s each; "
         f"server: uvicorn {setup['server']['loop']}/{setup['server']['http']}, 1 worker, access log off; "
-        f"pinning: {setup['pinning']}",
+        f"pinning: {setup['pinning']}; {setup['rounds']}",
         "",
         f"{'endpoint':<36} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'bare req/s':>11} {'ratio':>6}  errors",
     ]

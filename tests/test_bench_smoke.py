@@ -13,8 +13,9 @@ from mockserver.providers import PROVIDER_IDS
 
 def test_a_reduced_run_measures_every_endpoint_and_writes_its_json(tmp_path: Path) -> None:
     argv = [
-        "--load", "python", "--duration", "0.2", "--warmup", "0", "--launches", "1", "--memory-tasks", "300",
-        "--store-sizes", "20,300", "--polls", "50", "--mp4-limit", "1", "--results", str(tmp_path),
+        "--load", "python", "--duration", "0.2", "--rounds", "1", "--warmup", "0", "--launches", "1",
+        "--memory-tasks", "300", "--store-sizes", "20,300", "--polls", "50", "--mp4-limit", "1",
+        "--results", str(tmp_path),
     ]  # fmt: skip
     assert run.main(argv) == 0
     [written] = tmp_path.glob("*.json")

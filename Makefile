@@ -23,9 +23,14 @@ test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check mockserver tests
-	$(BIN)/ruff format --check mockserver tests
+	$(BIN)/ruff check mockserver tests bench
+	$(BIN)/ruff format --check mockserver tests bench
 	$(BIN)/mypy
+
+# Not part of `make test`: a few minutes of load on loopback. ARGS="--duration 3" and more: python -m bench --help
+bench: $(STAMP)
+	sh bench/setup.sh
+	$(BIN)/python -m bench $(ARGS)
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -6,19 +6,20 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache, cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError, best_match
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT202012
 
 from mockserver.engine.lifecycle import Lifecycle
+
+if TYPE_CHECKING:  # jsonschema is imported when first needed: a server that only sees valid bodies never needs it
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
+    from referencing import Registry
 
 CONTRACTS_ENV = "JIMENG_MOCK_CONTRACTS"
 _CONTRACT_URI = "urn:jimeng-mock:contract"
@@ -77,12 +78,23 @@ class Operation:
         pointer = _pointer("paths", self.path, self.method, "requestBody", "content", "application/json", "schema")
         return self.contract.validator(pointer) if self.request_schema() is not None else None
 
+    @cached_property
+    def _request_accepts(self) -> Callable[[Any], bool] | None:
+        schema = self.request_schema()
+        return None if schema is None else quick_check(schema, self.contract.resolve)
+
     def check_request(self, body: Any) -> Violation | None:
         """The first way `body` breaks the request schema, in the schema's own order (fields before
         cross-field rules), or None when it conforms."""
-        if self._request_validator is None:
+        if self.request_schema() is None:
             return None
-        first = next(iter(self._request_validator.iter_errors(body)), None)
+        if self._request_accepts is not None and self._request_accepts(body):
+            return None
+        from jsonschema.exceptions import best_match
+
+        validator = self._request_validator
+        assert validator is not None
+        first = next(iter(validator.iter_errors(body)), None)
         return None if first is None else _violation(best_match([first]) or first)
 
     def responses(self) -> Mapping[str, Any]:
@@ -109,9 +121,6 @@ class Contract:
             raise ContractError(f"{name}: only OpenAPI 3.1 documents are supported")
         self.name = name
         self.document = document
-        self._registry: Registry[Any] = Registry().with_resource(
-            _CONTRACT_URI, Resource.from_contents(document, default_specification=DRAFT202012)
-        )
         self._operations = {op.operation_id: op for op in self._walk_operations()}
 
     def _walk_operations(self) -> Iterator[Operation]:
@@ -136,7 +145,19 @@ class Contract:
     def operations(self) -> Mapping[str, Operation]:
         return self._operations
 
+    @cached_property
+    def _registry(self) -> Registry[Any]:
+        from referencing import Registry, Resource
+        from referencing.jsonschema import DRAFT202012
+
+        registry: Registry[Any] = Registry().with_resource(
+            _CONTRACT_URI, Resource.from_contents(self.document, default_specification=DRAFT202012)
+        )
+        return registry
+
     def validator(self, pointer: str) -> Draft202012Validator:
+        from jsonschema import Draft202012Validator
+
         return Draft202012Validator({"$ref": f"{_CONTRACT_URI}#{pointer}"}, registry=self._registry)
 
     def resolve(self, pointer: str) -> Any:
@@ -186,3 +207,95 @@ def _violation(error: ValidationError) -> Violation:
             return Violation(field, str(message).format(value=node.instance, field=field))
         node = node.parent
     return Violation(field, f"{field}: {error.message}" if field else error.message)
+
+
+Check = Callable[[Any], bool]
+_ANNOTATIONS = {"description", "default", "title", "examples", "deprecated", "readOnly", "writeOnly", "format"}
+_TYPES: dict[str, Check] = {
+    "string": lambda v: isinstance(v, str),
+    "integer": lambda v: type(v) is int or (type(v) is float and v.is_integer()),
+    "number": lambda v: type(v) in (int, float),
+    "boolean": lambda v: type(v) is bool,
+    "array": lambda v: isinstance(v, list),
+    "object": lambda v: isinstance(v, dict),
+    "null": lambda v: v is None,
+}
+
+
+def quick_check(schema: Any, resolve: Callable[[str], Any], depth: int = 0) -> Check | None:
+    """The schema as a plain predicate, exact for the keywords it knows and many times faster than jsonschema,
+    so a valid request skips the validator (an invalid one still goes to it, for its message). None when the
+    schema uses any other keyword: then jsonschema alone decides."""
+    if isinstance(schema, bool):
+        return lambda v: schema
+    if not isinstance(schema, Mapping) or depth > 20:
+        return None
+    checks: list[Check] = []
+    for key, value in schema.items():
+        if key.startswith("x-") or key in _ANNOTATIONS:
+            continue
+        check = _keyword(key, value, schema, resolve, depth)
+        if check is None:
+            return None
+        checks.append(check)
+    return lambda v: all(check(v) for check in checks)
+
+
+def _keyword(
+    key: str, value: Any, schema: Mapping[str, Any], resolve: Callable[[str], Any], depth: int
+) -> Check | None:
+    def sub(node: Any) -> Check | None:
+        return quick_check(node, resolve, depth + 1)
+
+    def subs(nodes: Any) -> list[Check] | None:
+        compiled = [sub(node) for node in nodes] if isinstance(nodes, list) else [None]
+        return None if None in compiled else [c for c in compiled if c is not None]
+
+    is_str, is_list, is_dict = _TYPES["string"], _TYPES["array"], _TYPES["object"]
+    if key == "type":
+        names = value if isinstance(value, list) else [value]
+        kinds = [_TYPES[n] for n in names if n in _TYPES]
+        return None if len(kinds) != len(names) else lambda v: any(kind(v) for kind in kinds)
+    if key == "enum" and all(isinstance(e, str | int | float | bool) or e is None for e in value):
+        return lambda v: (
+            any(type(v) is type(e) and v == e for e in value)
+            or (type(v) in (int, float) and any(type(e) in (int, float) and v == e for e in value))
+        )
+    if key in ("minLength", "maxLength", "minItems", "maxItems") and type(value) is int:
+        applies = is_str if key.endswith("Length") else is_list
+        low = key.startswith("min")
+        return lambda v: not applies(v) or (len(v) >= value if low else len(v) <= value)
+    if key == "pattern":
+        pattern = re.compile(value)
+        return lambda v: not is_str(v) or pattern.search(v) is not None
+    if key == "required":
+        return lambda v: not is_dict(v) or all(name in v for name in value)
+    if key == "dependentRequired":
+        return lambda v: not is_dict(v) or all(all(d in v for d in deps) for k, deps in value.items() if k in v)
+    if key == "items" and (item := sub(value)) is not None:
+        return lambda v: not is_list(v) or all(item(e) for e in v)
+    if key == "properties" and (compiled := {k: sub(s) for k, s in value.items()}) and None not in compiled.values():
+        props = {k: c for k, c in compiled.items() if c is not None}
+        return lambda v: not is_dict(v) or all(props[k](e) for k, e in v.items() if k in props)
+    if key == "additionalProperties" and value is False and "patternProperties" not in schema:
+        known = set(schema.get("properties", {}))
+        return lambda v: not is_dict(v) or known.issuperset(v)
+    if key in ("allOf", "anyOf", "oneOf") and (parts := subs(value)) is not None:
+        if key == "allOf":
+            return lambda v: all(p(v) for p in parts)
+        if key == "anyOf":
+            return lambda v: any(p(v) for p in parts)
+        return lambda v: sum(1 for p in parts if p(v)) == 1
+    if key == "not" and (inner := sub(value)) is not None:
+        return lambda v: not inner(v)
+    if key == "if":
+        branches = sub(value), sub(schema.get("then", True)), sub(schema.get("else", True))
+        if None in branches:
+            return None
+        condition, then, otherwise = (b for b in branches if b is not None)
+        return lambda v: then(v) if condition(v) else otherwise(v)
+    if key in ("then", "else"):
+        return lambda v: True  # applied by "if"; without an "if" they mean nothing
+    if key == "$ref" and isinstance(value, str) and value.startswith("#/"):
+        return sub(resolve(value[1:]))
+    return None

@@ -39,14 +39,32 @@ class JournalEntry:
 
 
 class Journal:
+    """Entries are kept as raw tuples and become `JournalEntry`s (bodies and headers decoded) only when read:
+    recording is on every request's path, reading is not."""
+
     def __init__(self, size: int = 1000) -> None:
-        self._entries: deque[JournalEntry] = deque(maxlen=size)
+        self._entries: deque[tuple[Any, ...]] = deque(maxlen=size)
         self._seq = itertools.count(1)
         self._lock = threading.Lock()
 
-    def record(self, **fields: Any) -> None:
+    def record_raw(
+        self,
+        time: float,
+        provider: str | None,
+        method: str,
+        path: str,
+        query: bytes,
+        status: int,
+        task_id: str | None,
+        request: tuple[Headers, bytes],
+        response: tuple[Headers, bytes],
+        complete: bool,
+    ) -> None:
         with self._lock:
-            self._entries.append(JournalEntry(seq=next(self._seq), **fields))
+            seq = next(self._seq)
+            self._entries.append(
+                (seq, time, provider, method, path, query, status, task_id, request, response, complete)
+            )
 
     def entries(
         self,
@@ -59,14 +77,14 @@ class Journal:
     ) -> list[JournalEntry]:
         """Newest last. `path` matches a substring of the request path."""
         with self._lock:
-            snapshot: Iterable[JournalEntry] = list(self._entries)
+            snapshot: Iterable[tuple[Any, ...]] = list(self._entries)
         selected = [
-            e
-            for e in snapshot
-            if (provider is None or e.provider == provider)
-            and (path is None or path in e.path)
-            and (task is None or e.task_id == task)
-            and (method is None or e.method == method.upper())
+            _entry(raw)
+            for raw in snapshot
+            if (provider is None or raw[2] == provider)
+            and (path is None or path in raw[4])
+            and (task is None or raw[7] == task)
+            and (method is None or raw[3] == method.upper())
         ]
         return selected[-limit:] if limit else selected
 
@@ -104,6 +122,20 @@ class Journal:
 
 
 NEAREST_SHOWN = 5
+Headers = Iterable[tuple[bytes, bytes]]
+
+
+def _entry(raw: tuple[Any, ...]) -> JournalEntry:
+    seq, time, provider, method, path, query, status, task_id, request, response, complete = raw
+    return JournalEntry(
+        seq, time, provider, method, path, query.decode("latin-1"), status, task_id,
+        request[1].decode("utf-8", "replace"), response[1].decode("utf-8", "replace"),
+        _headers(request[0]), _headers(response[0]), complete,
+    )  # fmt: skip
+
+
+def _headers(raw: Headers) -> dict[str, str]:
+    return {name.decode("latin-1"): value.decode("latin-1") for name, value in raw}
 
 
 def _path_pattern(path: str) -> re.Pattern[str]:
@@ -165,7 +197,7 @@ class JournalMiddleware:
         status = 500
         capture_response = False
         complete = True
-        response_headers: dict[str, str] = {}
+        response_headers: Headers = ()
         recorded = False
 
         def record() -> None:
@@ -173,20 +205,11 @@ class JournalMiddleware:
             if recorded:
                 return
             recorded = True
-            self.journal.record(
-                time=self.now(),
-                provider=state.get("provider"),
-                method=scope["method"],
-                path=scope["path"],
-                query=scope.get("query_string", b"").decode("latin-1"),
-                status=status,
-                task_id=state.get("task_id"),
-                request_body=request_body.decode("utf-8", "replace"),
-                response_body=response_body.decode("utf-8", "replace"),
-                request_headers={k.decode("latin-1"): v.decode("latin-1") for k, v in scope.get("headers", ())},
-                response_headers=response_headers,
-                complete=complete,
-            )
+            self.journal.record_raw(
+                self.now(), state.get("provider"), scope["method"], scope["path"], scope.get("query_string", b""),
+                status, state.get("task_id"), (scope.get("headers", ()), bytes(request_body)),
+                (response_headers, bytes(response_body)), complete,
+            )  # fmt: skip
 
         def capture(buffer: bytearray, chunk: bytes) -> None:
             nonlocal complete
@@ -201,12 +224,14 @@ class JournalMiddleware:
             return message
 
         async def send_and_record(message: Message) -> None:
-            nonlocal status, capture_response, complete
+            nonlocal status, capture_response, complete, response_headers
             if message["type"] == "http.response.start":
                 status = message["status"]
-                headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in message.get("headers", ())}
-                response_headers.update(headers)
-                capture_response = headers.get("content-type", "").encode().startswith(_TEXT_TYPES)
+                response_headers = message.get("headers", ())
+                for name, value in response_headers:
+                    if name == b"content-type":
+                        capture_response = value.startswith(_TEXT_TYPES)
+                        break
                 complete = complete and capture_response
             elif message["type"] == "http.response.body":
                 if capture_response:

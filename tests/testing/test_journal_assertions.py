@@ -13,17 +13,7 @@ def journal_with(*requests: tuple[str, str, int]) -> Journal:
     journal = Journal()
     for method, path, status in requests:
         provider = path.split("/")[1] if not path.startswith("/__") else None
-        journal.record(
-            time=0.0,
-            provider=provider,
-            method=method,
-            path=path,
-            query="",
-            status=status,
-            task_id=None,
-            request_body="",
-            response_body="",
-        )
+        journal.record_raw(0.0, provider, method, path, b"", status, None, ((), b""), ((), b""), True)
     return journal
 
 

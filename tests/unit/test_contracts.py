@@ -6,8 +6,10 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from mockserver.contracts import Contract, ContractError, Violation, load_contract
+from mockserver.contracts import Contract, ContractError, Violation, load_contract, quick_check
 from tests.unit.lifecycles import FOUR_STATES
 
 CONTRACT_FILE = Path(__file__).resolve().parents[2] / "contracts" / "crazyrouter.yaml"
@@ -421,3 +423,67 @@ def test_every_lifetime_has_a_source(document: dict[str, Any]) -> None:
     for name, lifetime in document["x-lifetimes"].items():
         assert lifetime["x-source"] in {"documented", "observed", "assumed"}, name
         assert lifetime["seconds"] > 0
+
+
+def _leaves(node: Any) -> Iterator[Any]:
+    """Every enum value and name in a schema tree: the values a generated body should hit."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield key
+            if key == "enum":
+                yield from value
+            else:
+                yield from _leaves(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _leaves(value)
+
+
+_CRAZYROUTER = load_contract("crazyrouter")
+_SUBMIT = _CRAZYROUTER.operation("submitVideo")
+_NAMES = sorted({leaf for leaf in _leaves(_CRAZYROUTER.schema("SubmitVideoRequest")) if isinstance(leaf, str)})
+_SCALARS = st.one_of(
+    st.sampled_from(sorted({v for v in _leaves(_CRAZYROUTER.document) if isinstance(v, str | int)}, key=repr)),
+    st.sampled_from(["https://example.com/a.png", "ftp://x", "", "a" * 801, 5.0, 10.5, True, None, 121, 241]),
+    st.text(max_size=6),
+    st.integers(-3, 300),
+)
+_VALUES = st.one_of(
+    _SCALARS, st.lists(_SCALARS, max_size=3), st.dictionaries(st.text(max_size=3), _SCALARS, max_size=2)
+)
+
+
+_PROPERTIES = _CRAZYROUTER.schema("SubmitVideoRequest")["properties"]
+_URL = "https://example.com/a.png"
+
+
+def _field(spec: Mapping[str, Any]) -> st.SearchStrategy[Any]:
+    """Mostly values the field accepts, sometimes anything."""
+    if "enum" in spec:
+        fits: st.SearchStrategy[Any] = st.sampled_from(spec["enum"])
+    else:
+        kind = spec.get("type")
+        fits = st.sampled_from(
+            {"string": [_URL, "cat"], "integer": [121, 241, 7], "array": [[_URL], ["aGk="], []]}.get(kind, [None])
+        )
+    return st.sampled_from([True, True, True, False]).flatmap(lambda good: fits if good else _VALUES)
+
+
+_BODIES = st.fixed_dictionaries(
+    {"model": _field(_PROPERTIES["model"])},
+    optional={name: _field(spec) for name, spec in _PROPERTIES.items() if name != "model"},
+)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.one_of(_BODIES, st.dictionaries(st.sampled_from(_NAMES), _VALUES, max_size=7), _VALUES))
+def test_the_fast_request_check_agrees_with_jsonschema(body: Any) -> None:
+    accepts = _SUBMIT._request_accepts
+    assert accepts is not None
+    assert accepts(body) == _SUBMIT._request_validator.is_valid(body)  # type: ignore[union-attr]
+
+
+def test_the_fast_request_check_declines_keywords_it_does_not_know() -> None:
+    assert quick_check({"type": "object", "propertyNames": {"maxLength": 3}}, lambda pointer: None) is None
+    assert quick_check({"properties": {"a": {"unevaluatedItems": False}}}, lambda pointer: None) is None
+    assert quick_check({"type": "string", "x-message": "m", "description": "d"}, lambda pointer: None) is not None

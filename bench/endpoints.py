@@ -1,0 +1,104 @@
+"""The rows of the table: what each endpoint's load is on the mock, and its equivalent on the bare app."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from bench.gateways import HEADERS, Gateway
+from bench.load import HttpRequest
+from bench.servers import Client
+
+SEEDED = 100
+"""Tasks made before the loads start: polls cycle over them."""
+POLLS_PER_SUBMIT = 20
+RANGE = "bytes=0-1023"
+AUTH = {"Authorization": HEADERS["Authorization"]}
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    name: str
+    kind: str
+    """poll, submit or other: which target applies."""
+    mock: list[HttpRequest]
+    bare: str
+    """Key of the bare app's equivalent load."""
+
+
+def _submit(path: str, body: dict[str, Any]) -> HttpRequest:
+    return HttpRequest("POST", path, dict(HEADERS), json.dumps(body).encode())
+
+
+def _polls(template: str, ids: list[str]) -> list[HttpRequest]:
+    return [HttpRequest("GET", template.format(id=task_id), dict(AUTH)) for task_id in ids]
+
+
+def _mixed(submit: HttpRequest, polls: list[HttpRequest]) -> list[HttpRequest]:
+    flow = []
+    for start in range(0, len(polls), POLLS_PER_SUBMIT):
+        flow.append(submit)
+        flow.extend(polls[start : start + POLLS_PER_SUBMIT])
+    return flow
+
+
+def _media_url(answer: Any) -> str | None:
+    """The first signed media URL anywhere in a poll answer."""
+    if isinstance(answer, str) and "/__media/" in answer:
+        return answer
+    children = answer.values() if isinstance(answer, dict) else answer if isinstance(answer, list) else ()
+    return next((url for child in children if (url := _media_url(child))), None)
+
+
+def prepare_bare(client: Client) -> dict[str, list[HttpRequest]]:
+    """Seed the bare app; its loads by key."""
+    body = {"model": "jimeng-video-3.0", "prompt": "An orange cat"}
+    ids = [client.call("POST", "/submit", body, HEADERS)["task_id"] for _ in range(SEEDED)]
+    submit, polls = _submit("/submit", body), _polls("/poll/{id}", ids)
+    return {"submit": [submit], "poll": polls, "mixed": _mixed(submit, polls), "clock": [HttpRequest("GET", "/clock")]}
+
+
+def bare_file(size: int) -> dict[str, list[HttpRequest]]:
+    return {
+        "range": [HttpRequest("GET", f"/file/{size}", {"Range": RANGE})],
+        "file": [HttpRequest("GET", f"/file/{size}")],
+    }
+
+
+def prepare_mock(client: Client, gateways: tuple[Gateway, ...]) -> tuple[list[Endpoint], int]:
+    """Seed the mock (virtual clock): per gateway, tasks that have succeeded and tasks still running.
+    The endpoints, and the byte size of the media file served."""
+    endpoints: list[Endpoint] = []
+    media: list[HttpRequest] = []
+    seed: Callable[[Gateway], list[str]] = lambda gw: [  # noqa: E731
+        gw.task_id(client.call("POST", gw.submit_path, gw.body, HEADERS)) for _ in range(SEEDED)
+    ]
+    finished = {gw.id: seed(gw) for gw in gateways}
+    client.call("POST", "/__admin/clock/advance", {"seconds": 6 * 3600})
+    running = {gw.id: seed(gw) for gw in gateways}
+    for gw in gateways:
+        submit = _submit(gw.submit_path, gw.body)
+        url = _media_url(client.call("GET", gw.poll_path.format(id=finished[gw.id][0]), headers=AUTH))
+        if url is not None and not media:
+            parts = urlsplit(url)
+            media = [HttpRequest("GET", f"{parts.path}?{parts.query}")]
+        in_progress = _polls(gw.poll_path, running[gw.id])
+        endpoints += [
+            Endpoint(f"{gw.id} submit", "submit", [submit], "submit"),
+            Endpoint(f"{gw.id} poll (running)", "poll", in_progress, "poll"),
+            Endpoint(f"{gw.id} poll (succeeded)", "poll", _polls(gw.poll_path, finished[gw.id]), "poll"),
+            Endpoint(f"{gw.id} mixed 1:{POLLS_PER_SUBMIT}", "mixed", _mixed(submit, in_progress), "mixed"),
+        ]
+    size = 0
+    if media:
+        size = len(client.call("GET", media[0].path))
+        ranged = HttpRequest("GET", media[0].path, {"Range": RANGE})
+        endpoints += [
+            Endpoint("media download (Range 1 KiB)", "other", [ranged], "range"),
+            Endpoint(f"media download (full, {size // 1024} KiB)", "other", media, "file"),
+        ]
+    endpoints.append(Endpoint("admin clock read", "other", [HttpRequest("GET", "/__admin/clock")], "clock"))
+    return endpoints, size

@@ -1,0 +1,60 @@
+"""The gateways the bench drives: one entry each. Adding a gateway to the bench is one line in GATEWAYS."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from mockserver.providers.crazyrouter import models as crazyrouter
+
+
+@dataclass(frozen=True)
+class Output:
+    """One kind of result file a gateway renders: its size, frame rate and frame count."""
+
+    width: int
+    height: int
+    fps: int
+    frames: int
+
+
+@dataclass(frozen=True)
+class Gateway:
+    id: str
+    submit_path: str
+    body: dict[str, Any]
+    poll_path: str
+    """With `{id}` where the task id goes."""
+    id_key: str = "task_id"
+    """Dotted path of the task id in the submit answer."""
+    outputs: tuple[Output, ...] = field(default=())
+    """Result files to time the MP4 writer on."""
+
+    def task_id(self, answer: Any) -> str:
+        for key in self.id_key.split("."):
+            answer = answer[key]
+        return str(answer)
+
+
+def _crazyrouter_outputs() -> tuple[Output, ...]:
+    return tuple(
+        Output(width, height, crazyrouter.FPS, frames)
+        for width, height in crazyrouter.SIZES_1080P.values()
+        for frames in crazyrouter.FRAMES_BY_DURATION.values()
+    )
+
+
+_CAT = "An orange cat yawning by the window"
+
+GATEWAYS: tuple[Gateway, ...] = (
+    Gateway(
+        "crazyrouter",
+        "/crazyrouter/jimeng/submit/videos",
+        {"model": "jimeng-video-3.0", "prompt": _CAT, "duration": 5, "aspect_ratio": "9:16"},
+        "/crazyrouter/jimeng/fetch/{id}",
+        outputs=_crazyrouter_outputs(),
+    ),
+)
+
+API_KEY = "sk-bench"
+HEADERS = {"Authorization": f"Bearer {API_KEY}", "Content-Type": "application/json"}

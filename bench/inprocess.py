@@ -1,0 +1,175 @@
+"""Figures taken inside one process: memory per stored task, poll cost against store size, MP4 generation.
+
+A gateway's real submit is made once through its app (in process, no socket), the `Submission` it
+hands the engine is captured, and the store is then filled by submitting that through the engine
+directly, with a fresh copy of its request each time (as each real submit has its own).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import gc
+import json
+import statistics
+import time
+import tracemalloc
+from collections.abc import MutableMapping
+from dataclasses import replace
+from typing import Any
+
+from bench.gateways import HEADERS, Gateway
+from mockserver.app import create_app
+from mockserver.engine import Submission, TaskEngine
+from mockserver.media.mp4 import render_mp4
+from mockserver.media.render import render_video
+from mockserver.media.spec import VideoSpec
+from mockserver.runtime import MockRuntime
+from mockserver.settings import Settings
+
+
+class InProcessMock:
+    """The mock's ASGI app called directly: the whole HTTP stack above the socket."""
+
+    def __init__(self) -> None:
+        self.runtime = MockRuntime(Settings(clock="virtual", api_keys=("sk-bench",)))
+        self.app = create_app(runtime=self.runtime)
+        self.loop = asyncio.new_event_loop()
+
+    def call(self, method: str, path: str, body: bytes = b"") -> tuple[int, bytes]:
+        return self.loop.run_until_complete(self._call(method, path, body))
+
+    async def _call(self, method: str, path: str, body: bytes) -> tuple[int, bytes]:
+        headers = [(k.lower().encode(), v.encode()) for k, v in HEADERS.items()]
+        headers.append((b"content-length", str(len(body)).encode()))
+        scope = {
+            "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method, "scheme": "http",
+            "path": path, "raw_path": path.encode(), "query_string": b"", "root_path": "", "headers": headers,
+            "client": ("127.0.0.1", 50000), "server": ("127.0.0.1", 8000),
+        }  # fmt: skip
+        sent = False
+        status, chunks = 0, []
+
+        async def receive() -> dict[str, Any]:
+            nonlocal sent
+            if sent:
+                await asyncio.sleep(3600)
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        async def send(message: MutableMapping[str, Any]) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+
+        await self.app(scope, receive, send)
+        return status, b"".join(chunks)
+
+    def capture_submission(self, gateway: Gateway) -> tuple[Submission, str]:
+        """Submit once through the gateway's app; the Submission its provider gave the engine, and the task id."""
+        engine = self.runtime.engine
+        captured: list[Submission] = []
+        original = TaskEngine.submit
+
+        def recording(submission: Submission) -> Any:
+            captured.append(submission)
+            return original(engine, submission)
+
+        engine.submit = recording  # type: ignore[method-assign]
+        try:
+            status, answer = self.call("POST", gateway.submit_path, json.dumps(gateway.body).encode())
+        finally:
+            del engine.submit
+        if status != 200 or not captured:
+            raise RuntimeError(f"{gateway.id} submit answered {status}: {answer[:300]!r}")
+        return captured[0], gateway.task_id(json.loads(answer))
+
+    def fill(self, submission: Submission, count: int) -> None:
+        submit = self.runtime.engine.submit
+        for _ in range(count):
+            submit(replace(submission, request=copy.deepcopy(submission.request)))
+
+    def close(self) -> None:
+        self.loop.close()
+
+
+def memory_per_task(gateway: Gateway, count: int) -> dict[str, Any]:
+    mock = InProcessMock()
+    submission, _ = mock.capture_submission(gateway)
+    gc.collect()
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    mock.fill(submission, count)
+    gc.collect()
+    after = tracemalloc.get_traced_memory()[0]
+    tracemalloc.stop()
+    mock.close()
+    per_task = (after - before) / count
+    return {"tasks": count, "bytes_per_task": round(per_task), "mb_per_100k": round(per_task * 100_000 / 2**20, 1)}
+
+
+def poll_cost(gateway: Gateway, small: int, large: int, polls: int) -> dict[str, Any]:
+    """Microseconds per poll through the in-process app (and through the engine alone) at two store sizes."""
+    mock = InProcessMock()
+    submission, first_id = mock.capture_submission(gateway)
+    figures: dict[str, Any] = {}
+    for size in (small, large):
+        mock.fill(submission, size - len(mock.runtime.store))
+        ids = [task.id for _, task in zip(range(200), mock.runtime.store.scan(mock.runtime.clock.now()), strict=False)]
+        ids.append(first_id)
+        figures[str(size)] = {
+            "app_us": _time_polls(mock, gateway, ids, polls),
+            "engine_us": _time_engine(mock, ids, polls),
+        }
+    mock.close()
+    small_us, large_us = figures[str(small)]["app_us"], figures[str(large)]["app_us"]
+    return {"by_store_size": figures, "growth": round(large_us / small_us, 2)}
+
+
+def _time_polls(mock: InProcessMock, gateway: Gateway, ids: list[str], polls: int) -> float:
+    paths = [gateway.poll_path.format(id=task_id) for task_id in ids]
+    batches = []
+    for _ in range(5):
+        started = time.perf_counter()
+        for index in range(polls // 5):
+            status, _ = mock.call("GET", paths[index % len(paths)])
+            assert status == 200, status
+        batches.append((time.perf_counter() - started) / (polls // 5) * 1e6)
+    return round(statistics.median(batches), 2)
+
+
+def _time_engine(mock: InProcessMock, ids: list[str], polls: int) -> float:
+    engine = mock.runtime.engine
+    provider = next(iter(mock.runtime.contexts))
+    started = time.perf_counter()
+    for index in range(polls):
+        engine.poll(provider, ids[index % len(ids)])
+    return round((time.perf_counter() - started) / polls * 1e6, 2)
+
+
+def mp4_figures(gateway: Gateway, limit: int | None = None) -> list[dict[str, Any]]:
+    """Time and size of each output the gateway renders: first render, then the cached answer."""
+    rows = []
+    for output in gateway.outputs[:limit]:
+        spec = VideoSpec(output.width, output.height, output.fps, output.frames, "2d6fd2")
+        render_video.cache_clear()
+        started = time.perf_counter()
+        body = render_mp4(spec.width, spec.height, spec.fps, spec.duration, spec.rgb)
+        first_ms = (time.perf_counter() - started) * 1000
+        render_video(spec)
+        started = time.perf_counter()
+        render_video(spec)
+        cached_us = (time.perf_counter() - started) * 1e6
+        rows.append(
+            {
+                "size": f"{output.width}x{output.height}",
+                "seconds": round(output.frames / output.fps, 2),
+                "frames": output.frames,
+                "first_ms": round(first_ms, 2),
+                "cached_us": round(cached_us, 2),
+                "bytes": len(body),
+            }
+        )
+    return rows

@@ -1,0 +1,86 @@
+"""The printed table and the targets of issue 8, from one run's result."""
+
+from __future__ import annotations
+
+from typing import Any
+
+POLL_RATIO, SUBMIT_RATIO = 0.7, 0.5
+COLD_START_MS = 400
+BYTES_PER_TASK = 2048
+FLAT = 1.25
+"""Poll cost at the large store may be at most this many times the small store's (timing noise)."""
+MP4_MS = 50
+
+
+def targets(result: dict[str, Any]) -> list[dict[str, Any]]:
+    checks = []
+    for row in result["endpoints"]:
+        if row["kind"] in ("poll", "submit"):
+            want = POLL_RATIO if row["kind"] == "poll" else SUBMIT_RATIO
+            checks.append(_check(f"{row['endpoint']} / bare", row["ratio"], f">= {want}", row["ratio"] >= want))
+    cold = result["cold_start"]["mock"]["median_ms"]
+    checks.append(_check("cold start (ms)", cold, f"< {COLD_START_MS}", cold < COLD_START_MS))
+    for gw, memory in result["memory"].items():
+        per_task = memory["bytes_per_task"]
+        checks.append(_check(f"{gw} bytes per task", per_task, f"< {BYTES_PER_TASK}", per_task < BYTES_PER_TASK))
+    for gw, cost in result["poll_cost"].items():
+        checks.append(_check(f"{gw} poll cost growth", cost["growth"], f"<= {FLAT}", cost["growth"] <= FLAT))
+    for gw, rows in result["mp4"].items():
+        for row in rows:
+            if row["seconds"] > 10 or row["size"] != "1920x1080":
+                continue
+            checks.append(_check(f"{gw} mp4 {row['size']} {row['seconds']} s (ms)", row["first_ms"], f"< {MP4_MS}",
+                                 row["first_ms"] < MP4_MS))  # fmt: skip
+    return checks
+
+
+def _check(name: str, value: Any, target: str, met: bool) -> dict[str, Any]:
+    return {"name": name, "value": value, "target": target, "met": met}
+
+
+def render(result: dict[str, Any]) -> str:
+    setup = result["setup"]
+    lines = [
+        "",
+        f"load: {setup['load_generator']}, {setup['connections']} connections, {setup['seconds_per_endpoint']} s each; "
+        f"server: uvicorn {setup['server']['loop']}/{setup['server']['http']}, 1 worker, access log off; "
+        f"pinning: {setup['pinning']}; {setup['rounds']}",
+        "",
+        f"{'endpoint':<36} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'bare req/s':>11} {'ratio':>6}  errors",
+    ]
+    for row in result["endpoints"]:
+        mock, bare = row["mock"], row["bare"]
+        lines.append(
+            f"{row['endpoint']:<36} {mock['rps']:>9,.0f} {mock['p50_ms']:>8.2f} {mock['p99_ms']:>8.2f} "
+            f"{bare['rps']:>11,.0f} {row['ratio']:>6.2f}  {mock['errors']}"
+        )
+    cold = result["cold_start"]
+    lines += [
+        "",
+        f"cold start, launch to first 200 (median): mock {cold['mock']['median_ms']} ms, "
+        f"bare {cold['bare']['median_ms']} ms",
+        f"throughput with two workers: {result['two_workers']}",
+    ]
+    for gw, memory in result["memory"].items():
+        lines.append(
+            f"memory ({gw}): {memory['bytes_per_task']} B per task, {memory['mb_per_100k']} MiB per 100,000 tasks"
+        )
+    for gw, cost in result["poll_cost"].items():
+        sizes = ", ".join(
+            f"{int(size):,} tasks: {v['app_us']} µs (engine {v['engine_us']} µs)"
+            for size, v in cost["by_store_size"].items()
+        )
+        lines.append(f"poll cost in process ({gw}): {sizes}; growth x{cost['growth']}")
+    for gw, rows in result["mp4"].items():
+        lines.append(f"MP4 generation ({gw}):")
+        lines += [
+            f"  {r['size']:>9} {r['seconds']:>5} s {r['frames']:>4} frames: first {r['first_ms']:>6.2f} ms, "
+            f"cached {r['cached_us']:>5.2f} µs, {r['bytes']:,} bytes"
+            for r in rows
+        ]
+    lines += ["", "targets:"]
+    lines += [
+        f"  {'met ' if t['met'] else 'MISS'} {t['name']}: {t['value']} (target {t['target']})"
+        for t in result["targets"]
+    ]
+    return "\n".join(lines)

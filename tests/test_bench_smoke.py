@@ -1,0 +1,73 @@
+"""The bench's code paths, run in a reduced mode so they cannot rot. Nothing here asserts on timing."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from bench import run
+from bench.gateways import GATEWAYS
+from bench.load import HttpRequest, _lua, parse_result, wrk_script
+from mockserver.providers import PROVIDER_IDS
+
+
+def test_a_reduced_run_measures_every_endpoint_and_writes_its_json(tmp_path: Path) -> None:
+    argv = [
+        "--load", "python", "--duration", "0.2", "--rounds", "1", "--warmup", "0", "--launches", "1",
+        "--memory-tasks", "300", "--store-sizes", "20,300", "--polls", "50", "--mp4-limit", "1",
+        "--results", str(tmp_path),
+    ]  # fmt: skip
+    assert run.main(argv) == 0
+    [written] = tmp_path.glob("*.json")
+    result = json.loads(written.read_text())
+
+    names = [row["endpoint"] for row in result["endpoints"]]
+    assert names == [
+        "crazyrouter submit",
+        "crazyrouter poll (running)",
+        "crazyrouter poll (succeeded)",
+        "crazyrouter mixed 1:20",
+        "media download (Range 1 KiB)",
+        names[5],
+        "admin clock read",
+    ]
+    assert names[5].startswith("media download (full, ")
+    for row in result["endpoints"]:
+        assert row["mock"]["requests"] > 0 and row["bare"]["requests"] > 0, row
+        assert row["mock"]["errors"] == 0 and row["bare"]["errors"] == 0, row
+        assert row["ratio"] > 0
+    assert result["setup"]["load_generator"] == "python"
+    assert "not applicable" in result["two_workers"]
+    assert result["cold_start"]["mock"]["launches_ms"] and result["cold_start"]["bare"]["launches_ms"]
+    assert result["memory"]["crazyrouter"]["tasks"] == 300
+    assert result["memory"]["crazyrouter"]["bytes_per_task"] > 0
+    assert set(result["poll_cost"]["crazyrouter"]["by_store_size"]) == {"20", "300"}
+    [mp4] = result["mp4"]["crazyrouter"]
+    assert mp4["bytes"] > 0 and mp4["size"] == "1920x1080"
+    assert {t["name"] for t in result["targets"]} >= {"crazyrouter submit / bare", "cold start (ms)"}
+
+
+def test_every_bench_gateway_is_a_mounted_provider_and_renders_outputs() -> None:
+    assert {gw.id for gw in GATEWAYS} <= set(PROVIDER_IDS)
+    crazyrouter = next(gw for gw in GATEWAYS if gw.id == "crazyrouter")
+    assert len(crazyrouter.outputs) == 12  # six 1080P sizes, 5 and 10 seconds
+    assert crazyrouter.task_id({"task_id": "42"}) == "42"
+
+
+def test_lua_strings_escape_every_byte_that_could_end_or_bend_them() -> None:
+    # a three-digit escape, so a digit after a quote is not read as part of the escape
+    assert _lua(b'"9') == '"\\0349"'
+    assert _lua(b"a\\b\n") == '"a\\092b\\010"'
+
+
+def test_the_wrk_script_cycles_the_requests_and_reports_one_line() -> None:
+    script = wrk_script([HttpRequest("POST", "/s", {"A": "1"}, b"{}"), HttpRequest("GET", "/p/1")])
+    assert script.count("wrk.format(") == 2
+    assert 'wrk.format("GET", "/p/1", {}, nil)' in script
+    assert "latency:percentile(99)" in script
+
+
+def test_a_load_report_is_read_from_the_generator_output() -> None:
+    out = 'Running 1s test\nBENCH-RESULT {"requests": 10, "seconds": 2.0, "errors": 1, "p50_ms": 1.5, "p99_ms": 9}\n'
+    result = parse_result(out)
+    assert (result.requests, result.errors, result.rps, result.p99_ms) == (10, 1, 5.0, 9.0)

@@ -45,15 +45,37 @@ def select(request: Request, context: ProviderContext, prompt: str | None, api_k
     return selection
 
 
+def select_for_body(
+    request: Request, context: ProviderContext, body: Mapping[str, Any], api_key: str | None, field: str = "prompt"
+) -> tuple[Selection, dict[str, Any]]:
+    """`select` for a request whose prompt is `body[field]`; also the body with the scenario tag removed from
+    the prompt (and the prompt left out when nothing else remains, so the gateway's own check sees it missing)."""
+    prompt = body.get(field)
+    selection = select(request, context, prompt if isinstance(prompt, str) else None, api_key)
+    cleaned = dict(body)
+    if isinstance(prompt, str) and selection.prompt != prompt:
+        cleaned.pop(field)
+        if selection.prompt:
+            cleaned[field] = selection.prompt
+    return selection, cleaned
+
+
 def attach_network_faults(request: Request, faults: Sequence[NetworkFault]) -> None:
     """Hand faults to the outermost fault layer, which applies them to this response on a real socket."""
     if faults:
         request.scope.setdefault("state", {}).setdefault(NETWORK_FAULTS_KEY, []).extend(faults)
 
 
-def script(context: ProviderContext, selection: Selection, steps: Sequence[StepPlan], outcome: Outcome) -> Script:
-    """The task's timeline once its scenario is applied; raises ScriptedError when the scenario refuses the submit."""
-    scenario = selection.scenario
+def script(
+    context: ProviderContext,
+    selection: Selection,
+    steps: Sequence[StepPlan],
+    outcome: Outcome,
+    state_names: Mapping[str, str] | None = None,
+) -> Script:
+    """The task's timeline once its scenario is applied; raises ScriptedError when the scenario refuses the submit.
+    `state_names` maps the library's generic states (`processing`) to the gateway's own (`in_progress`)."""
+    scenario = selection.scenario.in_states(state_names or {})
     if scenario.reject is not None:
         raise catalogue_error(context, scenario.reject)
     failure = catalogue_failure(context, scenario.fail.error) if scenario.fail else None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from mockserver.engine import Forever, Outcome, StepPlan, parse_timing
@@ -67,6 +67,16 @@ class Scenario:
 
     def applies_to(self, provider: str) -> bool:
         return self.providers is None or provider in self.providers
+
+    def in_states(self, names: Mapping[str, str]) -> Scenario:
+        """This scenario with the library's generic state names (e.g. `processing`) renamed to a gateway's own
+        (e.g. `in_progress`); a timing given under the gateway's own name wins over the generic one."""
+        if not names:
+            return self
+        renamed = {names[state]: value for state, value in self.timings.items() if state in names}
+        timings = renamed | {state: value for state, value in self.timings.items() if state not in names}
+        stuck = names.get(self.stuck, self.stuck) if self.stuck is not None else None
+        return replace(self, timings=timings, stuck=stuck)
 
     def shape(
         self, steps: Sequence[StepPlan], failure_error: Mapping[str, Any] | None

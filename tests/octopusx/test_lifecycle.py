@@ -60,9 +60,9 @@ def test_success_lifecycle_through_content_and_url_expiry(client: ContractClient
 @pytest.mark.parametrize("trigger", ["header", "prompt tag"])
 def test_failure_lifecycle(client: ContractClient, trigger: str) -> None:
     if trigger == "header":
-        response = create(client, headers={"X-Mock-Scenario": "moderation_fail"})
+        response = create(client, headers={"X-Mock-Scenario": "octopusx_moderation"})
     else:
-        response = create(client, prompt="a cat [[mock:moderation_fail]]")
+        response = create(client, prompt="a cat [[mock:octopusx_moderation]]")
     video_id = created_id(response)
     seen = finish(client, video_id)
     failed = seen[-1]

@@ -91,7 +91,7 @@ def test_create_and_poll_on_the_virtual_clock(sdk: OpenAI, mock: ContractClient,
 
 def test_create_and_poll_returns_a_failed_video(sdk: OpenAI, sleeps: list[float]) -> None:
     video = sdk.videos.create_and_poll(
-        model="jimeng-video-3.0", prompt="a cat", extra_headers={"X-Mock-Scenario": "moderation_fail"}
+        model="jimeng-video-3.0", prompt="a cat", extra_headers={"X-Mock-Scenario": "octopusx_moderation"}
     )
     assert video.status == "failed" and video.progress == 60
     assert video.error is not None

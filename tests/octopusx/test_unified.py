@@ -82,7 +82,7 @@ def test_query_through_completion(client: ContractClient) -> None:
 
 
 def test_query_of_a_failed_task(client: ContractClient) -> None:
-    task_id = unified(client, prompt="[[mock:moderation_fail]] cat")["task_id"]
+    task_id = unified(client, prompt="[[mock:octopusx_moderation]] cat")["task_id"]
     client.runtime.clock.advance(3600)
     body = query(client, task_id)
     assert body["status"] == "failed" and body["fail_reason"] == "视频生成结果未通过审核"

@@ -32,12 +32,7 @@ class CrazyrouterApi:
         body = await read_json(request, context.settings.max_body_bytes)
         if not isinstance(body, dict):
             raise NewApiError(400, "invalid_request", "request body must be a JSON object")
-        prompt = body.get("prompt")
-        selection = scripting.select(request, context, prompt if isinstance(prompt, str) else None, key)
-        if selection.prompt != prompt and isinstance(prompt, str):
-            body = {k: v for k, v in body.items() if k != "prompt"} | (
-                {"prompt": selection.prompt} if selection.prompt else {}
-            )
+        selection, body = scripting.select_for_body(request, context, body, key)
         violation = self.submit_operation.check_request(body)
         if violation is not None:
             raise NewApiError(400, "invalid_request", violation.message)

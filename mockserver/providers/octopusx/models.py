@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-import re
 import uuid
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -43,10 +42,8 @@ MIN_IMAGE_SHORT_SIDE = 320
 MAX_IMAGE_ASPECT = 3.0
 MAX_REFERENCE_FILES = 2
 
-SCENARIOS = {"default", "moderation_fail"}
-SCENARIO_TAG = re.compile(r"\[\[mock:([a-z0-9_]+)\]\]")
-MODERATION_FAILURE = {"code": "2043", "message": "视频生成结果未通过审核"}
-MODERATION_FAILS_AT = 60
+# The scenario library's generic state names, as OctopusX calls them.
+GENERIC_STATES = {"processing": "in_progress"}
 
 
 class InvalidVideoRequest(ValueError):
@@ -159,15 +156,6 @@ def check_image(data: bytes, name: str) -> ImageInfo:
     return info
 
 
-def scenario_of(header: str | None, prompt: str) -> str:
-    """The task's scenario: the `X-Mock-Scenario` header, else a `[[mock:name]]` tag in the prompt, else default."""
-    tag = SCENARIO_TAG.search(prompt)
-    name = (header or "").strip() or (tag.group(1) if tag else "default")
-    if name not in SCENARIOS:
-        raise InvalidVideoRequest(f"unknown mock scenario {name!r}: choose from {', '.join(sorted(SCENARIOS))}")
-    return name
-
-
 def default_timings(request: VideoRequest) -> dict[str, Timing]:
     """Realistic step lengths: seconds in the queue, then about a minute per 5 s of 720P video (more for 1080P)."""
     generation = 40.0 * int(request.seconds) / 5 * (request.width * request.height / (1280 * 720)) ** 0.5
@@ -181,16 +169,14 @@ def default_timings(request: VideoRequest) -> dict[str, Timing]:
     }
 
 
-def plan(request: VideoRequest, scenario: str, overrides: dict[str, Any]) -> tuple[list[StepPlan], Outcome, int | None]:
-    """The task's steps, how it ends, and where a failing scenario cuts its progress."""
+def plan(request: VideoRequest, overrides: dict[str, Any]) -> tuple[list[StepPlan], Outcome]:
+    """The task's steps and how it ends (a scenario may reshape both)."""
     timings = default_timings(request) | {state: parse_timing(value) for state, value in overrides.items()}
     steps = [
         StepPlan("queued", timings["queued"], (0, 0)),
         StepPlan("in_progress", timings["in_progress"], (1, 99)),
     ]
-    if scenario == "moderation_fail":
-        return steps, Outcome("failed", error=MODERATION_FAILURE), MODERATION_FAILS_AT
-    return steps, Outcome("completed"), None
+    return steps, Outcome("completed")
 
 
 def new_video_id(rng: random.Random) -> str:

@@ -15,12 +15,13 @@ from mockserver.engine import Submission, TaskView
 from mockserver.engine.engine import IdFactory
 from mockserver.media.render import RENDERERS
 from mockserver.media.routes import deliver
-from mockserver.providers import newapi
+from mockserver.providers import newapi, scripting
 from mockserver.providers.base import ProviderContext
 from mockserver.providers.http import is_form, read_form, read_json
 from mockserver.providers.newapi import NewApiError
 from mockserver.providers.octopusx import views
 from mockserver.providers.octopusx.models import (
+    GENERIC_STATES,
     InvalidVideoRequest,
     VideoRequest,
     new_unified_id,
@@ -28,12 +29,11 @@ from mockserver.providers.octopusx.models import (
     parse_create,
     parse_unified,
     plan,
-    scenario_of,
 )
 from mockserver.providers.results import signed_result_url, video_spec
+from mockserver.scenarios import Selection
 
 POLL_AFTER_HEADER = "openai-poll-after-ms"
-SCENARIO_HEADER = "x-mock-scenario"
 VARIANTS = {"video": "mp4", "thumbnail": "webp", "spritesheet": "jpg"}
 DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT = 20, 100
 
@@ -46,7 +46,9 @@ def task_not_exist() -> NewApiError:
     return NewApiError(400, "task_not_exist", "task_not_exist")
 
 
-def proxy_error(status: int, code: str, message: str, error_type: str = "invalid_request_error") -> NewApiError:
+def proxy_error(status: int, code: str, message: str) -> NewApiError:
+    """An error of the content route (new-api's video proxy), in the OpenAI shape; 5xx are server errors."""
+    error_type = "server_error" if status >= 500 else "invalid_request_error"
     return NewApiError(status, code, message, openai_style=True, error_type=error_type)
 
 
@@ -61,8 +63,9 @@ class OctopusxApi:
 
     async def create(self, request: Request) -> Response:
         context = self.context
-        newapi.authenticate(request, context)
+        key = newapi.authenticate(request, context)
         fields, files = await self._create_body(request)
+        selection, fields = scripting.select_for_body(request, context, fields, key)
         violation = self.create_operation.check_request(fields)
         if violation is not None:
             raise invalid(violation.message)
@@ -70,7 +73,7 @@ class OctopusxApi:
             video = parse_create(fields, files)
         except InvalidVideoRequest as exc:
             raise invalid(str(exc)) from None
-        view = self._submit(request, video, new_video_id)
+        view = self._submit(request, video, selection, new_video_id)
         return newapi.json_response(context, views.created(view))
 
     async def _create_body(self, request: Request) -> tuple[dict[str, Any], list[bytes]]:
@@ -97,35 +100,34 @@ class OctopusxApi:
 
     async def create_unified(self, request: Request) -> Response:
         context = self.context
-        newapi.authenticate(request, context)
+        key = newapi.authenticate(request, context)
         body = await read_json(request, context.settings.max_body_bytes)
         if not isinstance(body, dict):
             raise invalid("request body must be a JSON object")
+        selection, body = scripting.select_for_body(request, context, body, key)
         violation = self.unified_operation.check_request(body)
         if violation is not None:
             raise invalid(violation.message)
         video = parse_unified(body)
-        view = self._submit(request, video, new_unified_id)
+        view = self._submit(request, video, selection, new_unified_id)
         return newapi.json_response(context, views.unified_created(view))
 
-    def _submit(self, request: Request, video: VideoRequest, new_id: IdFactory) -> TaskView:
+    def _submit(self, request: Request, video: VideoRequest, selection: Selection, new_id: IdFactory) -> TaskView:
         context = self.context
-        try:
-            scenario = scenario_of(request.headers.get(SCENARIO_HEADER), video.prompt)
-        except InvalidVideoRequest as exc:
-            raise invalid(str(exc)) from None
-        steps, outcome, fail_at = plan(video, scenario, context.settings.timings)
+        steps, outcome = plan(video, context.settings.timings)
+        scripted = scripting.script(context, selection, steps, outcome, GENERIC_STATES)
         view = context.engine.submit(
             Submission(
                 provider=context.provider_id,
                 lifecycle=context.contract.lifecycle,
-                plan=steps,
-                outcome=outcome,
+                plan=scripted.steps,
+                outcome=scripted.outcome,
                 request=video.to_dict(),
                 new_id=new_id,
                 retention=self.task_ttl,
-                scenario=scenario,
-                fail_at_progress=fail_at,
+                scenario=scripted.scenario.name,
+                fail_at_progress=scripted.fail_at_progress,
+                status_lag=scripted.scenario.status_lag,
             )
         )
         request.state.task_id = view.task.id
@@ -133,6 +135,7 @@ class OctopusxApi:
 
     async def retrieve(self, request: Request) -> Response:
         view = self._poll(request, request.path_params["video_id"])
+        scripting.raise_poll_fault(request, self.context, view)
         response = newapi.json_response(self.context, views.video(view, self._results(request, view)))
         response.headers[POLL_AFTER_HEADER] = str(self.poll_after_ms)
         return response
@@ -143,6 +146,7 @@ class OctopusxApi:
         if not task_id:
             raise invalid("id is required: GET /v1/video/query?id=<task_id>")
         view = self._poll(request, task_id)
+        scripting.raise_poll_fault(request, self.context, view)
         return newapi.json_response(self.context, views.unified_query(view, self._results(request, view)))
 
     def _poll(self, request: Request, task_id: str) -> TaskView:
@@ -212,24 +216,28 @@ class OctopusxApi:
         results = self._results(request, view)
         if results is None:
             raise proxy_error(400, "video_not_ready", f"Task is not completed yet, current status: {view.state}")
+        if not results.video_url:
+            raise proxy_error(502, "content_unavailable", "Failed to fetch video content: the task has no video URL")
+        if results.available_from is not None and view.now < results.available_from:
+            raise proxy_error(502, "content_unavailable", "Failed to fetch video content: upstream answered 404")
         remaining = results.expires_at - int(view.now)
         if remaining <= 0:
             message = f"Failed to fetch video content: the result expired at {results.expires_at}"
-            raise proxy_error(502, "content_expired", message, "server_error")
+            raise proxy_error(502, "content_expired", message)
         rendered = RENDERERS[VARIANTS[variant]](video_spec(view))
         return deliver(request, rendered, remaining)
 
     def _results(self, request: Request, view: TaskView) -> views.Results | None:
         if not view.succeeded or view.finished_at is None:
             return None
-        task = view.task
-        expires = int(view.finished_at + self.url_ttl)
+        terms = scripting.result_terms(self.context, view, self.url_ttl)
         day = time.strftime("%Y/%m/%d", time.gmtime(view.finished_at))
-        base = f"videos/{day}/{task.id}"
+        base = f"videos/{day}/{view.task.id}"
         return views.Results(
             video_url=signed_result_url(request, self.context, view, f"{base}.mp4", self.url_ttl) or "",
             thumbnail_url=signed_result_url(request, self.context, view, f"{base}_thumbnail.webp", self.url_ttl) or "",
-            expires_at=expires,
+            expires_at=terms.expires,
+            available_from=terms.available_from,
         )
 
 

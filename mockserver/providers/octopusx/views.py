@@ -14,11 +14,12 @@ UNIFIED_STATUS = {"queued": "processing", "in_progress": "processing", "complete
 
 @dataclass(frozen=True)
 class Results:
-    """Where a completed task's files are, and until when (unix seconds)."""
+    """Where a completed task's files are ("" when its scenario withholds them), from when and until when."""
 
     video_url: str
     thumbnail_url: str
     expires_at: int
+    available_from: int | None = None
 
 
 def created(view: TaskView) -> dict[str, Any]:
@@ -52,8 +53,9 @@ def video(view: TaskView, results: Results | None) -> dict[str, Any]:
     if view.terminal and view.finished_at is not None:
         body["completed_at"] = int(view.finished_at)
     if results is not None:
-        body["expires_at"] = results.expires_at
-        body["video_url"] = results.video_url
+        if results.video_url:
+            body["expires_at"] = results.expires_at
+            body["video_url"] = results.video_url
     elif view.terminal and not view.succeeded:
         body["error"] = {key: str(value) for key, value in dict(task.schedule.outcome.error or {}).items()}
     return body
@@ -72,11 +74,9 @@ def unified_query(view: TaskView, results: Results | None) -> dict[str, Any]:
         "created_at": int(task.created_at),
     }
     if results is not None and view.finished_at is not None:
-        body |= {
-            "completed_at": int(view.finished_at),
-            "video_url": results.video_url,
-            "thumbnail": results.thumbnail_url,
-        }
+        body["completed_at"] = int(view.finished_at)
+        if results.video_url:
+            body |= {"video_url": results.video_url, "thumbnail": results.thumbnail_url}
     elif view.terminal and not view.succeeded:
         body["fail_reason"] = str(dict(task.schedule.outcome.error or {}).get("message", "任务执行失败"))
     return body

@@ -8,7 +8,7 @@ import io
 import av
 import pytest
 
-from tests.jimmyai.table import CREATE, MODELS, QUERY, SIZES, create, minimal, query, ref, run_to_end
+from tests.jimmyai.table import MODELS, QUERY, SIZES, create, minimal, query, ref, run_to_end
 from tests.support import AUTH, ContractClient, make_client
 
 DAY = 86400

@@ -26,6 +26,7 @@ from mockserver.providers.results import finished_at, signed_result_url
 from mockserver.providers.scripting import ScriptedError
 from mockserver.scenarios import UnknownScenario
 
+
 class JimmyError(Exception):
     """An error answered in jimmyai's envelope; `name` is an entry of the contract's x-errors."""
 
@@ -53,14 +54,21 @@ class Envelope:
         """A scenario's error: its catalogue entry, else the bare status as code `<status>00`."""
         entry = error.entry
         if entry is None:
-            reason = HTTPStatus(error.status).phrase.lower() if error.status in HTTPStatus else "error"
-            return self.render(error.status, f"{error.status}00", f"{reason} (HTTP {error.status})", error.retry_after)
+            message = f"{status_phrase(error.status)} (HTTP {error.status})"
+            return self.render(error.status, f"{error.status}00", message, error.retry_after)
         return self.render(error.status, str(entry["code"]), str(entry["message"]), error.retry_after)
 
     def render(self, status: int, code: str, message: str, retry_after: float | None = None) -> Response:
         headers = {} if retry_after is None else {"Retry-After": retry_after_value(retry_after)}
         body = {"code": int(code) if self.numeric else code, "msg": message, "data": None}
         return JSONResponse(body, status_code=status, headers=headers)
+
+
+def status_phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase.lower()
+    except ValueError:
+        return "error"
 
 
 def retry_after_value(seconds: float) -> str:

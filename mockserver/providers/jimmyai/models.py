@@ -16,9 +16,6 @@ from mockserver.contracts import Contract
 from mockserver.engine import LogNormal, Outcome, StepPlan, parse_timing
 from mockserver.engine.timing import Timing
 
-FAIL_AT_PROGRESS = 50
-"""Where a task made to fail (X-Mock-Error) stops: halfway through processing."""
-
 SPEED_BY_RESOLUTION = {"480p": 0.7, "720p": 1.0, "1080p": 1.6, "2k": 2.4, "4k": 3.5}
 _ID_ALPHABET = string.digits + string.ascii_lowercase
 
@@ -83,14 +80,12 @@ class SeedanceRequest:
     last_image: bool
     reference_videos: int
     reference_audios: int
-    failure: str | None
-    """The error message the task will fail with (mock trigger), or None."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
-def parse_create(body: Mapping[str, Any], catalogue: Catalogue, failure: str | None) -> SeedanceRequest:
+def parse_create(body: Mapping[str, Any], catalogue: Catalogue) -> SeedanceRequest:
     """A contract-valid create body as a task request."""
     model = catalogue.models[body["model"]]
     chosen = body.get("resolution", catalogue.default_resolution)
@@ -119,7 +114,6 @@ def parse_create(body: Mapping[str, Any], catalogue: Catalogue, failure: str | N
         last_image=last,
         reference_videos=videos,
         reference_audios=audios,
-        failure=failure,
     )
 
 
@@ -146,17 +140,15 @@ def default_timings(request: SeedanceRequest, fast: bool) -> dict[str, Timing]:
 
 def plan(
     request: SeedanceRequest, catalogue: Catalogue, overrides: Mapping[str, Any]
-) -> tuple[list[StepPlan], Outcome, int | None]:
-    """The task's steps, how it ends, and where it is cut when it fails."""
+) -> tuple[list[StepPlan], Outcome]:
+    """The task's steps and how it ends (a scenario may script a failure onto them)."""
     timings = default_timings(request, catalogue.models[request.model].fast)
     timings |= {state: parse_timing(value) for state, value in overrides.items()}
     steps = [
         StepPlan("queued", timings["queued"], (0, 0)),
         StepPlan("processing", timings["processing"], (1, 99)),
     ]
-    if request.failure is not None:
-        return steps, Outcome("failed", error={"message": request.failure}), FAIL_AT_PROGRESS
-    return steps, Outcome("completed"), None
+    return steps, Outcome("completed")
 
 
 def new_task_id(rng: random.Random) -> str:

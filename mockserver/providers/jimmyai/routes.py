@@ -8,6 +8,7 @@ contract's `x-errors` entry, msg saying what went wrong, data null.
 from __future__ import annotations
 
 import time
+from http import HTTPStatus
 from typing import Any, ClassVar
 
 from starlette.applications import Starlette
@@ -17,13 +18,13 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from mockserver.engine import Submission, TaskView
+from mockserver.providers import scripting
 from mockserver.providers.base import ProviderContext
 from mockserver.providers.http import BodyTooLarge, MalformedJson, bearer_token, read_json
 from mockserver.providers.jimmyai.models import Catalogue, new_task_id, parse_create, plan
 from mockserver.providers.results import finished_at, signed_result_url
-
-MOCK_ERROR_HEADER = "x-mock-error"
-MOCK_ERROR_MAX = 500
+from mockserver.providers.scripting import ScriptedError
+from mockserver.scenarios import UnknownScenario
 
 
 class JimmyError(Exception):
@@ -47,8 +48,31 @@ class Envelope:
 
     def error(self, error: JimmyError) -> Response:
         entry = self.errors[error.name]
-        code: int | str = int(entry["code"]) if self.numeric else str(entry["code"])
-        return JSONResponse({"code": code, "msg": error.message, "data": None}, status_code=int(entry["http_status"]))
+        return self.render(int(entry["http_status"]), str(entry["code"]), error.message)
+
+    def scripted(self, error: ScriptedError) -> Response:
+        """A scenario's error: its catalogue entry, else the bare status as code `<status>00`."""
+        entry = error.entry
+        if entry is None:
+            message = f"{status_phrase(error.status)} (HTTP {error.status})"
+            return self.render(error.status, f"{error.status}00", message, error.retry_after)
+        return self.render(error.status, str(entry["code"]), str(entry["message"]), error.retry_after)
+
+    def render(self, status: int, code: str, message: str, retry_after: float | None = None) -> Response:
+        headers = {} if retry_after is None else {"Retry-After": retry_after_value(retry_after)}
+        body = {"code": int(code) if self.numeric else code, "msg": message, "data": None}
+        return JSONResponse(body, status_code=status, headers=headers)
+
+
+def status_phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase.lower()
+    except ValueError:
+        return "error"
+
+
+def retry_after_value(seconds: float) -> str:
+    return str(int(seconds)) if float(seconds).is_integer() else str(seconds)
 
 
 class JimmyApi:
@@ -60,35 +84,44 @@ class JimmyApi:
         self.url_ttl = context.lifetime("result_url", context.settings.url_ttl)
         self.task_ttl = context.lifetime("task", context.settings.task_ttl)
 
-    def authenticate(self, request: Request) -> None:
+    def authenticate(self, request: Request) -> str:
+        """The caller's key; raises jimmyai's 401 when it is missing or not accepted."""
         key = bearer_token(request)
         if key is None:
             raise JimmyError("missing_api_key", "unauthorized: missing API key (send Authorization: Bearer <token>)")
         accepted = self.context.settings.api_keys
         if not key or (accepted is not None and key not in accepted):
             raise JimmyError("invalid_api_key", "unauthorized: invalid API key")
+        return key
 
     async def create(self, request: Request) -> Response:
         context = self.context
-        self.authenticate(request)
+        key = self.authenticate(request)
         body = await read_json(request, context.settings.max_body_bytes)
         if not isinstance(body, dict):
             raise JimmyError("invalid_params", "request body must be a JSON object")
+        prompt = body.get("prompt")
+        selection = scripting.select(request, context, prompt if isinstance(prompt, str) else None, key)
+        if isinstance(prompt, str) and selection.prompt != prompt:
+            body = body | {"prompt": selection.prompt or ""}
         violation = self.create_operation.check_request(body)
         if violation is not None:
             raise JimmyError("invalid_params", violation.message)
-        video = parse_create(body, self.catalogue, mock_failure(request))
-        steps, outcome, fail_at = plan(video, self.catalogue, context.settings.timings)
+        video = parse_create(body, self.catalogue)
+        steps, outcome = plan(video, self.catalogue, context.settings.timings)
+        scripted = scripting.script(context, selection, steps, outcome)
         view = context.engine.submit(
             Submission(
                 provider=context.provider_id,
                 lifecycle=context.contract.lifecycle,
-                plan=steps,
-                outcome=outcome,
+                plan=scripted.steps,
+                outcome=scripted.outcome,
                 request=video.to_dict(),
                 new_id=new_task_id,
                 retention=self.task_ttl,
-                fail_at_progress=fail_at,
+                scenario=scripted.scenario.name,
+                fail_at_progress=scripted.fail_at_progress,
+                status_lag=scripted.scenario.status_lag,
             )
         )
         request.state.task_id = view.task.id
@@ -104,6 +137,7 @@ class JimmyApi:
         if view is None:
             raise JimmyError("task_not_found", f"task not found: {task_id}")
         request.state.task_id = task_id
+        scripting.raise_poll_fault(request, context, view)
         return self.envelope.ok(self.task_data(request, view))
 
     def task_data(self, request: Request, view: TaskView) -> dict[str, Any]:
@@ -133,20 +167,6 @@ class JimmyApi:
         return signed_result_url(request, self.context, view, key, self.url_ttl) or ""
 
 
-def mock_failure(request: Request) -> str | None:
-    """The message of the mock-only `X-Mock-Error` header (UTF-8 allowed), or None when absent or blank."""
-    raw = request.headers.get(MOCK_ERROR_HEADER)
-    if raw is None:
-        return None
-    try:
-        message = raw.encode("latin-1").decode("utf-8").strip()
-    except UnicodeError:
-        message = raw.strip()
-    if len(message) > MOCK_ERROR_MAX:
-        raise JimmyError("invalid_params", f"X-Mock-Error must be at most {MOCK_ERROR_MAX} characters")
-    return message or None
-
-
 def exception_handlers(envelope: Envelope) -> dict[Any, Any]:
     """Every failure answered in jimmyai's envelope, so no request ever gets a bare 500."""
 
@@ -169,6 +189,14 @@ def exception_handlers(envelope: Envelope) -> dict[Any, Any]:
             return envelope.error(JimmyError("route_not_found", f"route not found: {where}"))
         return envelope.error(JimmyError("internal_error", f"internal error: {exc}"))
 
+    async def on_scripted(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, ScriptedError)
+        return envelope.scripted(exc)
+
+    async def on_unknown_scenario(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, UnknownScenario)
+        return envelope.error(JimmyError("invalid_params", exc.message))
+
     async def on_crash(request: Request, exc: Exception) -> Response:
         return envelope.error(JimmyError("internal_error", f"internal error: {exc!r}"))
 
@@ -177,6 +205,8 @@ def exception_handlers(envelope: Envelope) -> dict[Any, Any]:
         BodyTooLarge: on_too_large,
         MalformedJson: on_malformed,
         HTTPException: on_http,
+        ScriptedError: on_scripted,
+        UnknownScenario: on_unknown_scenario,
         Exception: on_crash,
     }
 

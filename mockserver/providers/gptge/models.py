@@ -12,8 +12,8 @@ from typing import Any
 
 from mockserver.engine import LogNormal, Outcome, StepPlan, parse_timing
 from mockserver.engine.timing import Timing
-from mockserver.scenarios import Scenario
 from mockserver.providers.uploads import InvalidImage, check_first_frame, nearest_ratio
+from mockserver.scenarios import Scenario
 
 # The seed's aspect ratios and the resolutions it lists for them (720P).
 SIZES = {

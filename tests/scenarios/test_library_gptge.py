@@ -225,3 +225,27 @@ def test_an_api_key_mapping_selects_the_scenario() -> None:
         response = client.post(T2V, json={"prompt": "a"}, headers={"Authorization": "Bearer sk-limited"})
         assert envelope_of(response)[:2] == (429, 50429)
         assert client.get(f"{BASE}/task/1", headers={"Authorization": "Bearer sk-limited"}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("yaml", "poll_at", "status", "code"),
+    [
+        ("reject: no_such_error", None, 500, 50500),
+        ("fail: {error: no_such_error}", "end", 500, 50500),
+        ("polls: [{nth: 1, status: 418}]", 1, 418, 50215),
+        ("polls: [{nth: 1, status: 429}]", 1, 429, 50429),
+        ("polls: [{nth: 1, status: 500, error: gptge_nothing}]", 1, 500, 50500),
+    ],
+)
+def test_references_the_catalogue_lacks_still_answer_in_the_envelope(
+    client: ContractClient, yaml: str, poll_at: Any, status: int, code: int
+) -> None:
+    client.post("/__admin/scenarios", json={"name": "custom", "yaml": f"description: x\n{yaml}\n"})
+    response = submit_with(client, "custom")
+    if poll_at == "end":
+        task_id = task_id_of(response)
+        run_to_end(client, task_id)
+        response = poll(client, task_id)
+    elif poll_at == 1:
+        response = poll(client, task_id_of(response))
+    assert envelope_of(response)[:2] == (status, code)

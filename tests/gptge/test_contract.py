@@ -82,9 +82,9 @@ def test_the_provider_renders_the_resolutions_the_contract_lists(document: dict[
     assert (FPS, FRAMES) == (24, 121)
 
 
-def test_the_mock_control_is_documented(document: dict[str, Any]) -> None:
-    control = document["x-mock-controls"]
-    assert control["header"] == "X-Mock-Error" and control["x-source"] == "assumed"
+def test_the_scenario_control_is_documented(document: dict[str, Any]) -> None:
+    assert "x-mock-controls" not in document
+    assert document["x-scenarios"]["x-source"] == "assumed"
 
 
 GOOD_DATA = {"binary_data_base64": [], "image_urls": None, "resp_data": "", "status": "in_queue", "video_url": ""}

@@ -14,9 +14,9 @@ def conversation(client: ContractClient) -> list[bytes]:
     for path, body, headers in (
         (T2V, {"prompt": "a cat", "aspect_ratio": "21:9"}, {}),
         (I2V, {"prompt": "a cat turns", "binary_data_base64": [IMAGE]}, {}),
-        (T2V, {"prompt": "a cat", "seed": 9}, {"X-Mock-Error": "50516"}),
+        (T2V, {"prompt": "a cat", "seed": 9}, {"X-Mock-Scenario": "gptge_50516"}),
         (T2V, {"prompt": "x" * 151}, {}),
-        (T2V, {"prompt": "a cat"}, {"X-Mock-Error": "50430"}),
+        (T2V, {"prompt": "a cat"}, {"X-Mock-Scenario": "gptge_50430"}),
     ):
         response = client.post(path, json=body, headers={**AUTH, **headers})
         transcript.append(response.content)

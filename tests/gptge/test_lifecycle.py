@@ -61,7 +61,7 @@ def test_image_to_video_from_submit_to_download(client: ContractClient) -> None:
 
 def test_a_failing_task_from_submit_to_expiry(client: ContractClient) -> None:
     submitted = client.runtime.clock.now()
-    task_id = task_id_of(t2v(client, headers={"X-Mock-Error": "50500"}))
+    task_id = task_id_of(t2v(client, headers={"X-Mock-Scenario": "gptge_50500"}))
     assert data_of(client, task_id)["status"] == "in_queue"
     seen: list[str] = []
     while (response := poll(client, task_id)).status_code == 200:

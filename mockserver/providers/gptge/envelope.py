@@ -17,6 +17,8 @@ from starlette.responses import JSONResponse, Response
 
 from mockserver.providers.base import ProviderContext
 from mockserver.providers.http import BodyTooLarge, MalformedJson, bearer_token
+from mockserver.providers.scripting import ScriptedError
+from mockserver.scenarios import UnknownScenario
 
 SUCCESS = 10000
 ACCESS_DENIED = 50400
@@ -30,12 +32,15 @@ ELAPSED_MS = {"submit": 60.0, "result": 120.0, "error": 15.0}
 class VolcError(Exception):
     """An answer with a business code other than 10000."""
 
-    def __init__(self, http_status: int, code: int, message: str, data: Any = None) -> None:
+    def __init__(
+        self, http_status: int, code: int, message: str, data: Any = None, retry_after: float | None = None
+    ) -> None:
         super().__init__(message)
         self.http_status = http_status
         self.code = code
         self.message = message
         self.data = data
+        self.retry_after = retry_after
 
 
 def input_invalid(reason: str, http_status: int = 400) -> VolcError:
@@ -64,7 +69,23 @@ def success(context: ProviderContext, data: Any, kind: str) -> Response:
 
 def error_response(context: ProviderContext, error: VolcError) -> Response:
     body = envelope(context, error.code, error.message, error.data, "error")
-    return JSONResponse(body, status_code=error.http_status)
+    headers = {}
+    if error.retry_after is not None:
+        seconds = float(error.retry_after)
+        headers["Retry-After"] = str(int(seconds)) if seconds.is_integer() else str(seconds)
+    return JSONResponse(body, status_code=error.http_status, headers=headers)
+
+
+def scripted_error(context: ProviderContext, error: ScriptedError) -> VolcError:
+    """A scenario's error: its catalogue entry's code and message at the scripted HTTP status. A bare status
+    takes the catalogue's rate limit for 429 and its internal error for 5xx (assumed); any other is 50215."""
+    entry = error.entry
+    if entry is None and (error.status == 429 or error.status >= 500):
+        entry = context.contract.error("rate_limited" if error.status == 429 else "internal_error")
+    if entry is None:
+        return input_invalid(f"scripted fault HTTP {error.status}", error.status)
+    retry_after = error.retry_after if error.retry_after is not None else entry.get("retry_after")
+    return VolcError(error.status, int(entry["code"]), str(entry["message"]), retry_after=retry_after)
 
 
 def authenticate(request: Request, context: ProviderContext) -> str:
@@ -99,6 +120,14 @@ def exception_handlers(context: ProviderContext) -> dict[Any, Any]:
             return error_response(context, input_invalid(f"no route {request.method} {request.url.path}", 404))
         return error_response(context, VolcError(status, INPUT_INVALID, str(exc)))
 
+    async def on_scripted(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, ScriptedError)
+        return error_response(context, scripted_error(context, exc))
+
+    async def on_unknown_scenario(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, UnknownScenario)
+        return error_response(context, input_invalid(exc.message))
+
     async def on_crash(request: Request, exc: Exception) -> Response:
         return error_response(
             context, VolcError(500, INTERNAL_ERROR, f"Internal Error: mock internal error ({exc.__class__.__name__})")
@@ -109,5 +138,7 @@ def exception_handlers(context: ProviderContext) -> dict[Any, Any]:
         BodyTooLarge: on_too_large,
         MalformedJson: on_malformed,
         HTTPException: on_http,
+        ScriptedError: on_scripted,
+        UnknownScenario: on_unknown_scenario,
         Exception: on_crash,
     }

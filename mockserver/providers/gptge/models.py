@@ -1,18 +1,19 @@
 """api.gpt.ge's Jimeng video tasks, free of HTTP: what a submit asks for, how long it takes, how it ends,
-and the business errors a mock-only trigger can raise."""
+and what a scenario makes of it."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import random
-from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from mockserver.engine import LogNormal, Outcome, StepPlan, parse_timing
 from mockserver.engine.timing import Timing
 from mockserver.providers.uploads import InvalidImage, check_first_frame, nearest_ratio
+from mockserver.scenarios import Scenario
 
 # The seed's aspect ratios and the resolutions it lists for them (720P).
 SIZES = {
@@ -31,39 +32,26 @@ FPS = 24
 FRAMES = 121
 REQ_KEYS = {"text2video": "jimeng_vgfm_t2v_l20", "image2video": "jimeng_vgfm_i2v_l20"}
 
-MOCK_ERROR_HEADER = "X-Mock-Error"
+# Generic scenarios name the states most gateways use; gptge's upstream calls them otherwise.
+GENERIC_STATES = {"queued": "in_queue", "processing": "generating"}
 
 
 class InvalidVideoRequest(ValueError):
     pass
 
 
-@dataclass(frozen=True)
-class BusinessError:
-    """One entry of the Volcengine business error catalogue (the contract's `x-errors`)."""
-
-    name: str
-    code: int
-    http_status: int
-    message: str
-    retryable: bool
-    at: str
-    """"submit": the submit is refused; "task": the task is accepted and fails when its generation ends."""
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+def local_scenario(scenario: Scenario) -> Scenario:
+    """The scenario with generic state names (queued, processing) read as gptge's (in_queue, generating);
+    a timing the scenario gives under gptge's own name wins."""
+    timings = {GENERIC_STATES.get(state, state): value for state, value in scenario.timings.items()}
+    timings |= {state: value for state, value in scenario.timings.items() if state in GENERIC_STATES.values()}
+    stuck = GENERIC_STATES.get(scenario.stuck, scenario.stuck) if scenario.stuck is not None else None
+    return replace(scenario, timings=timings, stuck=stuck)
 
 
-def error_table(catalogue: Iterable[Mapping[str, Any]]) -> dict[str, BusinessError]:
-    """Trigger value (the business code as text) -> error, for every catalogue entry that names when it is
-    raised. The `X-Mock-Error` header uses it today; scenarios can reuse it."""
-    return {
-        str(entry["code"]): BusinessError(
-            entry["name"], entry["code"], entry["http_status"], entry["message"], entry["retryable"], entry["at"]
-        )
-        for entry in catalogue
-        if entry.get("at") in ("submit", "task")
-    }
+def task_failure(entry: Mapping[str, Any]) -> dict[str, Any]:
+    """What a failed task keeps to answer its polls with: the catalogue entry's HTTP status, code and message."""
+    return {"http_status": int(entry["http_status"]), "code": int(entry["code"]), "message": str(entry["message"])}
 
 
 @dataclass(frozen=True)
@@ -130,15 +118,11 @@ def default_timings(request: VideoRequest) -> dict[str, Timing]:
     }
 
 
-def plan(
-    request: VideoRequest, overrides: Mapping[str, Any], failure: BusinessError | None = None
-) -> tuple[list[StepPlan], Outcome]:
-    """The task's steps and how it ends: `done`, carrying the business error when it fails."""
+def plan(request: VideoRequest, overrides: Mapping[str, Any]) -> tuple[list[StepPlan], Outcome]:
+    """The task's steps and how it ends when nothing goes wrong: `done`."""
     timings = default_timings(request) | {state: parse_timing(value) for state, value in overrides.items()}
     steps = [StepPlan("in_queue", timings["in_queue"]), StepPlan("generating", timings["generating"], (1, 99))]
-    if failure is None:
-        return steps, Outcome("done")
-    return steps, Outcome("done", error=failure.to_dict())
+    return steps, Outcome("done")
 
 
 def effective_seed(request: Mapping[str, Any], task_seed: int) -> int:

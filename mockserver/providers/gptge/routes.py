@@ -11,8 +11,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from mockserver.engine import Submission, TaskView
+from mockserver.engine import Outcome, Submission, TaskView
 from mockserver.media.spec import VideoSpec, color_from_seed
+from mockserver.providers import scripting
 from mockserver.providers.base import ProviderContext
 from mockserver.providers.gptge.envelope import (
     VolcError,
@@ -22,18 +23,18 @@ from mockserver.providers.gptge.envelope import (
     success,
 )
 from mockserver.providers.gptge.models import (
-    MOCK_ERROR_HEADER,
-    BusinessError,
     InvalidVideoRequest,
-    error_table,
+    local_scenario,
     new_task_id,
     parse_submit,
     plan,
     resp_data,
+    task_failure,
     video_seed,
 )
 from mockserver.providers.http import read_json
 from mockserver.providers.results import finished_at, signed_result_url
+from mockserver.scenarios import Scenario, Selection
 
 OPERATIONS = {"text2video": "textToVideo", "image2video": "imageToVideo"}
 
@@ -50,7 +51,6 @@ class GptGeApi:
         self.url_ttl = context.lifetime("result_url", context.settings.url_ttl)
         self.task_ttl = context.lifetime("task", context.settings.task_ttl)
         self.expired_window = context.lifetime("expired_record", None)
-        self.triggers = error_table(contract.extension("x-errors"))
 
     async def text_to_video(self, request: Request) -> Response:
         return await self.submit(request, "text2video")
@@ -60,11 +60,16 @@ class GptGeApi:
 
     async def submit(self, request: Request, mode: str) -> Response:
         context = self.context
-        authenticate(request, context)
-        triggered = self.triggered_error(request)
+        key = authenticate(request, context)
         body = await read_json(request, context.settings.max_body_bytes)
         if not isinstance(body, dict):
             raise input_invalid("the request body must be a JSON object")
+        prompt = body.get("prompt")
+        selection = scripting.select(request, context, prompt if isinstance(prompt, str) else None, key)
+        if isinstance(prompt, str) and selection.prompt != prompt:
+            body = {k: v for k, v in body.items() if k != "prompt"} | (
+                {"prompt": selection.prompt} if selection.prompt else {}
+            )
         violation = self.operations[mode].check_request(body)
         if violation is not None:
             raise input_invalid(violation.message)
@@ -72,34 +77,35 @@ class GptGeApi:
             video = parse_submit(mode, body)
         except InvalidVideoRequest as exc:
             raise input_invalid(str(exc)) from None
-        if triggered is not None and triggered.at == "submit":
-            raise VolcError(triggered.http_status, triggered.code, triggered.message)
-        steps, outcome = plan(video, context.settings.timings, triggered)
+        steps, outcome = plan(video, context.settings.timings)
+        local = Selection(local_scenario(selection.scenario), selection.prompt)
+        scripted = scripting.script(context, local, steps, outcome)
+        failure = self.failure(scripted.scenario)
         view = context.engine.submit(
             Submission(
                 provider=context.provider_id,
                 lifecycle=context.contract.lifecycle,
-                plan=steps,
-                outcome=outcome,
+                plan=scripted.steps,
+                outcome=outcome if failure is None else Outcome("done", error=failure),
                 request=video.to_dict(),
                 new_id=new_task_id,
                 retention=self.task_ttl + self.expired_window,
-                scenario="default" if triggered is None else f"{MOCK_ERROR_HEADER}: {triggered.code}",
+                scenario=scripted.scenario.name,
+                fail_at_progress=scripted.fail_at_progress,
+                status_lag=scripted.scenario.status_lag,
             )
         )
         request.state.task_id = view.task.id
         return success(context, {"task_id": view.task.id}, "submit")
 
-    def triggered_error(self, request: Request) -> BusinessError | None:
-        """The business error a mock-only `X-Mock-Error: <code>` header asks for (None without one)."""
-        value = request.headers.get(MOCK_ERROR_HEADER)
-        if value is None:
+    def failure(self, scenario: Scenario) -> dict[str, Any] | None:
+        """The business error a scenario's `fail:` ends the task with (the catalogue's internal error when the
+        reference names nothing the catalogue has); the task still ends `done`, as upstream's do."""
+        if scenario.fail is None:
             return None
-        error = self.triggers.get(value.strip())
-        if error is None:
-            codes = ", ".join(sorted(self.triggers))
-            raise input_invalid(f"{MOCK_ERROR_HEADER} {value!r} is not a code the mock can raise: use one of {codes}")
-        return error
+        catalogue = self.context.contract
+        entry = catalogue.error(scenario.fail.error) or catalogue.errors["internal_error"]
+        return task_failure(entry)
 
     async def get_task(self, request: Request) -> Response:
         context = self.context
@@ -109,6 +115,7 @@ class GptGeApi:
         if view is None:
             return success(context, task_data("not_found"), "result")
         request.state.task_id = task_id
+        scripting.raise_poll_fault(request, context, view)
         if view.now - view.task.created_at >= self.task_ttl:
             return success(context, task_data("expired"), "result")
         if not view.terminal:

@@ -105,7 +105,7 @@ def settle(
     elif not isinstance(running, Polls | Forever):
         running = Fixed(round(running.draw(rng), 3))
     run_seconds = running.seconds if isinstance(running, Fixed) else math.inf if isinstance(running, Forever) else None
-    waiting = queued.timing
+    waiting: Timing = queued.timing
     if queue_scripted:
         queue.admit(now, run_seconds)
     else:

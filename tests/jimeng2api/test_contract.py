@@ -6,7 +6,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from mockserver.contracts import load_contract
-from mockserver.providers.jimeng2api.models_failures import MOCK_FAILURES
+from mockserver.providers.jimeng2api.models_failures import entry_error, failure_body
 
 CONTRACT = load_contract("jimeng2api")
 DOCUMENT: dict[str, Any] = dict(CONTRACT.document)
@@ -22,12 +22,46 @@ def test_every_error_entry_is_complete() -> None:
     assert len(names) == len(set(names))
 
 
-def test_the_mock_failure_table_is_documented() -> None:
-    documented = {entry["name"]: entry for entry in DOCUMENT["x-mock-error"]["failures"]}
-    assert set(documented) == set(MOCK_FAILURES)
-    for name, failure in MOCK_FAILURES.items():
-        assert documented[name]["code"] == failure.code
-        assert documented[name]["aliases"] == list(failure.aliases)
+SHARED_KINDS = {
+    "input_moderation": "content_filtered",
+    "input_text_moderation": "fail_code_2038",
+    "input_image_moderation": "fail_code_2039",
+    "output_moderation": "fail_code_2043",
+    "credits_exhausted": "insufficient_credit",
+    "rate_limited": "rate_limited",
+    "concurrency_limited": "generation_rejected",
+    "session_expired": "token_expired",
+    "internal_error": "request_failed",
+    "upstream_unavailable": "upstream_timeout",
+    "timeout_no_result": "generation_timeout",
+    "generation_failed": "fail_code_1017",
+}
+
+
+def test_every_shared_kind_has_an_entry_of_its_own() -> None:
+    assert {kind: CONTRACT.error(kind)["name"] for kind in SHARED_KINDS} == SHARED_KINDS  # type: ignore[index]
+
+
+def test_task_errors_agree_with_their_entry() -> None:
+    for entry in DOCUMENT["x-errors"]:
+        if "task_error" not in entry:
+            continue
+        assert entry["shape"] == "task-error" and entry["http_status"] == 200, entry["name"]
+        assert entry_error(entry) == {"message": entry["message"], "type": entry["type"], "code": entry["code"]}
+        image = entry_error(entry, "image")
+        if entry["code"] == -2008:  # IMAGE_GENERATION_FAILED for images
+            assert image["code"] == -2007 and image["message"].startswith("图像生成失败"), entry["name"]
+
+
+def test_failure_body_infers_the_status_from_the_errcode() -> None:
+    assert failure_body(-2009) == (402, "insufficient_quota", "insufficient_quota")
+    assert failure_body(-2006) == (403, "content_policy_error", "content_filtered")
+    assert failure_body(-2002) == (401, "authentication_error", "invalid_api_key")
+    assert failure_body(-2000) == (400, "invalid_request_error", "invalid_request")
+    assert failure_body(-2004) == (413, "invalid_request_error", "payload_too_large")
+    assert failure_body(-2008) == (502, "api_error", -2008)
+    assert failure_body(-3000) == (500, "api_error", -3000)
+    assert failure_body("ECONNABORTED") == (500, "api_error", "internal_error")
 
 
 def test_lifecycle_and_lifetimes() -> None:

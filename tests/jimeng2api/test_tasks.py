@@ -1,4 +1,5 @@
-"""GET /v1/tasks/{id} and /result, lifecycles on the virtual clock, the two-slot queue, X-Mock-Error failures."""
+"""GET /v1/tasks/{id} and /result, lifecycles on the virtual clock, the two-slot queue. (Scripted failures:
+tests/scenarios/test_library_jimeng2api.py.)"""
 
 from __future__ import annotations
 
@@ -6,7 +7,6 @@ import base64
 
 import pytest
 
-from mockserver.providers.jimeng2api.models_failures import MOCK_FAILURES
 from tests.jimeng2api.helpers import (
     ADMIN,
     BASE,
@@ -89,7 +89,7 @@ def test_video_b64_json_is_the_mp4(client: ContractClient) -> None:
 
 
 def test_failure_lifecycle_on_the_virtual_clock(client: ContractClient) -> None:
-    headers = SESSION | {"X-Mock-Error": "2038"}
+    headers = SESSION | {"X-Mock-Scenario": "jimeng2api_fail_code_2038"}
     task_id = submitted(client.post(f"{BASE}/v1/videos/generations", json={"prompt": "x"}, headers=headers))
     assert task(client, task_id)["status"] == "running"
     failed = run_to_end(client, task_id)
@@ -100,30 +100,9 @@ def test_failure_lifecycle_on_the_virtual_clock(client: ContractClient) -> None:
     assert task(client, task_id) == failed
 
 
-@pytest.mark.parametrize("name", sorted(MOCK_FAILURES))
-def test_every_mock_failure_is_reachable(client: ContractClient, name: str) -> None:
-    failure = MOCK_FAILURES[name]
-    for send, kind in ((video, "video"), (image, "image")):
-        headers = SESSION | {"X-Mock-Error": failure.aliases[0]}
-        failed = run_to_end(client, submitted(send(client, headers, prompt="x")), step=60)
-        expected = failure.for_task(kind)
-        assert failed["error"] == {"message": expected.message, "type": "api_error", "code": expected.code}
-        if kind == "image" and failure.code == -2008:
-            assert expected.code == -2007
-
-
-def test_the_timeout_failure_runs_for_the_poll_budget(client: ContractClient) -> None:
-    task_id = submitted(video(client, SESSION | {"X-Mock-Error": "timeout"}, prompt="x"))
-    client.runtime.clock.advance(3599)
-    assert task(client, task_id)["status"] == "running"
-    client.runtime.clock.advance(1)
-    assert task(client, task_id)["error"]["message"] == "生成超时且无结果，状态码: 20"
-
-
-def test_an_unknown_mock_failure_is_a_400(client: ContractClient) -> None:
-    response = image(client, SESSION | {"X-Mock-Error": "gremlins"}, prompt="x")
-    assert response.status_code == 400
-    assert "content_filtered" in error_of(response)["message"]
+def test_the_old_mock_error_header_is_gone(client: ContractClient) -> None:
+    task_id = submitted(image(client, SESSION | {"X-Mock-Error": "2038"}, prompt="x"))
+    assert run_to_end(client, task_id)["status"] == "succeeded"
 
 
 def test_a_queue_of_five_runs_two_at_a_time_first_in_first_out(client: ContractClient) -> None:

@@ -1,5 +1,6 @@
 """jimeng2api's OpenAI-style error body `{"error": {message, type, param, code}}` (reference A.4) and the
-exception handlers that render every failure in it, so no request ever sees another shape."""
+exception handlers that render every failure in it (scenario refusals and poll faults too), so no request ever
+sees another shape."""
 
 from __future__ import annotations
 
@@ -10,6 +11,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from mockserver.providers.http import BodyTooLarge
+from mockserver.providers.jimeng2api.models_failures import entry_error, failure_body
+from mockserver.providers.scripting import ScriptedError
+from mockserver.scenarios import UnknownScenario
 
 ROUTE_NOT_FOUND = "[请求有误]: 请检查API文档确认正确的请求路径，当前请求为 {method} -> {url} 请纠正"
 
@@ -88,8 +92,27 @@ def relative_url(request: Request) -> str:
     return f"{path}?{query}" if query else path
 
 
-def render(error: Jimeng2ApiError) -> Response:
-    return JSONResponse(error.body(), status_code=error.status)
+def scripted(error: ScriptedError) -> Jimeng2ApiError:
+    """A scenario's refusal or poll fault. A failure the server reports inside tasks is rendered as FailureBody
+    renders its errcode escaping a route (-2009 402 insufficient_quota, ...); a scripted status wins."""
+    entry = error.entry
+    if entry is None:
+        return Jimeng2ApiError(error.status, f"scripted fault: HTTP {error.status}", error_type="api_error", code=-1000)
+    if entry.get("shape") == "task-error":
+        task_error = entry_error(entry)
+        status, error_type, code = failure_body(task_error["code"])
+        status = status if error.status == entry["http_status"] else error.status
+        return Jimeng2ApiError(status, task_error["message"], error_type=error_type, code=code)
+    return Jimeng2ApiError(
+        error.status, str(entry["message"]), error_type=str(entry.get("type", "api_error")), code=entry["code"]
+    )
+
+
+def render(error: Jimeng2ApiError, retry_after: float | None = None) -> Response:
+    headers = {}
+    if retry_after is not None:
+        headers["Retry-After"] = str(int(retry_after)) if float(retry_after).is_integer() else str(retry_after)
+    return JSONResponse(error.body(), status_code=error.status, headers=headers)
 
 
 def exception_handlers() -> dict[Any, Any]:
@@ -104,7 +127,22 @@ def exception_handlers() -> dict[Any, Any]:
         # koa-router answers an unknown path and a known path with another method alike: 404, -1002.
         return render(route_not_found(request.method, relative_url(request)))
 
+    async def on_scripted(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, ScriptedError)
+        return render(scripted(exc), exc.retry_after)
+
+    async def on_unknown_scenario(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, UnknownScenario)
+        return render(bad_request(exc.message, None))
+
     async def on_crash(request: Request, exc: Exception) -> Response:
         return render(Jimeng2ApiError(500, f"mock internal error: {exc!r}", error_type="api_error", code=-1000))
 
-    return {Jimeng2ApiError: on_error, BodyTooLarge: on_too_large, HTTPException: on_http, Exception: on_crash}
+    return {
+        Jimeng2ApiError: on_error,
+        BodyTooLarge: on_too_large,
+        HTTPException: on_http,
+        ScriptedError: on_scripted,
+        UnknownScenario: on_unknown_scenario,
+        Exception: on_crash,
+    }

@@ -12,24 +12,29 @@ from typing import Any
 from starlette.requests import Request
 
 from mockserver.contracts import Violation
-from mockserver.engine import Submission, TaskView
+from mockserver.engine import Outcome, Submission, TaskView
 from mockserver.engine.timing import LogNormal
 from mockserver.media.picture import ImageSpec
 from mockserver.media.render import render_image, render_video
 from mockserver.media.spec import VideoSpec, color_from_seed
+from mockserver.providers import scripting
 from mockserver.providers.base import ProviderContext
 from mockserver.providers.jimeng2api import errors
 from mockserver.providers.jimeng2api.accounts import Accounts, SessionToken, parse_token
 from mockserver.providers.jimeng2api.errors import Jimeng2ApiError
-from mockserver.providers.jimeng2api.models_failures import MOCK_ERROR_HEADER, TaskFailure, lookup, names
+from mockserver.providers.jimeng2api.models_failures import TaskFailure, from_entry
 from mockserver.providers.jimeng2api.models_tasks import (
     IMAGE_POLL_BUDGET,
+    RUNNING,
     VIDEO_POLL_BUDGET,
     FifoQueue,
+    draft_steps,
+    in_server_states,
     new_task_id,
-    plan_steps,
+    settle,
 )
 from mockserver.providers.results import signed_url
+from mockserver.scenarios import Scenario, Selection
 
 _BEARER = re.compile(r"^Bearer\s+(.+)$", re.IGNORECASE | re.DOTALL)
 
@@ -118,31 +123,44 @@ class Gateway:
         return session, token.id
 
     # -- queueing -------------------------------------------------------------------------------
-    def mock_failure(self, request: Request, kind: str) -> TaskFailure | None:
-        value = request.headers.get(MOCK_ERROR_HEADER)
-        if value is None:
-            return None
-        failure = lookup(value)
-        if failure is None:
-            raise errors.bad_request(
-                f"X-Mock-Error {value!r} is not a mock failure: use one of {', '.join(names())}", None
-            )
-        return failure.for_task(kind)
+    def select(self, request: Request, prompt: Any) -> Selection:
+        """The task's scenario (header, prompt tag, API key mapping, default); read before validation."""
+        match = _BEARER.match(request.headers.get("authorization", "").strip())
+        key = match.group(1).strip() if match else None
+        return scripting.select(request, self.context, prompt if isinstance(prompt, str) else None, key)
+
+    def scripted_failure(self, scenario: Scenario, kind: str) -> TaskFailure | None:
+        """The scenario's failure; a success without a URL is the server's -2007 when generation ends."""
+        contract = self.context.contract
+        if scenario.fail is not None:
+            return from_entry(contract.error(scenario.fail.error), kind, scenario.fail.at_progress)
+        if not scenario.result.url:
+            return from_entry(contract.error("no_url"), kind, RUNNING[1])
+        return None
 
     def enqueue(
-        self, request: Request, caller: Caller, job: Job, session: SessionToken, token_id: str | None
+        self,
+        request: Request,
+        caller: Caller,
+        job: Job,
+        session: SessionToken,
+        token_id: str | None,
+        selection: Selection,
     ) -> dict[str, Any]:
-        now = self.context.clock.now()
-        failure = job.failure or self.mock_failure(request, job.kind)
+        context, now = self.context, self.context.clock.now()
+        scenario = in_server_states(selection.scenario)
+        draft = draft_steps(job.generation, context.settings.timings)
+        scripted = scripting.script(context, Selection(scenario, selection.prompt), draft, Outcome("succeeded"))
+        failure = job.failure or self.scripted_failure(scenario, job.kind)
         if failure is None and session.expired:
-            failure = lookup("token_expired").for_task(job.kind)  # type: ignore[union-attr]
+            failure = from_entry(context.contract.error("token_expired"), job.kind)
         if failure is None and not self.accounts.spend(session, job.cost, now):
-            failure = lookup("insufficient_credit").for_task(job.kind)  # type: ignore[union-attr]
-        _, rng = self.context.randomness.next_stream("jimeng2api:timing")
+            failure = from_entry(context.contract.error("insufficient_credit"), job.kind)
+        _, rng = context.randomness.next_stream("jimeng2api:timing")
         budget = VIDEO_POLL_BUDGET if job.kind == "video" else IMAGE_POLL_BUDGET
-        steps, outcome = plan_steps(
-            self.queue, now, job.generation, failure, budget, self.context.settings.timings, rng
-        )
+        queue_scripted = "queued" in context.settings.timings or "queued" in scenario.timings
+        steps = settle(self.queue, now, scripted.steps, failure, budget, queue_scripted, rng)
+        outcome = Outcome("failed", error=failure.error()) if failure else Outcome("succeeded")
         record = {
             "type": job.type,
             "prompt": job.prompt,
@@ -162,6 +180,8 @@ class Gateway:
                 request=record,
                 new_id=new_task_id,
                 retention=self.task_ttl,
+                scenario=scenario.name,
+                status_lag=scenario.status_lag,
             )
         )
         request.state.task_id = view.task.id
@@ -218,7 +238,9 @@ class Gateway:
     def result(self, request: Request, view: TaskView) -> dict[str, Any]:
         task, media = view.task, view.task.request["media"]
         finished = view.finished_at if view.finished_at is not None else view.now
-        expires = int(finished + self.url_ttl)
+        terms = scripting.result_terms(self.context, view, self.url_ttl)
+        expires = terms.expires  # the scenario's URL lifetime, and its CDN lag (404 until `nbf`)
+        lag = {"nbf": str(terms.available_from)} if terms.available_from is not None else {}
         as_base64 = task.request["response_format"] == "b64_json"
         day = time.strftime("%Y%m%d", time.gmtime(finished))
         data: list[dict[str, Any]] = []
@@ -228,7 +250,7 @@ class Gateway:
                 item = {"b64_json": base64.b64encode(render_video(spec).body).decode()}
             else:
                 path = f"tos-cn-v-148450/{day}/{task.id}.mp4"
-                item = {"url": signed_url(self.context, request, path, spec.to_params(), expires)}
+                item = {"url": signed_url(self.context, request, path, spec.to_params() | lag, expires)}
             data.append(item | {"revised_prompt": task.request["prompt"]})
         else:
             for index in range(media["count"]):
@@ -237,7 +259,7 @@ class Gateway:
                     data.append({"b64_json": base64.b64encode(render_image(image).body).decode()})
                 else:
                     path = f"tos-cn-i-tb4s082cfz/{day}/{task.id}-{index}.webp"
-                    data.append({"url": signed_url(self.context, request, path, image.to_params(), expires)})
+                    data.append({"url": signed_url(self.context, request, path, image.to_params() | lag, expires)})
         result: dict[str, Any] = {"created": int(finished), "data": data}
         if task.request["type"] == "image_composition":
             result |= {"input_images": task.request["input_images"], "composition_type": "multi_image_synthesis"}

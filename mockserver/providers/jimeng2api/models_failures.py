@@ -1,12 +1,17 @@
-"""How tasks fail inside the server (reference A.6, A.9, part D), and the mock-only `X-Mock-Error` header that
-picks one for a task at submit. Each failure becomes the task's `error`: `{message, type, code}`."""
+"""How tasks fail inside the server (reference A.5, A.6, A.9, part D), free of HTTP.
+
+A failure is the task's `error` ({message, type, code}) plus where it happens. Scripted failures come from the
+contract's error catalogue: an entry's `task_error` (`image_task_error` for image tasks). The same error escaping
+a route instead is rendered by the server's FailureBody, which infers the HTTP status from the errcode (A.4).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-MOCK_ERROR_HEADER = "x-mock-error"
+LOGGED_OUT = "[登录失效]: login error。请重新获取refresh_token并更新配置"
 
 
 @dataclass(frozen=True)
@@ -14,122 +19,47 @@ class TaskFailure:
     message: str
     code: str | int
     type: str = "api_error"
-    at: float = 0.0
-    """When it fails: a fraction of the generation time (0 = as soon as the task runs)."""
-    timeout: bool = False
+    at_progress: int | None = None
+    """Where generation stops (1..99); None: as soon as the task runs."""
+    poll_budget: bool = False
     """The poller's own timeout: the task runs for the whole poll budget first."""
 
     def error(self) -> dict[str, Any]:
         return {"message": self.message, "type": self.type, "code": self.code}
 
 
-@dataclass(frozen=True)
-class MockFailure:
-    name: str
-    aliases: tuple[str, ...]
-    code: int
-    video_message: str
-    image_message: str
-    at: float
-    timeout: bool = False
-    notes: str = ""
-
-    def for_task(self, kind: str) -> TaskFailure:
-        message = self.video_message if kind == "video" else self.image_message
-        code = -2007 if kind == "image" and self.code == -2008 else self.code  # IMAGE_GENERATION_FAILED
-        return TaskFailure(message, code, at=self.at, timeout=self.timeout)
+def entry_error(entry: Mapping[str, Any], kind: str = "video") -> dict[str, Any]:
+    """The `error` a task of `kind` (video | image) reports for a catalogue entry."""
+    error = entry.get("image_task_error") if kind == "image" else None
+    error = error or entry.get("task_error")
+    if error is None:
+        return {"message": str(entry["message"]), "type": str(entry.get("type", "api_error")), "code": entry["code"]}
+    return {"message": str(error["message"]), "type": str(error.get("type", "api_error")), "code": error["code"]}
 
 
-def _fail_code(fail_code: str, at: float, notes: str) -> MockFailure:
-    return MockFailure(
-        f"fail_code_{fail_code}",
-        (fail_code,),
-        -2008,
-        f"视频生成失败，状态码: 30，错误码: {fail_code}",
-        f"图像生成失败，状态码: 30，错误码: {fail_code}",
-        at,
-        notes=notes,
+def from_entry(entry: Mapping[str, Any] | None, kind: str, at_progress: int | None = None) -> TaskFailure:
+    """The failure a catalogue entry gives a task; an unknown reference fails as the server's default does."""
+    if entry is None:
+        return TaskFailure("Task failed", "task_failed", at_progress=at_progress)
+    error = entry_error(entry, kind)
+    return TaskFailure(
+        error["message"], error["code"], error["type"], at_progress, entry.get("runs_for") == "poll_budget"
     )
 
 
-_TABLE = (
-    MockFailure(
-        "content_filtered",
-        ("-2006", "4001"),
-        -2006,
-        "[内容违规]: 内容由于合规问题已被阻止生成",
-        "[内容违规]: 内容由于合规问题已被阻止生成",
-        0.0,
-        notes="upstream ret 4001",
-    ),
-    MockFailure(
-        "insufficient_credit",
-        ("-2009", "5000"),
-        -2009,
-        "[积分不足]: credit prededuct not enough",
-        "[积分不足]: credit prededuct not enough",
-        0.0,
-        notes="upstream ret 5000 (iptag/jimeng-api#36)",
-    ),
-    MockFailure(
-        "token_expired",
-        ("-2002", "1015"),
-        -2002,
-        "[登录失效]: login error。请重新获取refresh_token并更新配置",
-        "[登录失效]: login error。请重新获取refresh_token并更新配置",
-        0.0,
-        notes="upstream ret 1015",
-    ),
-    MockFailure(
-        "risk_control",
-        ("-2001", "4013"),
-        -2001,
-        "[请求失败]: 生成失败，疑似存在异常行为，请重新尝试 (错误码: 4013)",
-        "[请求失败]: 生成失败，疑似存在异常行为，请重新尝试 (错误码: 4013)",
-        0.0,
-        notes="iptag/jimeng-api#159",
-    ),
-    MockFailure(
-        "upload_failed",
-        ("upload",),
-        -2001,
-        "首帧图片上传失败: 图片上传网络请求失败 (tos-my216-share.vodupload.com): fetch failed",
-        "图片上传失败: 图片上传网络请求失败 (tos-my216-share.vodupload.com): fetch failed",
-        0.0,
-        notes="iptag/jimeng-api#26",
-    ),
-    MockFailure(
-        "no_url",
-        ("-2007",),
-        -2007,
-        "未能获取视频URL，请稍后查看",
-        "未能获取图片URL，请稍后查看",
-        1.0,
-        notes="success without a URL",
-    ),
-    MockFailure(
-        "timeout",
-        ("status_20",),
-        -2007,
-        "生成超时且无结果，状态码: 20",
-        "生成超时且无结果，状态码: 20",
-        1.0,
-        timeout=True,
-        notes="status 20 until the poller gives up (iptag/jimeng-api#101)",
-    ),
-    _fail_code("2038", 0.5, "input text breaks the platform rules (iptag/jimeng-api#126)"),
-    _fail_code("2039", 0.5, "input image breaks the platform rules"),
-    _fail_code("2043", 1.0, "the generated video failed review"),
-    _fail_code("2047", 0.3, "prohibited words (wwwzhouhui/jimeng-free-api-all#33)"),
-    _fail_code("1017", 0.5, "the international site is overloaded (iptag/jimeng-api#10)"),
-)
-MOCK_FAILURES = {failure.name: failure for failure in _TABLE}
-_BY_NAME = {name.lower(): failure for failure in _TABLE for name in (failure.name, *failure.aliases)}
+_INFERRED: dict[int, tuple[int, str, str]] = {
+    -2000: (400, "invalid_request_error", "invalid_request"),
+    -2002: (401, "authentication_error", "invalid_api_key"),
+    -2004: (413, "invalid_request_error", "payload_too_large"),
+    -2006: (403, "content_policy_error", "content_filtered"),
+    -2009: (402, "insufficient_quota", "insufficient_quota"),
+}
 
 
-def lookup(value: str) -> MockFailure | None:
-    return _BY_NAME.get(value.strip().lower())
-
-
-def names() -> list[str]:
-    return [failure.name for failure in _TABLE]
+def failure_body(errcode: str | int) -> tuple[int, str, str | int]:
+    """FailureBody's inference for an APIException without explicit options: (HTTP status, type, code)."""
+    if isinstance(errcode, int) and errcode in _INFERRED:
+        return _INFERRED[errcode]
+    if errcode in (-2001, -2007, -2008):
+        return 502, "api_error", errcode
+    return 500, "api_error", errcode if isinstance(errcode, int) else "internal_error"

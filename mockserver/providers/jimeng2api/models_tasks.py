@@ -1,24 +1,38 @@
 """The server's task queue and how long its tasks take, free of HTTP.
 
-The queue runs two tasks at once, first in first out (reference A.5). Because every step length is drawn at
-submit, the queue can be settled at submit too: a task starts when the earliest of the two slots frees up.
+The queue runs two tasks at once, first in first out (reference A.5). Every step length is drawn (or scripted by
+the task's scenario) at submit, so the queue is settled at submit too: a task starts when the earliest of the two
+slots frees up, and holds that slot for as long as it runs.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import math
 import random
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from mockserver.engine import Fixed, Forever, LogNormal, Outcome, Polls, StepPlan, parse_timing
+from mockserver.engine import Fixed, Forever, LogNormal, Polls, StepPlan, parse_timing
 from mockserver.engine.timing import Timing
 from mockserver.providers.jimeng2api.models_failures import TaskFailure
+from mockserver.scenarios import Scenario
 
 CONCURRENCY = 2
 VIDEO_POLL_BUDGET = 3600.0  # SmartPoller timeoutSeconds for videos
 IMAGE_POLL_BUDGET = 1800.0
 FAILURE_FLOOR = 1.0  # a failure found before generation still takes a round trip upstream
+RUNNING = (1, 99)
+STATE_ALIASES = {
+    "processing": "running",
+    "in_progress": "running",
+    "generating": "running",
+    "pending": "queued",
+    "submitted": "queued",
+    "in_queue": "queued",
+}
+"""A scenario's generic state names, read as the server's two non-terminal states."""
 
 
 @dataclass
@@ -26,7 +40,8 @@ class FifoQueue:
     slots: list[float] = field(default_factory=lambda: [0.0] * CONCURRENCY)
 
     def admit(self, now: float, run_seconds: float | None) -> float:
-        """Seconds the task waits in `queued`; its slot is then busy for `run_seconds` (None: not tracked)."""
+        """Seconds the task waits in `queued` (inf: behind stuck tasks); its slot is then busy for `run_seconds`
+        (inf: for good; None: not tracked, as for a step that ends on polls)."""
         slot = min(range(len(self.slots)), key=lambda i: self.slots[i])
         start = max(now, self.slots[slot])
         if run_seconds is not None:
@@ -46,32 +61,57 @@ def generation_time(kind: str, seconds: float = 0.0, heavy: float = 1.0) -> LogN
     return LogNormal(median=median, sigma=0.3, low=median / 3, high=median * 4)
 
 
-def plan_steps(
+def in_server_states(scenario: Scenario) -> Scenario:
+    """The scenario with generic state names (processing, pending, ...) read as `running` and `queued`;
+    a timing given for the server's own state wins over one given for an alias."""
+    timings = {state: timing for state, timing in scenario.timings.items() if state not in STATE_ALIASES}
+    for state, timing in scenario.timings.items():
+        timings.setdefault(STATE_ALIASES.get(state, state), timing)
+    stuck = STATE_ALIASES.get(scenario.stuck, scenario.stuck) if scenario.stuck is not None else None
+    return dataclasses.replace(scenario, timings=timings, stuck=stuck)
+
+
+def draft_steps(generation: LogNormal, overrides: dict[str, Any]) -> list[StepPlan]:
+    """queued -> running before any scenario or queue applies (a queued timing of 0 stands for "the queue's")."""
+    running: Timing = parse_timing(overrides["running"]) if "running" in overrides else generation
+    queued: Timing = parse_timing(overrides["queued"]) if "queued" in overrides else Fixed(0.0)
+    return [StepPlan("queued", queued, (0, 0)), StepPlan("running", running, RUNNING)]
+
+
+def settle(
     queue: FifoQueue,
     now: float,
-    generation: LogNormal,
+    steps: list[StepPlan],
     failure: TaskFailure | None,
     poll_budget: float,
-    overrides: dict[str, Any],
+    queue_scripted: bool,
     rng: random.Random,
-) -> tuple[list[StepPlan], Outcome]:
-    """queued (behind the queue) -> running (generation, or until the failure) -> succeeded | failed."""
-    running: Timing = parse_timing(overrides["running"]) if "running" in overrides else generation
-    if failure is not None and not isinstance(running, Polls | Forever):
-        drawn = running.draw(rng)
-        running = Fixed(poll_budget if failure.timeout else max(FAILURE_FLOOR, drawn * failure.at))
+) -> list[StepPlan]:
+    """The task's final steps: running drawn (cut where a failure stops it), then the wait behind the queue
+    unless the queued step is scripted (settings or scenario), which still takes its slot when it runs."""
+    queued = steps[0]
+    if isinstance(queued.timing, Forever):
+        return [queued]  # never runs, so takes no slot
+    running, end = steps[1].timing, RUNNING[1]
+    if failure is not None and not isinstance(running, Forever):
+        end = min(max(failure.at_progress or RUNNING[0], RUNNING[0]), RUNNING[1])
+        fraction = (end - RUNNING[0]) / (RUNNING[1] - RUNNING[0])
+        if failure.poll_budget:
+            running = Fixed(poll_budget)
+        elif isinstance(running, Polls):
+            running = Polls(max(1, round(running.count * fraction)))
+        else:
+            running = Fixed(max(FAILURE_FLOOR, round(running.draw(rng) * fraction, 3)))
     elif not isinstance(running, Polls | Forever):
         running = Fixed(round(running.draw(rng), 3))
-    run_seconds = running.seconds if isinstance(running, Fixed) else None
-    if "queued" in overrides:
-        queued: Timing = parse_timing(overrides["queued"])
+    run_seconds = running.seconds if isinstance(running, Fixed) else math.inf if isinstance(running, Forever) else None
+    waiting: Timing = queued.timing
+    if queue_scripted:
         queue.admit(now, run_seconds)
     else:
-        queued = Fixed(queue.admit(now, run_seconds))
-    steps = [StepPlan("queued", queued, (0, 0)), StepPlan("running", running, (1, 99))]
-    if failure is not None:
-        return steps, Outcome("failed", error=failure.error())
-    return steps, Outcome("succeeded")
+        wait = queue.admit(now, run_seconds)
+        waiting = Forever() if math.isinf(wait) else Fixed(wait)
+    return [StepPlan("queued", waiting, (0, 0)), StepPlan("running", running, (RUNNING[0], end))]
 
 
 def new_task_id(rng: random.Random) -> str:

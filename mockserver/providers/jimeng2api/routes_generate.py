@@ -1,6 +1,7 @@
 """The three generation routes: `/v1/videos/generations`, `/v1/images/generations`, `/v1/images/compositions`.
 Validation runs in the server's order: body fields (the contract's schema), the Authorization header, the
-route's own rules, then the API key (401), the account, the queue."""
+route's own rules, then the API key (401), the account, the queue. The task's scenario is chosen first (an
+unknown name is a 400 before anything else) and applied when the task is queued."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from mockserver.providers.jimeng2api import models_image, models_video
 from mockserver.providers.jimeng2api.body import Payload, read_payload
 from mockserver.providers.jimeng2api.gateway import Gateway, Job, require_authorization_header, violation_error
 from mockserver.providers.jimeng2api.models_tasks import generation_time
+from mockserver.scenarios import Selection
 
 HEAVY_VIDEO_MODELS = {"seedance": 2.0, "veo3": 1.5, "sora2": 1.5}
 
@@ -21,8 +23,13 @@ class GenerationRoutes:
     def __init__(self, gateway: Gateway) -> None:
         self.gateway = gateway
 
-    async def _validated(self, request: Request, operation_id: str) -> Payload:
+    async def _validated(self, request: Request, operation_id: str) -> tuple[Payload, Selection]:
+        """The payload checked in the server's order, and the task's scenario (its prompt tag removed)."""
         payload = await read_payload(request)
+        prompt = payload.fields.get("prompt")
+        selection = self.gateway.select(request, prompt)
+        if isinstance(prompt, str) and selection.prompt != prompt:
+            payload.fields["prompt"] = selection.prompt or ""
         operation = self.gateway.context.contract.operation(operation_id)
         if payload.multipart and operation_id != "createVideo":
             payload.fields = models_image.normalise_form(payload.fields)
@@ -30,10 +37,10 @@ class GenerationRoutes:
         if violation is not None:
             raise violation_error(violation)
         require_authorization_header(request)
-        return payload
+        return payload, selection
 
     async def videos(self, request: Request) -> Response:
-        payload = await self._validated(request, "createVideo")
+        payload, selection = await self._validated(request, "createVideo")
         video = models_video.parse_video(payload)
         caller = self.gateway.authenticate(request)
         session, token_id = self.gateway.acquire(caller)
@@ -59,7 +66,7 @@ class GenerationRoutes:
                 "videos": [m.url or f"upload:{m.field}" for m in video.videos],
             },
         )
-        return JSONResponse(self.gateway.enqueue(request, caller, job, session, token_id))
+        return JSONResponse(self.gateway.enqueue(request, caller, job, session, token_id, selection))
 
     async def images(self, request: Request) -> Response:
         return await self._image(request, "createImage", "generation")
@@ -68,7 +75,7 @@ class GenerationRoutes:
         return await self._image(request, "createComposition", "composition")
 
     async def _image(self, request: Request, operation_id: str, kind: str) -> Response:
-        payload = await self._validated(request, operation_id)
+        payload, selection = await self._validated(request, operation_id)
         image = models_image.parse_image(payload, kind)
         caller = self.gateway.authenticate(request)
         session, token_id = self.gateway.acquire(caller)
@@ -90,4 +97,4 @@ class GenerationRoutes:
             generation=generation_time(task_type, heavy=1.5 if output.resolution == "4k" else 1.0),
             details=details,
         )
-        return JSONResponse(self.gateway.enqueue(request, caller, job, session, token_id))
+        return JSONResponse(self.gateway.enqueue(request, caller, job, session, token_id, selection))

@@ -1,10 +1,12 @@
-"""`GET /v1/tasks/{id}` and `GET /v1/tasks/{id}/result` (reference A.5)."""
+"""`GET /v1/tasks/{id}` and `GET /v1/tasks/{id}/result` (reference A.5); both are polls the task's scenario
+may answer with a scripted fault."""
 
 from __future__ import annotations
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from mockserver.providers import scripting
 from mockserver.providers.jimeng2api.gateway import Gateway, require_authorization_header
 
 
@@ -16,6 +18,7 @@ class TaskRoutes:
         require_authorization_header(request)
         caller = self.gateway.authenticate(request)
         view = self.gateway.find(caller, request.path_params["task_id"])
+        scripting.raise_poll_fault(request, self.gateway.context, view)
         return JSONResponse(self.gateway.task_object(request, view))
 
     async def result(self, request: Request) -> Response:
@@ -23,6 +26,7 @@ class TaskRoutes:
         require_authorization_header(request)
         caller = self.gateway.authenticate(request)
         view = self.gateway.find(caller, request.path_params["task_id"])
+        scripting.raise_poll_fault(request, self.gateway.context, view)
         if view.succeeded:
             return JSONResponse(self.gateway.result(request, view))
         return JSONResponse(self.gateway.task_object(request, view))

@@ -12,9 +12,8 @@ from mockserver.providers.jimeng2api import errors
 from mockserver.providers.jimeng2api.accounts import parse_token, split_tokens
 from mockserver.providers.jimeng2api.body import read_payload
 from mockserver.providers.jimeng2api.gateway import Gateway, require_authorization_header
-from mockserver.providers.jimeng2api.models_failures import MOCK_FAILURES
+from mockserver.providers.jimeng2api.models_failures import LOGGED_OUT as _LOGGED_OUT
 
-_LOGGED_OUT = MOCK_FAILURES["token_expired"].video_message
 _ZERO = {"giftCredit": 0, "purchaseCredit": 0, "vipCredit": 0, "totalCredit": 0}
 
 

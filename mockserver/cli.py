@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -77,6 +79,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="YAML file with any of these settings plus per-provider options (url_ttl, task_ttl, timings, api_keys)",
     )
     serve.add_argument("--scenario", help="scenario of tasks that name none (default: default); see `scenarios list`")
+    serve.add_argument(
+        "--store",
+        help="where tasks, the clock and the journal live: memory (default; one process), sqlite:///path.db "
+        "(survives restarts, shared by the workers of one machine) or redis://host:port/db (shared by machines)",
+    )
+    serve.add_argument("--workers", type=int, help="worker processes (default 1); more than one needs --store")
     serve.add_argument("--access-log", action="store_true", help="log every request (off by default: it costs speed)")
     scenarios = commands.add_parser(
         "scenarios",
@@ -125,31 +133,63 @@ def scenarios(action: str, name: str | None) -> int:
     return 0
 
 
+SERVE_FLAGS_ENV = "JIMENG_MOCK_SERVE_FLAGS"
+"""How `serve --workers N` hands its flags to the worker processes, which build their own app."""
+GRACEFUL_SHUTDOWN_SECONDS = 10
+
+
 def serve(args: dict[str, Any]) -> int:
     from mockserver.settings import Settings, SettingsError
+    from mockserver.stores import StoreError, open_store
 
     flags = {k: v for k, v in args.items() if k not in ("command", "access_log")}
     try:
         settings = Settings.load(flags)
-    except SettingsError as exc:
+        store = open_store(settings.store)  # fail here, once, rather than in every worker
+        if store is not None:
+            store.close()
+        app = None if settings.workers > 1 else worker_app(settings)
+    except (SettingsError, StoreError) as exc:
         print(f"jimeng-mock: {exc}", file=sys.stderr)
         return 2
     import uvicorn
 
+    print(banner(settings), flush=True)
+    options: dict[str, Any] = {
+        "host": settings.host,
+        "port": settings.port,
+        "log_level": "warning",
+        "access_log": args["access_log"],
+        "timeout_graceful_shutdown": GRACEFUL_SHUTDOWN_SECONDS,
+    }
+    if app is not None:
+        uvicorn.run(app, **options)
+    else:
+        os.environ[SERVE_FLAGS_ENV] = json.dumps(flags)
+        uvicorn.run("mockserver.cli:worker_app", factory=True, workers=settings.workers, **options)
+    return 0
+
+
+def worker_app(settings: Any = None) -> Any:
+    """The app one worker serves: the gateways behind the fault middleware (a uvicorn factory)."""
     from mockserver.app import create_app
     from mockserver.faults import FaultMiddleware
+    from mockserver.settings import Settings
 
+    if settings is None:
+        settings = Settings.load(json.loads(os.environ[SERVE_FLAGS_ENV]))
     app = create_app(settings)
-    print(banner(settings), flush=True)
-    served = FaultMiddleware(app, app.state.runtime.randomness)
-    uvicorn.run(served, host=settings.host, port=settings.port, log_level="warning", access_log=args["access_log"])
-    return 0
+    return FaultMiddleware(app, app.state.runtime.randomness)
 
 
 def banner(settings: Any) -> str:
     base = f"http://{settings.host}:{settings.port}"
     clock = settings.clock if settings.time_scale == 1 else f"{settings.clock}, time scale {settings.time_scale}"
-    lines = [f"jimeng-mock listening on {base} (clock: {clock}, seed: {settings.seed})", ""]
+    workers = f", {settings.workers} workers" if settings.workers > 1 else ""
+    lines = [
+        f"jimeng-mock listening on {base} (clock: {clock}, seed: {settings.seed}, store: {settings.store}{workers})"
+    ]
+    lines.append("")
     width = max(len(p) for p in (*settings.providers, "admin"))
     lines += [f"  {pid:<{width}}  {base}/{pid}" for pid in settings.providers]
     if settings.root_provider:

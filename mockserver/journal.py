@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import difflib
 import itertools
+import os
 import re
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -29,20 +30,45 @@ class JournalEntry:
     task_id: str | None
     request_body: str
     response_body: str
+    worker: int = 0
+    """The id of the process that served it: with several workers, which one answered."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
+class JournalBackend(Protocol):
+    """Where a shared journal lives (a store): entries as dicts, numbered by the store, the newest `keep` kept."""
+
+    def journal_append(self, entry: dict[str, Any], keep: int) -> int: ...
+
+    def journal_entries(self, keep: int) -> list[dict[str, Any]]: ...
+
+    def journal_clear(self) -> None: ...
+
+    def journal_len(self, keep: int) -> int: ...
+
+
 class Journal:
-    def __init__(self, size: int = 1000) -> None:
+    def __init__(self, size: int = 1000, backend: JournalBackend | None = None) -> None:
+        self.size = size
+        self.backend = backend
         self._entries: deque[JournalEntry] = deque(maxlen=size)
         self._seq = itertools.count(1)
         self._lock = threading.Lock()
 
     def record(self, **fields: Any) -> None:
+        if self.backend is not None:
+            self.backend.journal_append(fields, self.size)
+            return
         with self._lock:
             self._entries.append(JournalEntry(seq=next(self._seq), **fields))
+
+    def _snapshot(self) -> list[JournalEntry]:
+        if self.backend is not None:
+            return [JournalEntry(**entry) for entry in self.backend.journal_entries(self.size)]
+        with self._lock:
+            return list(self._entries)
 
     def entries(
         self,
@@ -54,8 +80,7 @@ class Journal:
         limit: int | None = None,
     ) -> list[JournalEntry]:
         """Newest last. `path` matches a substring of the request path."""
-        with self._lock:
-            snapshot: Iterable[JournalEntry] = list(self._entries)
+        snapshot: Iterable[JournalEntry] = self._snapshot()
         selected = [
             e
             for e in snapshot
@@ -92,10 +117,14 @@ class Journal:
         self.assert_called(provider, path, times=0, method=method)
 
     def clear(self) -> None:
+        if self.backend is not None:
+            self.backend.journal_clear()
         with self._lock:
             self._entries.clear()
 
     def __len__(self) -> int:
+        if self.backend is not None:
+            return self.backend.journal_len(self.size)
         return len(self._entries)
 
 
@@ -177,6 +206,7 @@ class JournalMiddleware:
                 task_id=state.get("task_id"),
                 request_body=request_body.decode("utf-8", "replace"),
                 response_body=response_body.decode("utf-8", "replace"),
+                worker=os.getpid(),
             )
 
         async def receive_and_record() -> Message:

@@ -12,13 +12,25 @@ ALLOWED: dict[str, set[str]] = {
     "foundation": set(),
     "engine": {"foundation"},
     "media": {"foundation"},
+    "stores": {"foundation", "engine"},
     "contracts": {"foundation", "engine"},
     "scenarios": {"foundation", "engine"},
     "providers": {"foundation", "engine", "media", "contracts", "scenarios"},
-    "server": {"foundation", "engine", "media", "contracts", "scenarios", "providers"},
-    "cli": {"foundation", "scenarios", "providers", "server"},
+    "server": {"foundation", "engine", "stores", "media", "contracts", "scenarios", "providers"},
+    "cli": {"foundation", "stores", "scenarios", "providers", "server"},
     "testing": {"foundation", "engine", "scenarios", "server"},
-    "api": {"foundation", "engine", "media", "contracts", "scenarios", "providers", "server", "cli", "testing"},
+    "api": {
+        "foundation",
+        "engine",
+        "stores",
+        "media",
+        "contracts",
+        "scenarios",
+        "providers",
+        "server",
+        "cli",
+        "testing",
+    },
 }
 
 
@@ -29,7 +41,7 @@ def layer_of(module: str) -> str:
     name = parts[1]
     if name in ("clock", "randomness"):
         return "foundation"
-    if name in ("engine", "media", "providers", "contracts", "scenarios", "cli"):
+    if name in ("engine", "stores", "media", "providers", "contracts", "scenarios", "cli"):
         return name
     if name == "__main__":
         return "cli"

@@ -8,17 +8,16 @@ from mockserver.stores.base import SharedStore, StoreError
 
 def open_store(url: str) -> SharedStore | None:
     """The store a `--store` URL names: None for `memory`, else a `SharedStore`."""
+    check_store_url(url)
     if url == "memory":
         return None
     if url.startswith("sqlite:///"):
         from mockserver.stores.sqlite import SqliteStore
 
         return SqliteStore(url.removeprefix("sqlite:///"))
-    if url.startswith(("redis://", "rediss://", "unix://")):
-        from mockserver.stores.redis import RedisStore
+    from mockserver.stores.redis import RedisStore
 
-        return RedisStore(url)
-    raise StoreError(f"unknown store {url!r}: use memory, sqlite:///path.db or redis://host:port/db")
+    return RedisStore(url)
 
 
 def check_store_url(url: str) -> None:

@@ -33,7 +33,8 @@ def fetch(http: httpx.Client, task_id: str) -> dict[str, Any]:
 
 
 def admin_task(http: httpx.Client, task_id: str) -> dict[str, Any]:
-    response = http.get(f"/__admin/tasks/{task_id}")
+    """The admin view of a task (`task_id` may also be the view's full URL)."""
+    response = http.get(task_id if task_id.startswith("http") else f"/__admin/tasks/{task_id}")
     assert response.status_code == 200, f"task {task_id} is gone: {response.text}"
     view: dict[str, Any] = response.json()
     return view
@@ -156,9 +157,8 @@ def test_sigterm_lets_the_request_in_flight_finish_then_flushes(tmp_path: Path) 
     assert served.process.returncode in (0, -15)  # uvicorn re-raises the SIGTERM it handled, once shut down
     wal = database.with_name("mock.db-wal")
     assert not wal.exists() or wal.stat().st_size == 0  # checkpointed into the database file
-    with serving("--store", f"sqlite:///{database}", "--clock", "virtual") as again:
-        with httpx.Client(base_url=again.base) as http:
-            assert admin_task(http, answer[0].json()["task_id"])["polls"] == 0
+    with serving("--store", f"sqlite:///{database}", "--clock", "virtual") as again, httpx.Client() as http:
+        assert admin_task(http, f"{again.base}/__admin/tasks/{answer[0].json()['task_id']}")["polls"] == 0
 
 
 @pytest.mark.parametrize("store", ["memory", None])

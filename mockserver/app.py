@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from starlette.applications import Starlette
@@ -12,6 +14,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mockserver.admin import ADMIN_PREFIX, build_admin
+from mockserver.clock import MockClock
 from mockserver.journal import JournalMiddleware
 from mockserver.media.routes import media_routes
 from mockserver.providers import ProviderContext, load_provider
@@ -43,10 +46,32 @@ def create_app(settings: Settings | None = None, runtime: MockRuntime | None = N
         routes.append(Mount("", gateways[settings.root_provider]))
     else:
         routes.append(Route("/", index, methods=["GET"]))
-    app = Starlette(routes=routes, exception_handlers={404: not_found})
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        runtime.close()  # after the server has let in-flight requests finish
+
+    app = Starlette(routes=routes, exception_handlers={404: not_found}, lifespan=lifespan)
     app.add_middleware(JournalMiddleware, journal=runtime.journal, now=runtime.clock.now, skip=(ADMIN_PREFIX,))
+    app.add_middleware(ClockPinMiddleware, clock=runtime.clock)
     app.state.runtime = runtime
     return app
+
+
+class ClockPinMiddleware:
+    """A shared clock is read from the store once per request, not on every `now()`."""
+
+    def __init__(self, app: ASGIApp, clock: MockClock) -> None:
+        self.app = app
+        self.clock = clock
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not self.clock.shared:
+            await self.app(scope, receive, send)
+            return
+        with self.clock.pinned():
+            await self.app(scope, receive, send)
 
 
 def _gateway(context: ProviderContext, app: ASGIApp) -> ASGIApp:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -83,6 +85,12 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         help="serve this cassette's recorded answers first; requests it does not hold go to the mock",
     )
+    serve.add_argument(
+        "--store",
+        help="where tasks, the clock and the journal live: memory (default; one process), sqlite:///path.db "
+        "(survives restarts, shared by the workers of one machine) or redis://host:port/db (shared by machines)",
+    )
+    serve.add_argument("--workers", type=int, help="worker processes (default 1); more than one needs --store")
     serve.add_argument("--access-log", action="store_true", help="log every request (off by default: it costs speed)")
     scenarios = commands.add_parser(
         "scenarios",
@@ -136,40 +144,74 @@ def scenarios(action: str, name: str | None) -> int:
     return 0
 
 
+SERVE_FLAGS_ENV = "JIMENG_MOCK_SERVE_FLAGS"
+"""How `serve --workers N` hands its flags to the worker processes, which build their own app."""
+GRACEFUL_SHUTDOWN_SECONDS = 10
+
+
 def serve(args: dict[str, Any]) -> int:
+    from mockserver.cassettes import Cassette, CassetteError
     from mockserver.settings import Settings, SettingsError
+    from mockserver.stores import StoreError, open_store
 
     flags = {k: v for k, v in args.items() if k not in ("command", "access_log", "replay")}
+    replay = str(args["replay"]) if args.get("replay") is not None else None
     try:
         settings = Settings.load(flags)
-    except SettingsError as exc:
+        store = open_store(settings.store)  # fail here, once, rather than in every worker
+        if store is not None:
+            store.close()
+        if replay is not None:
+            Cassette.load(Path(replay))
+        app = None if settings.workers > 1 else worker_app(settings, replay)
+    except (SettingsError, StoreError, CassetteError) as exc:
         print(f"jimeng-mock: {exc}", file=sys.stderr)
         return 2
     import uvicorn
 
+    print(banner(settings), flush=True)
+    options: dict[str, Any] = {
+        "host": settings.host,
+        "port": settings.port,
+        "log_level": "warning",
+        "access_log": args["access_log"],
+        "timeout_graceful_shutdown": GRACEFUL_SHUTDOWN_SECONDS,
+    }
+    if app is not None:
+        uvicorn.run(app, **options)
+    else:
+        os.environ[SERVE_FLAGS_ENV] = json.dumps({"flags": flags, "replay": replay})
+        uvicorn.run("mockserver.cli:worker_app", factory=True, workers=settings.workers, **options)
+    return 0
+
+
+def worker_app(settings: Any = None, replay: str | None = None) -> Any:
+    """The app one worker serves: the gateways (behind a cassette's recorded answers, with --replay) behind the
+    fault middleware. Also the uvicorn factory of each worker process."""
     from mockserver.app import create_app
     from mockserver.faults import FaultMiddleware
+    from mockserver.settings import Settings
 
+    if settings is None:
+        handed = json.loads(os.environ[SERVE_FLAGS_ENV])
+        settings, replay = Settings.load(handed["flags"]), handed["replay"]
     app = create_app(settings)
-    print(banner(settings), flush=True)
     served: Any = app
-    if args.get("replay") is not None:
-        from mockserver.cassettes import Cassette, CassetteError, Replayer
+    if replay is not None:
+        from mockserver.cassettes import Cassette, Replayer
 
-        try:
-            served = Replayer(Cassette.load(args["replay"]), fallback=app)
-        except CassetteError as exc:
-            print(f"jimeng-mock: {exc}", file=sys.stderr)
-            return 2
-    served = FaultMiddleware(served, app.state.runtime.randomness)
-    uvicorn.run(served, host=settings.host, port=settings.port, log_level="warning", access_log=args["access_log"])
-    return 0
+        served = Replayer(Cassette.load(Path(replay)), fallback=app)
+    return FaultMiddleware(served, app.state.runtime.randomness)
 
 
 def banner(settings: Any) -> str:
     base = f"http://{settings.host}:{settings.port}"
     clock = settings.clock if settings.time_scale == 1 else f"{settings.clock}, time scale {settings.time_scale}"
-    lines = [f"jimeng-mock listening on {base} (clock: {clock}, seed: {settings.seed})", ""]
+    workers = f", {settings.workers} workers" if settings.workers > 1 else ""
+    lines = [
+        f"jimeng-mock listening on {base} (clock: {clock}, seed: {settings.seed}, store: {settings.store}{workers})"
+    ]
+    lines.append("")
     width = max(len(p) for p in (*settings.providers, "admin"))
     lines += [f"  {pid:<{width}}  {base}/{pid}" for pid in settings.providers]
     if settings.root_provider:

@@ -7,8 +7,13 @@ can be advanced, set, frozen or rescaled at run time by the admin API and the Py
 
 from __future__ import annotations
 
+import json
 import threading
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import asdict, dataclass, replace
 from typing import Protocol
 
 DEFAULT_VIRTUAL_START = 1_767_225_600.0  # 2026-01-01T00:00:00Z: a fixed start keeps virtual runs byte-identical
@@ -64,74 +69,165 @@ class ClockError(ValueError):
     """A clock operation that would break the mock's invariants (time going backwards)."""
 
 
+class SharedClockState(Protocol):
+    """Where a clock shared by several processes keeps its state (a store): one JSON text, swapped atomically."""
+
+    def load_clock(self) -> str | None: ...
+
+    def swap_clock(self, expected: str | None, new: str) -> bool:
+        """Store `new` if the stored text is still `expected` (None: nothing stored yet); False otherwise."""
+
+
+@dataclass(frozen=True)
+class ClockState:
+    """What a `MockClock` is, as data: a mode, where it started, its scale and the offset added to it.
+
+    `anchor` is the timer's reading at `start` (scaled mode): the monotonic timer in one process, the wall
+    clock when the state is shared by several processes, which have no common monotonic timer.
+    """
+
+    mode: str  # system | scaled | virtual
+    start: float = 0.0
+    scale: float = 1.0
+    anchor: float = 0.0
+    offset: float = 0.0
+
+    def now(self, shared: bool) -> float:
+        if self.mode == "virtual":
+            return self.start + self.offset
+        if self.mode == "system":
+            return time.time() + self.offset
+        timer = time.time() if shared else time.monotonic()
+        return self.start + (timer - self.anchor) / self.scale + self.offset
+
+    def encode(self) -> str:
+        return json.dumps(asdict(self), separators=(",", ":"))
+
+    @classmethod
+    def decode(cls, text: str) -> ClockState:
+        return cls(**json.loads(text))
+
+
+_PINNED: ContextVar[tuple[MockClock, ClockState] | None] = ContextVar("jimeng_mock_pinned_clock", default=None)
+_SWAP_ATTEMPTS = 100
+
+
 class MockClock:
     """The server's clock: a base clock plus an offset, switchable between modes without a jump.
 
-    Time never goes backwards: a task that has reached a terminal state stays there.
+    Time never goes backwards: a task that has reached a terminal state stays there. With `shared`, the state
+    lives in a store, so advancing the clock in one process advances it in every process using that store.
     """
 
-    def __init__(self, mode: str = "system", *, time_scale: float = 1.0, start: float | None = None) -> None:
+    def __init__(
+        self,
+        mode: str = "system",
+        *,
+        time_scale: float = 1.0,
+        start: float | None = None,
+        shared: SharedClockState | None = None,
+    ) -> None:
         self._initial = (mode, time_scale, start)
-        self._base = self._make_base(mode, time_scale, start)
-        self._offset = 0.0
+        self._shared = shared
         self._lock = threading.Lock()
+        self._state = self._initial_state()
+        if shared is not None and shared.load_clock() is None:
+            shared.swap_clock(None, self._state.encode())  # the first process to start sets it; a restart keeps it
 
-    @staticmethod
-    def _make_base(mode: str, time_scale: float, start: float | None) -> SystemClock | ScaledClock | VirtualClock:
+    def _initial_state(self) -> ClockState:
+        mode, time_scale, start = self._initial
         if mode == "virtual":
-            return VirtualClock(DEFAULT_VIRTUAL_START if start is None else start)
+            return ClockState("virtual", DEFAULT_VIRTUAL_START if start is None else start)
         if mode != "system":
             raise ClockError(f"unknown clock mode {mode!r}: use 'system' or 'virtual'")
         if time_scale == 1.0 and start is None:
-            return SystemClock()
+            return ClockState("system")
+        return self._scaled(time_scale, time.time() if start is None else start)
+
+    def _scaled(self, scale: float, start: float) -> ClockState:
+        if not scale > 0:
+            raise ClockError("scale must be a positive number")
+        anchor = time.time() if self._shared is not None else time.monotonic()
+        return ClockState("scaled", start, scale, anchor)
+
+    @property
+    def shared(self) -> bool:
+        return self._shared is not None
+
+    def state(self) -> ClockState:
+        """The current state: read from the store when shared (once per request inside `pinned`)."""
+        if self._shared is None:
+            return self._state
+        pinned = _PINNED.get()
+        if pinned is not None and pinned[0] is self:
+            return pinned[1]
+        text = self._shared.load_clock()
+        return self._state if text is None else ClockState.decode(text)
+
+    @contextmanager
+    def pinned(self) -> Iterator[None]:
+        """Read a shared clock's state once for a whole request (time still flows within it)."""
+        if self._shared is None:
+            yield
+            return
+        token = _PINNED.set((self, self.state()))
         try:
-            return ScaledClock(time_scale, start)
-        except ValueError as exc:
-            raise ClockError(str(exc)) from None
+            yield
+        finally:
+            _PINNED.reset(token)
+
+    def _change(self, change: Callable[[ClockState, float], ClockState]) -> float:
+        if self._shared is None:
+            with self._lock:
+                self._state = change(self._state, self._state.now(False))
+                return self._state.now(False)
+        for _ in range(_SWAP_ATTEMPTS):
+            text = self._shared.load_clock()
+            current = self._state if text is None else ClockState.decode(text)
+            new = change(current, current.now(True))
+            if self._shared.swap_clock(text, new.encode()):
+                if (pinned := _PINNED.get()) is not None and pinned[0] is self:
+                    _PINNED.set((self, new))
+                return new.now(True)
+        raise ClockError("the shared clock kept changing under this change; try again")
 
     def reset(self) -> None:
         """Back to the clock the mock started with (part of a full reset, which also drops every task)."""
-        with self._lock:
-            self._base, self._offset = self._make_base(*self._initial), 0.0
+        self._change(lambda state, now: self._initial_state())
 
     @property
     def mode(self) -> str:
-        return self._base.mode
+        return self.state().mode
 
     @property
     def scale(self) -> float:
-        if isinstance(self._base, ScaledClock):
-            return self._base.scale
-        return 0.0 if isinstance(self._base, VirtualClock) else 1.0
+        state = self.state()
+        return {"scaled": state.scale, "virtual": 0.0}.get(state.mode, 1.0)
 
     def now(self) -> float:
-        return self._base.now() + self._offset
+        return self.state().now(self._shared is not None)
 
     def advance(self, seconds: float) -> float:
         if not seconds >= 0:
             raise ClockError("the clock only moves forward: seconds must be >= 0")
-        with self._lock:
-            self._offset += seconds
-            return self.now()
+        return self._change(lambda state, now: replace(state, offset=state.offset + seconds))
 
     def set(self, when: float) -> float:
-        with self._lock:
-            current = self.now()
-            if when < current:
-                raise ClockError(f"the clock only moves forward: {when} is before now ({current})")
-            self._offset += when - current
-            return self.now()
+        def move(state: ClockState, now: float) -> ClockState:
+            if when < now:
+                raise ClockError(f"the clock only moves forward: {when} is before now ({now})")
+            return replace(state, offset=state.offset + when - now)
+
+        return self._change(move)
 
     def freeze(self) -> float:
-        with self._lock:
-            self._base, self._offset = VirtualClock(self.now()), 0.0
-            return self.now()
+        return self._change(lambda state, now: ClockState("virtual", now))
 
     def run(self, scale: float = 1.0) -> float:
         """Let time flow again from the current instant, `1 / scale` times faster than the wall clock."""
-        with self._lock:
-            self._base, self._offset = self._make_base("system", scale, self.now()), 0.0
-            return self.now()
+        return self._change(lambda state, now: self._scaled(scale, now))
 
     def describe(self) -> dict[str, object]:
-        return {"now": self.now(), "mode": self.mode, "scale": self.scale}
+        state = self.state()
+        scale = {"scaled": state.scale, "virtual": 0.0}.get(state.mode, 1.0)
+        return {"now": state.now(self._shared is not None), "mode": state.mode, "scale": scale}

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import difflib
 import itertools
+import os
 import re
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -33,16 +34,33 @@ class JournalEntry:
     response_headers: dict[str, str] = field(default_factory=dict)
     complete: bool = True
     """Both bodies were captured whole (text under the size limit), so the exchange can be replayed."""
+    worker: int = 0
+    """The id of the process that served it: with several workers, which one answered."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
-class Journal:
-    """Entries are kept as raw tuples and become `JournalEntry`s (bodies and headers decoded) only when read:
-    recording is on every request's path, reading is not."""
+class JournalBackend(Protocol):
+    """Where a shared journal lives (a store): entries as dicts, numbered by the store, the newest `keep` kept."""
 
-    def __init__(self, size: int = 1000) -> None:
+    def journal_append(self, entry: dict[str, Any], keep: int) -> int: ...
+
+    def journal_entries(self, keep: int) -> list[dict[str, Any]]: ...
+
+    def journal_clear(self) -> None: ...
+
+    def journal_len(self, keep: int) -> int: ...
+
+
+class Journal:
+    """In one process, entries are kept as raw tuples and become `JournalEntry`s (bodies and headers decoded)
+    only when read: recording is on every request's path, reading is not. With a shared `backend` (several
+    workers or machines) each entry goes to the store as a dict."""
+
+    def __init__(self, size: int = 1000, backend: JournalBackend | None = None) -> None:
+        self.size = size
+        self.backend = backend
         self._entries: deque[tuple[Any, ...]] = deque(maxlen=size)
         self._seq = itertools.count(1)
         self._lock = threading.Lock()
@@ -59,12 +77,23 @@ class Journal:
         request: tuple[Headers, bytes],
         response: tuple[Headers, bytes],
         complete: bool,
+        worker: int = 0,
     ) -> None:
+        raw = (time, provider, method, path, query, status, task_id, request, response, complete, worker)
+        if self.backend is not None:
+            entry = _entry((0, *raw)).to_dict()
+            del entry["seq"]
+            self.backend.journal_append(entry, self.size)
+            return
         with self._lock:
-            seq = next(self._seq)
-            self._entries.append(
-                (seq, time, provider, method, path, query, status, task_id, request, response, complete)
-            )
+            self._entries.append((next(self._seq), *raw))
+
+    def _snapshot(self) -> list[JournalEntry]:
+        if self.backend is not None:
+            return [JournalEntry(**entry) for entry in self.backend.journal_entries(self.size)]
+        with self._lock:
+            raws = list(self._entries)
+        return [_entry(raw) for raw in raws]
 
     def entries(
         self,
@@ -76,15 +105,13 @@ class Journal:
         limit: int | None = None,
     ) -> list[JournalEntry]:
         """Newest last. `path` matches a substring of the request path."""
-        with self._lock:
-            snapshot: Iterable[tuple[Any, ...]] = list(self._entries)
         selected = [
-            _entry(raw)
-            for raw in snapshot
-            if (provider is None or raw[2] == provider)
-            and (path is None or path in raw[4])
-            and (task is None or raw[7] == task)
-            and (method is None or raw[3] == method.upper())
+            e
+            for e in self._snapshot()
+            if (provider is None or e.provider == provider)
+            and (path is None or path in e.path)
+            and (task is None or e.task_id == task)
+            and (method is None or e.method == method.upper())
         ]
         return selected[-limit:] if limit else selected
 
@@ -114,10 +141,14 @@ class Journal:
         self.assert_called(provider, path, times=0, method=method)
 
     def clear(self) -> None:
+        if self.backend is not None:
+            self.backend.journal_clear()
         with self._lock:
             self._entries.clear()
 
     def __len__(self) -> int:
+        if self.backend is not None:
+            return self.backend.journal_len(self.size)
         return len(self._entries)
 
 
@@ -126,11 +157,11 @@ Headers = Iterable[tuple[bytes, bytes]]
 
 
 def _entry(raw: tuple[Any, ...]) -> JournalEntry:
-    seq, time, provider, method, path, query, status, task_id, request, response, complete = raw
+    seq, time, provider, method, path, query, status, task_id, request, response, complete, worker = raw
     return JournalEntry(
         seq, time, provider, method, path, query.decode("latin-1"), status, task_id,
         request[1].decode("utf-8", "replace"), response[1].decode("utf-8", "replace"),
-        _headers(request[0]), _headers(response[0]), complete,
+        _headers(request[0]), _headers(response[0]), complete, worker,
     )  # fmt: skip
 
 
@@ -186,6 +217,7 @@ class JournalMiddleware:
         self.journal = journal
         self.now = now
         self.skip = skip
+        self.worker = os.getpid()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"].startswith(self.skip):
@@ -208,7 +240,7 @@ class JournalMiddleware:
             self.journal.record_raw(
                 self.now(), state.get("provider"), scope["method"], scope["path"], scope.get("query_string", b""),
                 status, state.get("task_id"), (scope.get("headers", ()), bytes(request_body)),
-                (response_headers, bytes(response_body)), complete,
+                (response_headers, bytes(response_body)), complete, self.worker,
             )  # fmt: skip
 
         def capture(buffer: bytearray, chunk: bytes) -> None:

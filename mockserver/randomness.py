@@ -9,11 +9,24 @@ from __future__ import annotations
 import hashlib
 import random
 import threading
+from typing import Protocol
+
+
+class Counters(Protocol):
+    """Numbered-stream counters kept where several processes can share them (a store)."""
+
+    def next_number(self, family: str) -> int: ...
+
+    def reset_counters(self) -> None: ...
 
 
 class RandomSource:
-    def __init__(self, seed: int) -> None:
+    """With `shared` counters, every process using the same store numbers its streams from one sequence, so the
+    n-th task is the n-th task whichever worker takes it. `local_number` stays per process."""
+
+    def __init__(self, seed: int, shared: Counters | None = None) -> None:
         self.seed = seed
+        self.shared = shared
         self._counters: dict[str, int] = {}
         self._lock = threading.Lock()
 
@@ -27,6 +40,12 @@ class RandomSource:
         return number, self.stream(f"{family}:{number}")
 
     def next_number(self, family: str) -> int:
+        if self.shared is not None:
+            return self.shared.next_number(family)
+        return self.local_number(family)
+
+    def local_number(self, family: str) -> int:
+        """The next number of a family counted in this process only (state each process rebuilds itself)."""
         with self._lock:
             number = self._counters.get(family, 0) + 1
             self._counters[family] = number
@@ -39,3 +58,5 @@ class RandomSource:
     def reset(self) -> None:
         with self._lock:
             self._counters.clear()
+        if self.shared is not None:
+            self.shared.reset_counters()

@@ -8,23 +8,30 @@ from pathlib import Path
 from mockserver.cassettes import Cassette, Interaction, redact_body, redact_headers
 from mockserver.clock import MockClock
 from mockserver.contracts import load_contract
-from mockserver.engine import MemoryStore, TaskEngine
+from mockserver.engine import MemoryStore, TaskEngine, TaskStore
 from mockserver.journal import Journal
 from mockserver.media.signing import UrlSigner
 from mockserver.providers import ProviderContext, load_provider
 from mockserver.randomness import RandomSource
 from mockserver.scenarios import ScenarioFileError, ScenarioLibrary, UnknownScenario
 from mockserver.settings import Settings, SettingsError
+from mockserver.stores import StoreError, open_store
 
 
 class MockRuntime:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.clock = MockClock(settings.clock, time_scale=settings.time_scale, start=settings.start_time)
-        self.randomness = RandomSource(settings.seed)
-        self.store = MemoryStore()
+        try:
+            self.shared = open_store(settings.store)
+        except StoreError as exc:
+            raise SettingsError(str(exc)) from None
+        self.clock = MockClock(
+            settings.clock, time_scale=settings.time_scale, start=settings.start_time, shared=self.shared
+        )
+        self.randomness = RandomSource(settings.seed, self.shared)
+        self.store: TaskStore = MemoryStore() if self.shared is None else self.shared
         self.engine = TaskEngine(self.store, self.clock, self.randomness)
-        self.journal = Journal(settings.journal_size)
+        self.journal = Journal(settings.journal_size, self.shared)
         try:
             self.scenarios = ScenarioLibrary.load(
                 [Path(p) for p in settings.scenario_paths], settings.scenario, settings.scenario_keys
@@ -66,6 +73,11 @@ class MockRuntime:
         ]
         scenarios = {view.task.id: view.task.scenario for view in self.engine.tasks()}
         return Cassette(interactions, self.settings.seed, scenarios, source="jimeng-mock journal")
+
+    def close(self) -> None:
+        """Flush and let go of a shared store (graceful shutdown); the memory store needs nothing."""
+        if self.shared is not None:
+            self.shared.close()
 
     def reset(self) -> None:
         """Drop every task and journal entry, restart the random streams, put the clock back and restore

@@ -14,6 +14,7 @@ import yaml
 from mockserver.engine.timing import TimingError, parse_timing
 from mockserver.providers import PROVIDER_IDS, load_provider
 from mockserver.providers.base import ProviderSettings
+from mockserver.stores import StoreError, check_store_url
 
 ENV_PREFIX = "JIMENG_MOCK_"
 
@@ -45,6 +46,10 @@ class Settings:
     """API key -> scenario, for clients that can set neither a header nor the prompt."""
     scenario_paths: tuple[str, ...] = ()
     """Extra folders of scenario files, besides the library shipped in scenarios/."""
+    store: str = "memory"
+    """Where tasks, the clock, the random counters and the journal live: memory, sqlite:///path.db, redis://..."""
+    workers: int = 1
+    """Worker processes `serve` starts; more than one needs a shared store."""
 
     def __post_init__(self) -> None:
         if unknown := [p for p in (*self.providers, self.root_provider) if p is not None and p not in PROVIDER_IDS]:
@@ -57,6 +62,17 @@ class Settings:
             raise SettingsError("scenario must be a non-empty name")
         if not self.time_scale > 0:
             raise SettingsError("time_scale must be a positive number")
+        try:
+            check_store_url(self.store)
+        except StoreError as exc:
+            raise SettingsError(str(exc)) from None
+        if self.workers < 1:
+            raise SettingsError("workers must be at least 1")
+        if self.workers > 1 and self.store == "memory":
+            raise SettingsError(
+                f"--workers {self.workers} needs a shared store: a task kept in one worker's memory is unknown to "
+                "the others. Use --store sqlite:///jimeng-mock.db (one machine) or --store redis://127.0.0.1:6379/0"
+            )
         if not 0 < self.port < 65536:
             raise SettingsError(f"port {self.port} is out of range")
         for name, options in self.provider_options.items():
@@ -145,7 +161,7 @@ def _coerce(values: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _convert(name: str, value: Any) -> Any:
-    if name in ("port", "seed", "journal_size", "max_body_bytes"):
+    if name in ("port", "seed", "journal_size", "max_body_bytes", "workers"):
         if isinstance(value, bool):
             raise ValueError("expected an integer")
         return int(value)

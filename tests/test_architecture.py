@@ -12,16 +12,18 @@ ALLOWED: dict[str, set[str]] = {
     "foundation": set(),
     "engine": {"foundation"},
     "media": {"foundation"},
+    "stores": {"foundation", "engine"},
     "contracts": {"foundation", "engine"},
     "scenarios": {"foundation", "engine"},
     "cassettes": {"foundation"},
     "providers": {"foundation", "engine", "media", "contracts", "scenarios"},
-    "server": {"foundation", "engine", "media", "contracts", "scenarios", "cassettes", "providers"},
-    "cli": {"foundation", "scenarios", "cassettes", "providers", "server"},
+    "server": {"foundation", "engine", "stores", "media", "contracts", "scenarios", "cassettes", "providers"},
+    "cli": {"foundation", "stores", "scenarios", "cassettes", "providers", "server"},
     "testing": {"foundation", "engine", "scenarios", "server"},
     "api": {
         "foundation",
         "engine",
+        "stores",
         "media",
         "contracts",
         "scenarios",
@@ -41,7 +43,7 @@ def layer_of(module: str) -> str:
     name = parts[1]
     if name in ("clock", "randomness"):
         return "foundation"
-    if name in ("engine", "media", "providers", "contracts", "scenarios", "cassettes", "cli"):
+    if name in ("engine", "stores", "media", "providers", "contracts", "scenarios", "cassettes", "cli"):
         return name
     if name in ("__main__", "cli_cassettes"):
         return "cli"

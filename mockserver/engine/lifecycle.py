@@ -83,6 +83,11 @@ class Phase:
     def to_dict(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items() if v is not None} | {"progress": list(self.progress)}
 
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Phase:
+        low, high = data["progress"]
+        return cls(data["state"], (low, high), data.get("until_seconds"), data.get("until_polls"))
+
 
 @dataclass(frozen=True)
 class Outcome:
@@ -103,6 +108,13 @@ class Schedule:
             "phases": [p.to_dict() for p in self.phases],
             "outcome": {"state": self.outcome.state, "error": self.outcome.error, **dict(self.outcome.details)},
         }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Schedule:
+        """The inverse of `to_dict` (an outcome's details are the keys beside `state` and `error`)."""
+        outcome = dict(data["outcome"])
+        state, error = outcome.pop("state"), outcome.pop("error", None)
+        return cls(tuple(Phase.from_dict(p) for p in data["phases"]), Outcome(state, error, outcome))
 
 
 @dataclass(frozen=True)

@@ -31,12 +31,30 @@ class Task:
             "created_at": self.created_at,
             "expires_at": self.expires_at,
             "scenario": self.scenario,
+            "seed": self.seed,
             "status_lag": self.status_lag,
             "polls": self.polls,
             "finished_at": self.finished_at,
             "request": self.request,
             "schedule": self.schedule.to_dict(),
         }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Task:
+        """The inverse of `to_dict`, for stores that keep tasks as JSON."""
+        return cls(
+            id=data["id"],
+            provider=data["provider"],
+            created_at=data["created_at"],
+            expires_at=data["expires_at"],
+            schedule=Schedule.from_dict(data["schedule"]),
+            request=data["request"],
+            scenario=data["scenario"],
+            seed=data.get("seed", 0),
+            polls=data.get("polls", 0),
+            finished_at=data.get("finished_at"),
+            status_lag=data.get("status_lag", 0.0),
+        )
 
 
 @dataclass(frozen=True)

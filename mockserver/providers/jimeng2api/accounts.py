@@ -129,7 +129,7 @@ class Accounts:
 
     # -- ids and time -------------------------------------------------------------------------
     def new_id(self, family: str) -> str:
-        number = self.randomness.next_number(f"jimeng2api:{family}")
+        number = self.randomness.local_number(f"jimeng2api:{family}")
         bits = self.randomness.stream(f"jimeng2api:{family}:{number}").getrandbits(128)
         return str(uuid.UUID(int=bits, version=4))
 

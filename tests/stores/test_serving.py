@@ -1,0 +1,176 @@
+"""The proof, with real processes: a SQLite store survives `kill -9`; two workers on SQLite and two instances on
+Redis give the answers one process gives; `serve --workers` refuses a store the workers cannot share."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from mockserver.cli import main
+from tests.stores.processes import Served, serving, start
+
+AUTH = {"Authorization": "Bearer sk-test"}
+SUBMIT = "/crazyrouter/jimeng/submit/videos"
+SCENARIOS = ("default", "late_status", "cdn_lag", "instant")
+
+
+def submit(http: httpx.Client, number: int) -> str:
+    headers = {**AUTH, "X-Mock-Scenario": SCENARIOS[number % len(SCENARIOS)], "Connection": "close"}
+    response = http.post(SUBMIT, headers=headers, json={"model": "jimeng-video-3.0", "prompt": f"cat {number}"})
+    assert response.status_code == 200, response.text
+    return str(response.json()["task_id"])
+
+
+def fetch(http: httpx.Client, task_id: str) -> dict[str, Any]:
+    response = http.get(f"/crazyrouter/jimeng/fetch/{task_id}", headers={**AUTH, "Connection": "close"})
+    assert response.status_code == 200, response.text
+    data: dict[str, Any] = response.json()["data"]
+    return data
+
+
+def admin_task(http: httpx.Client, task_id: str) -> dict[str, Any]:
+    """The admin view of a task (`task_id` may also be the view's full URL)."""
+    response = http.get(task_id if task_id.startswith("http") else f"/__admin/tasks/{task_id}")
+    assert response.status_code == 200, f"task {task_id} is gone: {response.text}"
+    view: dict[str, Any] = response.json()
+    return view
+
+
+def test_every_acknowledged_task_survives_kill_9(tmp_path: Path) -> None:
+    store = f"sqlite:///{tmp_path / 'mock.db'}"
+    served = start("--store", store, "--clock", "virtual")
+    acknowledged: dict[str, dict[str, Any]] = {}
+    enough = threading.Event()
+
+    def load(worker: int) -> None:
+        with httpx.Client(base_url=served.base, timeout=10) as http:
+            for number in range(worker, 10_000, 4):
+                try:
+                    task_id = submit(http, number)
+                    acknowledged[task_id] = admin_task(http, task_id)
+                except httpx.TransportError:
+                    return  # the server is gone: what it acknowledged must be kept
+                if len(acknowledged) >= 40:
+                    enough.set()
+
+    threads = [threading.Thread(target=load, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    assert enough.wait(timeout=120), "the load did not reach 40 tasks"
+    served.kill()  # mid-load: the threads are still submitting
+    for thread in threads:
+        thread.join(timeout=30)
+    assert served.process.returncode == -9
+
+    with serving("--store", store, "--clock", "virtual") as again, httpx.Client(base_url=again.base) as http:
+        for task_id, before in acknowledged.items():
+            after = admin_task(http, task_id)
+            assert after["schedule"] == before["schedule"]
+            assert after["scenario"] == before["scenario"]
+            assert after["request"] == before["request"]
+        assert {t["scenario"] for t in acknowledged.values()} == set(SCENARIOS)
+
+
+def run_script(submit_to: list[Served], poll_from: list[Served], advance_on: Served) -> list[Any]:
+    """Submit 8 tasks and poll each (spread over `submit_to` and `poll_from`), advance the clock once, poll
+    again: everything a client sees, in order."""
+    seen: list[Any] = []
+    bases = {s.base for s in (*submit_to, *poll_from, advance_on)}
+    clients = {base: httpx.Client(base_url=base, timeout=10) for base in bases}
+    try:
+        ids = [submit(clients[submit_to[n % len(submit_to)].base], n) for n in range(8)]
+        seen.append(ids)
+        for step in range(2):
+            for n, task_id in enumerate(ids):
+                data = fetch(clients[poll_from[(n + step) % len(poll_from)].base], task_id)
+                seen.append({k: data.get(k) for k in ("task_id", "status", "progress", "fail_reason", "url")})
+            response = clients[advance_on.base].post("/__admin/clock/advance", json={"seconds": 90})
+            assert response.status_code == 200
+    finally:
+        for client in clients.values():
+            client.close()
+    return seen
+
+
+def test_two_workers_on_sqlite_answer_as_one_process(tmp_path: Path) -> None:
+    flags = ("--clock", "virtual", "--seed", "11", "--public-url", "http://mock.test")
+    with serving(*flags) as one:
+        expected = run_script([one], [one], one)
+    with serving(*flags, "--store", f"sqlite:///{tmp_path / 'mock.db'}", "--workers", "2") as two:
+        assert run_script([two], [two], two) == expected
+        with httpx.Client(base_url=two.base) as http:
+            entries = http.get("/__admin/journal", params={"provider": "crazyrouter"}).json()["entries"]
+            assert len(entries) == 8 + 16
+            assert len({e["worker"] for e in entries}) == 2, "every request went to one worker"
+            assert http.get("/__admin/clock").json()["now"] == 1_767_225_600 + 180  # advanced twice, once for all
+
+
+def test_two_instances_on_redis_answer_as_one_process(redis_url: str) -> None:
+    import redis
+
+    with redis.Redis.from_url(redis_url) as client:
+        client.flushdb()
+    flags = ("--clock", "virtual", "--seed", "11", "--public-url", "http://mock.test")
+    with serving(*flags) as one:
+        expected = run_script([one], [one], one)
+    with serving(*flags, "--store", redis_url) as first, serving(*flags, "--store", redis_url) as second:
+        assert run_script([first], [second], second) == expected
+        with httpx.Client(base_url=first.base) as http:
+            assert http.get("/__admin/clock").json()["now"] == 1_767_225_600 + 180
+            assert len(http.get("/__admin/journal").json()["entries"]) == 8 + 16
+
+
+def test_sigterm_lets_the_request_in_flight_finish_then_flushes(tmp_path: Path) -> None:
+    database = tmp_path / "mock.db"
+    served = start("--store", f"sqlite:///{database}", "--clock", "virtual")
+    body = b'{"model": "jimeng-video-3.0", "prompt": "a slow upload"}'
+    answer: list[httpx.Response] = []
+    sent_half = threading.Event()
+    release = threading.Event()
+
+    def slow_body() -> Any:
+        yield body[:10]
+        sent_half.set()
+        release.wait(timeout=30)
+        yield body[10:]
+
+    def upload() -> None:
+        with httpx.Client(base_url=served.base, timeout=30) as http:
+            headers = {**AUTH, "Content-Length": str(len(body)), "Content-Type": "application/json"}
+            answer.append(http.post(SUBMIT, headers=headers, content=slow_body()))
+
+    thread = threading.Thread(target=upload)
+    thread.start()
+    assert sent_half.wait(timeout=30)
+    stopper = threading.Thread(target=served.stop)
+    stopper.start()
+    stopper.join(timeout=1)
+    assert stopper.is_alive(), "the server stopped with a request in flight"
+    release.set()
+    thread.join(timeout=30)
+    stopper.join(timeout=30)
+    assert answer and answer[0].status_code == 200
+    assert served.process.returncode in (0, -15)  # uvicorn re-raises the SIGTERM it handled, once shut down
+    wal = database.with_name("mock.db-wal")
+    assert not wal.exists() or wal.stat().st_size == 0  # checkpointed into the database file
+    with serving("--store", f"sqlite:///{database}", "--clock", "virtual") as again, httpx.Client() as http:
+        assert admin_task(http, f"{again.base}/__admin/tasks/{answer[0].json()['task_id']}")["polls"] == 0
+
+
+@pytest.mark.parametrize("store", ["memory", None])
+def test_several_workers_need_a_shared_store(store: str | None, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["serve", "--workers", "2", *(["--store", store] if store else [])]) == 2
+    error = capsys.readouterr().err
+    assert "--workers 2 needs a shared store" in error
+    assert "--store sqlite:///" in error
+
+
+def test_an_unreachable_store_stops_serve_with_a_message(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["serve", "--store", "redis://127.0.0.1:1/0"]) == 2
+    assert "cannot reach the Redis store" in capsys.readouterr().err
+    assert main(["serve", "--store", "mysql://x"]) == 2
+    assert "unknown store 'mysql://x'" in capsys.readouterr().err

@@ -16,9 +16,21 @@ ALLOWED: dict[str, set[str]] = {
     "scenarios": {"foundation", "engine"},
     "providers": {"foundation", "engine", "media", "contracts", "scenarios"},
     "server": {"foundation", "engine", "media", "contracts", "scenarios", "providers"},
-    "cli": {"foundation", "scenarios", "providers", "server"},
+    "conformance": {"foundation", "engine", "media", "contracts", "server"},
+    "cli": {"foundation", "scenarios", "providers", "server", "conformance"},
     "testing": {"foundation", "engine", "scenarios", "server"},
-    "api": {"foundation", "engine", "media", "contracts", "scenarios", "providers", "server", "cli", "testing"},
+    "api": {
+        "foundation",
+        "engine",
+        "media",
+        "contracts",
+        "scenarios",
+        "providers",
+        "server",
+        "conformance",
+        "cli",
+        "testing",
+    },
 }
 
 
@@ -29,7 +41,7 @@ def layer_of(module: str) -> str:
     name = parts[1]
     if name in ("clock", "randomness"):
         return "foundation"
-    if name in ("engine", "media", "providers", "contracts", "scenarios", "cli"):
+    if name in ("engine", "media", "providers", "contracts", "scenarios", "conformance", "cli"):
         return name
     if name == "__main__":
         return "cli"

@@ -35,6 +35,9 @@ class Target:
         response: HttpResponse = self.client.request(method.upper(), path.lstrip("/"), **kwargs)
         return response
 
+    def close(self) -> None:
+        self.client.close()
+
     def download(self, url: str) -> HttpResponse:
         response: HttpResponse = self.client.request("GET", url)
         return response

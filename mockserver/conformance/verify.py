@@ -20,7 +20,10 @@ def verify(args: dict[str, Any]) -> int:
             target = by_url(provider, args["base_url"], args.get("api_key") or "", mock_admin=args.get("mock_admin"))
         else:
             target = in_process(provider)
-        results.append(Runner(target, budget=args.get("budget") or 0, timeout=args.get("timeout") or 900.0).run())
+        try:
+            results.append(Runner(target, budget=args.get("budget") or 0, timeout=args.get("timeout") or 900.0).run())
+        finally:
+            target.close()
     print(terminal(results))
     if args.get("junit"):
         Path(args["junit"]).write_text(junit(results), encoding="utf-8")

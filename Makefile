@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-dev
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint bench clean
+.PHONY: install run test contract lint bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,6 +21,9 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+contract: $(STAMP)
+	$(BIN)/python -m pytest tests/contract tests/properties/test_schemathesis.py $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check mockserver tests

@@ -99,6 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
         "X-Mock-Scenario header, a [[mock:NAME]] tag in the prompt, the API key "
         "(config `scenario_keys`) or the server default (--scenario).",
     )
+    add_verify(commands)
     scenario_commands = scenarios.add_subparsers(dest="action", required=True)
     scenario_commands.add_parser("list", help="one line per scenario")
     show = scenario_commands.add_parser("show", help="a scenario's file")
@@ -109,6 +110,30 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def add_verify(commands: Any) -> None:
+    verify = commands.add_parser(
+        "verify",
+        help="check a gateway (a real one, or the mock) against its contract",
+        description="Run the contract suite against a gateway: free checks (auth and validation rejections, "
+        "unknown task ids, model lists, error bodies) and, within --budget, paid tasks polled to their end "
+        "with their result downloaded and decoded. Without --base-url it checks the mock in-process.",
+    )
+    verify.add_argument("--provider", required=True, choices=PROVIDER_IDS, help="which contract to check against")
+    verify.add_argument("--base-url", dest="base_url", help="the gateway's base URL (default: the mock, in-process)")
+    verify.add_argument("--api-key", dest="api_key", default="", help="bearer key; redacted from every output")
+    verify.add_argument(
+        "--budget", type=int, default=0, help="most paid submissions to send (default 0: only free checks)"
+    )
+    verify.add_argument("--timeout", type=float, default=900.0, help="the whole run's time limit in seconds")
+    verify.add_argument("--junit", help="write a JUnit XML report here")
+    verify.add_argument("--json", help="write a JSON report here")
+    verify.add_argument(
+        "--mock-admin",
+        dest="mock_admin",
+        help="the target is a jimeng-mock on a virtual clock: advance it through this /__admin URL instead of waiting",
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "serve":
@@ -117,6 +142,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         import mockserver.cli_cassettes as cassette_commands
 
         return int(getattr(cassette_commands, args.command)(args))
+    if args.command == "verify":
+        from mockserver.conformance.verify import verify
+
+        return verify(vars(args))
     if args.command == "scenarios":
         return scenarios(args.action, getattr(args, "name", None))
     return 2

@@ -18,7 +18,8 @@ ALLOWED: dict[str, set[str]] = {
     "cassettes": {"foundation"},
     "providers": {"foundation", "engine", "media", "contracts", "scenarios"},
     "server": {"foundation", "engine", "stores", "media", "contracts", "scenarios", "cassettes", "providers"},
-    "cli": {"foundation", "stores", "scenarios", "cassettes", "providers", "server"},
+    "conformance": {"foundation", "engine", "media", "contracts", "server"},
+    "cli": {"foundation", "stores", "scenarios", "cassettes", "providers", "server", "conformance"},
     "testing": {"foundation", "engine", "scenarios", "server"},
     "api": {
         "foundation",
@@ -30,6 +31,7 @@ ALLOWED: dict[str, set[str]] = {
         "cassettes",
         "providers",
         "server",
+        "conformance",
         "cli",
         "testing",
     },
@@ -43,7 +45,7 @@ def layer_of(module: str) -> str:
     name = parts[1]
     if name in ("clock", "randomness"):
         return "foundation"
-    if name in ("engine", "stores", "media", "providers", "contracts", "scenarios", "cassettes", "cli"):
+    if name in ("engine", "stores", "media", "providers", "contracts", "scenarios", "cassettes", "conformance", "cli"):
         return name
     if name in ("__main__", "cli_cassettes"):
         return "cli"

@@ -232,7 +232,7 @@ def test_an_api_key_mapping_selects_the_scenario() -> None:
     [
         ("reject: no_such_error", None, 500, 50500),
         ("fail: {error: no_such_error}", "end", 500, 50500),
-        ("polls: [{nth: 1, status: 418}]", 1, 418, 50215),
+        ("polls: [{nth: 1, status: 599}]", 1, 599, 50500),
         ("polls: [{nth: 1, status: 429}]", 1, 429, 50429),
         ("polls: [{nth: 1, status: 500, error: gptge_nothing}]", 1, 500, 50500),
     ],

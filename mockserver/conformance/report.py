@@ -1,0 +1,112 @@
+"""Reports of a run: a terminal table (operation by check), JUnit XML for CI, and JSON. Every one is redacted."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+from xml.etree import ElementTree
+
+from mockserver.conformance.results import Outcome, RunResult
+
+
+def _rows(result: RunResult) -> dict[tuple[str, str], list[Outcome]]:
+    rows: dict[tuple[str, str], list[Outcome]] = {}
+    for outcome in result.outcomes:
+        rows.setdefault((outcome.operation, outcome.check), []).append(outcome)
+    return rows
+
+
+def terminal(results: Sequence[RunResult]) -> str:
+    lines: list[str] = []
+    for result in results:
+        rows = _rows(result)
+        width_op = max((len(op) for op, _ in rows), default=9)
+        width_check = max((len(check) for _, check in rows), default=5)
+        lines.append(f"{result.provider} against {result.target}")
+        lines.append(f"  {'operation':<{width_op}}  {'check':<{width_check}}  result")
+        first_failures: list[Outcome] = []
+        for (operation, check), outcomes in rows.items():
+            failed = [o for o in outcomes if not o.passed]
+            verdict = f"FAIL ({len(failed)}/{len(outcomes)})" if failed else f"pass ({len(outcomes)})"
+            lines.append(f"  {operation:<{width_op}}  {check:<{width_check}}  {verdict}")
+            if failed:
+                first_failures.append(failed[0])
+        for outcome in first_failures:
+            failure = outcome.failure
+            assert failure is not None
+            lines.append("")
+            lines.append(f"  {outcome.operation} / {outcome.check}: {failure.title}")
+            lines.append(f"    {failure.message}")
+            lines.extend(f"    | {line}" for line in failure.evidence.splitlines()[:8])
+        notes = sorted({o.note for o in result.outcomes if o.note})
+        lines.extend(f"  note: {note}" for note in notes)
+        verdict = "OK" if result.ok else f"{len(result.failures)} FAILED"
+        lines.append(
+            f"  {verdict}: {len(result.outcomes)} checks, {result.submissions}/{result.budget} paid submissions, "
+            f"{result.seconds:.1f} s"
+        )
+        lines.append("")
+    return _redact_all(results, "\n".join(lines))
+
+
+def as_json(results: Sequence[RunResult]) -> str:
+    document: list[dict[str, Any]] = []
+    for result in results:
+        document.append(
+            {
+                "provider": result.provider,
+                "target": result.target,
+                "ok": result.ok,
+                "submissions": result.submissions,
+                "budget": result.budget,
+                "seconds": round(result.seconds, 3),
+                "checks": [
+                    {
+                        "operation": o.operation,
+                        "check": o.check,
+                        "passed": o.passed,
+                        **({"note": o.note} if o.note else {}),
+                        **(
+                            {"title": o.failure.title, "message": o.failure.message, "evidence": o.failure.evidence}
+                            if o.failure
+                            else {}
+                        ),
+                    }
+                    for o in result.outcomes
+                ],
+            }
+        )
+    text = json.dumps(document, indent=2, ensure_ascii=False)
+    return _redact_all(results, text)
+
+
+def junit(results: Sequence[RunResult]) -> str:
+    suites = ElementTree.Element("testsuites")
+    for result in results:
+        rows = _rows(result)
+        failures = sum(1 for outcomes in rows.values() if any(not o.passed for o in outcomes))
+        suite = ElementTree.SubElement(
+            suites,
+            "testsuite",
+            name=f"jimeng-mock verify {result.provider}",
+            tests=str(len(rows)),
+            failures=str(failures),
+            time=f"{result.seconds:.3f}",
+        )
+        for (operation, check), outcomes in rows.items():
+            case = ElementTree.SubElement(suite, "testcase", classname=f"{result.provider}.{operation}", name=check)
+            failed = next((o for o in outcomes if o.failure), None)
+            if failed and failed.failure:
+                node = ElementTree.SubElement(
+                    case, "failure", message=f"{failed.failure.title}: {failed.failure.message}"
+                )
+                node.text = failed.failure.evidence
+    text = ElementTree.tostring(suites, encoding="unicode", xml_declaration=True)
+    return _redact_all(results, text)
+
+
+def _redact_all(results: Sequence[RunResult], text: str) -> str:
+    for result in results:
+        text = result.redact(text)
+    return text

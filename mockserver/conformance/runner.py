@@ -1,0 +1,229 @@
+"""Drives a gateway through its operations, as its contract's `x-conformance` describes, and runs every check.
+
+Free probes first (rejections that cost nothing), then, while the budget allows, paid submissions: each
+polled politely to its end (back-off, the gateway's poll hints, Retry-After), its result fetched and
+downloaded. The budget counts every submit request sent, so a run never exceeds it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import httpx
+
+from mockserver.clock import SystemClock
+from mockserver.conformance.exchange import MISSING, Exchange, field_at
+from mockserver.conformance.failures import CheckFailure
+from mockserver.conformance.lifecycle_checks import Observation, TaskHistory
+from mockserver.conformance.media_checks import MediaResult
+from mockserver.conformance.registry import checks
+from mockserver.conformance.results import Outcome, RunResult
+from mockserver.conformance.target import Target
+from mockserver.contracts import Contract, load_contract
+
+MAX_RETRIES = 5
+
+
+class OutOfTime(Exception):
+    pass
+
+
+class Runner:
+    def __init__(
+        self,
+        target: Target,
+        *,
+        budget: int = 0,
+        timeout: float = 900.0,
+        first_interval: float = 2.0,
+        max_interval: float = 30.0,
+        contract: Contract | None = None,
+    ) -> None:
+        self.target = target
+        self.contract = contract or load_contract(target.provider)
+        self.plan: Mapping[str, Any] = self.contract.extension("x-conformance")
+        self.budget = max(0, budget)
+        self.timeout = timeout
+        self.first_interval, self.max_interval = first_interval, max_interval
+        self.result = RunResult(target.provider, target.description, budget=self.budget, secrets=(target.api_key,))
+        self._wall = SystemClock()
+        self._started = self._wall.now()
+        self._waited = 0.0
+
+    # time ------------------------------------------------------------------------------------------------
+    def elapsed(self) -> float:
+        return self._wall.now() - self._started + (self._waited if self.target.virtual_time else 0.0)
+
+    def wait(self, seconds: float) -> None:
+        if self.elapsed() + seconds > self.timeout:
+            raise OutOfTime(f"the run would pass its {self.timeout:g} s timeout")
+        self.target.wait(seconds)
+        self._waited += seconds
+
+    # the run ---------------------------------------------------------------------------------------------
+    def run(self) -> RunResult:
+        try:
+            for probe in self.plan.get("free", ()):
+                self.free_probe(probe)
+            while self.result.submissions < self.budget:
+                self.paid_task()
+        except OutOfTime as exc:
+            self.record("run", "global_timeout", CheckFailure("Timed out", str(exc)))
+        except httpx.HTTPError as exc:
+            self.record("run", "gateway_reachable", CheckFailure("Gateway unreachable", f"{type(exc).__name__}: {exc}"))
+        self.result.seconds = self.elapsed()
+        return self.result
+
+    def free_probe(self, probe: Mapping[str, Any]) -> None:
+        operation = self.contract.operation(probe["operation"])
+        path = operation.path.format(**probe.get("path", {}))
+        headers = self.headers(auth=probe.get("auth", True))
+        exchange = self.call(operation.method, path, headers, probe.get("body"))
+        name = probe["name"]
+        if exchange.status not in probe["expect"]:
+            failure = CheckFailure(
+                "Unexpected answer to a free probe",
+                f"{name}: expected HTTP {' or '.join(map(str, probe['expect']))}, got {exchange.status}",
+                exchange.evidence(),
+            )
+            self.record(exchange.label, f"probe: {name}", failure)
+        else:
+            self.record(exchange.label, f"probe: {name}", None)
+
+    def paid_task(self) -> None:
+        submit, poll = self.plan["submit"], self.plan["poll"]
+        operation = self.contract.operation(submit["operation"])
+        self.result.submissions += 1
+        exchange = self.call(operation.method, operation.path, self.headers(), submit["body"], retry=False)
+        task_id = field_at(exchange.json, submit["task-id"]) if exchange.status == 200 else MISSING
+        if task_id is MISSING or not isinstance(task_id, str | int):
+            self.record(
+                exchange.label,
+                "task_accepted",
+                CheckFailure("Submit not accepted", f"no task id at {submit['task-id']}", exchange.evidence()),
+            )
+            return
+        self.record(exchange.label, "task_accepted", None)
+        history = self.poll_to_end(str(task_id), poll)
+        if history is None or not history.last.succeeded:
+            return
+        if "result" in self.plan:
+            self.fetch_result(str(task_id))
+        self.download(str(history.last.result_url))
+
+    def poll_to_end(self, task_id: str, poll: Mapping[str, Any]) -> TaskHistory | None:
+        operation = self.contract.operation(poll["operation"])
+        path = operation.path.format(**{poll["path-param"]: task_id})
+        history = TaskHistory(task_id, self.contract.lifecycle)
+        interval = self.first_interval
+        while True:
+            exchange = self.call(operation.method, path, self.headers(), None)
+            if exchange.status != 200 and not self.is_task_answer(exchange):
+                self.record(
+                    exchange.label,
+                    "task_readable",
+                    CheckFailure("Poll failed", f"task {task_id} answered {exchange.status}", exchange.evidence()),
+                )
+                return None
+            history.observations.append(self.observe(exchange))
+            for registered in checks("lifecycle"):
+                self.run_check(exchange.label, registered, history)
+            before = history.previous
+            if before is not None and before.status in history.lifecycle.terminal:
+                return history  # one more poll after the end, to see that a terminal status stays
+            hint = self.poll_hint(exchange, poll)
+            self.wait(max(interval, hint))
+            interval = min(interval * 1.5, self.max_interval)
+
+    def is_task_answer(self, exchange: Exchange) -> bool:
+        """Some gateways answer a failed task's poll with an error status (api.gpt.ge: HTTP 400/500, status done)."""
+        status_field = self.contract.extension("x-lifecycle")["status-field"]
+        return field_at(exchange.json, status_field) in self.contract.lifecycle.states
+
+    def observe(self, exchange: Exchange) -> Observation:
+        spec = self.contract.extension("x-lifecycle")
+        body = exchange.json
+        status = field_at(body, spec["status-field"])
+        progress = field_at(body, spec["progress-field"]) if spec.get("progress-field") else None
+        url = field_at(body, self.plan.get("result-url", spec.get("result-field", "")))
+        succeeded = status == spec["success"]
+        rule = self.plan["poll"].get("succeeded-when")
+        if succeeded and rule:
+            succeeded = field_at(body, rule["field"]) == rule["equals"]
+        return Observation(
+            status=None if status is MISSING else status,
+            progress=None if progress is MISSING else progress,
+            result_url=None if url is MISSING else url,
+            succeeded=succeeded,
+            evidence=exchange.evidence(),
+        )
+
+    def poll_hint(self, exchange: Exchange, poll: Mapping[str, Any]) -> float:
+        header = poll.get("interval-header")
+        value = exchange.headers.get(header.lower()) if header else None
+        try:
+            return float(value) / float(poll.get("interval-unit", 1000)) if value else 0.0
+        except ValueError:
+            return 0.0
+
+    def fetch_result(self, task_id: str) -> None:
+        spec = self.plan["result"]
+        operation = self.contract.operation(spec["operation"])
+        path = operation.path.format(**{spec["path-param"]: task_id})
+        self.call(operation.method, path, self.headers(), None)
+
+    def download(self, url: str) -> None:
+        response = self.target.download(url)
+        media = MediaResult(
+            url=url.split("?")[0],
+            status=response.status_code,
+            headers={k.lower(): v for k, v in response.headers.items()},
+            content=response.content,
+            expect=self.plan["submit"].get("expect", {}),
+        )
+        for registered in checks("media"):
+            self.run_check("result media", registered, media)
+
+    # plumbing --------------------------------------------------------------------------------------------
+    def headers(self, auth: bool = True) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.target.api_key}"} if auth else {}
+
+    def call(self, method: str, path: str, headers: Mapping[str, str], body: Any, retry: bool = True) -> Exchange:
+        """Send, honouring Retry-After on 429 (a refused submit is not re-sent: it would spend budget)."""
+        for _ in range(MAX_RETRIES):
+            response = self.target.send(method, path, headers=headers, body=body)
+            exchange = Exchange(
+                self.contract,
+                method,
+                "/" + path.lstrip("/"),
+                response.status_code,
+                {k.lower(): v for k, v in response.headers.items()},
+                response.content,
+            )
+            for registered in checks("response"):
+                self.run_check(exchange.label, registered, exchange)
+            retry_after = exchange.headers.get("retry-after")
+            if not (retry and exchange.status == 429 and retry_after):
+                return exchange
+            self.wait(_seconds(retry_after))
+        return exchange
+
+    def run_check(self, subject: str, registered: Any, value: Any) -> None:
+        try:
+            registered(value)
+        except CheckFailure as failure:
+            self.record(subject, registered.name, failure)
+        else:
+            note = "; ".join(getattr(value, "notes", ()))
+            self.record(subject, registered.name, None, note)
+
+    def record(self, operation: str, check: str, failure: CheckFailure | None, note: str = "") -> None:
+        self.result.outcomes.append(Outcome(self.target.provider, operation, check, failure, note))
+
+
+def _seconds(value: str) -> float:
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return 1.0

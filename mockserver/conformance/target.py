@@ -1,0 +1,82 @@
+"""Where the checks are pointed: the mock in-process, a running mock by URL, or a real gateway."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import httpx
+
+
+class HttpResponse(Protocol):
+    status_code: int
+    content: bytes
+
+    @property
+    def headers(self) -> Mapping[str, str]: ...
+
+
+@dataclass
+class Target:
+    """A gateway to check. `wait(seconds)` lets time pass: the mock's virtual clock, or a real sleep."""
+
+    provider: str
+    client: Any  # an httpx (or Starlette test) client; its base URL is the gateway's base URL
+    api_key: str
+    wait: Callable[[float], None]
+    description: str
+    virtual_time: bool = False
+
+    def send(self, method: str, path: str, *, headers: Mapping[str, str], body: Any = None) -> HttpResponse:
+        kwargs: dict[str, Any] = {"headers": dict(headers)}
+        if body is not None:
+            kwargs["json"] = body
+        response: HttpResponse = self.client.request(method.upper(), path.lstrip("/"), **kwargs)
+        return response
+
+    def close(self) -> None:
+        self.client.close()
+
+    def download(self, url: str) -> HttpResponse:
+        response: HttpResponse = self.client.request("GET", url)
+        return response
+
+
+def in_process(provider: str, runtime: Any = None, api_key: str = "sk-conformance") -> Target:
+    """The mock in this process (no socket), on a virtual clock the runner advances."""
+    from starlette.testclient import TestClient
+
+    from mockserver.app import create_app
+    from mockserver.runtime import MockRuntime
+    from mockserver.settings import Settings
+
+    runtime = runtime or MockRuntime(Settings(clock="virtual"))
+    client = TestClient(create_app(runtime=runtime), base_url=f"http://testserver/{provider}/")
+    return Target(provider, client, api_key, runtime.clock.advance, "the mock, in-process", virtual_time=True)
+
+
+def by_url(
+    provider: str,
+    base_url: str,
+    api_key: str,
+    *,
+    mock_admin: str | None = None,
+    sleep: Callable[[float], None] | None = None,
+    request_timeout: float = 30.0,
+) -> Target:
+    """A gateway over HTTP. With `mock_admin` (a jimeng-mock's /__admin URL on a virtual clock) waiting
+    advances that clock; otherwise the runner really waits."""
+    client = httpx.Client(base_url=base_url.rstrip("/") + "/", timeout=request_timeout, follow_redirects=True)
+    if mock_admin:
+        admin = mock_admin.rstrip("/")
+
+        def advance(seconds: float) -> None:
+            client.post(f"{admin}/clock/advance", json={"seconds": seconds}).raise_for_status()
+
+        return Target(provider, client, api_key, advance, f"jimeng-mock at {base_url}", virtual_time=True)
+    if sleep is None:
+        import time
+
+        sleep = time.sleep
+    return Target(provider, client, api_key, sleep, base_url)

@@ -27,6 +27,9 @@ class Lifecycle:
     failure: str
     terminal: frozenset[str]
     transitions: Mapping[str, frozenset[str]]
+    aliases: Mapping[str, str] = field(default_factory=dict)
+    """Other names for this gateway's states (the scenario library's generic `processing` is OctopusX's
+    `in_progress`), so one scenario file scripts every gateway."""
 
     @classmethod
     def from_contract(cls, spec: Mapping[str, Any]) -> Lifecycle:
@@ -39,6 +42,7 @@ class Lifecycle:
                 failure=spec["failure"],
                 terminal=frozenset(spec["terminal"]),
                 transitions={k: frozenset(v) for k, v in spec["transitions"].items()},
+                aliases=dict(spec.get("aliases") or {}),
             )
         except (KeyError, TypeError, AttributeError) as exc:
             raise LifecycleError(f"x-lifecycle is incomplete: {exc}") from None
@@ -50,6 +54,7 @@ class Lifecycle:
         named = {self.initial, self.success, self.failure, *self.terminal, *self.transitions}
         for targets in self.transitions.values():
             named |= targets
+        named |= set(self.aliases.values())
         if unknown := named - known:
             raise LifecycleError(f"x-lifecycle names undeclared states: {sorted(unknown)}")
         if not {self.success, self.failure} <= self.terminal:

@@ -10,7 +10,8 @@ from typing import Any
 
 from starlette.requests import Request
 
-from mockserver.engine import Outcome, StepPlan, TaskView
+from mockserver.engine import Outcome, StepPlan, Submission, TaskView
+from mockserver.engine.engine import IdFactory
 from mockserver.providers.base import ProviderContext
 from mockserver.scenarios import SCENARIO_HEADER, NetworkFault, PollFault, Scenario, Selection
 
@@ -32,6 +33,28 @@ class Script:
     steps: list[StepPlan]
     outcome: Outcome
     fail_at_progress: int | None
+
+    def submission(
+        self,
+        context: ProviderContext,
+        request: dict[str, Any],
+        new_id: IdFactory,
+        retention: float,
+        outcome: Outcome | None = None,
+    ) -> Submission:
+        """The engine's submission for this scripted task (`outcome` overrides the scripted one)."""
+        return Submission(
+            provider=context.provider_id,
+            lifecycle=context.contract.lifecycle,
+            plan=self.steps,
+            outcome=outcome or self.outcome,
+            request=request,
+            new_id=new_id,
+            retention=retention,
+            scenario=self.scenario.name,
+            fail_at_progress=self.fail_at_progress,
+            status_lag=self.scenario.status_lag,
+        )
 
 
 NETWORK_FAULTS_KEY = "network_faults"
@@ -71,16 +94,19 @@ def script(
     selection: Selection,
     steps: Sequence[StepPlan],
     outcome: Outcome,
-    state_names: Mapping[str, str] | None = None,
 ) -> Script:
-    """The task's timeline once its scenario is applied; raises ScriptedError when the scenario refuses the submit.
-    `state_names` maps the library's generic states (`processing`) to the gateway's own (`in_progress`)."""
-    scenario = selection.scenario.in_states(state_names or {})
+    """The task's timeline once its scenario is applied; raises ScriptedError when the scenario refuses the submit."""
+    scenario = local_scenario(context, selection.scenario)
     if scenario.reject is not None:
         raise catalogue_error(context, scenario.reject)
     failure = catalogue_failure(context, scenario.fail.error) if scenario.fail else None
     shaped, scripted_outcome, fail_at = scenario.shape(steps, failure)
     return Script(scenario, selection.prompt, shaped, scripted_outcome or outcome, fail_at)
+
+
+def local_scenario(context: ProviderContext, scenario: Scenario) -> Scenario:
+    """The scenario with the library's generic state names read as this gateway's (`x-lifecycle.aliases`)."""
+    return scenario.in_states(context.contract.lifecycle.aliases)
 
 
 def catalogue_error(context: ProviderContext, reference: str) -> ScriptedError:

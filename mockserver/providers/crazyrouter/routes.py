@@ -10,7 +10,6 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from mockserver.engine import Submission
 from mockserver.providers import newapi, scripting
 from mockserver.providers.base import ProviderContext
 from mockserver.providers.crazyrouter.models import InvalidVideoRequest, new_task_id, parse_submit, plan
@@ -42,20 +41,8 @@ class CrazyrouterApi:
             raise NewApiError(400, "invalid_request", str(exc)) from None
         steps, outcome = plan(video, context.settings.timings)
         scripted = scripting.script(context, selection, steps, outcome)
-        view = context.engine.submit(
-            Submission(
-                provider=context.provider_id,
-                lifecycle=context.contract.lifecycle,
-                plan=scripted.steps,
-                outcome=scripted.outcome,
-                request=video.to_dict(),
-                new_id=new_task_id,
-                retention=self.task_ttl,
-                scenario=scripted.scenario.name,
-                fail_at_progress=scripted.fail_at_progress,
-                status_lag=scripted.scenario.status_lag,
-            )
-        )
+        submission = scripted.submission(context, video.to_dict(), new_task_id, self.task_ttl)
+        view = context.engine.submit(submission)
         request.state.task_id = view.task.id
         return newapi.json_response(
             context,

@@ -7,13 +7,12 @@ import hashlib
 import json
 import random
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from mockserver.engine import LogNormal, Outcome, StepPlan, parse_timing
 from mockserver.engine.timing import Timing
 from mockserver.providers.uploads import InvalidImage, check_first_frame, nearest_ratio
-from mockserver.scenarios import Scenario
 
 # The seed's aspect ratios and the resolutions it lists for them (720P).
 SIZES = {
@@ -32,21 +31,9 @@ FPS = 24
 FRAMES = 121
 REQ_KEYS = {"text2video": "jimeng_vgfm_t2v_l20", "image2video": "jimeng_vgfm_i2v_l20"}
 
-# Generic scenarios name the states most gateways use; gptge's upstream calls them otherwise.
-GENERIC_STATES = {"queued": "in_queue", "processing": "generating"}
-
 
 class InvalidVideoRequest(ValueError):
     pass
-
-
-def local_scenario(scenario: Scenario) -> Scenario:
-    """The scenario with generic state names (queued, processing) read as gptge's (in_queue, generating);
-    a timing the scenario gives under gptge's own name wins."""
-    timings = {GENERIC_STATES.get(state, state): value for state, value in scenario.timings.items()}
-    timings |= {state: value for state, value in scenario.timings.items() if state in GENERIC_STATES.values()}
-    stuck = GENERIC_STATES.get(scenario.stuck, scenario.stuck) if scenario.stuck is not None else None
-    return replace(scenario, timings=timings, stuck=stuck)
 
 
 def task_failure(entry: Mapping[str, Any]) -> dict[str, Any]:

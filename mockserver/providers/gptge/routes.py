@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from mockserver.engine import Outcome, Submission, TaskView
+from mockserver.engine import Outcome, TaskView
 from mockserver.media.spec import VideoSpec, color_from_seed
 from mockserver.providers import scripting
 from mockserver.providers.base import ProviderContext
@@ -24,7 +24,6 @@ from mockserver.providers.gptge.envelope import (
 )
 from mockserver.providers.gptge.models import (
     InvalidVideoRequest,
-    local_scenario,
     new_task_id,
     parse_submit,
     plan,
@@ -34,7 +33,7 @@ from mockserver.providers.gptge.models import (
 )
 from mockserver.providers.http import read_json
 from mockserver.providers.results import finished_at, signed_result_url
-from mockserver.scenarios import Scenario, Selection
+from mockserver.scenarios import Scenario
 
 OPERATIONS = {"text2video": "textToVideo", "image2video": "imageToVideo"}
 
@@ -78,23 +77,16 @@ class GptGeApi:
         except InvalidVideoRequest as exc:
             raise input_invalid(str(exc)) from None
         steps, outcome = plan(video, context.settings.timings)
-        local = Selection(local_scenario(selection.scenario), selection.prompt)
-        scripted = scripting.script(context, local, steps, outcome)
+        scripted = scripting.script(context, selection, steps, outcome)
         failure = self.failure(scripted.scenario)
-        view = context.engine.submit(
-            Submission(
-                provider=context.provider_id,
-                lifecycle=context.contract.lifecycle,
-                plan=scripted.steps,
-                outcome=outcome if failure is None else Outcome("done", error=failure),
-                request=video.to_dict(),
-                new_id=new_task_id,
-                retention=self.task_ttl + self.expired_window,
-                scenario=scripted.scenario.name,
-                fail_at_progress=scripted.fail_at_progress,
-                status_lag=scripted.scenario.status_lag,
-            )
+        submission = scripted.submission(
+            context,
+            video.to_dict(),
+            new_task_id,
+            self.task_ttl + self.expired_window,
+            outcome if failure is None else Outcome("done", error=failure),
         )
+        view = context.engine.submit(submission)
         request.state.task_id = view.task.id
         return success(context, {"task_id": view.task.id}, "submit")
 

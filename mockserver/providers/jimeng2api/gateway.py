@@ -29,7 +29,6 @@ from mockserver.providers.jimeng2api.models_tasks import (
     VIDEO_POLL_BUDGET,
     FifoQueue,
     draft_steps,
-    in_server_states,
     new_task_id,
     settle,
 )
@@ -148,7 +147,7 @@ class Gateway:
         selection: Selection,
     ) -> dict[str, Any]:
         context, now = self.context, self.context.clock.now()
-        scenario = in_server_states(selection.scenario)
+        scenario = scripting.local_scenario(context, selection.scenario)
         draft = draft_steps(job.generation, context.settings.timings)
         scripted = scripting.script(context, Selection(scenario, selection.prompt), draft, Outcome("succeeded"))
         failure = job.failure or self.scripted_failure(scenario, job.kind)

@@ -7,7 +7,6 @@ slots frees up, and holds that slot for as long as it runs.
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import random
 import uuid
@@ -17,22 +16,12 @@ from typing import Any
 from mockserver.engine import Fixed, Forever, LogNormal, Polls, StepPlan, parse_timing
 from mockserver.engine.timing import Timing
 from mockserver.providers.jimeng2api.models_failures import TaskFailure
-from mockserver.scenarios import Scenario
 
 CONCURRENCY = 2
 VIDEO_POLL_BUDGET = 3600.0  # SmartPoller timeoutSeconds for videos
 IMAGE_POLL_BUDGET = 1800.0
 FAILURE_FLOOR = 1.0  # a failure found before generation still takes a round trip upstream
 RUNNING = (1, 99)
-STATE_ALIASES = {
-    "processing": "running",
-    "in_progress": "running",
-    "generating": "running",
-    "pending": "queued",
-    "submitted": "queued",
-    "in_queue": "queued",
-}
-"""A scenario's generic state names, read as the server's two non-terminal states."""
 
 
 @dataclass
@@ -59,16 +48,6 @@ def generation_time(kind: str, seconds: float = 0.0, heavy: float = 1.0) -> LogN
     else:
         median = (25.0 if kind == "image_generation" else 40.0) * heavy
     return LogNormal(median=median, sigma=0.3, low=median / 3, high=median * 4)
-
-
-def in_server_states(scenario: Scenario) -> Scenario:
-    """The scenario with generic state names (processing, pending, ...) read as `running` and `queued`;
-    a timing given for the server's own state wins over one given for an alias."""
-    timings = {state: timing for state, timing in scenario.timings.items() if state not in STATE_ALIASES}
-    for state, timing in scenario.timings.items():
-        timings.setdefault(STATE_ALIASES.get(state, state), timing)
-    stuck = STATE_ALIASES.get(scenario.stuck, scenario.stuck) if scenario.stuck is not None else None
-    return dataclasses.replace(scenario, timings=timings, stuck=stuck)
 
 
 def draft_steps(generation: LogNormal, overrides: dict[str, Any]) -> list[StepPlan]:

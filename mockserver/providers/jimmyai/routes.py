@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from mockserver.engine import Submission, TaskView
+from mockserver.engine import TaskView
 from mockserver.providers import scripting
 from mockserver.providers.base import ProviderContext
 from mockserver.providers.http import BodyTooLarge, MalformedJson, bearer_token, read_json
@@ -110,20 +110,8 @@ class JimmyApi:
         video = parse_create(body, self.catalogue)
         steps, outcome = plan(video, self.catalogue, context.settings.timings)
         scripted = scripting.script(context, selection, steps, outcome)
-        view = context.engine.submit(
-            Submission(
-                provider=context.provider_id,
-                lifecycle=context.contract.lifecycle,
-                plan=scripted.steps,
-                outcome=scripted.outcome,
-                request=video.to_dict(),
-                new_id=new_task_id,
-                retention=self.task_ttl,
-                scenario=scripted.scenario.name,
-                fail_at_progress=scripted.fail_at_progress,
-                status_lag=scripted.scenario.status_lag,
-            )
-        )
+        submission = scripted.submission(context, video.to_dict(), new_task_id, self.task_ttl)
+        view = context.engine.submit(submission)
         request.state.task_id = view.task.id
         return self.envelope.ok(
             {"task_id": view.task.id, "status": "queued", "model": video.model, "created_at": int(view.task.created_at)}

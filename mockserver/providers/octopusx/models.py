@@ -42,9 +42,6 @@ MIN_IMAGE_SHORT_SIDE = 320
 MAX_IMAGE_ASPECT = 3.0
 MAX_REFERENCE_FILES = 2
 
-# The scenario library's generic state names, as OctopusX calls them.
-GENERIC_STATES = {"processing": "in_progress"}
-
 
 class InvalidVideoRequest(ValueError):
     pass

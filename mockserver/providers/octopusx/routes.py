@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from mockserver.engine import Submission, TaskView
+from mockserver.engine import TaskView
 from mockserver.engine.engine import IdFactory
 from mockserver.media.render import RENDERERS
 from mockserver.media.routes import deliver
@@ -21,7 +21,6 @@ from mockserver.providers.http import is_form, read_form, read_json
 from mockserver.providers.newapi import NewApiError
 from mockserver.providers.octopusx import views
 from mockserver.providers.octopusx.models import (
-    GENERIC_STATES,
     InvalidVideoRequest,
     VideoRequest,
     new_unified_id,
@@ -115,21 +114,9 @@ class OctopusxApi:
     def _submit(self, request: Request, video: VideoRequest, selection: Selection, new_id: IdFactory) -> TaskView:
         context = self.context
         steps, outcome = plan(video, context.settings.timings)
-        scripted = scripting.script(context, selection, steps, outcome, GENERIC_STATES)
-        view = context.engine.submit(
-            Submission(
-                provider=context.provider_id,
-                lifecycle=context.contract.lifecycle,
-                plan=scripted.steps,
-                outcome=scripted.outcome,
-                request=video.to_dict(),
-                new_id=new_id,
-                retention=self.task_ttl,
-                scenario=scripted.scenario.name,
-                fail_at_progress=scripted.fail_at_progress,
-                status_lag=scripted.scenario.status_lag,
-            )
-        )
+        scripted = scripting.script(context, selection, steps, outcome)
+        submission = scripted.submission(context, video.to_dict(), new_id, self.task_ttl)
+        view = context.engine.submit(submission)
         request.state.task_id = view.task.id
         return view
 

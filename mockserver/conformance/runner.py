@@ -52,8 +52,16 @@ class Runner:
         self._waited = 0.0
 
     # time ------------------------------------------------------------------------------------------------
+    def wall_seconds(self) -> float:
+        return self._wall.now() - self._started
+
+    def virtual_seconds(self) -> float:
+        """Time the run let pass on the target's virtual clock (none on a target that really waits)."""
+        return self._waited if self.target.virtual_time else 0.0
+
     def elapsed(self) -> float:
-        return self._wall.now() - self._started + (self._waited if self.target.virtual_time else 0.0)
+        """The run's time as the gateway sees it, which the global timeout bounds."""
+        return self.wall_seconds() + self.virtual_seconds()
 
     def wait(self, seconds: float) -> None:
         if self.elapsed() + seconds > self.timeout:
@@ -72,7 +80,8 @@ class Runner:
             self.record("run", "global_timeout", CheckFailure("Timed out", str(exc)))
         except httpx.HTTPError as exc:
             self.record("run", "gateway_reachable", CheckFailure("Gateway unreachable", f"{type(exc).__name__}: {exc}"))
-        self.result.seconds = self.elapsed()
+        self.result.wall_seconds = self.wall_seconds()
+        self.result.virtual_seconds = self.virtual_seconds()
         return self.result
 
     def free_probe(self, probe: Mapping[str, Any]) -> None:
@@ -110,7 +119,8 @@ class Runner:
             return
         if "result" in self.plan:
             self.fetch_result(str(task_id))
-        self.download(str(history.last.result_url))
+        if history.last.result_url:  # a success without one is already a lifecycle failure
+            self.download(str(history.last.result_url))
 
     def poll_to_end(self, task_id: str, poll: Mapping[str, Any]) -> TaskHistory | None:
         operation = self.contract.operation(poll["operation"])

@@ -110,8 +110,12 @@ def test_a_target_that_really_waits_reports_no_virtual_time() -> None:
     mock = runtime()
     waited: list[float] = []
     real = in_process("crazyrouter", mock)
-    target = Target(real.provider, real.client, real.api_key, lambda s: (waited.append(s), mock.clock.advance(s))[1],
-                    "a gateway that really waits")  # fmt: skip
+
+    def really_wait(seconds: float) -> None:  # a real gateway's wait, faked on the mock's clock
+        waited.append(seconds)
+        mock.clock.advance(seconds)
+
+    target = Target(real.provider, real.client, real.api_key, really_wait, "a gateway that really waits")
     result: RunResult = Runner(target, budget=1).run()
     assert result.ok and sum(waited) > 30
     assert result.virtual_seconds == 0

@@ -29,7 +29,7 @@ test: $(STAMP) redis-server
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 contract: $(STAMP)
-	$(BIN)/python -m pytest tests/contract tests/properties/test_schemathesis.py $(PYTEST_ARGS)
+	$(BIN)/python -m pytest tests/contract tests/properties $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check mockserver tests bench

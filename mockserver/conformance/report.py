@@ -44,7 +44,7 @@ def terminal(results: Sequence[RunResult]) -> str:
         verdict = "OK" if result.ok else f"{len(result.failures)} FAILED"
         lines.append(
             f"  {verdict}: {len(result.outcomes)} checks, {result.submissions}/{result.budget} paid submissions, "
-            f"{result.seconds:.1f} s"
+            f"{_duration(result)}"
         )
         lines.append("")
     return _redact_all(results, "\n".join(lines))
@@ -60,7 +60,8 @@ def as_json(results: Sequence[RunResult]) -> str:
                 "ok": result.ok,
                 "submissions": result.submissions,
                 "budget": result.budget,
-                "seconds": round(result.seconds, 3),
+                "wall_seconds": round(result.wall_seconds, 3),
+                "virtual_seconds": round(result.virtual_seconds, 3),
                 "checks": [
                     {
                         "operation": o.operation,
@@ -92,8 +93,10 @@ def junit(results: Sequence[RunResult]) -> str:
             name=f"jimeng-mock verify {result.provider}",
             tests=str(len(rows)),
             failures=str(failures),
-            time=f"{result.seconds:.3f}",
+            time=f"{result.wall_seconds:.3f}",
         )
+        properties = ElementTree.SubElement(suite, "properties")
+        ElementTree.SubElement(properties, "property", name="virtual_seconds", value=f"{result.virtual_seconds:.3f}")
         for (operation, check), outcomes in rows.items():
             case = ElementTree.SubElement(suite, "testcase", classname=f"{result.provider}.{operation}", name=check)
             failed = next((o for o in outcomes if o.failure), None)
@@ -104,6 +107,11 @@ def junit(results: Sequence[RunResult]) -> str:
                 node.text = failed.failure.evidence
     text = ElementTree.tostring(suites, encoding="unicode", xml_declaration=True)
     return _redact_all(results, text)
+
+
+def _duration(result: RunResult) -> str:
+    wall = f"{result.wall_seconds:.1f} s"
+    return f"{wall} wall, {result.virtual_seconds:.1f} s virtual" if result.virtual_seconds else wall
 
 
 def _redact_all(results: Sequence[RunResult], text: str) -> str:

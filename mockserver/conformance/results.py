@@ -30,7 +30,8 @@ class RunResult:
     outcomes: list[Outcome] = field(default_factory=list)
     submissions: int = 0
     budget: int = 0
-    seconds: float = 0.0
+    wall_seconds: float = 0.0  # how long the run took
+    virtual_seconds: float = 0.0  # how far it advanced a virtual clock (0 against a real gateway)
     secrets: tuple[str, ...] = ()
 
     @property

@@ -52,8 +52,16 @@ class Runner:
         self._waited = 0.0
 
     # time ------------------------------------------------------------------------------------------------
+    def wall_seconds(self) -> float:
+        return self._wall.now() - self._started
+
+    def virtual_seconds(self) -> float:
+        """Time the run let pass on the target's virtual clock (none on a target that really waits)."""
+        return self._waited if self.target.virtual_time else 0.0
+
     def elapsed(self) -> float:
-        return self._wall.now() - self._started + (self._waited if self.target.virtual_time else 0.0)
+        """The run's time as the gateway sees it, which the global timeout bounds."""
+        return self.wall_seconds() + self.virtual_seconds()
 
     def wait(self, seconds: float) -> None:
         if self.elapsed() + seconds > self.timeout:
@@ -72,7 +80,8 @@ class Runner:
             self.record("run", "global_timeout", CheckFailure("Timed out", str(exc)))
         except httpx.HTTPError as exc:
             self.record("run", "gateway_reachable", CheckFailure("Gateway unreachable", f"{type(exc).__name__}: {exc}"))
-        self.result.seconds = self.elapsed()
+        self.result.wall_seconds = self.wall_seconds()
+        self.result.virtual_seconds = self.virtual_seconds()
         return self.result
 
     def free_probe(self, probe: Mapping[str, Any]) -> None:
@@ -110,7 +119,8 @@ class Runner:
             return
         if "result" in self.plan:
             self.fetch_result(str(task_id))
-        self.download(str(history.last.result_url))
+        if history.last.result_url:  # a success without one is already a lifecycle failure
+            self.download(str(history.last.result_url))
 
     def poll_to_end(self, task_id: str, poll: Mapping[str, Any]) -> TaskHistory | None:
         operation = self.contract.operation(poll["operation"])
@@ -173,14 +183,15 @@ class Runner:
         path = operation.path.format(**{spec["path-param"]: task_id})
         self.call(operation.method, path, self.headers(), None)
 
-    def download(self, url: str) -> None:
+    def download(self, url: str, expect: Mapping[str, Any] | None = None) -> None:
+        """Download a result and run the media checks, against `expect` (default: the plan's submit)."""
         response = self.target.download(url)
         media = MediaResult(
             url=url.split("?")[0],
             status=response.status_code,
             headers={k.lower(): v for k, v in response.headers.items()},
             content=response.content,
-            expect=self.plan["submit"].get("expect", {}),
+            expect=self.plan["submit"].get("expect", {}) if expect is None else expect,
         )
         for registered in checks("media"):
             self.run_check("result media", registered, media)

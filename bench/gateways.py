@@ -54,6 +54,34 @@ GATEWAYS: tuple[Gateway, ...] = (
         "/crazyrouter/jimeng/fetch/{id}",
         outputs=_crazyrouter_outputs(),
     ),
+    Gateway(
+        "octopusx",
+        "/octopusx/v1/videos",
+        {"model": "jimeng-video-3.0", "prompt": _CAT, "seconds": "5", "size": "1280x720"},
+        "/octopusx/v1/videos/{id}",
+        id_key="id",
+    ),
+    Gateway(
+        "gptge",
+        "/gptge/task/jimeng/text2video",
+        {"prompt": _CAT, "aspect_ratio": "16:9"},
+        "/gptge/task/{id}",
+        id_key="data.task_id",
+    ),
+    Gateway(
+        "jimeng2api",
+        "/jimeng2api/v1/videos/generations",
+        {"model": "jimeng-video-3.0", "prompt": _CAT, "ratio": "16:9", "duration": 5},
+        "/jimeng2api/v1/tasks/{id}",
+        id_key="id",
+    ),
+    Gateway(
+        "jimmyai",
+        "/jimmyai/api/open-api/v1/seedance/videos",
+        {"model": "seedance2.0-std", "prompt": _CAT},
+        "/jimmyai/api/open-api/v1/videos/{id}",
+        id_key="data.task_id",
+    ),
 )
 
 API_KEY = "sk-bench"

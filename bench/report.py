@@ -59,8 +59,23 @@ def render(result: dict[str, Any]) -> str:
         "",
         f"cold start, launch to first 200 (median): mock {cold['mock']['median_ms']} ms, "
         f"bare {cold['bare']['median_ms']} ms",
-        f"throughput with two workers: {result['two_workers']}",
     ]
+    if result.get("stores"):
+        lines += [
+            "",
+            f"{'store':<8} {'workers':>7} {'poll req/s':>11} {'p99 ms':>8} {'submit req/s':>13} {'p99 ms':>8}",
+        ]
+        for row in result["stores"]:
+            if "poll" not in row:
+                lines.append(f"{row['store']:<8} {row['workers']:>7}  {row['note']}")
+                continue
+            poll, submit = row["poll"], row["submit"]
+            pinning = "" if row["pinned"] else "  (not pinned: both cores, shared with the load generator)"
+            lines.append(
+                f"{row['store']:<8} {row['workers']:>7} {poll['rps']:>11,.0f} {poll['p99_ms']:>8.2f} "
+                f"{submit['rps']:>13,.0f} {submit['p99_ms']:>8.2f}{pinning}"
+            )
+    lines += [""]
     for gw, memory in result["memory"].items():
         lines.append(
             f"memory ({gw}): {memory['bytes_per_task']} B per task, {memory['mb_per_100k']} MiB per 100,000 tasks"

@@ -17,26 +17,29 @@ from bench.gateways import GATEWAYS, Gateway
 from bench.load import CONNECTIONS, LoadResult, load_generator, run_load
 from bench.report import render, targets
 from bench.servers import BARE, MOCK, Client, cold_start, cores, running, server_stack
+from bench.stores import store_throughput
 from mockserver.providers import PROVIDER_IDS
 
 RESULTS = Path(__file__).resolve().parent / "results"
-TWO_WORKERS = (
-    "not applicable yet: tasks live in one process's memory, so a second worker would not see the first's "
-    "tasks; measured once the shared store of the persistence issue exists"
-)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("--duration", type=float, default=9.0, help="seconds of load per endpoint and app (default 9)")
-    parser.add_argument("--rounds", type=int, default=3, help="alternating slices per endpoint, best kept (default 3)")
-    parser.add_argument("--warmup", type=float, default=0.5, help="seconds of unmeasured load per slice (default 0.5)")
+    parser.add_argument("--duration", type=float, default=4.0, help="seconds of load per endpoint and app (default 4)")
+    parser.add_argument("--rounds", type=int, default=2, help="alternating slices per endpoint, best kept (default 2)")
+    parser.add_argument(
+        "--warmup",
+        type=float,
+        default=0.5,
+        help="seconds of unmeasured load before an endpoint's first slice, per app (default 0.5)",
+    )
     parser.add_argument("--load", choices=("auto", "wrk", "python"), default="auto", help="load generator")
     parser.add_argument("--launches", type=int, default=7, help="cold-start launches per server (median kept)")
     parser.add_argument("--memory-tasks", type=int, default=100_000, help="tasks stored for the memory figure")
     parser.add_argument("--store-sizes", default="1000,1000000", help="the two store sizes of the poll-cost figure")
     parser.add_argument("--polls", type=int, default=20_000, help="polls timed at each store size")
     parser.add_argument("--mp4-limit", type=int, default=None, help="time only the first N outputs of each gateway")
+    parser.add_argument("--no-stores", action="store_true", help="skip the stores x workers throughput")
     parser.add_argument("--results", type=Path, default=RESULTS, help="folder for the JSON result")
     return parser.parse_args(argv)
 
@@ -65,7 +68,10 @@ def main(argv: list[str] | None = None) -> int:
     result["cold_start"] = {kind.name: cold_start(kind, server_core, args.launches) for kind in (MOCK, BARE)}
     _say(f"cold start (ms, median of {args.launches}): {json.dumps(result['cold_start'])}")
     result["endpoints"] = _throughput(args, gateways, generator, server_core, load_core)
-    result["two_workers"] = TWO_WORKERS
+    if not args.no_stores:
+        result["stores"] = store_throughput(gateways[0], _store_measure(args, generator), server_core)
+        for row in result["stores"]:
+            _say(f"store {row['store']} x {row['workers']}: {json.dumps(row)}")
     result.update(_in_process(args, gateways))
     result["targets"] = targets(result)
     print(render(result), flush=True)
@@ -80,8 +86,8 @@ def main(argv: list[str] | None = None) -> int:
 def _throughput(
     args: argparse.Namespace, gateways: tuple[Gateway, ...], generator: str, server: int | None, load: int | None
 ) -> list[dict[str, Any]]:
-    def measure(port: int, requests: Any) -> LoadResult:
-        if args.warmup > 0:
+    def measure(port: int, requests: Any, first: bool) -> LoadResult:
+        if first and args.warmup > 0:
             run_load(generator, port, requests, args.warmup, load)
         return run_load(generator, port, requests, args.duration / args.rounds, load)
 
@@ -96,8 +102,8 @@ def _throughput(
             # alternate short slices of the two apps and keep each one's best slice, so a burst of other
             # work on the machine lowers one slice rather than one side of the ratio
             slices = [
-                (measure(bare_port, bare_loads[endpoint.bare]), measure(mock_port, endpoint.mock))
-                for _ in range(args.rounds)
+                (measure(bare_port, bare_loads[endpoint.bare], i == 0), measure(mock_port, endpoint.mock, i == 0))
+                for i in range(args.rounds)
             ]
             bare = max((b for b, _ in slices), key=lambda r: r.rps)
             mine = max((m for _, m in slices), key=lambda r: r.rps)
@@ -111,15 +117,31 @@ def _throughput(
     return rows
 
 
+def _store_measure(args: argparse.Namespace, generator: str) -> Any:
+    _, load_core = cores()
+
+    def measure(port: int, requests: Any, server_core: int | None) -> LoadResult:
+        load = load_core if server_core is not None else None
+        if args.warmup > 0:
+            run_load(generator, port, requests, args.warmup, load)
+        return run_load(generator, port, requests, args.duration / args.rounds, load)
+
+    return measure
+
+
 def _in_process(args: argparse.Namespace, gateways: tuple[Gateway, ...]) -> dict[str, Any]:
+    """Memory per task for every gateway; the poll cost against store size (a million tasks) for the first,
+    as the engine and store under it are the same for all."""
     small, large = (int(n) for n in args.store_sizes.split(","))
     figures: dict[str, Any] = {"memory": {}, "poll_cost": {}, "mp4": {}}
     for gw in gateways:
         figures["memory"][gw.id] = inprocess.memory_per_task(gw, args.memory_tasks)
         _say(f"memory ({gw.id}): {json.dumps(figures['memory'][gw.id])}")
-        figures["poll_cost"][gw.id] = inprocess.poll_cost(gw, small, large, args.polls)
-        _say(f"poll cost ({gw.id}): {json.dumps(figures['poll_cost'][gw.id])}")
-        figures["mp4"][gw.id] = inprocess.mp4_figures(gw, args.mp4_limit)
+        if gw is gateways[0]:
+            figures["poll_cost"][gw.id] = inprocess.poll_cost(gw, small, large, args.polls)
+            _say(f"poll cost ({gw.id}): {json.dumps(figures['poll_cost'][gw.id])}")
+        if gw.outputs:
+            figures["mp4"][gw.id] = inprocess.mp4_figures(gw, args.mp4_limit)
     return figures
 
 

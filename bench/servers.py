@@ -30,11 +30,11 @@ class ServerKind:
     name: str
     ready_path: str
 
-    def command(self, port: int) -> list[str]:
+    def command(self, port: int, extra: tuple[str, ...] = ()) -> list[str]:
         if self.name == "mock":
             script = Path(sys.executable).with_name("jimeng-mock")
             launcher = [str(script)] if script.exists() else [sys.executable, "-m", "mockserver"]
-            return [*launcher, "serve", "--clock", "virtual", "--port", str(port), "--api-key", "sk-bench"]
+            return [*launcher, "serve", "--clock", "virtual", "--port", str(port), "--api-key", "sk-bench", *extra]
         return [
             sys.executable, "-m", "uvicorn", "bench.bare_app:app", "--host", "127.0.0.1", "--port", str(port),
             "--workers", "1", "--log-level", "warning", "--no-access-log",
@@ -80,10 +80,10 @@ def first_200(port: int, path: str, deadline: float) -> bool:
 
 
 @contextmanager
-def running(kind: ServerKind, core: int | None, timeout: float = 30.0) -> Iterator[int]:
+def running(kind: ServerKind, core: int | None, timeout: float = 30.0, extra: tuple[str, ...] = ()) -> Iterator[int]:
     port = free_port()
     process = subprocess.Popen(
-        pinned(kind.command(port), core), cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        pinned(kind.command(port, extra), core), cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
     try:
         if not first_200(port, kind.ready_path, time.perf_counter() + timeout):

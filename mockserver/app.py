@@ -10,7 +10,7 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Mount, Route
+from starlette.routing import BaseRoute, Mount, Route, Router
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mockserver.admin import ADMIN_PREFIX, build_admin
@@ -53,10 +53,38 @@ def create_app(settings: Settings | None = None, runtime: MockRuntime | None = N
         runtime.close()  # after the server has let in-flight requests finish
 
     app = Starlette(routes=routes, exception_handlers={404: not_found}, lifespan=lifespan)
+    app.add_middleware(GatewayDispatch, gateways=gateways, router=app.router)
     app.add_middleware(JournalMiddleware, journal=runtime.journal, now=runtime.clock.now, skip=(ADMIN_PREFIX,))
-    app.add_middleware(ClockPinMiddleware, clock=runtime.clock)
+    if runtime.clock.shared:
+        app.add_middleware(ClockPinMiddleware, clock=runtime.clock)
     app.state.runtime = runtime
     return app
+
+
+class GatewayDispatch:
+    """`/<provider>/...` straight to the provider's app, with the scope its Mount would give it, rather than
+    through the outer router's routes one by one; anything else (admin, media, the root mount, unknown
+    routes and their 404) goes on to the router."""
+
+    def __init__(self, app: ASGIApp, gateways: dict[str, ASGIApp], router: Router) -> None:
+        self.app = app
+        self.gateways = gateways
+        self.router = router
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and not scope.get("root_path"):
+            path: str = scope["path"]
+            first, slash, _ = path[1:].partition("/")
+            gateway = self.gateways.get(first) if slash and "\n" not in path else None
+            if gateway is not None:
+                scope.setdefault("router", self.router)
+                scope["path_params"] = dict(scope.get("path_params", {}))
+                scope["app_root_path"] = scope.get("app_root_path", "")
+                scope["root_path"] = "/" + first
+                scope["endpoint"] = gateway
+                await gateway(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
 
 
 class ClockPinMiddleware:

@@ -221,6 +221,13 @@ _TYPES: dict[str, Check] = {
     "null": lambda v: v is None,
 }
 
+_BOUNDS: dict[str, Callable[[Any, Any], bool]] = {
+    "minimum": lambda v, bound: v >= bound,
+    "maximum": lambda v, bound: v <= bound,
+    "exclusiveMinimum": lambda v, bound: v > bound,
+    "exclusiveMaximum": lambda v, bound: v < bound,
+}
+
 
 def quick_check(schema: Any, resolve: Callable[[str], Any], depth: int = 0) -> Check | None:
     """The schema as a plain predicate, exact for the keywords it knows and many times faster than jsonschema,
@@ -261,6 +268,11 @@ def _keyword(
             any(type(v) is type(e) and v == e for e in value)
             or (type(v) in (int, float) and any(type(e) in (int, float) and v == e for e in value))
         )
+    if key == "const" and (isinstance(value, str | int | float | bool) or value is None):
+        return _keyword("enum", [value], schema, resolve, depth)
+    if key in _BOUNDS and type(value) in (int, float):
+        is_number, holds = _TYPES["number"], _BOUNDS[key]
+        return lambda v: not is_number(v) or holds(v, value)
     if key in ("minLength", "maxLength", "minItems", "maxItems") and type(value) is int:
         applies = is_str if key.endswith("Length") else is_list
         low = key.startswith("min")

@@ -80,33 +80,49 @@ class FaultMiddleware:
             await self.app(scope, receive, send)
             return
         state = scope.setdefault("state", {})
-        header = dict(scope["headers"]).get(FAULT_HEADER)
-        number = self.randomness.next_number("x-mock-fault") if header else 0
-        rng = self.randomness.stream(f"x-mock-fault:{number}")
+        header = None
+        for name, value in scope["headers"]:
+            if name == FAULT_HEADER:
+                header = value  # the last one wins
+        faulty = _FaultySend(send, receive, state, self.randomness, "x-mock-fault:0")
         if header:
+            faulty.stream = f"x-mock-fault:{self.randomness.next_number('x-mock-fault')}"
             try:
                 fault = parse_fault_header(header.decode("latin-1"))
             except FaultHeaderError as exc:
                 await _plain_error(send, str(exc))
                 return
-            if fault.p >= 1 or rng.random() < fault.p:
+            if fault.p >= 1 or faulty.rng.random() < fault.p:
                 state["header_fault"] = fault
                 if fault.network is not None:
                     state.setdefault(STATE_KEY, []).append(fault.network)
-        await self.app(scope, receive, _FaultySend(send, receive, state, rng))
+        await self.app(scope, receive, faulty)
 
 
 class _FaultySend:
-    def __init__(self, send: Send, receive: Receive, state: dict[str, Any], rng: random.Random) -> None:
-        self.send, self.receive, self.state, self.rng = send, receive, state, rng
+    """The response on its way out, with the request's faults applied. Its random stream is made only when a
+    fault draws from it: most requests have none, and seeding a generator costs more than the rest of this layer."""
+
+    def __init__(
+        self, send: Send, receive: Receive, state: dict[str, Any], randomness: RandomSource, stream: str
+    ) -> None:
+        self.send, self.receive, self.state = send, receive, state
+        self.randomness, self.stream = randomness, stream
+        self._rng: random.Random | None = None
         self.kinds: set[str] = set()
         self.dropped = False
+
+    @property
+    def rng(self) -> random.Random:
+        if self._rng is None:
+            self._rng = self.randomness.stream(self.stream)
+        return self._rng
 
     async def __call__(self, message: Message) -> None:
         if self.dropped:
             return
-        if message["type"] == "http.response.start":
-            faults: list[NetworkFault] = self.state.get(STATE_KEY, [])
+        if message["type"] == "http.response.start" and STATE_KEY in self.state:
+            faults: list[NetworkFault] = self.state[STATE_KEY]
             for fault in faults:
                 if fault.latency is not None:
                     await asyncio.sleep(fault.latency.draw(self.rng))

@@ -22,22 +22,27 @@ def test_a_reduced_run_measures_every_endpoint_and_writes_its_json(tmp_path: Pat
     result = json.loads(written.read_text())
 
     names = [row["endpoint"] for row in result["endpoints"]]
-    assert names == [
-        "crazyrouter submit",
-        "crazyrouter poll (running)",
-        "crazyrouter poll (succeeded)",
-        "crazyrouter mixed 1:20",
-        "media download (Range 1 KiB)",
-        names[5],
-        "admin clock read",
+    per_gateway = [
+        name
+        for gw in GATEWAYS
+        for name in (f"{gw.id} submit", f"{gw.id} poll (running)", f"{gw.id} poll (succeeded)")
+        + ((f"{gw.id} mixed 1:20",) if gw is GATEWAYS[0] else ())
     ]
-    assert names[5].startswith("media download (full, ")
+    assert names[: len(per_gateway)] == per_gateway
+    media = names[len(per_gateway) + 1]
+    assert names[len(per_gateway) :] == ["media download (Range 1 KiB)", media, "admin clock read"]
+    assert media.startswith("media download (full, ")
     for row in result["endpoints"]:
         assert row["mock"]["requests"] > 0 and row["bare"]["requests"] > 0, row
         assert row["mock"]["errors"] == 0 and row["bare"]["errors"] == 0, row
         assert row["ratio"] > 0
     assert result["setup"]["load_generator"] == "python"
-    assert "not applicable" in result["two_workers"]
+    stores = {(row["store"], row["workers"]): row for row in result["stores"]}
+    assert set(stores) == {(store, workers) for store in ("memory", "sqlite", "redis") for workers in (1, 2)}
+    assert "refused" in stores["memory", 2]["note"]
+    for key in (("memory", 1), ("sqlite", 1), ("sqlite", 2), ("redis", 1), ("redis", 2)):
+        for load in ("poll", "submit"):
+            assert stores[key][load]["requests"] > 0 and stores[key][load]["errors"] == 0, (key, load)
     assert result["cold_start"]["mock"]["launches_ms"] and result["cold_start"]["bare"]["launches_ms"]
     assert result["memory"]["crazyrouter"]["tasks"] == 300
     assert result["memory"]["crazyrouter"]["bytes_per_task"] > 0

@@ -7,7 +7,6 @@ routes answer OpenAI-style `{"error": {"message", "type", "code"}}`. Every respo
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from starlette.exceptions import HTTPException
@@ -17,6 +16,7 @@ from starlette.responses import JSONResponse, Response
 from mockserver.providers.base import ProviderContext
 from mockserver.providers.http import BodyTooLarge, MalformedForm, MalformedJson, bearer_token
 from mockserver.providers.scripting import ScriptedError
+from mockserver.providers.stamps import utc_stamp
 from mockserver.scenarios import UnknownScenario
 
 REQUEST_ID_HEADER = "X-Oneapi-Request-Id"
@@ -38,7 +38,7 @@ class NewApiError(Exception):
 
 def request_id(context: ProviderContext) -> str:
     number = context.randomness.next_number(f"{context.provider_id}:request-id")
-    stamp = time.strftime("%Y%m%d%H%M%S", time.gmtime(context.clock.now()))
+    stamp = utc_stamp(context.clock.now(), "%Y%m%d%H%M%S")
     return f"{stamp}{number % 1_000_000:06d}{context.randomness.token(f'request-id:{number}')}"
 
 

@@ -124,7 +124,12 @@ def catalogue_failure(context: ProviderContext, reference: str) -> dict[str, Any
 
 
 def poll_fault(context: ProviderContext, view: TaskView) -> PollFault | None:
-    scenario = context.scenarios.get(view.task.scenario)
+    return _poll_fault(context.scenarios.get(view.task.scenario), view)
+
+
+def _poll_fault(scenario: Scenario, view: TaskView) -> PollFault | None:
+    if not scenario.polls:
+        return None  # most tasks: no generator to seed
     rng = random.Random(f"{view.task.seed}:poll:{view.task.polls}")
     return scenario.poll_fault(view.task.polls, rng)
 
@@ -132,8 +137,9 @@ def poll_fault(context: ProviderContext, view: TaskView) -> PollFault | None:
 def raise_poll_fault(request: Request, context: ProviderContext, view: TaskView) -> None:
     """Apply the task's scenario to this poll: attach its network faults, raise its scripted HTTP error."""
     scenario = context.scenarios.get(view.task.scenario)
-    fault = poll_fault(context, view)
-    attach_network_faults(request, [f for f in scenario.faults if f.when in ("poll", "any")])
+    fault = _poll_fault(scenario, view)
+    if scenario.faults:
+        attach_network_faults(request, [f for f in scenario.faults if f.when in ("poll", "any")])
     if fault is not None and fault.network is not None:
         attach_network_faults(request, [fault.network])
     if fault is None or fault.status is None:

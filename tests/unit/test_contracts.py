@@ -487,3 +487,44 @@ def test_the_fast_request_check_declines_keywords_it_does_not_know() -> None:
     assert quick_check({"type": "object", "propertyNames": {"maxLength": 3}}, lambda pointer: None) is None
     assert quick_check({"properties": {"a": {"unevaluatedItems": False}}}, lambda pointer: None) is None
     assert quick_check({"type": "string", "x-message": "m", "description": "d"}, lambda pointer: None) is not None
+
+
+_BOUND_SCHEMAS = st.fixed_dictionaries(
+    {},
+    optional={
+        key: st.one_of(st.integers(-5, 5), st.floats(-5, 5, allow_nan=False))
+        for key in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum")
+    }
+    | {"const": st.sampled_from([0, 1, 1.0, "1", True, False, None, "seedance2.0-std"])},
+)
+_NUMBERS = st.one_of(
+    st.integers(-6, 6), st.floats(-6, 6, allow_nan=False), st.booleans(), st.none(), st.text(max_size=2)
+)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(_BOUND_SCHEMAS, _NUMBERS)
+def test_the_fast_check_of_bounds_and_const_agrees_with_jsonschema(schema: dict[str, Any], value: Any) -> None:
+    from jsonschema import Draft202012Validator
+
+    check = quick_check(schema, lambda pointer: None)
+    assert check is not None
+    assert check(value) == Draft202012Validator(schema).is_valid(value)
+
+
+_JIMMYAI = load_contract("jimmyai").operation("createSeedanceVideo")
+_JIMMYAI_MODELS = sorted({leaf for leaf in _leaves(load_contract("jimmyai").document) if isinstance(leaf, str)
+                          and leaf.startswith(("seedance", "sd2_"))})  # fmt: skip
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.fixed_dictionaries(
+        {"model": st.sampled_from(_JIMMYAI_MODELS), "prompt": st.sampled_from(["a fox", "", "a" * 5001])},
+        optional={"duration": _NUMBERS, "resolution": st.sampled_from(["480p", "720p", "1080p", "2k", 5])},
+    )
+)
+def test_the_fast_request_check_agrees_with_jsonschema_on_per_model_rules(body: dict[str, Any]) -> None:
+    accepts = _JIMMYAI._request_accepts
+    assert accepts is not None  # its per-model rules (const, minimum, maximum) no longer send it to jsonschema
+    assert accepts(body) == _JIMMYAI._request_validator.is_valid(body)  # type: ignore[union-attr]

@@ -8,7 +8,6 @@ and the same requests give the same bytes.
 from __future__ import annotations
 
 import math
-import time
 from typing import Any
 
 from starlette.exceptions import HTTPException
@@ -18,6 +17,7 @@ from starlette.responses import JSONResponse, Response
 from mockserver.providers.base import ProviderContext
 from mockserver.providers.http import BodyTooLarge, MalformedJson, bearer_token
 from mockserver.providers.scripting import ScriptedError
+from mockserver.providers.stamps import utc_stamp
 from mockserver.scenarios import UnknownScenario
 
 SUCCESS = 10000
@@ -49,7 +49,7 @@ def input_invalid(reason: str, http_status: int = 400) -> VolcError:
 
 def envelope(context: ProviderContext, code: int, message: str, data: Any, kind: str) -> dict[str, Any]:
     number = context.randomness.next_number(f"{context.provider_id}:response")
-    stamp = time.strftime("%Y%m%d%H%M%S", time.gmtime(context.clock.now() + BEIJING_OFFSET))
+    stamp = utc_stamp(context.clock.now() + BEIJING_OFFSET, "%Y%m%d%H%M%S")
     suffix = context.randomness.token(f"{context.provider_id}:request-id:{number}", 20).upper()
     rng = context.randomness.stream(f"{context.provider_id}:elapsed:{number}")
     elapsed = rng.lognormvariate(math.log(ELAPSED_MS[kind]), 0.5)

@@ -1,0 +1,106 @@
+"""Throughput for each store (memory, SQLite, Redis) with one and two workers: a poll load and a submit
+load on the first gateway, on `jimeng-mock serve --store URL --workers N`. A throwaway redis-server is
+started on a free loopback port (no persistence), as the store tests do; without one the Redis rows say so.
+
+One worker is pinned to the server core like every other row. Two workers are not pinned: on a two-core
+machine they share both cores with the load generator, so the two-worker figure shows what a second
+process buys (and costs) there, not a second machine's worth of capacity."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+from typing import Any
+
+from bench.endpoints import AUTH
+from bench.gateways import HEADERS, Gateway
+from bench.load import HttpRequest, LoadResult
+from bench.servers import MOCK, Client, free_port, running
+
+SEEDED = 100
+Measure = Callable[[int, list[HttpRequest], int | None], LoadResult]
+
+
+@contextmanager
+def redis_server() -> Iterator[str | None]:
+    """The URL of a throwaway redis-server on loopback, or None when redis-server is not installed."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        yield None
+        return
+    port = free_port()
+    command = [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 10
+        while not _pong(port):
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("redis-server did not start")
+            time.sleep(0.05)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def _pong(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1) as sock:
+            sock.sendall(b"PING\r\n")
+            return sock.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+def store_throughput(gateway: Gateway, measure: Measure, server_core: int | None) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    with ExitStack() as stack:
+        folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="jimeng-bench-store-")))
+        redis = stack.enter_context(redis_server())
+        configs: list[tuple[str, str | None, int]] = [("memory", "memory", 1)]
+        for workers in (1, 2):
+            configs.append(("sqlite", f"sqlite:///{folder / f'bench-{workers}.db'}", workers))
+            configs.append(("redis", None if redis is None else _fresh_db(redis, workers), workers))
+        configs.append(("memory", "memory", 2))
+        for name, url, workers in configs:
+            row: dict[str, Any] = {"store": name, "workers": workers}
+            if name == "memory" and workers > 1:
+                row["note"] = "refused by serve: an in-memory store is one process's"
+            elif url is None:
+                row["note"] = "redis-server is not installed"
+            else:
+                row |= _measure_store(gateway, measure, url, workers, server_core if workers == 1 else None)
+            rows.append(row)
+    return rows
+
+
+def _fresh_db(url: str, workers: int) -> str:
+    return url.rsplit("/", 1)[0] + f"/{workers}"
+
+
+def _measure_store(gateway: Gateway, measure: Measure, url: str, workers: int, core: int | None) -> dict[str, Any]:
+    extra = ("--store", url, "--workers", str(workers))
+    with running(MOCK, core, extra=extra) as port:
+        client = Client(port)
+        ids = [gateway.task_id(client.call("POST", gateway.submit_path, gateway.body, HEADERS)) for _ in range(SEEDED)]
+        client.close()
+        polls = [HttpRequest("GET", gateway.poll_path.format(id=task_id), dict(AUTH)) for task_id in ids]
+        submit = [HttpRequest("POST", gateway.submit_path, dict(HEADERS), _json(gateway.body))]
+        poll_result, submit_result = measure(port, polls, core), measure(port, submit, core)
+    return {
+        "pinned": core is not None,
+        "poll": poll_result.to_dict(),
+        "submit": submit_result.to_dict(),
+    }
+
+
+def _json(body: Any) -> bytes:
+    import json
+
+    return json.dumps(body).encode()

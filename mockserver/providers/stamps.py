@@ -1,0 +1,17 @@
+"""UTC timestamps formatted for ids and headers, cached per second: a request id carries one on every
+response, and `time.strftime` costs more than the rest of building the id."""
+
+from __future__ import annotations
+
+import time
+from functools import lru_cache
+
+
+def utc_stamp(seconds: float, pattern: str) -> str:
+    """`time.strftime(pattern, time.gmtime(seconds))`, computed once per whole second."""
+    return _stamp(int(seconds), pattern)
+
+
+@lru_cache(maxsize=64)
+def _stamp(second: int, pattern: str) -> str:
+    return time.strftime(pattern, time.gmtime(second))

@@ -22,6 +22,7 @@ if TYPE_CHECKING:  # jsonschema is imported when first needed: a server that onl
     from referencing import Registry
 
 CONTRACTS_ENV = "JIMENG_MOCK_CONTRACTS"
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: a contract parses ten times faster
 _CONTRACT_URI = "urn:jimeng-mock:contract"
 
 
@@ -47,7 +48,7 @@ def load_contract(name: str) -> Contract:
     path = contracts_dir() / f"{name}.yaml"
     try:
         with path.open(encoding="utf-8") as handle:
-            document = yaml.safe_load(handle)
+            document = yaml.load(handle, Loader=_YAML_LOADER)
     except FileNotFoundError:
         raise ContractError(f"no contract {name!r} in {path.parent}") from None
     return Contract(name, document)

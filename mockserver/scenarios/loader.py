@@ -15,6 +15,7 @@ from mockserver.scenarios.model import Scenario, scenario_from_dict
 from mockserver.scenarios.schema import SCENARIO
 
 _VALIDATOR = Draft202012Validator(SCENARIO)
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class ScenarioFileError(ValueError):
@@ -42,14 +43,14 @@ def load_file(path: Path) -> Scenario:
 
 def parse(text: str, name: str, source: str = "<inline>") -> Scenario:
     try:
-        root = yaml.compose(text)
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_YAML_LOADER)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise ScenarioFileError(source, mark.line + 1 if mark else 0, f"not valid YAML: {exc}") from None
     error = best_match(_VALIDATOR.iter_errors(data))
     if error is not None:
         where = ".".join(str(p) for p in error.absolute_path) or "the document"
+        root = yaml.compose(text, Loader=_YAML_LOADER)  # the node tree, for the line: only for a bad file
         raise ScenarioFileError(source, _line_of(root, list(error.absolute_path)), f"{where}: {error.message}")
     try:
         return scenario_from_dict(name, data, source)

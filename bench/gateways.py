@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from mockserver.providers import jimeng30
 from mockserver.providers.crazyrouter import models as crazyrouter
 
 
@@ -38,7 +39,7 @@ class Gateway:
 
 def _crazyrouter_outputs() -> tuple[Output, ...]:
     return tuple(
-        Output(width, height, crazyrouter.FPS, frames)
+        Output(width, height, jimeng30.FPS, frames)
         for width, height in crazyrouter.SIZES_1080P.values()
         for frames in crazyrouter.FRAMES_BY_DURATION.values()
     )

@@ -9,22 +9,14 @@ from typing import Any
 from mockserver.engine import Fixed, LogNormal, Outcome, StepPlan, parse_timing
 from mockserver.engine.timing import Timing
 from mockserver.media.images import ImageInfo
+from mockserver.providers.jimeng30 import FPS, SIZES, frames
 from mockserver.providers.uploads import InvalidImage, check_first_frame
 from mockserver.providers.uploads import nearest_ratio as nearest_named_ratio
 
-FPS = 24
-FRAMES_BY_DURATION = {5: 121, 10: 241}  # upstream jimeng_t2v_v30: frames = 24 * seconds + 1
+FRAMES_BY_DURATION = {seconds: frames(seconds) for seconds in (5, 10)}
 DURATION_BY_FRAMES = {frames: seconds for seconds, frames in FRAMES_BY_DURATION.items()}
 
-# jimeng 3.0 1080P output sizes by aspect ratio (the mainline Crazyrouter serves).
-SIZES_1080P = {
-    "16:9": (1920, 1080),
-    "4:3": (1664, 1248),
-    "1:1": (1440, 1440),
-    "3:4": (1248, 1664),
-    "9:16": (1080, 1920),
-    "21:9": (2176, 928),
-}
+SIZES_1080P = SIZES["1080P"]  # Crazyrouter's mainline
 
 FRAMES_FAILURE = "upstream pipeline rejected frames={frames}: jimeng 3.0 renders 121 or 241 frames"
 

@@ -10,30 +10,11 @@ from typing import Any
 from mockserver.engine import LogNormal, Outcome, StepPlan, parse_timing
 from mockserver.engine.timing import Timing
 from mockserver.media.images import ImageInfo, NotAnImage, decode_base64, inspect_image
+from mockserver.providers.jimeng30 import FPS, SIZES, frames
 
-FPS = 24
 DEFAULT_SECONDS = "5"
 DEFAULT_SIZE = "720x1280"
 
-# Upstream jimeng 3.0 output sizes by aspect ratio (observed): the unified route's `size` picks the row.
-SIZES = {
-    "720P": {
-        "16:9": (1280, 720),
-        "4:3": (1112, 834),
-        "1:1": (960, 960),
-        "3:4": (834, 1112),
-        "9:16": (720, 1280),
-        "21:9": (1470, 630),
-    },
-    "1080P": {
-        "16:9": (1920, 1080),
-        "4:3": (1664, 1248),
-        "1:1": (1440, 1440),
-        "3:4": (1248, 1664),
-        "9:16": (1080, 1920),
-        "21:9": (2176, 928),
-    },
-}
 
 IMAGE_FORMATS = {"png", "jpeg", "webp"}  # documented: png, jpeg, jpg, webp (jpg is jpeg by its bytes)
 MAX_IMAGE_BYTES = 4_700_000
@@ -66,7 +47,7 @@ class VideoRequest:
 
 
 def frames_for(seconds: int) -> int:
-    return FPS * seconds + 1  # upstream jimeng 3.0: 121 frames for 5 s, 241 for 10 s
+    return frames(seconds)
 
 
 def parse_create(fields: dict[str, Any], files: list[bytes]) -> VideoRequest:

@@ -1,4 +1,4 @@
-"""Images uploaded as base64 to gateways whose upstream is Volcengine Visual (Crazyrouter, api.gpt.ge).
+"""Images uploaded to gateways whose upstream is Volcengine Visual (Crazyrouter, api.gpt.ge, OctopusX).
 
 The limits are upstream's first-frame image rules (reference gateways.md, B.1): JPEG or PNG, at most
 4.7 MB, sides at most 4096 px, short side at least 320 px, long-to-short ratio at most 3. Everything is
@@ -23,23 +23,34 @@ class InvalidImage(ValueError):
 
 
 def check_first_frame(encoded: str, field: str) -> ImageInfo:
-    """The decoded image sent as `field`, or InvalidImage naming the rule it breaks."""
+    """The base64 image sent as `field`, or InvalidImage naming the rule it breaks."""
     try:
-        info = inspect_image(decode_base64(encoded))
+        data = decode_base64(encoded)
     except NotAnImage as exc:
         raise InvalidImage(f"{field} {exc}") from None
-    if info.format not in IMAGE_FORMATS:
-        raise InvalidImage(f"{field} is {info.format.upper()}: only JPEG and PNG are accepted")
+    return check_image(data, field)
+
+
+def check_image(
+    data: bytes, field: str, formats: frozenset[str] = IMAGE_FORMATS, accepted: str = "JPEG and PNG"
+) -> ImageInfo:
+    """An uploaded image, identified by its bytes, within upstream's limits; `formats` are those the gateway
+    takes (named `accepted` in the message). Raises InvalidImage naming the rule it breaks."""
+    try:
+        info = inspect_image(data)
+    except NotAnImage as exc:
+        raise InvalidImage(f"{field} {exc}") from None
+    size = f"{field} is {info.width}x{info.height}"
+    if info.format not in formats:
+        raise InvalidImage(f"{field} is {info.format.upper()}: only {accepted} are accepted")
     if info.size > MAX_IMAGE_BYTES:
         raise InvalidImage(f"{field} is {info.size} bytes: the limit is 4.7 MB")
     if max(info.width, info.height) > MAX_IMAGE_SIDE:
-        raise InvalidImage(f"image is {info.width}x{info.height}: sides must be at most {MAX_IMAGE_SIDE} px")
+        raise InvalidImage(f"{size}: sides must be at most {MAX_IMAGE_SIDE} px")
     if min(info.width, info.height) < MIN_IMAGE_SHORT_SIDE:
-        raise InvalidImage(
-            f"image is {info.width}x{info.height}: the short side must be at least {MIN_IMAGE_SHORT_SIDE} px"
-        )
+        raise InvalidImage(f"{size}: the short side must be at least {MIN_IMAGE_SHORT_SIDE} px")
     if max(info.aspect, 1 / info.aspect) > MAX_IMAGE_ASPECT:
-        raise InvalidImage(f"image is {info.width}x{info.height}: the aspect ratio must be at most 3:1")
+        raise InvalidImage(f"{size}: the aspect ratio must be at most 3:1")
     return info
 
 

@@ -9,18 +9,15 @@ from typing import Any
 
 from mockserver.engine import LogNormal, Outcome, StepPlan, parse_timing
 from mockserver.engine.timing import Timing
-from mockserver.media.images import ImageInfo, NotAnImage, decode_base64, inspect_image
+from mockserver.media.images import ImageInfo, NotAnImage, decode_base64
+from mockserver.providers import uploads
 from mockserver.providers.jimeng30 import FPS, SIZES, frames
 
 DEFAULT_SECONDS = "5"
 DEFAULT_SIZE = "720x1280"
 
 
-IMAGE_FORMATS = {"png", "jpeg", "webp"}  # documented: png, jpeg, jpg, webp (jpg is jpeg by its bytes)
-MAX_IMAGE_BYTES = 4_700_000
-MAX_IMAGE_SIDE = 4096
-MIN_IMAGE_SHORT_SIDE = 320
-MAX_IMAGE_ASPECT = 3.0
+IMAGE_FORMATS = frozenset({"png", "jpeg", "webp"})  # documented: png, jpeg, jpg, webp (jpg is jpeg by its bytes)
 MAX_REFERENCE_FILES = 2
 
 
@@ -116,22 +113,9 @@ def _mode(images: int) -> str:
 def check_image(data: bytes, name: str) -> ImageInfo:
     """An uploaded reference image, identified by its bytes, within the gateway's and upstream's limits."""
     try:
-        info = inspect_image(data)
-    except NotAnImage as exc:
-        raise InvalidVideoRequest(f"{name} {exc}: send a png, jpeg, jpg or webp image") from None
-    if info.format not in IMAGE_FORMATS:
-        raise InvalidVideoRequest(f"{name} is {info.format.upper()}: only png, jpeg, jpg and webp are accepted")
-    if info.size > MAX_IMAGE_BYTES:
-        raise InvalidVideoRequest(f"{name} is {info.size} bytes: the limit is 4.7 MB")
-    if max(info.width, info.height) > MAX_IMAGE_SIDE:
-        raise InvalidVideoRequest(f"{name} is {info.width}x{info.height}: sides must be at most {MAX_IMAGE_SIDE} px")
-    if min(info.width, info.height) < MIN_IMAGE_SHORT_SIDE:
-        raise InvalidVideoRequest(
-            f"{name} is {info.width}x{info.height}: the short side must be at least {MIN_IMAGE_SHORT_SIDE} px"
-        )
-    if max(info.aspect, 1 / info.aspect) > MAX_IMAGE_ASPECT:
-        raise InvalidVideoRequest(f"{name} is {info.width}x{info.height}: the aspect ratio must be at most 3:1")
-    return info
+        return uploads.check_image(data, name, IMAGE_FORMATS, "png, jpeg, jpg and webp")
+    except uploads.InvalidImage as exc:
+        raise InvalidVideoRequest(str(exc)) from None
 
 
 def default_timings(request: VideoRequest) -> dict[str, Timing]:

@@ -8,12 +8,12 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from mockserver.clock import ClockError
 from mockserver.contracts import contracts_dir
-from mockserver.providers.http import BodyTooLarge, MalformedJson, read_json
+from mockserver.providers.http import BodyTooLarge, JsonResponse, MalformedJson, read_json
 from mockserver.runtime import MockRuntime
 from mockserver.scenarios import ScenarioFileError, UnknownScenario, parse
 
@@ -31,7 +31,7 @@ def build_admin(runtime: MockRuntime, urls: dict[str, str]) -> Starlette:
     clock, engine, journal = runtime.clock, runtime.engine, runtime.journal
 
     async def index(request: Request) -> Response:
-        return JSONResponse(
+        return JsonResponse(
             {
                 "providers": urls,
                 "clock": clock.describe(),
@@ -42,39 +42,39 @@ def build_admin(runtime: MockRuntime, urls: dict[str, str]) -> Starlette:
 
     async def reset(request: Request) -> Response:
         runtime.reset()
-        return JSONResponse({"reset": True, "clock": clock.describe()})
+        return JsonResponse({"reset": True, "clock": clock.describe()})
 
     async def get_clock(request: Request) -> Response:
-        return JSONResponse(clock.describe())
+        return JsonResponse(clock.describe())
 
     async def advance(request: Request) -> Response:
         clock.advance(await _number(request, "seconds"))
-        return JSONResponse(clock.describe())
+        return JsonResponse(clock.describe())
 
     async def set_clock(request: Request) -> Response:
         clock.set(await _number(request, "now"))
-        return JSONResponse(clock.describe())
+        return JsonResponse(clock.describe())
 
     async def freeze(request: Request) -> Response:
         clock.freeze()
-        return JSONResponse(clock.describe())
+        return JsonResponse(clock.describe())
 
     async def scale(request: Request) -> Response:
         clock.run(await _number(request, "scale"))
-        return JSONResponse(clock.describe())
+        return JsonResponse(clock.describe())
 
     async def list_tasks(request: Request) -> Response:
         provider = request.query_params.get("provider")
         state = request.query_params.get("state")
         limit = _limit(request)
         views = [v for v in engine.tasks(provider) if state is None or v.state == state]
-        return JSONResponse({"tasks": [v.to_dict() for v in views[-limit:]], "total": len(views)})
+        return JsonResponse({"tasks": [v.to_dict() for v in views[-limit:]], "total": len(views)})
 
     async def get_task(request: Request) -> Response:
         view = engine.peek(request.path_params["task_id"])
         if view is None:
             raise AdminError(404, "task_not_found", f"no task {request.path_params['task_id']!r}")
-        return JSONResponse(view.to_dict())
+        return JsonResponse(view.to_dict())
 
     async def get_journal(request: Request) -> Response:
         q = request.query_params
@@ -85,19 +85,19 @@ def build_admin(runtime: MockRuntime, urls: dict[str, str]) -> Starlette:
             method=q.get("method"),
             limit=_limit(request),
         )
-        return JSONResponse({"entries": [e.to_dict() for e in entries]})
+        return JsonResponse({"entries": [e.to_dict() for e in entries]})
 
     async def clear_journal(request: Request) -> Response:
         journal.clear()
-        return JSONResponse({"entries": []})
+        return JsonResponse({"entries": []})
 
     async def list_scenarios(request: Request) -> Response:
         scenarios = runtime.scenarios
-        return JSONResponse({"default": scenarios.default, "scenarios": [s.describe() for s in scenarios.all()]})
+        return JsonResponse({"default": scenarios.default, "scenarios": [s.describe() for s in scenarios.all()]})
 
     async def get_scenario(request: Request) -> Response:
         try:
-            return JSONResponse(runtime.scenarios.get(request.path_params["name"]).describe())
+            return JsonResponse(runtime.scenarios.get(request.path_params["name"]).describe())
         except UnknownScenario as exc:
             raise AdminError(404, "scenario_not_found", exc.message) from None
 
@@ -107,7 +107,7 @@ def build_admin(runtime: MockRuntime, urls: dict[str, str]) -> Starlette:
             runtime.scenarios.use(name)
         except UnknownScenario as exc:
             raise AdminError(400, "scenario_not_found", exc.message) from None
-        return JSONResponse({"default": name})
+        return JsonResponse({"default": name})
 
     async def add_scenario(request: Request) -> Response:
         body = await _body(request)
@@ -119,7 +119,7 @@ def build_admin(runtime: MockRuntime, urls: dict[str, str]) -> Starlette:
         except ScenarioFileError as exc:
             raise AdminError(400, "bad_scenario", f"line {exc.line}: {exc.reason}") from None
         runtime.scenarios.register(scenario)
-        return JSONResponse(scenario.describe(), status_code=201)
+        return JsonResponse(scenario.describe(), status_code=201)
 
     async def cassette(request: Request) -> Response:
         return Response(runtime.cassette().to_json(), media_type="application/json")
@@ -182,7 +182,7 @@ def _limit(request: Request) -> int:
 
 def _handlers() -> dict[Any, Any]:
     def error(status: int, code: str, message: str) -> Response:
-        return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
+        return JsonResponse({"error": {"code": code, "message": message}}, status_code=status)
 
     async def on_admin(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, AdminError)

@@ -9,7 +9,7 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route, Router
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -18,6 +18,7 @@ from mockserver.clock import MockClock
 from mockserver.journal import JournalMiddleware
 from mockserver.media.routes import media_routes
 from mockserver.providers import ProviderContext, load_provider
+from mockserver.providers.http import JsonResponse
 from mockserver.providers.scripting import ScriptedError
 from mockserver.runtime import MockRuntime
 from mockserver.settings import Settings
@@ -31,11 +32,11 @@ def create_app(settings: Settings | None = None, runtime: MockRuntime | None = N
     urls = {pid: f"{base}/{pid}" for pid in gateways}
 
     async def index(request: Request) -> Response:
-        return JSONResponse({"gateways": urls, "admin": f"{base}{ADMIN_PREFIX}"})
+        return JsonResponse({"gateways": urls, "admin": f"{base}{ADMIN_PREFIX}"})
 
     async def not_found(request: Request, exc: Exception) -> Response:
         message = f"no route {request.url.path}: gateways are mounted at " + ", ".join(f"/{p}/" for p in gateways)
-        return JSONResponse({"error": {"code": "not_found", "message": message}}, status_code=404)
+        return JsonResponse({"error": {"code": "not_found", "message": message}}, status_code=404)
 
     routes: list[BaseRoute] = [
         Mount(ADMIN_PREFIX, build_admin(runtime, urls)),
@@ -122,7 +123,7 @@ def _gateway(context: ProviderContext, app: ASGIApp) -> ASGIApp:
         )
         handler = handlers.get(ScriptedError)
         if handler is None:
-            response: Response = JSONResponse(
+            response: Response = JsonResponse(
                 {"error": {"code": "mock_fault", "message": str(error)}}, status_code=fault.status
             )
         else:

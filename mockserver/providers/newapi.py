@@ -11,10 +11,10 @@ from typing import Any
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from mockserver.providers.base import ProviderContext
-from mockserver.providers.http import BodyTooLarge, MalformedForm, MalformedJson, bearer_token
+from mockserver.providers.http import BodyTooLarge, JsonResponse, MalformedForm, MalformedJson, bearer_token
 from mockserver.providers.scripting import ScriptedError
 from mockserver.providers.stamps import utc_stamp
 from mockserver.scenarios import UnknownScenario
@@ -43,7 +43,7 @@ def request_id(context: ProviderContext) -> str:
 
 
 def json_response(context: ProviderContext, body: Any, status: int = 200) -> Response:
-    return JSONResponse(body, status_code=status, headers={REQUEST_ID_HEADER: request_id(context)})
+    return JsonResponse(body, status_code=status, headers={REQUEST_ID_HEADER: request_id(context)})
 
 
 def error_response(context: ProviderContext, error: NewApiError, retry_after: float | None = None) -> Response:
@@ -58,7 +58,7 @@ def error_response(context: ProviderContext, error: NewApiError, retry_after: fl
         }
     else:
         body = {"code": error.code, "message": error.message, "data": None}
-    return JSONResponse(body, status_code=error.status, headers=headers)
+    return JsonResponse(body, status_code=error.status, headers=headers)
 
 
 def scripted_error(error: ScriptedError) -> NewApiError:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -16,6 +15,7 @@ from mockserver.providers.crazyrouter.models import InvalidVideoRequest, new_tas
 from mockserver.providers.http import read_json
 from mockserver.providers.newapi import NewApiError
 from mockserver.providers.results import signed_result_url
+from mockserver.providers.routing import GatewayApp
 
 
 class CrazyrouterApi:
@@ -87,10 +87,10 @@ class CrazyrouterProvider:
     id = "crazyrouter"
     contract = "crazyrouter"
 
-    def build(self, context: ProviderContext) -> Starlette:
+    def build(self, context: ProviderContext) -> GatewayApp:
         api = CrazyrouterApi(context)
         routes = [
             Route("/jimeng/submit/videos", api.submit, methods=["POST"]),
             Route("/jimeng/fetch/{task_id}", api.fetch, methods=["GET"]),
         ]
-        return Starlette(routes=routes, exception_handlers=newapi.exception_handlers(context))
+        return GatewayApp(routes, exception_handlers=newapi.exception_handlers(context))

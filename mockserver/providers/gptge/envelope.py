@@ -12,10 +12,10 @@ from typing import Any
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from mockserver.providers.base import ProviderContext
-from mockserver.providers.http import BodyTooLarge, MalformedJson, bearer_token
+from mockserver.providers.http import BodyTooLarge, JsonResponse, MalformedJson, bearer_token
 from mockserver.providers.scripting import ScriptedError
 from mockserver.providers.stamps import utc_stamp
 from mockserver.scenarios import UnknownScenario
@@ -64,7 +64,7 @@ def envelope(context: ProviderContext, code: int, message: str, data: Any, kind:
 
 
 def success(context: ProviderContext, data: Any, kind: str) -> Response:
-    return JSONResponse(envelope(context, SUCCESS, "Success", data, kind))
+    return JsonResponse(envelope(context, SUCCESS, "Success", data, kind))
 
 
 def error_response(context: ProviderContext, error: VolcError) -> Response:
@@ -73,7 +73,7 @@ def error_response(context: ProviderContext, error: VolcError) -> Response:
     if error.retry_after is not None:
         seconds = float(error.retry_after)
         headers["Retry-After"] = str(int(seconds)) if seconds.is_integer() else str(seconds)
-    return JSONResponse(body, status_code=error.http_status, headers=headers)
+    return JsonResponse(body, status_code=error.http_status, headers=headers)
 
 
 def scripted_error(context: ProviderContext, error: ScriptedError) -> VolcError:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -33,6 +32,7 @@ from mockserver.providers.gptge.models import (
 )
 from mockserver.providers.http import read_json
 from mockserver.providers.results import finished_at, signed_result_url
+from mockserver.providers.routing import GatewayApp
 from mockserver.scenarios import Scenario
 
 OPERATIONS = {"text2video": "textToVideo", "image2video": "imageToVideo"}
@@ -138,11 +138,11 @@ class GptGeProvider:
     id = "gptge"
     contract = "gptge"
 
-    def build(self, context: ProviderContext) -> Starlette:
+    def build(self, context: ProviderContext) -> GatewayApp:
         api = GptGeApi(context)
         routes = [
             Route("/task/jimeng/text2video", api.text_to_video, methods=["POST"]),
             Route("/task/jimeng/image2video", api.image_to_video, methods=["POST"]),
             Route("/task/{task_id}", api.get_task, methods=["GET"]),
         ]
-        return Starlette(routes=routes, exception_handlers=exception_handlers(context))
+        return GatewayApp(routes, exception_handlers=exception_handlers(context))

@@ -8,9 +8,9 @@ from typing import Any
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
-from mockserver.providers.http import BodyTooLarge
+from mockserver.providers.http import BodyTooLarge, JsonResponse
 from mockserver.providers.jimeng2api.models_failures import entry_error, failure_body
 from mockserver.providers.scripting import ScriptedError
 from mockserver.scenarios import UnknownScenario
@@ -112,7 +112,7 @@ def render(error: Jimeng2ApiError, retry_after: float | None = None) -> Response
     headers = {}
     if retry_after is not None:
         headers["Retry-After"] = str(int(retry_after)) if float(retry_after).is_integer() else str(retry_after)
-    return JSONResponse(error.body(), status_code=error.status, headers=headers)
+    return JsonResponse(error.body(), status_code=error.status, headers=headers)
 
 
 def exception_handlers() -> dict[Any, Any]:

@@ -3,12 +3,12 @@ routes and the admin API, all answering errors in the server's OpenAI-style body
 
 from __future__ import annotations
 
-from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from mockserver.providers.base import ProviderContext
+from mockserver.providers.http import JsonResponse
 from mockserver.providers.jimeng2api.errors import exception_handlers
 from mockserver.providers.jimeng2api.gateway import Gateway
 from mockserver.providers.jimeng2api.models_catalog import public_models
@@ -16,6 +16,7 @@ from mockserver.providers.jimeng2api.routes_admin import AdminRoutes
 from mockserver.providers.jimeng2api.routes_generate import GenerationRoutes
 from mockserver.providers.jimeng2api.routes_tasks import TaskRoutes
 from mockserver.providers.jimeng2api.routes_tokens import TokenRoutes
+from mockserver.providers.routing import GatewayApp
 
 SERVICE = {
     "service": "jimeng2api",
@@ -34,7 +35,7 @@ SERVICE = {
 
 
 async def index(request: Request) -> Response:
-    return JSONResponse(SERVICE)
+    return JsonResponse(SERVICE)
 
 
 async def ping(request: Request) -> Response:
@@ -42,14 +43,14 @@ async def ping(request: Request) -> Response:
 
 
 async def models(request: Request) -> Response:
-    return JSONResponse({"data": public_models()})
+    return JsonResponse({"data": public_models()})
 
 
 class Jimeng2ApiProvider:
     id = "jimeng2api"
     contract = "jimeng2api"
 
-    def build(self, context: ProviderContext) -> Starlette:
+    def build(self, context: ProviderContext) -> GatewayApp:
         gateway = Gateway(context)
         generate, tasks = GenerationRoutes(gateway), TaskRoutes(gateway)
         tokens, admin = TokenRoutes(gateway), AdminRoutes(gateway)
@@ -76,4 +77,4 @@ class Jimeng2ApiProvider:
             Route("/admin/api/tasks", admin.list_tasks, methods=["GET"]),
             Route("/admin/api/alerts", admin.list_alerts, methods=["GET"]),
         ]
-        return Starlette(routes=routes, exception_handlers=exception_handlers())
+        return GatewayApp(routes, exception_handlers=exception_handlers())

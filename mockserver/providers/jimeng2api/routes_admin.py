@@ -6,8 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
+from mockserver.providers.http import JsonResponse
 from mockserver.providers.jimeng2api.accounts import ManagedToken
 from mockserver.providers.jimeng2api.body import read_payload
 from mockserver.providers.jimeng2api.errors import Jimeng2ApiError, bad_request, params_invalid
@@ -37,11 +38,11 @@ class AdminRoutes:
         return self.gateway.context.clock.now()
 
     async def config(self, request: Request) -> Response:
-        return JSONResponse({"admin_auth_disabled": False})
+        return JsonResponse({"admin_auth_disabled": False})
 
     async def list_keys(self, request: Request) -> Response:
         self._authorize(request)
-        return JSONResponse({"data": [key.redacted() for key in self.accounts.api_keys.values()]})
+        return JsonResponse({"data": [key.redacted() for key in self.accounts.api_keys.values()]})
 
     async def create_key(self, request: Request) -> Response:
         self._authorize(request)
@@ -49,19 +50,19 @@ class AdminRoutes:
         if not isinstance(name, str) or not name.strip():
             raise params_invalid("body.name")
         key = self.accounts.issue_key(name, self._now())
-        return JSONResponse({"api_key": key.redacted(), "secret": key.secret})
+        return JsonResponse({"api_key": key.redacted(), "secret": key.secret})
 
     async def delete_key(self, request: Request) -> Response:
         self._authorize(request)
         key = self.accounts.api_keys.pop(request.path_params["item_id"], None)
         if key is None:
             raise _not_found("API Key", request.path_params["item_id"])
-        return JSONResponse(key.redacted())
+        return JsonResponse(key.redacted())
 
     async def list_tokens(self, request: Request) -> Response:
         self._authorize(request)
         tokens = sorted(self.accounts.tokens.values(), key=lambda t: (t.sort_order, t.id))
-        return JSONResponse({"data": [token.redacted() for token in tokens]})
+        return JsonResponse({"data": [token.redacted() for token in tokens]})
 
     async def create_token(self, request: Request) -> Response:
         self._authorize(request)
@@ -70,30 +71,30 @@ class AdminRoutes:
             if not isinstance(fields.get(name), str) or not fields[name].strip():
                 raise params_invalid(f"body.{name}")
         token = self.accounts.add_token(self._token_fields(fields), self._now())
-        return JSONResponse(token.redacted())
+        return JsonResponse(token.redacted())
 
     async def update_token(self, request: Request) -> Response:
         self._authorize(request)
         token = self._token(request)
         fields = (await read_payload(request)).fields
         self.accounts.patch_token(token, self._token_fields(fields), self._now())
-        return JSONResponse(token.redacted())
+        return JsonResponse(token.redacted())
 
     async def delete_token(self, request: Request) -> Response:
         self._authorize(request)
         token = self._token(request)
         del self.accounts.tokens[token.id]
-        return JSONResponse({"deleted": True})
+        return JsonResponse({"deleted": True})
 
     async def list_tasks(self, request: Request) -> Response:
         self._authorize(request)
         context = self.gateway.context
         views = list(context.engine.tasks(context.provider_id))[-TASK_LIST_LIMIT:]
-        return JSONResponse({"data": [self.gateway.task_object(request, view) for view in reversed(views)]})
+        return JsonResponse({"data": [self.gateway.task_object(request, view) for view in reversed(views)]})
 
     async def list_alerts(self, request: Request) -> Response:
         self._authorize(request)
-        return JSONResponse({"data": []})
+        return JsonResponse({"data": []})
 
     def _token(self, request: Request) -> ManagedToken:
         token = self.accounts.tokens.get(request.path_params["item_id"])

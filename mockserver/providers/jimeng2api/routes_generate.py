@@ -8,8 +8,9 @@ from __future__ import annotations
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
+from mockserver.providers.http import JsonResponse
 from mockserver.providers.jimeng2api import models_image, models_video
 from mockserver.providers.jimeng2api.body import Payload, read_payload
 from mockserver.providers.jimeng2api.gateway import Gateway, Job, require_authorization_header, violation_error
@@ -66,7 +67,7 @@ class GenerationRoutes:
                 "videos": [m.url or f"upload:{m.field}" for m in video.videos],
             },
         )
-        return JSONResponse(self.gateway.enqueue(request, caller, job, session, token_id, selection))
+        return JsonResponse(self.gateway.enqueue(request, caller, job, session, token_id, selection))
 
     async def images(self, request: Request) -> Response:
         return await self._image(request, "createImage", "generation")
@@ -97,4 +98,4 @@ class GenerationRoutes:
             generation=generation_time(task_type, heavy=1.5 if output.resolution == "4k" else 1.0),
             details=details,
         )
-        return JSONResponse(self.gateway.enqueue(request, caller, job, session, token_id, selection))
+        return JsonResponse(self.gateway.enqueue(request, caller, job, session, token_id, selection))

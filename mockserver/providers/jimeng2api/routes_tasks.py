@@ -4,9 +4,10 @@ may answer with a scripted fault."""
 from __future__ import annotations
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from mockserver.providers import scripting
+from mockserver.providers.http import JsonResponse
 from mockserver.providers.jimeng2api.gateway import Gateway, require_authorization_header
 
 
@@ -19,7 +20,7 @@ class TaskRoutes:
         caller = self.gateway.authenticate(request)
         view = self.gateway.find(caller, request.path_params["task_id"])
         scripting.raise_poll_fault(request, self.gateway.context, view)
-        return JSONResponse(self.gateway.task_object(request, view))
+        return JsonResponse(self.gateway.task_object(request, view))
 
     async def result(self, request: Request) -> Response:
         """The result once succeeded; before that (and after a failure) the task object itself, still 200."""
@@ -28,5 +29,5 @@ class TaskRoutes:
         view = self.gateway.find(caller, request.path_params["task_id"])
         scripting.raise_poll_fault(request, self.gateway.context, view)
         if view.succeeded:
-            return JSONResponse(self.gateway.result(request, view))
-        return JSONResponse(self.gateway.task_object(request, view))
+            return JsonResponse(self.gateway.result(request, view))
+        return JsonResponse(self.gateway.task_object(request, view))

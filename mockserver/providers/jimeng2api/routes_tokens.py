@@ -6,8 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
+from mockserver.providers.http import JsonResponse
 from mockserver.providers.jimeng2api import errors
 from mockserver.providers.jimeng2api.accounts import parse_token, split_tokens
 from mockserver.providers.jimeng2api.body import read_payload
@@ -26,7 +27,7 @@ class TokenRoutes:
         token = payload.fields.get("token")
         if not isinstance(token, str):
             raise errors.params_invalid("body.token")
-        return JSONResponse({"live": not parse_token(token).expired})
+        return JsonResponse({"live": not parse_token(token).expired})
 
     async def points(self, request: Request) -> Response:
         await read_payload(request)
@@ -40,7 +41,7 @@ class TokenRoutes:
                     401, _LOGGED_OUT, error_type="authentication_error", code="invalid_api_key"
                 )
             answer.append({"token": raw, "points": self.gateway.accounts.account(session, now).points()})
-        return JSONResponse(answer)
+        return JsonResponse(answer)
 
     async def receive(self, request: Request) -> Response:
         """Claims the daily credits only for a token whose balance is empty; reports the balance either way."""
@@ -56,4 +57,4 @@ class TokenRoutes:
             account = self.gateway.accounts.account(session, now)
             received = account.balance <= 0 and self.gateway.accounts.receive(session, now)
             answer.append({"token": raw, "credits": account.points(), "received": received})
-        return JSONResponse(answer)
+        return JsonResponse(answer)

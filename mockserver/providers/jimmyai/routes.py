@@ -11,18 +11,18 @@ import time
 from http import HTTPStatus
 from typing import Any, ClassVar
 
-from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from mockserver.engine import TaskView
 from mockserver.providers import scripting
 from mockserver.providers.base import ProviderContext
-from mockserver.providers.http import BodyTooLarge, MalformedJson, bearer_token, read_json
+from mockserver.providers.http import BodyTooLarge, JsonResponse, MalformedJson, bearer_token, read_json
 from mockserver.providers.jimmyai.models import Catalogue, new_task_id, parse_create, plan
 from mockserver.providers.results import finished_at, signed_result_url
+from mockserver.providers.routing import GatewayApp
 from mockserver.providers.scripting import ScriptedError
 from mockserver.scenarios import UnknownScenario
 
@@ -44,7 +44,7 @@ class Envelope:
         self.numeric = context.settings.options.get("success_code", "20000") == 0
 
     def ok(self, data: dict[str, Any]) -> Response:
-        return JSONResponse({"code": 0 if self.numeric else "20000", "msg": "ok", "data": data})
+        return JsonResponse({"code": 0 if self.numeric else "20000", "msg": "ok", "data": data})
 
     def error(self, error: JimmyError) -> Response:
         entry = self.errors[error.name]
@@ -61,7 +61,7 @@ class Envelope:
     def render(self, status: int, code: str, message: str, retry_after: float | None = None) -> Response:
         headers = {} if retry_after is None else {"Retry-After": retry_after_value(retry_after)}
         body = {"code": int(code) if self.numeric else code, "msg": message, "data": None}
-        return JSONResponse(body, status_code=status, headers=headers)
+        return JsonResponse(body, status_code=status, headers=headers)
 
 
 def status_phrase(status: int) -> str:
@@ -204,10 +204,10 @@ class JimmyaiProvider:
     contract = "jimmyai"
     options: ClassVar[dict[str, tuple[object, ...]]] = {"success_code": ("20000", 0)}
 
-    def build(self, context: ProviderContext) -> Starlette:
+    def build(self, context: ProviderContext) -> GatewayApp:
         api = JimmyApi(context)
         routes = [
             Route("/api/open-api/v1/seedance/videos", api.create, methods=["POST"]),
             Route("/api/open-api/v1/videos/{task_id}", api.query, methods=["GET"]),
         ]
-        return Starlette(routes=routes, exception_handlers=exception_handlers(api.envelope))
+        return GatewayApp(routes, exception_handlers=exception_handlers(api.envelope))

@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from starlette.applications import Starlette
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import Response
@@ -30,6 +29,7 @@ from mockserver.providers.octopusx.models import (
     plan,
 )
 from mockserver.providers.results import signed_result_url, video_spec
+from mockserver.providers.routing import GatewayApp
 from mockserver.scenarios import Selection
 
 POLL_AFTER_HEADER = "openai-poll-after-ms"
@@ -232,7 +232,7 @@ class OctopusxProvider:
     id = "octopusx"
     contract = "octopusx"
 
-    def build(self, context: ProviderContext) -> Starlette:
+    def build(self, context: ProviderContext) -> GatewayApp:
         api = OctopusxApi(context)
         routes = [
             Route("/v1/videos", api.create, methods=["POST"]),
@@ -243,4 +243,4 @@ class OctopusxProvider:
             Route("/v1/video/create", api.create_unified, methods=["POST"]),
             Route("/v1/video/query", api.query_unified, methods=["GET"]),
         ]
-        return Starlette(routes=routes, exception_handlers=newapi.exception_handlers(context))
+        return GatewayApp(routes, exception_handlers=newapi.exception_handlers(context))

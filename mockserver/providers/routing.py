@@ -1,0 +1,138 @@
+"""A gateway's routes as one small ASGI app.
+
+It answers as a `Starlette(routes=..., exception_handlers=...)` app would (the same route order, 404, 405
+with `Allow`, trailing-slash redirects, handlers looked up by exception class, a crash answered by the
+`Exception` handler and then re-raised for the server to log) in one layer rather than five: every gateway
+request passes through here, and Starlette's error middleware, router and endpoint wrapper each add a
+coroutine and a `send` wrapper to it.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.convertors import Convertor
+from starlette.datastructures import URL
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
+
+Endpoint = Callable[[Request], Awaitable[Response]]
+ExceptionHandler = Callable[[Request, Exception], Awaitable[Response]]
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    path: str | None
+    """The whole path of a route without parameters (compared as a string), else None."""
+    regex: re.Pattern[str]
+    convertors: dict[str, Convertor[Any]]
+    methods: frozenset[str]
+    endpoint: Endpoint
+
+    def match(self, path: str) -> dict[str, Any] | None:
+        if self.path is not None:
+            return {} if path == self.path else None
+        found = self.regex.match(path)
+        if found is None:
+            return None
+        return {name: self.convertors[name].convert(value) for name, value in found.groupdict().items()}
+
+
+class GatewayApp:
+    def __init__(self, routes: Sequence[Route], exception_handlers: Mapping[Any, ExceptionHandler]) -> None:
+        self.routes = list(routes)
+        self.exception_handlers: dict[Any, ExceptionHandler] = dict(exception_handlers)
+        crash: ExceptionHandler | None = self.exception_handlers.get(500) or self.exception_handlers.get(Exception)
+        self._crash_handler = crash
+        self._compiled = [_compile(route) for route in self.routes]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return  # a gateway serves HTTP only; the lifespan belongs to the app around it
+        path = _route_path(scope)
+        method = scope["method"]
+        partial: _Compiled | None = None
+        for route in self._compiled:
+            params = route.match(path)
+            if params is None:
+                continue
+            if method in route.methods:
+                scope["path_params"] = {**scope.get("path_params", {}), **params}
+                await self._answer(scope, receive, send, route.endpoint)
+                return
+            if partial is None:
+                partial = route
+                scope["path_params"] = {**scope.get("path_params", {}), **params}
+        if partial is not None:
+            await self._answer(scope, receive, send, _refuse(405, {"Allow": ", ".join(sorted(partial.methods))}))
+        elif (redirect := self._redirect(scope, path)) is not None:
+            await redirect(scope, receive, send)
+        else:
+            await self._answer(scope, receive, send, _refuse(404))
+
+    async def _answer(self, scope: Scope, receive: Receive, send: Send, endpoint: Endpoint) -> None:
+        request = Request(scope, receive, send)
+        try:
+            response = await endpoint(request)
+        except Exception as exc:
+            handler = self._handler(exc)
+            if handler is None:
+                raise
+            await (await handler(request, exc))(scope, receive, send)
+            if handler is self._crash_handler:
+                raise
+            exc.__traceback__ = None  # a reused exception instance would keep every traceback it passed through
+            return
+        await response(scope, receive, send)
+
+    def _handler(self, exc: Exception) -> ExceptionHandler | None:
+        handlers = self.exception_handlers
+        if isinstance(exc, HTTPException) and exc.status_code in handlers:
+            return handlers[exc.status_code]
+        for cls in type(exc).__mro__:
+            if cls in handlers and cls is not Exception:
+                return handlers[cls]
+        return self._crash_handler
+
+    def _redirect(self, scope: Scope, path: str) -> Response | None:
+        """Starlette's `redirect_slashes`: `/a/` to `/a` (or back) when only the other spelling is a route."""
+        if path == "/":
+            return None
+        other = dict(scope)
+        other["path"] = scope["path"].rstrip("/") if path.endswith("/") else scope["path"] + "/"
+        if any(route.match(_route_path(other)) is not None for route in self._compiled):
+            return RedirectResponse(url=str(URL(scope=other)))
+        return None
+
+
+def _compile(route: Route) -> _Compiled:
+    if not (inspect.isfunction(route.endpoint) or inspect.ismethod(route.endpoint)):
+        raise TypeError(f"route {route.path}: a gateway endpoint is a function of a request, not {route.endpoint!r}")
+    static = route.path if not route.param_convertors else None
+    methods = frozenset(route.methods or ())  # a function's Route always has them (GET by default)
+    return _Compiled(static, route.path_regex, dict(route.param_convertors), methods, route.endpoint)
+
+
+def _refuse(status: int, headers: dict[str, str] | None = None) -> Endpoint:
+    async def refuse(request: Request) -> Response:
+        raise HTTPException(status, headers=headers)
+
+    return refuse
+
+
+def _route_path(scope: Scope) -> str:
+    """The path below the gateway's mount (Starlette's `get_route_path`)."""
+    path: str = scope["path"]
+    root: str = scope.get("root_path", "")
+    if not root or not path.startswith(root):
+        return path
+    if path == root:
+        return ""
+    return path[len(root) :] if path[len(root)] == "/" else path

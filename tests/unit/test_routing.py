@@ -1,0 +1,154 @@
+"""GatewayApp answers as the Starlette app it replaces would: route order, 404, 405, redirects, handlers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Route
+from starlette.testclient import TestClient
+
+from mockserver.providers.routing import GatewayApp
+
+
+class Refused(Exception):
+    pass
+
+
+class RefusedHarder(Refused):
+    pass
+
+
+async def echo(request: Request) -> Response:
+    return PlainTextResponse(f"{request.method} {request.url.path} {request.path_params}")
+
+
+async def list_items(request: Request) -> Response:
+    return PlainTextResponse("list")
+
+
+async def refuse(request: Request) -> Response:
+    raise RefusedHarder("no")
+
+
+async def crash(request: Request) -> Response:
+    raise KeyError("boom")
+
+
+async def teapot(request: Request) -> Response:
+    raise HTTPException(418)
+
+
+ROUTES = [
+    Route("/items", list_items, methods=["GET"]),
+    Route("/items/special", echo, methods=["POST"]),
+    Route("/items/{item_id}", echo, methods=["GET", "DELETE"]),
+    Route("/items/{item_id}/count/{n:int}", echo, methods=["GET"]),
+    Route("/refuse", refuse, methods=["GET"]),
+    Route("/crash", crash, methods=["GET"]),
+    Route("/teapot", teapot, methods=["GET"]),
+]
+
+
+def handlers(log: list[str]) -> dict[Any, Any]:
+    async def on_refused(request: Request, exc: Exception) -> Response:
+        log.append(type(exc).__name__)
+        return PlainTextResponse("refused", status_code=422)
+
+    async def on_http(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        allow = (exc.headers or {}).get("Allow", "")
+        return PlainTextResponse(f"http {exc.status_code} allow={allow}", status_code=exc.status_code)
+
+    async def on_teapot(request: Request, exc: Exception) -> Response:
+        return PlainTextResponse("short and stout", status_code=418)
+
+    async def on_crash(request: Request, exc: Exception) -> Response:
+        return PlainTextResponse(f"crash {exc!r}", status_code=500)
+
+    return {Refused: on_refused, HTTPException: on_http, 418: on_teapot, Exception: on_crash}
+
+
+@pytest.fixture(params=["gateway", "starlette"])
+def client(request: pytest.FixtureRequest) -> TestClient:
+    """The same requests against GatewayApp and against Starlette: the answers must agree."""
+    log: list[str] = []
+    app: Any = (
+        GatewayApp(ROUTES, handlers(log))
+        if request.param == "gateway"
+        else Starlette(routes=ROUTES, exception_handlers=handlers(log))
+    )
+    return TestClient(app, raise_server_exceptions=False)
+
+
+def test_routes_match_in_order_with_converted_parameters(client: TestClient) -> None:
+    assert client.get("/items").text == "list"
+    assert client.post("/items/special").text == "POST /items/special {}"
+    assert client.get("/items/7").text == "GET /items/7 {'item_id': '7'}"
+    assert client.get("/items/7/count/12").text == "GET /items/7/count/12 {'item_id': '7', 'n': 12}"
+
+
+def test_head_is_answered_where_get_is(client: TestClient) -> None:
+    answer = client.head("/items")
+    assert answer.status_code == 200
+    assert answer.headers["content-length"] == "4"
+
+
+def test_an_unknown_path_goes_to_the_404_handler(client: TestClient) -> None:
+    answer = client.get("/nowhere")
+    assert (answer.status_code, answer.text) == (404, "http 404 allow=")
+
+
+def test_a_known_path_with_another_method_goes_to_the_405_handler_with_allow(client: TestClient) -> None:
+    answer = client.put("/items/7")
+    assert answer.status_code == 405
+    assert sorted(answer.text.removeprefix("http 405 allow=").split(", ")) == ["DELETE", "GET", "HEAD"]
+
+
+def test_the_first_route_of_a_path_decides_405_even_when_a_later_one_matches_the_path(client: TestClient) -> None:
+    # /items/special is POST only, but /items/{item_id} takes GET: the full match wins, as in Starlette
+    assert client.get("/items/special").text == "GET /items/special {'item_id': 'special'}"
+
+
+def test_a_trailing_slash_redirects_to_the_route(client: TestClient) -> None:
+    answer = client.get("/items/", follow_redirects=False)
+    assert answer.status_code == 307
+    assert answer.headers["location"] == "http://testserver/items"
+    assert client.get("/items/").text == "list"
+
+
+def test_exception_handlers_are_found_by_class_and_by_status(client: TestClient) -> None:
+    answer = client.get("/refuse")
+    assert (answer.status_code, answer.text) == (422, "refused")
+    assert client.get("/teapot").text == "short and stout"
+
+
+def test_a_crash_is_answered_by_the_exception_handler_and_raised_for_the_server() -> None:
+    app = GatewayApp(ROUTES, handlers([]))
+    answer = TestClient(app, raise_server_exceptions=False).get("/crash")
+    assert (answer.status_code, answer.text) == (500, "crash KeyError('boom')")
+    with pytest.raises(KeyError):
+        TestClient(app).get("/crash")
+
+
+def test_an_exception_without_a_handler_reaches_the_server() -> None:
+    app = GatewayApp(ROUTES, {})
+    with pytest.raises(RefusedHarder):
+        TestClient(app).get("/refuse")
+
+
+def test_a_mounted_gateway_matches_below_its_mount() -> None:
+    outer = Starlette(routes=[Route("/", echo)])
+    outer.mount("/gw", GatewayApp(ROUTES, handlers([])))
+    client = TestClient(outer)
+    assert client.get("/gw/items/3").text == "GET /gw/items/3 {'item_id': '3'}"
+    assert client.get("/gw/").status_code == 404
+
+
+def test_an_endpoint_must_be_a_function_of_a_request() -> None:
+    with pytest.raises(TypeError, match="function of a request"):
+        GatewayApp([Route("/x", GatewayApp([], {}))], {})

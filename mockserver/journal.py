@@ -223,56 +223,69 @@ class JournalMiddleware:
         if scope["type"] != "http" or scope["path"].startswith(self.skip):
             await self.app(scope, receive, send)
             return
-        state = scope.setdefault("state", {})
-        request_body = bytearray()
-        response_body = bytearray()
-        status = 500
-        capture_response = False
-        complete = True
-        response_headers: Headers = ()
-        recorded = False
-
-        def record() -> None:
-            nonlocal recorded
-            if recorded:
-                return
-            recorded = True
-            self.journal.record_raw(
-                self.now(), state.get("provider"), scope["method"], scope["path"], scope.get("query_string", b""),
-                status, state.get("task_id"), (scope.get("headers", ()), bytes(request_body)),
-                (response_headers, bytes(response_body)), complete, self.worker,
-            )  # fmt: skip
-
-        def capture(buffer: bytearray, chunk: bytes) -> None:
-            nonlocal complete
-            if len(buffer) + len(chunk) > BODY_LIMIT:
-                complete = False
-            buffer.extend(chunk[: max(0, BODY_LIMIT - len(buffer))])
-
-        async def receive_and_record() -> Message:
-            message = await receive()
-            if message["type"] == "http.request":
-                capture(request_body, message.get("body", b""))
-            return message
-
-        async def send_and_record(message: Message) -> None:
-            nonlocal status, capture_response, complete, response_headers
-            if message["type"] == "http.response.start":
-                status = message["status"]
-                response_headers = message.get("headers", ())
-                for name, value in response_headers:
-                    if name == b"content-type":
-                        capture_response = value.startswith(_TEXT_TYPES)
-                        break
-                complete = complete and capture_response
-            elif message["type"] == "http.response.body":
-                if capture_response:
-                    capture(response_body, message.get("body", b""))
-                if not message.get("more_body", False):
-                    record()  # before the last byte leaves: a client that has its answer finds it journaled
-            await send(message)
-
+        exchange = _Exchange(self, scope, receive, send)
         try:
-            await self.app(scope, receive_and_record, send_and_record)
+            await self.app(scope, exchange.receive, exchange.send)
         finally:
-            record()
+            exchange.record()
+
+
+class _Exchange:
+    """One request on its way through: the body it sent, the answer it got (text bodies, up to BODY_LIMIT
+    each), recorded once."""
+
+    __slots__ = (
+        "_receive", "_send", "capture_response", "complete", "middleware", "recorded", "request_body",
+        "response_body", "response_headers", "scope", "state", "status",
+    )  # fmt: skip
+
+    def __init__(self, middleware: JournalMiddleware, scope: Scope, receive: Receive, send: Send) -> None:
+        self.middleware, self.scope, self._receive, self._send = middleware, scope, receive, send
+        self.state: dict[str, Any] = scope.setdefault("state", {})
+        self.request_body = self.response_body = b""
+        self.status = 500
+        self.response_headers: Headers = ()
+        self.capture_response = False
+        self.complete = True
+        self.recorded = False
+
+    async def receive(self) -> Message:
+        message = await self._receive()
+        if message["type"] == "http.request" and (chunk := message.get("body", b"")):
+            self.request_body = self._kept(self.request_body, chunk)
+        return message
+
+    async def send(self, message: Message) -> None:
+        kind = message["type"]
+        if kind == "http.response.start":
+            self.status = message["status"]
+            self.response_headers = message.get("headers", ())
+            for name, value in self.response_headers:
+                if name == b"content-type":
+                    self.capture_response = value.startswith(_TEXT_TYPES)
+                    break
+            self.complete = self.complete and self.capture_response
+        elif kind == "http.response.body":
+            if self.capture_response and (chunk := message.get("body", b"")):
+                self.response_body = self._kept(self.response_body, chunk)
+            if not message.get("more_body", False):
+                self.record()  # before the last byte leaves: a client that has its answer finds it journaled
+        await self._send(message)
+
+    def _kept(self, kept: bytes, chunk: bytes) -> bytes:
+        room = BODY_LIMIT - len(kept)
+        if len(chunk) > room:
+            self.complete = False
+            chunk = chunk[: max(0, room)]
+        return kept + chunk if kept else bytes(chunk)
+
+    def record(self) -> None:
+        if self.recorded:
+            return
+        self.recorded = True
+        scope, state, middleware = self.scope, self.state, self.middleware
+        middleware.journal.record_raw(
+            middleware.now(), state.get("provider"), scope["method"], scope["path"], scope.get("query_string", b""),
+            self.status, state.get("task_id"), (scope.get("headers", ()), self.request_body),
+            (self.response_headers, self.response_body), self.complete, middleware.worker,
+        )  # fmt: skip

@@ -5,6 +5,7 @@ from __future__ import annotations
 import colorsys
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 _COLOR = re.compile(r"^[0-9a-f]{6}$")
 MAX_SIDE = 4096
@@ -55,6 +56,10 @@ class VideoSpec:
 
 def color_from_seed(seed: int) -> str:
     """A pleasant, clearly visible colour for a task (never near-black, never near-white)."""
-    hue = (seed % 360) / 360
-    r, g, b = colorsys.hls_to_rgb(hue, 0.5, 0.65)
+    return _color_of_hue(seed % 360)
+
+
+@lru_cache(maxsize=360)
+def _color_of_hue(degrees: int) -> str:
+    r, g, b = colorsys.hls_to_rgb(degrees / 360, 0.5, 0.65)
     return f"{round(r * 255):02x}{round(g * 255):02x}{round(b * 255):02x}"

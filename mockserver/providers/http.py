@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncGenerator
+from functools import lru_cache
 from typing import Any
 
 import orjson
-from starlette.datastructures import FormData
+from starlette.datastructures import URL, FormData
 from starlette.formparsers import FormParser, MultiPartException, MultiPartParser
 from starlette.requests import Request
 from starlette.responses import Response
@@ -100,9 +101,22 @@ def bearer_token(request: Request) -> str | None:
 
 
 def public_base(request: Request, configured: str | None) -> str:
+    """`scheme://host[:port]` the client called (as `request.url` reads it), or the configured public URL."""
     if configured:
         return configured.rstrip("/")
-    return f"{request.url.scheme}://{request.url.netloc}"
+    scope = request.scope
+    host = next((value for name, value in scope["headers"] if name == b"host"), None)
+    server = scope.get("server")
+    return _called_base(scope.get("scheme", "http"), host, tuple(server) if server else None)
+
+
+@lru_cache(maxsize=256)
+def _called_base(scheme: str, host: bytes | None, server: tuple[str, int | None] | None) -> str:
+    """Starlette's reading of the Host header (validated, else the server address), once per distinct value."""
+    headers = [(b"host", host)] if host is not None else []
+    scope = {"type": "http", "scheme": scheme, "server": server, "path": "/", "query_string": b"", "headers": headers}
+    url = URL(scope=scope)
+    return f"{url.scheme}://{url.netloc}"
 
 
 class JsonResponse(Response):

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import lru_cache
 
 from starlette.requests import Request
 
 from mockserver.engine import TaskView
 from mockserver.media.routes import MEDIA_PREFIX
+from mockserver.media.signing import UrlSigner
 from mockserver.media.spec import VideoSpec, color_from_seed
 from mockserver.providers.base import ProviderContext
 from mockserver.providers.http import public_base
@@ -49,5 +51,11 @@ def signed_result_url(
 def signed_url(context: ProviderContext, request: Request, path: str, params: Mapping[str, str], expires: int) -> str:
     """The absolute URL of `MEDIA_PREFIX/<provider>/<path>` carrying `params`, fetchable until `expires`."""
     full_path = f"{MEDIA_PREFIX}/{context.provider_id}/{path.lstrip('/')}"
-    query = context.signer.sign(full_path, params, expires)
-    return f"{public_base(request, context.settings.public_url)}{full_path}?{query}"
+    base = public_base(request, context.settings.public_url)
+    return _signed(context.signer, base, full_path, tuple(params.items()), expires)
+
+
+@lru_cache(maxsize=4096)
+def _signed(signer: UrlSigner, base: str, full_path: str, params: tuple[tuple[str, str], ...], expires: int) -> str:
+    """A URL is a pure function of these, and a finished task's is asked for again at every poll."""
+    return f"{base}{full_path}?{signer.sign(full_path, dict(params), expires)}"

@@ -15,3 +15,13 @@ def utc_stamp(seconds: float, pattern: str) -> str:
 @lru_cache(maxsize=64)
 def _stamp(second: int, pattern: str) -> str:
     return time.strftime(pattern, time.gmtime(second))
+
+
+def utc_day_path(seconds: float) -> str:
+    """`YYYY/MM/DD` of an instant (the day folder of a result path), computed once per day."""
+    return _day(int(seconds) // 86400)
+
+
+@lru_cache(maxsize=64)
+def _day(day: int) -> str:
+    return time.strftime("%Y/%m/%d", time.gmtime(day * 86400))

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import hashlib
+import hmac
 from urllib.parse import parse_qsl, urlencode
 
 import pytest
@@ -228,3 +230,18 @@ def test_round_trip_for_any_path_and_params(path: str, params: dict[str, str], e
 @given(st.lists(st.tuples(st.text(), st.text()), max_size=8))
 def test_the_fast_query_encoding_is_urlencode_byte_for_byte(pairs: list[tuple[str, str]]) -> None:
     assert _urlencode(pairs) == urlencode(pairs)
+
+
+@given(
+    secret=st.binary(max_size=130),
+    path=st.text(min_size=1, max_size=40),
+    params=st.dictionaries(st.sampled_from(["w", "h", "fps", "frames", "color", "ä b"]), st.text(max_size=12)),
+    expires=st.integers(0, 2**40),
+)
+def test_the_signature_is_hmac_sha256_of_the_canonical_query(
+    secret: bytes, path: str, params: dict[str, str], expires: int
+) -> None:
+    fields = {**params, "expires": str(expires)}
+    canonical = f"{path}?{urlencode(sorted(fields.items()))}".encode()
+    query = dict(parse_qsl(UrlSigner(secret).sign(path, params, expires), keep_blank_values=True))
+    assert query["signature"] == hmac.new(secret, canonical, hashlib.sha256).hexdigest()

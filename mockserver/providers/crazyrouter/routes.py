@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from starlette.requests import Request
@@ -16,6 +15,7 @@ from mockserver.providers.http import read_json
 from mockserver.providers.newapi import NewApiError
 from mockserver.providers.results import signed_result_url
 from mockserver.providers.routing import GatewayApp
+from mockserver.providers.stamps import utc_day_path
 
 
 class CrazyrouterApi:
@@ -75,7 +75,7 @@ class CrazyrouterApi:
             "url": "",
         }
         if view.succeeded:
-            day = time.strftime("%Y/%m/%d", time.gmtime(view.finished_at or view.now))
+            day = utc_day_path(view.finished_at or view.now)
             path = f"task-artifacts/{day}/generate/{task_id}.mp4"
             data["url"] = signed_result_url(request, context, view, path, self.url_ttl) or ""
         elif view.terminal:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from starlette.datastructures import UploadFile
@@ -30,6 +29,7 @@ from mockserver.providers.octopusx.models import (
 )
 from mockserver.providers.results import signed_result_url, video_spec
 from mockserver.providers.routing import GatewayApp
+from mockserver.providers.stamps import utc_day_path
 from mockserver.scenarios import Selection
 
 POLL_AFTER_HEADER = "openai-poll-after-ms"
@@ -218,7 +218,7 @@ class OctopusxApi:
         if not view.succeeded or view.finished_at is None:
             return None
         terms = scripting.result_terms(self.context, view, self.url_ttl)
-        day = time.strftime("%Y/%m/%d", time.gmtime(view.finished_at))
+        day = utc_day_path(view.finished_at)
         base = f"videos/{day}/{view.task.id}"
         return views.Results(
             video_url=signed_result_url(request, self.context, view, f"{base}.mp4", self.url_ttl) or "",

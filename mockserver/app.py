@@ -69,19 +69,21 @@ class GatewayDispatch:
 
     def __init__(self, app: ASGIApp, gateways: dict[str, ASGIApp], router: Router) -> None:
         self.app = app
-        self.gateways = gateways
+        self.gateways = {pid: ("/" + pid, gateway) for pid, gateway in gateways.items()}
         self.router = router
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and not scope.get("root_path"):
             path: str = scope["path"]
             first, slash, _ = path[1:].partition("/")
-            gateway = self.gateways.get(first) if slash and "\n" not in path else None
-            if gateway is not None:
-                scope.setdefault("router", self.router)
-                scope["path_params"] = dict(scope.get("path_params", {}))
-                scope["app_root_path"] = scope.get("app_root_path", "")
-                scope["root_path"] = "/" + first
+            found = self.gateways.get(first) if slash else None
+            if found is not None and "\n" not in path:  # a Mount's pattern would not match across a newline
+                mount, gateway = found
+                if "router" not in scope:
+                    scope["router"] = self.router
+                if "app_root_path" not in scope:
+                    scope["app_root_path"] = ""
+                scope["root_path"] = mount
                 scope["endpoint"] = gateway
                 await gateway(scope, receive, send)
                 return

@@ -103,13 +103,15 @@ class _FaultySend:
     """The response on its way out, with the request's faults applied. Its random stream is made only when a
     fault draws from it: most requests have none, and seeding a generator costs more than the rest of this layer."""
 
+    __slots__ = ("_rng", "dropped", "kinds", "randomness", "receive", "send", "state", "stream")
+
     def __init__(
         self, send: Send, receive: Receive, state: dict[str, Any], randomness: RandomSource, stream: str
     ) -> None:
         self.send, self.receive, self.state = send, receive, state
         self.randomness, self.stream = randomness, stream
         self._rng: random.Random | None = None
-        self.kinds: set[str] = set()
+        self.kinds: frozenset[str] = frozenset()
         self.dropped = False
 
     @property
@@ -126,7 +128,7 @@ class _FaultySend:
             for fault in faults:
                 if fault.latency is not None:
                     await asyncio.sleep(fault.latency.draw(self.rng))
-            self.kinds = {f.fault for f in faults if f.fault}
+            self.kinds = frozenset(f.fault for f in faults if f.fault)
             if "hang" in self.kinds:
                 await self._hang()
             if self.kinds & {"reset", "empty", "hang"}:

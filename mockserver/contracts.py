@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from mockserver.engine.lifecycle import Lifecycle
+from mockserver.schema_predicate import Check, compile_check
 
 if TYPE_CHECKING:  # jsonschema is imported when first needed: a server that only sees valid bodies never needs it
     from jsonschema import Draft202012Validator
@@ -210,105 +211,8 @@ def _violation(error: ValidationError) -> Violation:
     return Violation(field, f"{field}: {error.message}" if field else error.message)
 
 
-Check = Callable[[Any], bool]
-_ANNOTATIONS = {"description", "default", "title", "examples", "deprecated", "readOnly", "writeOnly", "format"}
-_TYPES: dict[str, Check] = {
-    "string": lambda v: isinstance(v, str),
-    "integer": lambda v: type(v) is int or (type(v) is float and v.is_integer()),
-    "number": lambda v: type(v) in (int, float),
-    "boolean": lambda v: type(v) is bool,
-    "array": lambda v: isinstance(v, list),
-    "object": lambda v: isinstance(v, dict),
-    "null": lambda v: v is None,
-}
-
-_BOUNDS: dict[str, Callable[[Any, Any], bool]] = {
-    "minimum": lambda v, bound: v >= bound,
-    "maximum": lambda v, bound: v <= bound,
-    "exclusiveMinimum": lambda v, bound: v > bound,
-    "exclusiveMaximum": lambda v, bound: v < bound,
-}
-
-
 def quick_check(schema: Any, resolve: Callable[[str], Any], depth: int = 0) -> Check | None:
     """The schema as a plain predicate, exact for the keywords it knows and many times faster than jsonschema,
     so a valid request skips the validator (an invalid one still goes to it, for its message). None when the
     schema uses any other keyword: then jsonschema alone decides."""
-    if isinstance(schema, bool):
-        return lambda v: schema
-    if not isinstance(schema, Mapping) or depth > 20:
-        return None
-    checks: list[Check] = []
-    for key, value in schema.items():
-        if key.startswith("x-") or key in _ANNOTATIONS:
-            continue
-        check = _keyword(key, value, schema, resolve, depth)
-        if check is None:
-            return None
-        checks.append(check)
-    return lambda v: all(check(v) for check in checks)
-
-
-def _keyword(
-    key: str, value: Any, schema: Mapping[str, Any], resolve: Callable[[str], Any], depth: int
-) -> Check | None:
-    def sub(node: Any) -> Check | None:
-        return quick_check(node, resolve, depth + 1)
-
-    def subs(nodes: Any) -> list[Check] | None:
-        compiled = [sub(node) for node in nodes] if isinstance(nodes, list) else [None]
-        return None if None in compiled else [c for c in compiled if c is not None]
-
-    is_str, is_list, is_dict = _TYPES["string"], _TYPES["array"], _TYPES["object"]
-    if key == "type":
-        names = value if isinstance(value, list) else [value]
-        kinds = [_TYPES[n] for n in names if n in _TYPES]
-        return None if len(kinds) != len(names) else lambda v: any(kind(v) for kind in kinds)
-    if key == "enum" and all(isinstance(e, str | int | float | bool) or e is None for e in value):
-        return lambda v: (
-            any(type(v) is type(e) and v == e for e in value)
-            or (type(v) in (int, float) and any(type(e) in (int, float) and v == e for e in value))
-        )
-    if key == "const" and (isinstance(value, str | int | float | bool) or value is None):
-        return _keyword("enum", [value], schema, resolve, depth)
-    if key in _BOUNDS and type(value) in (int, float):
-        is_number, holds = _TYPES["number"], _BOUNDS[key]
-        return lambda v: not is_number(v) or holds(v, value)
-    if key in ("minLength", "maxLength", "minItems", "maxItems") and type(value) is int:
-        applies = is_str if key.endswith("Length") else is_list
-        low = key.startswith("min")
-        return lambda v: not applies(v) or (len(v) >= value if low else len(v) <= value)
-    if key == "pattern":
-        pattern = re.compile(value)
-        return lambda v: not is_str(v) or pattern.search(v) is not None
-    if key == "required":
-        return lambda v: not is_dict(v) or all(name in v for name in value)
-    if key == "dependentRequired":
-        return lambda v: not is_dict(v) or all(all(d in v for d in deps) for k, deps in value.items() if k in v)
-    if key == "items" and (item := sub(value)) is not None:
-        return lambda v: not is_list(v) or all(item(e) for e in v)
-    if key == "properties" and (compiled := {k: sub(s) for k, s in value.items()}) and None not in compiled.values():
-        props = {k: c for k, c in compiled.items() if c is not None}
-        return lambda v: not is_dict(v) or all(props[k](e) for k, e in v.items() if k in props)
-    if key == "additionalProperties" and value is False and "patternProperties" not in schema:
-        known = set(schema.get("properties", {}))
-        return lambda v: not is_dict(v) or known.issuperset(v)
-    if key in ("allOf", "anyOf", "oneOf") and (parts := subs(value)) is not None:
-        if key == "allOf":
-            return lambda v: all(p(v) for p in parts)
-        if key == "anyOf":
-            return lambda v: any(p(v) for p in parts)
-        return lambda v: sum(1 for p in parts if p(v)) == 1
-    if key == "not" and (inner := sub(value)) is not None:
-        return lambda v: not inner(v)
-    if key == "if":
-        branches = sub(value), sub(schema.get("then", True)), sub(schema.get("else", True))
-        if None in branches:
-            return None
-        condition, then, otherwise = (b for b in branches if b is not None)
-        return lambda v: then(v) if condition(v) else otherwise(v)
-    if key in ("then", "else"):
-        return lambda v: True  # applied by "if"; without an "if" they mean nothing
-    if key == "$ref" and isinstance(value, str) and value.startswith("#/"):
-        return sub(resolve(value[1:]))
-    return None
+    return compile_check(schema, resolve, depth)

@@ -45,6 +45,8 @@ def layer_of(module: str) -> str:
     name = parts[1]
     if name in ("clock", "randomness"):
         return "foundation"
+    if name == "schema_predicate":
+        return "contracts"
     if name in ("engine", "stores", "media", "providers", "contracts", "scenarios", "cassettes", "conformance", "cli"):
         return name
     if name in ("__main__", "cli_cassettes"):

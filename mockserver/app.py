@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 from typing import Any
 
 from starlette.applications import Starlette
@@ -24,7 +25,7 @@ from mockserver.runtime import MockRuntime
 from mockserver.settings import Settings
 
 
-def create_app(settings: Settings | None = None, runtime: MockRuntime | None = None) -> Starlette:
+def create_app(settings: Settings | None = None, runtime: MockRuntime | None = None) -> MockApp:
     runtime = runtime or MockRuntime(settings or Settings())
     settings = runtime.settings
     gateways = {pid: _gateway(context, load_provider(pid).build(context)) for pid, context in runtime.contexts.items()}
@@ -53,13 +54,26 @@ def create_app(settings: Settings | None = None, runtime: MockRuntime | None = N
         yield
         runtime.close()  # after the server has let in-flight requests finish
 
-    app = Starlette(routes=routes, exception_handlers={404: not_found}, lifespan=lifespan)
-    app.add_middleware(GatewayDispatch, gateways=gateways, router=app.router)
-    app.add_middleware(JournalMiddleware, journal=runtime.journal, now=runtime.clock.now, skip=(ADMIN_PREFIX,))
+    app = MockApp(routes=routes, exception_handlers={404: not_found}, lifespan=lifespan)
+    front: ASGIApp = GatewayDispatch(partial(Starlette.__call__, app), gateways=gateways, router=app.router)
+    front = JournalMiddleware(front, journal=runtime.journal, now=runtime.clock.now, skip=(ADMIN_PREFIX,))
     if runtime.clock.shared:
-        app.add_middleware(ClockPinMiddleware, clock=runtime.clock)
+        front = ClockPinMiddleware(front, clock=runtime.clock)
+    app.front = front
     app.state.runtime = runtime
     return app
+
+
+class MockApp(Starlette):
+    """The Starlette app (admin, media, the index, the lifespan) behind the front layers every request meets
+    first: the clock pin (a shared clock), the journal and the gateway dispatch. A gateway request is answered
+    in full by its GatewayApp, so it skips Starlette's own error and exception middleware."""
+
+    front: ASGIApp
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        scope["app"] = self
+        await self.front(scope, receive, send)
 
 
 class GatewayDispatch:

@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from starlette.convertors import Convertor
+from starlette.convertors import Convertor, StringConvertor
 from starlette.datastructures import URL
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -35,6 +35,8 @@ class _Compiled:
     convertors: dict[str, Convertor[Any]]
     methods: frozenset[str]
     endpoint: Endpoint
+    text_only: bool
+    """Every parameter is a plain `{name}` (a string as matched): nothing to convert."""
 
     def match(self, path: str) -> dict[str, Any] | None:
         if self.path is not None:
@@ -42,6 +44,8 @@ class _Compiled:
         found = self.regex.match(path)
         if found is None:
             return None
+        if self.text_only:
+            return found.groupdict()
         return {name: self.convertors[name].convert(value) for name, value in found.groupdict().items()}
 
 
@@ -117,7 +121,9 @@ def _compile(route: Route) -> _Compiled:
         raise TypeError(f"route {route.path}: a gateway endpoint is a function of a request, not {route.endpoint!r}")
     static = route.path if not route.param_convertors else None
     methods = frozenset(route.methods or ())  # a function's Route always has them (GET by default)
-    return _Compiled(static, route.path_regex, dict(route.param_convertors), methods, route.endpoint)
+    convertors = dict(route.param_convertors)
+    text_only = all(type(convertor) is StringConvertor for convertor in convertors.values())
+    return _Compiled(static, route.path_regex, convertors, methods, route.endpoint, text_only)
 
 
 def _refuse(status: int, headers: dict[str, str] | None = None) -> Endpoint:

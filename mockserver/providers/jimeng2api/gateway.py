@@ -147,9 +147,9 @@ class Gateway:
         selection: Selection,
     ) -> dict[str, Any]:
         context, now = self.context, self.context.clock.now()
-        scenario = scripting.local_scenario(context, selection.scenario)
         draft = draft_steps(job.generation, context.settings.timings)
-        scripted = scripting.script(context, Selection(scenario, selection.prompt), draft, Outcome("succeeded"))
+        scripted = scripting.script(context, selection, draft, Outcome("succeeded"))
+        scenario = scripted.scenario  # already in this gateway's state names
         failure = job.failure or self.scripted_failure(scenario, job.kind)
         if failure is None and session.expired:
             failure = from_entry(context.contract.error("token_expired"), job.kind)

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-import time
+import math
 from typing import Any
 
 from starlette.requests import Request
@@ -33,6 +33,7 @@ from mockserver.providers.gptge.models import (
 from mockserver.providers.http import read_json
 from mockserver.providers.results import finished_at, signed_result_url
 from mockserver.providers.routing import GatewayApp
+from mockserver.providers.stamps import utc_stamp
 from mockserver.scenarios import Scenario
 
 OPERATIONS = {"text2video": "textToVideo", "image2video": "imageToVideo"}
@@ -129,7 +130,7 @@ class GptGeApi:
             task.request["frames"],
             color_from_seed(video_seed(task.request, task.seed)),
         )
-        day = time.strftime("%Y%m%d", time.gmtime(finished))
+        day = utc_stamp(math.floor(finished), "%Y%m%d")  # formatted once per second
         url = signed_result_url(request, self.context, view, f"jimeng/{day}/{task.id}.mp4", self.url_ttl, spec)
         return url or ""
 

@@ -3,12 +3,13 @@ reference A.9), API keys and managed tokens (managed mode, A.3/A.11), and the cr
 
 from __future__ import annotations
 
+import math
 import re
-import time
 import uuid
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from mockserver.providers.stamps import utc_stamp
 from mockserver.randomness import RandomSource
 
 _PROXY = re.compile(r"^(https?|socks(?:4|5)?)://", re.IGNORECASE)
@@ -135,7 +136,8 @@ class Accounts:
 
     @staticmethod
     def stamp(now: float) -> str:
-        return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + f".{int(now * 1000) % 1000:03d}Z"
+        """ISO 8601 in UTC with milliseconds; the whole-second part formatted once per second."""
+        return utc_stamp(math.floor(now), "%Y-%m-%dT%H:%M:%S") + f".{int(now * 1000) % 1000:03d}Z"
 
     # -- API keys -------------------------------------------------------------------------------
     def issue_key(self, name: str, now: float, secret: str | None = None) -> ApiKey:

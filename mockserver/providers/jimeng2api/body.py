@@ -77,11 +77,26 @@ def parse_json(raw: bytes) -> Any:
         raise invalid_json(_js_message(repaired, exc)) from None
 
 
-def _loads(text: str) -> Any:
-    def reject(constant: str) -> Any:
-        raise json.JSONDecodeError(f"Unexpected token {constant[0]}", text, text.find(constant))
+class _Constant(Exception):
+    """NaN or Infinity in a body: JSON.parse has no such literals."""
 
-    return json.loads(text, parse_constant=reject)
+
+def _reject(constant: str) -> Any:
+    raise _Constant(constant)
+
+
+_DECODER = json.JSONDecoder(parse_constant=_reject)  # once: `json.loads(text, parse_constant=f)` builds one a call
+
+
+def _loads(text: str) -> Any:
+    """`json.loads(text)` refusing NaN and Infinity as JSON.parse does."""
+    if text.startswith("\ufeff"):
+        raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", text, 0)  # as json.loads
+    try:
+        return _DECODER.decode(text)
+    except _Constant as exc:
+        constant = str(exc)
+        raise json.JSONDecodeError(f"Unexpected token {constant[0]}", text, text.find(constant)) from None
 
 
 def _js_message(text: str, exc: json.JSONDecodeError) -> str:

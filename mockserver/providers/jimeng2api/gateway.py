@@ -4,8 +4,8 @@ putting a task in the queue, and rendering the task object and its result (refer
 from __future__ import annotations
 
 import base64
+import math
 import re
-import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,6 +33,7 @@ from mockserver.providers.jimeng2api.models_tasks import (
     settle,
 )
 from mockserver.providers.results import signed_url
+from mockserver.providers.stamps import utc_stamp
 from mockserver.scenarios import Scenario, Selection
 
 _BEARER = re.compile(r"^Bearer\s+(.+)$", re.IGNORECASE | re.DOTALL)
@@ -147,9 +148,9 @@ class Gateway:
         selection: Selection,
     ) -> dict[str, Any]:
         context, now = self.context, self.context.clock.now()
-        scenario = scripting.local_scenario(context, selection.scenario)
         draft = draft_steps(job.generation, context.settings.timings)
-        scripted = scripting.script(context, Selection(scenario, selection.prompt), draft, Outcome("succeeded"))
+        scripted = scripting.script(context, selection, draft, Outcome("succeeded"))
+        scenario = scripted.scenario  # already in this gateway's state names
         failure = job.failure or self.scripted_failure(scenario, job.kind)
         if failure is None and session.expired:
             failure = from_entry(context.contract.error("token_expired"), job.kind)
@@ -241,7 +242,7 @@ class Gateway:
         expires = terms.expires  # the scenario's URL lifetime, and its CDN lag (404 until `nbf`)
         lag = {"nbf": str(terms.available_from)} if terms.available_from is not None else {}
         as_base64 = task.request["response_format"] == "b64_json"
-        day = time.strftime("%Y%m%d", time.gmtime(finished))
+        day = utc_stamp(math.floor(finished), "%Y%m%d")  # formatted once per second
         data: list[dict[str, Any]] = []
         if task.request["type"] == "video_generation":
             spec = VideoSpec(media["width"], media["height"], media["fps"], media["frames"], color_from_seed(task.seed))

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 import random
-import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -95,4 +94,11 @@ def settle(
 
 def new_task_id(rng: random.Random) -> str:
     """crypto.randomUUID(): a bare UUID, no `task_` prefix (the README's examples are stale)."""
-    return str(uuid.UUID(int=rng.getrandbits(128), version=4))
+    return uuid4_text(rng.getrandbits(128))
+
+
+def uuid4_text(bits: int) -> str:
+    """`str(uuid.UUID(int=bits, version=4))` without building the UUID: variant and version bits set, then dashed."""
+    value = (bits & ~(0xC000 << 48) | 0x8000 << 48) & ~(0xF000 << 64) | 4 << 76
+    digits = f"{value:032x}"
+    return f"{digits[:8]}-{digits[8:12]}-{digits[12:16]}-{digits[16:20]}-{digits[20:]}"

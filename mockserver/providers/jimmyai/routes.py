@@ -7,7 +7,7 @@ contract's `x-errors` entry, msg saying what went wrong, data null.
 
 from __future__ import annotations
 
-import time
+import math
 from http import HTTPStatus
 from typing import Any, ClassVar
 
@@ -24,6 +24,7 @@ from mockserver.providers.jimmyai.models import Catalogue, new_task_id, parse_cr
 from mockserver.providers.results import finished_at, signed_result_url
 from mockserver.providers.routing import GatewayApp
 from mockserver.providers.scripting import ScriptedError
+from mockserver.providers.stamps import utc_stamp
 from mockserver.scenarios import UnknownScenario
 
 
@@ -150,7 +151,7 @@ class JimmyApi:
         return data
 
     def video_url(self, request: Request, view: TaskView, finished: float) -> str:
-        day = time.strftime("%Y%m%d", time.gmtime(finished))
+        day = utc_stamp(math.floor(finished), "%Y%m%d")  # formatted once per second
         key = f"seedance/{day}/{view.task.id}.mp4"
         return signed_result_url(request, self.context, view, key, self.url_ttl) or ""
 

@@ -59,6 +59,7 @@ class OctopusxApi:
         self.url_ttl = context.lifetime("result_url", context.settings.url_ttl)
         self.task_ttl = context.lifetime("task", context.settings.task_ttl)
         self.poll_after_ms = int(context.contract.extension("x-poll-after-ms")["value"])
+        self.poll_after_header = (POLL_AFTER_HEADER.encode("latin-1"), str(self.poll_after_ms).encode("latin-1"))
 
     async def create(self, request: Request) -> Response:
         context = self.context
@@ -124,7 +125,7 @@ class OctopusxApi:
         view = self._poll(request, request.path_params["video_id"])
         scripting.raise_poll_fault(request, self.context, view)
         response = newapi.json_response(self.context, views.video(view, self._results(request, view)))
-        response.headers[POLL_AFTER_HEADER] = str(self.poll_after_ms)
+        response.raw_headers.append(self.poll_after_header)  # as `headers[...] = ...` appends a header not yet set
         return response
 
     async def query_unified(self, request: Request) -> Response:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import uuid
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from mockserver.providers.jimeng2api.models_tasks import uuid4_text
 from tests.jimeng2api.helpers import BASE, SESSION
 from tests.support import make_client
 
@@ -84,3 +86,8 @@ def test_accepted_videos_always_finish(body: dict[str, Any]) -> None:
     end = CLIENT.get(f"{BASE}/v1/tasks/{task_id}", headers=SESSION).json()
     assert end["status"] in ("succeeded", "failed")
     assert json.dumps(end)
+
+
+@given(st.integers(0, 2**128 - 1))
+def test_task_ids_are_written_as_uuid_writes_a_version_4_uuid(bits: int) -> None:
+    assert uuid4_text(bits) == str(uuid.UUID(int=bits, version=4))

@@ -7,6 +7,7 @@ Failures are raised as the exceptions below; each provider renders them in its o
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import AsyncGenerator
 from functools import lru_cache
 from typing import Any
@@ -14,7 +15,7 @@ from typing import Any
 import orjson
 from starlette.datastructures import URL, FormData
 from starlette.formparsers import FormParser, MultiPartException, MultiPartParser
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
 
@@ -37,23 +38,45 @@ MAX_FORM_FILES = 20
 
 
 async def read_body(request: Request, limit: int) -> bytes:
+    """The whole body, read from the request's ASGI messages (as `request.stream()` does, without its generator);
+    raises BodyTooLarge past `limit` bytes and Starlette's ClientDisconnect when the client goes away."""
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
         raise BodyTooLarge(limit)
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
+    receive = request.receive
+    while True:
+        message = await receive()
+        kind = message["type"]
+        if kind == "http.disconnect":
+            raise ClientDisconnect()
+        if kind != "http.request":
+            continue
+        chunk = message.get("body", b"")
         size += len(chunk)
         if size > limit:
             raise BodyTooLarge(limit)
         chunks.append(chunk)
-    return b"".join(chunks)
+        if not message.get("more_body", False):
+            return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
+_LONG_NUMBER = re.compile(rb"\d{19}")
+"""Digits enough to exceed 64 bits, where orjson reads an integer as a float (json keeps the integer)."""
 
 
 async def read_json(request: Request, limit: int) -> Any:
+    """The body as JSON, accepting exactly what `json.loads` accepts: orjson parses what it can read the same
+    way (it refuses NaN, lone surrogates and more); the rest, and every failure, goes to json."""
     body = await read_body(request, limit)
     if not body.strip():
         raise MalformedJson("request body is empty: send a JSON object")
+    if _LONG_NUMBER.search(body) is None:
+        try:
+            return orjson.loads(body)
+        except orjson.JSONDecodeError:
+            pass
     try:
         return json.loads(body.decode("utf-8"))
     except UnicodeDecodeError:

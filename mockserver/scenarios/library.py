@@ -14,6 +14,7 @@ from mockserver.scenarios.model import DEFAULT, Scenario
 
 SCENARIO_HEADER = "x-mock-scenario"
 _TAG = re.compile(r"\s*\[\[mock:([A-Za-z0-9_.\-]+)\]\]\s*")
+_TAG_OPENER = "[[mock:"  # no tag without it: most prompts skip the regex, whose leading \s* tries every offset
 
 
 class UnknownScenario(LookupError):
@@ -77,7 +78,7 @@ class ScenarioLibrary:
         self.default = self._initial_default
 
     def select(self, provider: str, header: str | None, prompt: str | None, api_key: str | None) -> Selection:
-        tagged = _TAG.search(prompt) if prompt else None
+        tagged = _TAG.search(prompt) if prompt and _TAG_OPENER in prompt else None
         cleaned = _TAG.sub(" ", prompt).strip() if prompt and tagged else prompt
         if header:
             chosen, how = self.get(header.strip()), "X-Mock-Scenario"

@@ -71,8 +71,8 @@ class Scenario:
     def in_states(self, names: Mapping[str, str]) -> Scenario:
         """This scenario with the library's generic state names (e.g. `processing`) renamed to a gateway's own
         (e.g. `in_progress`); a timing given under the gateway's own name wins over the generic one."""
-        if not names:
-            return self
+        if not names or (not self.timings and self.stuck is None):
+            return self  # nothing to rename (most scenarios, and the default)
         renamed = {names[state]: value for state, value in self.timings.items() if state in names}
         timings = renamed | {state: value for state, value in self.timings.items() if state not in names}
         stuck = names.get(self.stuck, self.stuck) if self.stuck is not None else None
@@ -82,10 +82,16 @@ class Scenario:
         self, steps: Sequence[StepPlan], failure_error: Mapping[str, Any] | None
     ) -> tuple[list[StepPlan], Outcome | None, int | None]:
         """The scripted steps, the scripted outcome (None: keep the provider's) and where the task fails."""
-        shaped = [
-            StepPlan(s.state, parse_timing(self.timings[s.state]) if s.state in self.timings else s.timing, s.progress)
-            for s in steps
-        ]
+        shaped = (
+            [
+                StepPlan(
+                    s.state, parse_timing(self.timings[s.state]) if s.state in self.timings else s.timing, s.progress
+                )
+                for s in steps
+            ]
+            if self.timings
+            else list(steps)
+        )
         if self.stuck is not None:
             index = next((n for n, s in enumerate(shaped) if s.state == self.stuck), None)
             if index is not None:

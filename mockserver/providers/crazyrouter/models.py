@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from mockserver.engine import Fixed, LogNormal, Outcome, StepPlan, parse_timing
@@ -98,27 +99,44 @@ def nearest_ratio(aspect: float) -> str:
 
 def default_timings(request: VideoRequest) -> dict[str, Timing]:
     """Realistic 1080P step lengths: a queue of seconds, then a minute or two of generation."""
-    generation = 75.0 if request.duration == 5 else 140.0
-    if request.mode != "text2video":
+    queued, processing = _default_timings(request.duration, request.mode != "text2video")
+    return {"queued": queued, "processing": processing}
+
+
+@lru_cache(maxsize=8)
+def _default_timings(duration: int, from_image: bool) -> tuple[Timing, Timing]:
+    generation = 75.0 if duration == 5 else 140.0
+    if from_image:
         generation *= 1.15
-    return {
-        "queued": LogNormal(median=8, sigma=0.6, low=1, high=120),
-        "processing": LogNormal(median=generation, sigma=0.25, low=generation / 2, high=generation * 3),
-    }
+    return (
+        LogNormal(median=8, sigma=0.6, low=1, high=120),
+        LogNormal(median=generation, sigma=0.25, low=generation / 2, high=generation * 3),
+    )
+
+
+SUCCEEDED = Outcome("succeeded")
 
 
 def plan(request: VideoRequest, overrides: dict[str, Any]) -> tuple[list[StepPlan], Outcome]:
     """The task's steps and how it ends. Unsupported frames pass the submit and fail at the pipeline check."""
-    timings = default_timings(request) | {state: parse_timing(value) for state, value in overrides.items()}
-    steps = [
-        StepPlan("queued", timings["queued"], (0, 0)),
-        StepPlan("processing", timings["processing"], (1, 99)),
-    ]
+    queued, processing = _default_timings(request.duration, request.mode != "text2video")
+    if overrides:
+        timings = {"queued": queued, "processing": processing} | {
+            state: parse_timing(value) for state, value in overrides.items()
+        }
+        queued, processing = timings["queued"], timings["processing"]
+    steps = list(_steps(queued, processing))
     if request.unsupported_frames is not None:
         error = {"code": 400, "message": FRAMES_FAILURE.format(frames=request.unsupported_frames)}
         pipeline_check = [steps[0], StepPlan("processing", Fixed(4.0), (1, 5))]
         return pipeline_check, Outcome("failed", error=error)
-    return steps, Outcome("succeeded")
+    return steps, SUCCEEDED
+
+
+@lru_cache(maxsize=64)
+def _steps(queued: Timing, processing: Timing) -> tuple[StepPlan, StepPlan]:
+    """The two steps for these timings (immutable, so one pair serves every task that has them)."""
+    return StepPlan("queued", queued, (0, 0)), StepPlan("processing", processing, (1, 99))
 
 
 def new_task_id(rng: random.Random) -> str:

@@ -1,0 +1,118 @@
+"""JSON in and out on the hot path: read_json accepts exactly what json.loads accepts, with the same values;
+JsonResponse writes what Starlette's JSONResponse writes."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from mockserver.providers.http import JsonResponse, MalformedJson, dump_json, read_json
+
+_FLOATS = st.floats(allow_nan=False, allow_infinity=False).filter(lambda f: f == 0 or 1e-4 <= abs(f) < 1e16)
+_SCALARS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(2**63), 2**64 - 1),
+    _FLOATS,
+    st.text(),
+    st.sampled_from(["中文", 'é\n\t"\\']),
+)
+_JSON = st.recursive(
+    _SCALARS,
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=8), inner, max_size=4)),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(_JSON)
+def test_the_body_is_starlettes_byte_for_byte(content: Any) -> None:
+    assert JsonResponse(content).body == JSONResponse(content).body
+
+
+def test_headers_are_starlettes() -> None:
+    mine, theirs = (
+        JsonResponse({"a": 1}, status_code=201, headers={"X-Id": "7"}),
+        JSONResponse({"a": 1}, 201, {"X-Id": "7"}),
+    )
+    assert (mine.status_code, mine.raw_headers) == (theirs.status_code, theirs.raw_headers)
+
+
+def test_what_orjson_cannot_write_goes_to_json() -> None:
+    huge = {"n": 2**70, "nested": [10**30]}
+    assert dump_json(huge) == json.dumps(huge, separators=(",", ":")).encode()
+
+
+def _read(body: bytes) -> Any:
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    request = Request({"type": "http", "method": "POST", "headers": []}, receive)
+    return asyncio.run(read_json(request, 1 << 20))
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, float) and isinstance(b, float) and math.isnan(a):
+        return math.isnan(b)
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict):
+        return list(a) == list(b) and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, list):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    return bool(a == b)
+
+
+_FRAGMENTS = st.sampled_from(
+    [
+        '{"a":',
+        "[",
+        "]",
+        "}",
+        ",",
+        '"x"',
+        '"\\ud800"',
+        "NaN",
+        "-Infinity",
+        "1e400",
+        "12345678901234567890",
+        "-9223372036854775809",
+        "0.1",
+        "1E2",
+        "true",
+        "null",
+        " ",
+        "\ufeff",
+        '"é"',
+        "01",
+        "-",
+        '"\\u00e9"',
+    ]
+)
+
+
+@settings(max_examples=800, deadline=None)
+@given(
+    st.one_of(
+        _JSON.map(lambda value: json.dumps(value).encode()),
+        st.lists(_FRAGMENTS, max_size=8).map(lambda parts: "".join(parts).encode()),
+        st.binary(max_size=12),
+    )
+)
+def test_read_json_accepts_what_json_accepts_with_the_same_values(body: bytes) -> None:
+    try:
+        expected: Any = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        expected = MalformedJson
+    try:
+        got: Any = _read(body)
+    except MalformedJson:
+        got = MalformedJson
+    assert got is MalformedJson if expected is MalformedJson else _same(got, expected)

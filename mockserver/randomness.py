@@ -28,6 +28,7 @@ class RandomSource:
         self.seed = seed
         self.shared = shared
         self._counters: dict[str, int] = {}
+        self._prefixes: dict[int, hashlib.blake2b] = {}
         self._lock = threading.Lock()
 
     def stream(self, name: str) -> random.Random:
@@ -53,7 +54,21 @@ class RandomSource:
 
     def token(self, name: str, length: int = 8) -> str:
         """A short hex token fixed by (seed, name), cheaper than a stream when one draw is all that is needed."""
-        return hashlib.blake2b(f"{self.seed}:{name}".encode(), digest_size=(length + 1) // 2).hexdigest()[:length]
+        return self._hash(name, (length + 1) // 2).hexdigest()[:length]
+
+    def unit(self, name: str) -> float:
+        """A number in (0, 1) fixed by (seed, name): one uniform draw without seeding a generator (which costs
+        ten times more)."""
+        return (int.from_bytes(self._hash(name, 8).digest(), "big") + 0.5) / 2**64
+
+    def _hash(self, name: str, size: int) -> hashlib.blake2b:
+        """BLAKE2b of `seed:name`, from the hashed `seed:` prefix kept per digest size."""
+        prefix = self._prefixes.get(size)
+        if prefix is None:
+            prefix = self._prefixes[size] = hashlib.blake2b(f"{self.seed}:".encode(), digest_size=size)
+        digest = prefix.copy()
+        digest.update(name.encode())
+        return digest
 
     def reset(self) -> None:
         with self._lock:

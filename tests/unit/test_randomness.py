@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+import hashlib
 import string
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from mockserver.randomness import RandomSource
 
@@ -121,3 +124,19 @@ def test_reset_keeps_the_seed() -> None:
     source.reset()
     assert source.seed == 11
     assert draws(source, "s") == before
+
+
+@given(st.integers(0, 2**32), st.text(max_size=30), st.integers(1, 40))
+def test_a_token_is_the_blake2b_of_seed_and_name(seed: int, name: str, length: int) -> None:
+    expected = hashlib.blake2b(f"{seed}:{name}".encode(), digest_size=(length + 1) // 2).hexdigest()[:length]
+    assert RandomSource(seed).token(name, length) == expected
+
+
+def test_a_unit_draw_is_fixed_by_seed_and_name_and_spread_over_zero_to_one() -> None:
+    source = RandomSource(7)
+    draws = [source.unit(f"draw:{n}") for n in range(4000)]
+    assert draws == [RandomSource(7).unit(f"draw:{n}") for n in range(4000)]
+    assert all(0 < d < 1 for d in draws)
+    assert 0.47 < sum(draws) / len(draws) < 0.53
+    assert sum(d < 0.1 for d in draws) in range(320, 480)
+    assert RandomSource(8).unit("draw:0") != draws[0]

@@ -8,6 +8,7 @@ and the same requests give the same bytes.
 from __future__ import annotations
 
 import math
+from statistics import NormalDist
 from typing import Any
 
 from starlette.exceptions import HTTPException
@@ -47,12 +48,15 @@ def input_invalid(reason: str, http_status: int = 400) -> VolcError:
     return VolcError(http_status, INPUT_INVALID, f"Input invalid for this service: {reason}")
 
 
+_STANDARD_NORMAL = NormalDist()
+
+
 def envelope(context: ProviderContext, code: int, message: str, data: Any, kind: str) -> dict[str, Any]:
     number = context.randomness.next_number(f"{context.provider_id}:response")
     stamp = utc_stamp(context.clock.now() + BEIJING_OFFSET, "%Y%m%d%H%M%S")
     suffix = context.randomness.token(f"{context.provider_id}:request-id:{number}", 20).upper()
-    rng = context.randomness.stream(f"{context.provider_id}:elapsed:{number}")
-    elapsed = rng.lognormvariate(math.log(ELAPSED_MS[kind]), 0.5)
+    draw = _STANDARD_NORMAL.inv_cdf(context.randomness.unit(f"{context.provider_id}:elapsed:{number}"))
+    elapsed = math.exp(math.log(ELAPSED_MS[kind]) + 0.5 * draw)  # lognormal around the kind's median
     return {
         "code": code,
         "data": data,

@@ -91,7 +91,7 @@ class GatewayDispatch:
             path: str = scope["path"]
             first, slash, _ = path[1:].partition("/")
             found = self.gateways.get(first) if slash else None
-            if found is not None and "\n" not in path:  # a Mount's pattern would not match across a newline
+            if found is not None:  # any path below the mount, even one a Mount's pattern would refuse (a newline)
                 mount, gateway = found
                 if "router" not in scope:
                     scope["router"] = self.router

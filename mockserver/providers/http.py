@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Mapping
 from functools import lru_cache
 from typing import Any
 
@@ -113,10 +113,19 @@ async def read_form(request: Request, limit: int) -> FormData:
         raise MalformedForm(f"request body is not a valid form: {exc}") from None
 
 
+def header_text(request: Request, name: bytes) -> str:
+    """The first value of a header (`name` in lower case), '' when absent: `request.headers.get(name, "")`
+    without building the headers object."""
+    for key, value in request.scope["headers"]:
+        if key == name:
+            return str(value.decode("latin-1"))
+    return ""
+
+
 def bearer_token(request: Request) -> str | None:
     """The key of an `Authorization: Bearer <key>` header: None when no key is sent, '' when the header
     is not a bearer credential."""
-    header = request.headers.get("authorization", "").strip()
+    header = header_text(request, b"authorization").strip()
     scheme, _, key = header.partition(" ")
     if not header or (scheme.lower() == "bearer" and not key.strip()):
         return None
@@ -152,6 +161,18 @@ class JsonResponse(Response):
 
     def render(self, content: Any) -> bytes:
         return dump_json(content)
+
+    def init_headers(self, headers: Mapping[str, str] | None = None) -> None:
+        """Starlette's headers in Starlette's order (given ones, then length and type), built directly."""
+        given = [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in (headers or {}).items()]
+        if self.status_code < 200 or self.status_code in (204, 304) or any(n in _SET_BY_BODY for n, _ in given):
+            super().init_headers(headers)
+            return
+        given += [(b"content-length", str(len(self.body)).encode()), (b"content-type", b"application/json")]
+        self.raw_headers = given
+
+
+_SET_BY_BODY = (b"content-length", b"content-type")
 
 
 def dump_json(content: Any) -> bytes:

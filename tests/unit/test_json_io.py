@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from mockserver.providers.http import JsonResponse, MalformedJson, dump_json, read_json
+from mockserver.providers.http import JsonResponse, MalformedJson, dump_json, header_text, read_json
 
 _FLOATS = st.floats(allow_nan=False, allow_infinity=False).filter(lambda f: f == 0 or 1e-4 <= abs(f) < 1e16)
 _SCALARS = st.one_of(
@@ -37,12 +37,21 @@ def test_the_body_is_starlettes_byte_for_byte(content: Any) -> None:
     assert JsonResponse(content).body == JSONResponse(content).body
 
 
-def test_headers_are_starlettes() -> None:
-    mine, theirs = (
-        JsonResponse({"a": 1}, status_code=201, headers={"X-Id": "7"}),
-        JSONResponse({"a": 1}, 201, {"X-Id": "7"}),
-    )
+@given(
+    st.sampled_from([200, 201, 204, 304, 400, 404, 429, 500]),
+    st.dictionaries(st.sampled_from(["X-Id", "Retry-After", "Content-Type", "content-length", "X-Oneapi-Request-Id"]),
+                    st.text(st.characters(min_codepoint=32, max_codepoint=126), max_size=8), max_size=3),
+)  # fmt: skip
+def test_headers_are_starlettes(status: int, headers: dict[str, str]) -> None:
+    mine, theirs = JsonResponse({"a": 1}, status, headers), JSONResponse({"a": 1}, status, headers)
     assert (mine.status_code, mine.raw_headers) == (theirs.status_code, theirs.raw_headers)
+
+
+@given(st.lists(st.tuples(st.sampled_from([b"authorization", b"host", b"x-a"]), st.binary(max_size=6)), max_size=4))
+def test_a_header_is_read_as_starlette_reads_it(raw: list[tuple[bytes, bytes]]) -> None:
+    request = Request({"type": "http", "headers": raw})
+    for name in ("authorization", "host", "x-a", "x-missing"):
+        assert header_text(request, name.encode()) == request.headers.get(name, "")
 
 
 def test_what_orjson_cannot_write_goes_to_json() -> None:

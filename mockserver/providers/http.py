@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import AsyncGenerator, Mapping
+from collections.abc import AsyncGenerator
 from functools import lru_cache
 from typing import Any
 
@@ -161,18 +161,6 @@ class JsonResponse(Response):
 
     def render(self, content: Any) -> bytes:
         return dump_json(content)
-
-    def init_headers(self, headers: Mapping[str, str] | None = None) -> None:
-        """Starlette's headers in Starlette's order (given ones, then length and type), built directly."""
-        given = [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in (headers or {}).items()]
-        if self.status_code < 200 or self.status_code in (204, 304) or any(n in _SET_BY_BODY for n, _ in given):
-            super().init_headers(headers)
-            return
-        given += [(b"content-length", str(len(self.body)).encode()), (b"content-type", b"application/json")]
-        self.raw_headers = given
-
-
-_SET_BY_BODY = (b"content-length", b"content-type")
 
 
 def dump_json(content: Any) -> bytes:

@@ -122,8 +122,10 @@ class Schedule:
         return cls(tuple(Phase.from_dict(p) for p in data["phases"]), Outcome(state, error, outcome))
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Status:
+    """A task's state at one instant (computed on every read; not frozen, as building a frozen one costs more)."""
+
     state: str
     progress: int
     terminal: bool

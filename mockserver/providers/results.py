@@ -42,10 +42,21 @@ def signed_result_url(
     terms = result_terms(context, view, default_ttl)
     if not terms.has_url:
         return None
-    params = (spec or video_spec(view)).to_params()
-    if terms.available_from is not None:
-        params["nbf"] = str(terms.available_from)
-    return signed_url(context, request, path, params, terms.expires)
+    key = (path, public_base(request, context.settings.public_url), terms, spec)  # the task decides the rest
+    derived = view.task.derived
+    if derived is None or len(derived) >= DERIVED_LIMIT:
+        derived = view.task.derived = {}
+    url = derived.get(key)
+    if url is None:
+        params = (spec or video_spec(view)).to_params()
+        if terms.available_from is not None:
+            params["nbf"] = str(terms.available_from)
+        url = derived[key] = signed_url(context, request, path, params, terms.expires)
+    return url
+
+
+DERIVED_LIMIT = 16
+"""Result URLs kept with a task (one per path and address it was asked for from)."""
 
 
 def signed_url(context: ProviderContext, request: Request, path: str, params: Mapping[str, str], expires: int) -> str:

@@ -133,3 +133,16 @@ def test_every_response_carries_a_request_id(client: ContractClient) -> None:
     }
     assert len(ids) == 3
     assert all(i.startswith("20260101") for i in ids)
+
+
+def test_a_finished_tasks_url_is_kept_with_it_per_address_it_was_asked_from() -> None:
+    client = make_client()
+    task_id = submit(client, prompt="a cat").json()["task_id"]
+    run_to_end(client, task_id)
+    first, again = fetch(client, task_id)["url"], fetch(client, task_id)["url"]
+    assert first == again and first.startswith("http://testserver/__media/crazyrouter/")
+    other = client.get(f"/crazyrouter/jimeng/fetch/{task_id}", headers={**AUTH, "Host": "mock.internal:9000"})
+    assert other.json()["data"]["url"].startswith("http://mock.internal:9000/__media/crazyrouter/")
+    task = client.runtime.engine.store.get(task_id, client.runtime.clock.now())
+    assert task is not None and task.derived is not None and "derived" not in task.to_dict()
+    assert client.get(first.removeprefix("http://testserver")).status_code == 200

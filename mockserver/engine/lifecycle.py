@@ -75,7 +75,7 @@ class StepPlan:
     progress: tuple[int, int] = (0, 0)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Phase:
     """A drawn step: it ends `until_seconds` after submit, or once the task has had `until_polls` polls,
     or never (neither set)."""
@@ -86,7 +86,12 @@ class Phase:
     until_polls: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in self.__dict__.items() if v is not None} | {"progress": list(self.progress)}
+        data: dict[str, Any] = {"state": self.state, "progress": list(self.progress)}
+        if self.until_seconds is not None:
+            data["until_seconds"] = self.until_seconds
+        if self.until_polls is not None:
+            data["until_polls"] = self.until_polls
+        return data
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Phase:
@@ -103,7 +108,7 @@ class Outcome:
     details: Mapping[str, Any] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Schedule:
     phases: tuple[Phase, ...]
     outcome: Outcome

@@ -8,7 +8,7 @@ from typing import Any
 from mockserver.engine.lifecycle import Schedule, Status
 
 
-@dataclass
+@dataclass(slots=True)
 class Task:
     id: str
     provider: str

@@ -113,6 +113,12 @@ async def read_form(request: Request, limit: int) -> FormData:
         raise MalformedForm(f"request body is not a valid form: {exc}") from None
 
 
+def mark_task(request: Request, task_id: str) -> None:
+    """Name the task a request concerns, for the journal (`request.state.task_id` without building the state
+    object on every poll)."""
+    request.scope.setdefault("state", {})["task_id"] = task_id
+
+
 def header_text(request: Request, name: bytes) -> str:
     """The first value of a header (`name` in lower case), '' when absent: `request.headers.get(name, "")`
     without building the headers object."""

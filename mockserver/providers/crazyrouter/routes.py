@@ -11,7 +11,7 @@ from starlette.routing import Route
 from mockserver.providers import newapi, scripting
 from mockserver.providers.base import ProviderContext
 from mockserver.providers.crazyrouter.models import InvalidVideoRequest, new_task_id, parse_submit, plan
-from mockserver.providers.http import read_json
+from mockserver.providers.http import mark_task, read_json
 from mockserver.providers.newapi import NewApiError
 from mockserver.providers.results import signed_result_url
 from mockserver.providers.routing import GatewayApp
@@ -43,7 +43,7 @@ class CrazyrouterApi:
         scripted = scripting.script(context, selection, steps, outcome)
         submission = scripted.submission(context, video.to_dict(), new_task_id, self.task_ttl)
         view = context.engine.submit(submission)
-        request.state.task_id = view.task.id
+        mark_task(request, view.task.id)
         return newapi.json_response(
             context,
             {
@@ -64,7 +64,7 @@ class CrazyrouterApi:
         view = context.engine.poll(context.provider_id, task_id)
         if view is None:
             raise NewApiError(400, "task_not_exist", "task_not_exist")
-        request.state.task_id = task_id
+        mark_task(request, task_id)
         scripting.raise_poll_fault(request, context, view)
         data: dict[str, Any] = {
             "error": None,

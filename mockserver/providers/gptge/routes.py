@@ -30,7 +30,7 @@ from mockserver.providers.gptge.models import (
     task_failure,
     video_seed,
 )
-from mockserver.providers.http import read_json
+from mockserver.providers.http import mark_task, read_json
 from mockserver.providers.results import finished_at, signed_result_url
 from mockserver.providers.routing import GatewayApp
 from mockserver.providers.stamps import utc_stamp
@@ -88,7 +88,7 @@ class GptGeApi:
             outcome if failure is None else Outcome("done", error=failure),
         )
         view = context.engine.submit(submission)
-        request.state.task_id = view.task.id
+        mark_task(request, view.task.id)
         return success(context, {"task_id": view.task.id}, "submit")
 
     def failure(self, scenario: Scenario) -> dict[str, Any] | None:
@@ -107,7 +107,7 @@ class GptGeApi:
         view = context.engine.poll(context.provider_id, task_id)
         if view is None:
             return success(context, task_data("not_found"), "result")
-        request.state.task_id = task_id
+        mark_task(request, task_id)
         scripting.raise_poll_fault(request, context, view)
         if view.now - view.task.created_at >= self.task_ttl:
             return success(context, task_data("expired"), "result")

@@ -19,6 +19,7 @@ from mockserver.media.render import render_image, render_video
 from mockserver.media.spec import VideoSpec, color_from_seed
 from mockserver.providers import scripting
 from mockserver.providers.base import ProviderContext
+from mockserver.providers.http import mark_task
 from mockserver.providers.jimeng2api import errors
 from mockserver.providers.jimeng2api.accounts import Accounts, SessionToken, parse_token
 from mockserver.providers.jimeng2api.errors import Jimeng2ApiError
@@ -184,7 +185,7 @@ class Gateway:
                 status_lag=scenario.status_lag,
             )
         )
-        request.state.task_id = view.task.id
+        mark_task(request, view.task.id)
         created = int(view.task.created_at)
         return self._base(view.task.id, job.type, "queued", created, created, record)
 

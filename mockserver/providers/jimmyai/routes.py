@@ -19,7 +19,7 @@ from starlette.routing import Route
 from mockserver.engine import TaskView
 from mockserver.providers import scripting
 from mockserver.providers.base import ProviderContext
-from mockserver.providers.http import BodyTooLarge, JsonResponse, MalformedJson, bearer_token, read_json
+from mockserver.providers.http import BodyTooLarge, JsonResponse, MalformedJson, bearer_token, mark_task, read_json
 from mockserver.providers.jimmyai.models import Catalogue, new_task_id, parse_create, plan
 from mockserver.providers.results import finished_at, signed_result_url
 from mockserver.providers.routing import GatewayApp
@@ -113,7 +113,7 @@ class JimmyApi:
         scripted = scripting.script(context, selection, steps, outcome)
         submission = scripted.submission(context, video.to_dict(), new_task_id, self.task_ttl)
         view = context.engine.submit(submission)
-        request.state.task_id = view.task.id
+        mark_task(request, view.task.id)
         return self.envelope.ok(
             {"task_id": view.task.id, "status": "queued", "model": video.model, "created_at": int(view.task.created_at)}
         )
@@ -125,7 +125,7 @@ class JimmyApi:
         view = context.engine.poll(context.provider_id, task_id)
         if view is None:
             raise JimmyError("task_not_found", f"task not found: {task_id}")
-        request.state.task_id = task_id
+        mark_task(request, task_id)
         scripting.raise_poll_fault(request, context, view)
         return self.envelope.ok(self.task_data(request, view))
 

@@ -15,7 +15,7 @@ from mockserver.media.render import RENDERERS
 from mockserver.media.routes import deliver
 from mockserver.providers import newapi, scripting
 from mockserver.providers.base import ProviderContext
-from mockserver.providers.http import is_form, read_form, read_json
+from mockserver.providers.http import is_form, mark_task, read_form, read_json
 from mockserver.providers.newapi import NewApiError
 from mockserver.providers.octopusx import views
 from mockserver.providers.octopusx.models import (
@@ -118,7 +118,7 @@ class OctopusxApi:
         scripted = scripting.script(context, selection, steps, outcome)
         submission = scripted.submission(context, video.to_dict(), new_id, self.task_ttl)
         view = context.engine.submit(submission)
-        request.state.task_id = view.task.id
+        mark_task(request, view.task.id)
         return view
 
     async def retrieve(self, request: Request) -> Response:
@@ -142,7 +142,7 @@ class OctopusxApi:
         view = self.context.engine.poll(self.context.provider_id, task_id)
         if view is None:
             raise task_not_exist()
-        request.state.task_id = task_id
+        mark_task(request, task_id)
         return view
 
     async def list(self, request: Request) -> Response:
@@ -184,7 +184,7 @@ class OctopusxApi:
         view = context.engine.peek(task_id, context.provider_id)
         if view is None:
             raise task_not_exist()
-        request.state.task_id = task_id
+        mark_task(request, task_id)
         if not view.terminal:
             raise invalid(f"video {task_id} is {view.state}; only completed or failed videos can be deleted")
         context.engine.delete(context.provider_id, task_id)
@@ -200,7 +200,7 @@ class OctopusxApi:
         view = context.engine.peek(task_id, context.provider_id)
         if view is None:
             raise proxy_error(404, "task_not_exist", "Task not found")
-        request.state.task_id = task_id
+        mark_task(request, task_id)
         results = self._results(request, view)
         if results is None:
             raise proxy_error(400, "video_not_ready", f"Task is not completed yet, current status: {view.state}")

@@ -12,6 +12,7 @@ from typing import Any
 
 from mockserver.engine import LogNormal, Outcome, StepPlan, parse_timing
 from mockserver.engine.timing import Timing
+from mockserver.providers.http import dump_json
 from mockserver.providers.uploads import InvalidImage, check_first_frame, nearest_ratio
 
 # The seed's aspect ratios and the resolutions it lists for them (720P).
@@ -138,7 +139,7 @@ def resp_data(request: Mapping[str, Any], task_seed: int) -> str:
         "fps": request["fps"],
         "frames": request["frames"],
     }
-    return json.dumps({"infer_ctx": info}, separators=(",", ":"))
+    return dump_json({"infer_ctx": info}).decode()  # json.dumps(..., separators=(",", ":")): all ASCII
 
 
 def new_task_id(rng: random.Random) -> str:

@@ -8,12 +8,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from mockserver.engine import TaskView
 from mockserver.providers import newapi, scripting
 from mockserver.providers.base import ProviderContext
 from mockserver.providers.crazyrouter.models import InvalidVideoRequest, new_task_id, parse_submit, plan
 from mockserver.providers.http import mark_task, read_json
 from mockserver.providers.newapi import NewApiError
-from mockserver.providers.results import signed_result_url
+from mockserver.providers.results import finished_at, kept_result, signed_result_url
 from mockserver.providers.routing import GatewayApp
 from mockserver.providers.stamps import utc_day_path
 
@@ -75,12 +76,14 @@ class CrazyrouterApi:
             "url": "",
         }
         if view.succeeded:
-            day = utc_day_path(view.finished_at or view.now)
-            path = f"task-artifacts/{day}/generate/{task_id}.mp4"
-            data["url"] = signed_result_url(request, context, view, path, self.url_ttl) or ""
+            data["url"] = kept_result(request, context, view, self.url_ttl, "url", lambda: self._url(request, view))
         elif view.terminal:
             data["error"] = dict(view.task.schedule.outcome.error or {})
         return newapi.json_response(context, {"code": "success", "message": "", "data": data})
+
+    def _url(self, request: Request, view: TaskView) -> str:
+        path = f"task-artifacts/{utc_day_path(finished_at(view))}/generate/{view.task.id}.mp4"
+        return signed_result_url(request, self.context, view, path, self.url_ttl) or ""
 
 
 class CrazyrouterProvider:

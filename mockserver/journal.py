@@ -61,7 +61,7 @@ class Journal:
     def __init__(self, size: int = 1000, backend: JournalBackend | None = None) -> None:
         self.size = size
         self.backend = backend
-        self._entries: deque[tuple[Any, ...]] = deque(maxlen=size)
+        self._entries: deque[tuple[int, tuple[Any, ...]]] = deque(maxlen=size)
         self._seq = itertools.count(1)
         self._lock = threading.Lock()
 
@@ -79,14 +79,17 @@ class Journal:
         complete: bool,
         worker: int = 0,
     ) -> None:
-        raw = (time, provider, method, path, query, status, task_id, request, response, complete, worker)
+        self.add((time, provider, method, path, query, status, task_id, request, response, complete, worker))
+
+    def add(self, raw: tuple[Any, ...]) -> None:
+        """Record an exchange given as `record_raw`'s arguments in one tuple (the middleware's way: one call)."""
         if self.backend is not None:
-            entry = _entry((0, *raw)).to_dict()
+            entry = _entry((0, raw)).to_dict()
             del entry["seq"]
             self.backend.journal_append(entry, self.size)
             return
         with self._lock:
-            self._entries.append((next(self._seq), *raw))
+            self._entries.append((next(self._seq), raw))
 
     def _snapshot(self) -> list[JournalEntry]:
         if self.backend is not None:
@@ -156,8 +159,8 @@ NEAREST_SHOWN = 5
 Headers = Iterable[tuple[bytes, bytes]]
 
 
-def _entry(raw: tuple[Any, ...]) -> JournalEntry:
-    seq, time, provider, method, path, query, status, task_id, request, response, complete, worker = raw
+def _entry(numbered: tuple[int, tuple[Any, ...]]) -> JournalEntry:
+    seq, (time, provider, method, path, query, status, task_id, request, response, complete, worker) = numbered
     return JournalEntry(
         seq, time, provider, method, path, query.decode("latin-1"), status, task_id,
         request[1].decode("utf-8", "replace"), response[1].decode("utf-8", "replace"),
@@ -284,8 +287,8 @@ class _Exchange:
             return
         self.recorded = True
         scope, state, middleware = self.scope, self.state, self.middleware
-        middleware.journal.record_raw(
+        middleware.journal.add((
             middleware.now(), state.get("provider"), scope["method"], scope["path"], scope.get("query_string", b""),
             self.status, state.get("task_id"), (scope.get("headers", ()), self.request_body),
             (self.response_headers, self.response_body), self.complete, middleware.worker,
-        )  # fmt: skip
+        ))  # fmt: skip

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Mapping
 from functools import lru_cache
 from typing import Any
 
 import orjson
+from starlette.background import BackgroundTask
 from starlette.datastructures import URL, FormData
 from starlette.formparsers import FormParser, MultiPartException, MultiPartParser
 from starlette.requests import ClientDisconnect, Request
@@ -165,8 +166,36 @@ class JsonResponse(Response):
 
     media_type = "application/json"
 
+    def __init__(
+        self,
+        content: Any,
+        status_code: int = 200,
+        headers: Mapping[str, str] | None = None,
+        media_type: str | None = None,
+        background: BackgroundTask | None = None,
+    ) -> None:
+        if (
+            media_type is not None
+            or (headers and not _PLAIN_HEADERS.issuperset(headers))
+            or status_code < 200
+            or status_code in (204, 304)
+        ):
+            super().__init__(content, status_code, headers, media_type, background)  # Starlette's header rules
+            return
+        self.status_code, self.background = status_code, background
+        body = self.body = dump_json(content)
+        given = headers.items() if headers else ()
+        self.raw_headers = [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in given]
+        self.raw_headers += [(b"content-length", str(len(body)).encode()), _JSON_TYPE]
+
     def render(self, content: Any) -> bytes:
         return dump_json(content)
+
+
+_JSON_TYPE = (b"content-type", b"application/json")
+_PLAIN_HEADERS = frozenset({"X-Oneapi-Request-Id", "Retry-After", "openai-poll-after-ms"})
+"""Headers the gateways set that are neither a body length nor a content type: `JsonResponse` writes those
+itself, in Starlette's order (the given headers, then content-length and content-type)."""
 
 
 def dump_json(content: Any) -> bytes:

@@ -139,6 +139,16 @@ def bearer_token(request: Request) -> str | None:
     return key.strip() if scheme.lower() == "bearer" else ""
 
 
+def called_address(request: Request) -> tuple[Any, ...]:
+    """What `public_base` reads from a request (scheme, Host header, server), without reading it: a key for
+    values built once per address."""
+    scope = request.scope
+    for name, value in scope["headers"]:
+        if name == b"host":
+            return scope.get("scheme"), value
+    return scope.get("scheme"), None, scope.get("server")
+
+
 def public_base(request: Request, configured: str | None) -> str:
     """`scheme://host[:port]` the client called (as `request.url` reads it), or the configured public URL."""
     if configured:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from functools import lru_cache
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from starlette.requests import Request
 
@@ -13,8 +13,8 @@ from mockserver.media.routes import MEDIA_PREFIX
 from mockserver.media.signing import UrlSigner
 from mockserver.media.spec import VideoSpec, color_from_seed
 from mockserver.providers.base import ProviderContext
-from mockserver.providers.http import public_base
-from mockserver.providers.scripting import ResultTerms, result_terms
+from mockserver.providers.http import called_address, public_base
+from mockserver.providers.scripting import result_terms
 
 T = TypeVar("T")
 
@@ -45,40 +45,28 @@ def signed_result_url(
     terms = result_terms(context, view, default_ttl)
     if not terms.has_url:
         return None
-    return kept(
-        request, context, view, (path, terms, spec), lambda: _result_url(request, context, view, path, terms, spec)
-    )
-
-
-def _result_url(
-    request: Request, context: ProviderContext, view: TaskView, path: str, terms: ResultTerms, spec: VideoSpec | None
-) -> str:
     params = (spec or video_spec(view)).to_params()
     if terms.available_from is not None:
         params["nbf"] = str(terms.available_from)
     return signed_url(context, request, path, params, terms.expires)
 
 
-def kept(request: Request, context: ProviderContext, view: TaskView, key: Any, build: Callable[[], T]) -> T:
-    """`build()`, kept with the task under `key` and the public address `request` came to: for what a poll
-    answers again and again once the task is finished (result URLs and what holds them). `key` names the value
-    and everything else it depends on (the scenario's result terms). The value is shared: callers leave it as it is."""
-    full_key = (key, public_base(request, context.settings.public_url))
+def kept(request: Request, context: ProviderContext, view: TaskView, name: str, build: Callable[[], T]) -> T:
+    """`build()` for a finished task, kept with it: for what its polls answer again and again (result URLs and
+    what holds them). The task, its scenario (the result terms) and the address `request` came to decide the
+    value; `name` tells values apart. The value is shared: callers leave it as it is."""
+    scenario = context.scenarios.get(view.task.scenario)  # redefined, it makes the kept value stale
+    key = (name, context.settings.public_url or called_address(request))
     derived = view.task.derived
     if derived is None or len(derived) >= DERIVED_LIMIT:
         derived = view.task.derived = {}
-    value: T | None = derived.get(full_key)
-    if value is None:
-        value = derived[full_key] = build()
+    found = derived.get(key)
+    if found is not None and found[0] is scenario:
+        value: T = found[1]
+        return value
+    value = build()
+    derived[key] = (scenario, value)
     return value
-
-
-def kept_result(
-    request: Request, context: ProviderContext, view: TaskView, default_ttl: float, name: str, build: Callable[[], T]
-) -> T:
-    """`kept` for a finished task's value named `name` that holds its result URLs (which the scenario's result
-    terms decide with the task)."""
-    return kept(request, context, view, (name, result_terms(context, view, default_ttl)), build)
 
 
 DERIVED_LIMIT = 16

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from urllib.parse import parse_qs, urlsplit
+
 import pytest
 
+from mockserver.providers.results import DERIVED_LIMIT
+from mockserver.scenarios import parse
 from tests.support import AUTH, ContractClient, fetch, make_client, run_to_end, submit
 
 LIFECYCLE_ORDER = ["queued", "processing", "succeeded"]
@@ -146,3 +150,34 @@ def test_a_finished_tasks_url_is_kept_with_it_per_address_it_was_asked_from() ->
     task = client.runtime.engine.store.get(task_id, client.runtime.clock.now())
     assert task is not None and task.derived is not None and "derived" not in task.to_dict()
     assert client.get(first.removeprefix("http://testserver")).status_code == 200
+
+
+def test_a_kept_url_follows_its_scenario_when_the_scenario_is_redefined() -> None:
+    client = make_client()
+    client.runtime.scenarios.register(parse("description: x\nresult:\n  ttl: 60\n", "short-lived"))
+    task_id = client.post(
+        "/crazyrouter/jimeng/submit/videos",
+        json={"model": "jimeng-video-3.0", "prompt": "a cat"},
+        headers={**AUTH, "X-Mock-Scenario": "short-lived"},
+    ).json()["task_id"]
+    run_to_end(client, task_id)
+    short = fetch(client, task_id)["url"]
+    client.runtime.scenarios.register(parse("description: x\nresult:\n  ttl: 7200\n", "short-lived"))
+    longer = fetch(client, task_id)["url"]
+    assert _expires(longer) - _expires(short) == 7200 - 60
+
+
+def test_what_a_task_keeps_stays_bounded_however_many_addresses_ask() -> None:
+    client = make_client()
+    task_id = submit(client, prompt="a cat").json()["task_id"]
+    run_to_end(client, task_id)
+    for port in range(40):
+        host = f"mock{port}.internal:9000"
+        answer = client.get(f"/crazyrouter/jimeng/fetch/{task_id}", headers={**AUTH, "Host": host})
+        assert answer.json()["data"]["url"].startswith(f"http://{host}/__media/")
+    task = client.runtime.engine.store.get(task_id, client.runtime.clock.now())
+    assert task is not None and task.derived is not None and 0 < len(task.derived) <= DERIVED_LIMIT
+
+
+def _expires(url: str) -> int:
+    return int(parse_qs(urlsplit(url).query)["expires"][0])

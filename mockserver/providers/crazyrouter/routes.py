@@ -14,7 +14,7 @@ from mockserver.providers.base import ProviderContext
 from mockserver.providers.crazyrouter.models import InvalidVideoRequest, new_task_id, parse_submit, plan
 from mockserver.providers.http import mark_task, read_json
 from mockserver.providers.newapi import NewApiError
-from mockserver.providers.results import finished_at, kept_result, signed_result_url
+from mockserver.providers.results import finished_at, kept, signed_result_url
 from mockserver.providers.routing import GatewayApp
 from mockserver.providers.stamps import utc_day_path
 
@@ -76,7 +76,7 @@ class CrazyrouterApi:
             "url": "",
         }
         if view.succeeded:
-            data["url"] = kept_result(request, context, view, self.url_ttl, "url", lambda: self._url(request, view))
+            data["url"] = kept(request, context, view, "url", lambda: self._url(request, view))
         elif view.terminal:
             data["error"] = dict(view.task.schedule.outcome.error or {})
         return newapi.json_response(context, {"code": "success", "message": "", "data": data})

@@ -31,7 +31,7 @@ from mockserver.providers.gptge.models import (
     video_seed,
 )
 from mockserver.providers.http import mark_task, read_json
-from mockserver.providers.results import finished_at, kept_result, signed_result_url
+from mockserver.providers.results import finished_at, kept, signed_result_url
 from mockserver.providers.routing import GatewayApp
 from mockserver.providers.stamps import utc_stamp
 from mockserver.scenarios import Scenario
@@ -121,7 +121,7 @@ class GptGeApi:
         return success(context, task_data("done", self.video_url(request, view), resp), "result")
 
     def video_url(self, request: Request, view: TaskView) -> str:
-        return kept_result(request, self.context, view, self.url_ttl, "url", lambda: self._video_url(request, view))
+        return kept(request, self.context, view, "url", lambda: self._video_url(request, view))
 
     def _video_url(self, request: Request, view: TaskView) -> str:
         task = view.task

@@ -33,7 +33,7 @@ from mockserver.providers.jimeng2api.models_tasks import (
     new_task_id,
     settle,
 )
-from mockserver.providers.results import kept_result, signed_url
+from mockserver.providers.results import kept, signed_url
 from mockserver.providers.stamps import utc_stamp
 from mockserver.scenarios import Scenario, Selection
 
@@ -240,7 +240,7 @@ class Gateway:
         """The finished task's `result` object; kept with the task unless it inlines the media as base64."""
         if view.task.request["response_format"] == "b64_json":
             return self._result(request, view)
-        return kept_result(request, self.context, view, self.url_ttl, "result", lambda: self._result(request, view))
+        return kept(request, self.context, view, "result", lambda: self._result(request, view))
 
     def _result(self, request: Request, view: TaskView) -> dict[str, Any]:
         task, media = view.task, view.task.request["media"]

@@ -21,7 +21,7 @@ from mockserver.providers import scripting
 from mockserver.providers.base import ProviderContext
 from mockserver.providers.http import BodyTooLarge, JsonResponse, MalformedJson, bearer_token, mark_task, read_json
 from mockserver.providers.jimmyai.models import Catalogue, new_task_id, parse_create, plan
-from mockserver.providers.results import finished_at, kept_result, signed_result_url
+from mockserver.providers.results import finished_at, kept, signed_result_url
 from mockserver.providers.routing import GatewayApp
 from mockserver.providers.scripting import ScriptedError
 from mockserver.providers.stamps import utc_stamp
@@ -152,7 +152,7 @@ class JimmyApi:
 
     def video_url(self, request: Request, view: TaskView, finished: float) -> str:
         build = lambda: self._video_url(request, view, finished)  # noqa: E731
-        return kept_result(request, self.context, view, self.url_ttl, "url", build)
+        return kept(request, self.context, view, "url", build)
 
     def _video_url(self, request: Request, view: TaskView, finished: float) -> str:
         day = utc_stamp(math.floor(finished), "%Y%m%d")  # formatted once per second

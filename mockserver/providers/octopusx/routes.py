@@ -27,7 +27,7 @@ from mockserver.providers.octopusx.models import (
     parse_unified,
     plan,
 )
-from mockserver.providers.results import finished_at, kept_result, signed_result_url, video_spec
+from mockserver.providers.results import finished_at, kept, signed_result_url, video_spec
 from mockserver.providers.routing import GatewayApp
 from mockserver.providers.stamps import utc_day_path
 from mockserver.scenarios import Selection
@@ -218,9 +218,7 @@ class OctopusxApi:
     def _results(self, request: Request, view: TaskView) -> views.Results | None:
         if not view.succeeded or view.finished_at is None:
             return None
-        return kept_result(
-            request, self.context, view, self.url_ttl, "results", lambda: self._new_results(request, view)
-        )
+        return kept(request, self.context, view, "results", lambda: self._new_results(request, view))
 
     def _new_results(self, request: Request, view: TaskView) -> views.Results:
         terms = scripting.result_terms(self.context, view, self.url_ttl)

@@ -41,7 +41,7 @@ MAX_FORM_FILES = 20
 async def read_body(request: Request, limit: int) -> bytes:
     """The whole body, read from the request's ASGI messages (as `request.stream()` does, without its generator);
     raises BodyTooLarge past `limit` bytes and Starlette's ClientDisconnect when the client goes away."""
-    declared = request.headers.get("content-length", "")
+    declared = header_text(request, b"content-length")
     if declared.isdigit() and int(declared) > limit:
         raise BodyTooLarge(limit)
     chunks: list[bytes] = []
@@ -89,7 +89,7 @@ async def read_json(request: Request, limit: int) -> Any:
 
 
 def is_form(request: Request) -> bool:
-    media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+    media_type = header_text(request, b"content-type").partition(";")[0].strip().lower()
     return media_type in ("multipart/form-data", "application/x-www-form-urlencoded")
 
 
@@ -100,7 +100,7 @@ async def read_form(request: Request, limit: int) -> FormData:
     async def once() -> AsyncGenerator[bytes, None]:
         yield body
 
-    multipart = request.headers.get("content-type", "").lower().startswith("multipart/")
+    multipart = header_text(request, b"content-type").lower().startswith("multipart/")
     try:
         if multipart:
             parser = MultiPartParser(

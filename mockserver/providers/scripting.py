@@ -13,7 +13,10 @@ from starlette.requests import Request
 from mockserver.engine import Outcome, StepPlan, Submission, TaskView
 from mockserver.engine.engine import IdFactory
 from mockserver.providers.base import ProviderContext
+from mockserver.providers.http import header_text
 from mockserver.scenarios import SCENARIO_HEADER, NetworkFault, PollFault, Scenario, Selection
+
+_SCENARIO_HEADER = SCENARIO_HEADER.encode()
 
 
 class ScriptedError(Exception):
@@ -63,7 +66,7 @@ NETWORK_FAULTS_KEY = "network_faults"
 def select(request: Request, context: ProviderContext, prompt: str | None, api_key: str | None) -> Selection:
     """The scenario for a new task (raises scenarios.UnknownScenario for a name the mock does not know).
     Its network faults for submits are attached to this request."""
-    selection = context.scenarios.select(context.provider_id, request.headers.get(SCENARIO_HEADER), prompt, api_key)
+    selection = context.scenarios.select(context.provider_id, header_text(request, _SCENARIO_HEADER), prompt, api_key)
     attach_network_faults(request, [f for f in selection.scenario.faults if f.when in ("submit", "any")])
     return selection
 

@@ -14,7 +14,7 @@ from starlette.formparsers import MultiPartException
 from starlette.requests import Request
 from starlette.types import Message
 
-from mockserver.providers.http import read_body
+from mockserver.providers.http import header_text, read_body
 from mockserver.providers.jimeng2api.errors import bad_request, invalid_json
 
 BODY_LIMIT = 100 * 1024 * 1024  # requestBody.jsonLimit and formidable maxFileSize
@@ -45,7 +45,7 @@ class Payload:
 
 async def read_payload(request: Request) -> Payload:
     raw = await read_body(request, BODY_LIMIT)
-    content_type = request.headers.get("content-type", "").lower()
+    content_type = header_text(request, b"content-type").lower()
     if content_type.startswith("multipart/form-data") or content_type.startswith("application/x-www-form-urlencoded"):
         return await _read_form(request, raw, multipart=content_type.startswith("multipart/"))
     if "json" in content_type:

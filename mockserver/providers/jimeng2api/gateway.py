@@ -19,7 +19,7 @@ from mockserver.media.render import render_image, render_video
 from mockserver.media.spec import VideoSpec, color_from_seed
 from mockserver.providers import scripting
 from mockserver.providers.base import ProviderContext
-from mockserver.providers.http import mark_task
+from mockserver.providers.http import header_text, mark_task
 from mockserver.providers.jimeng2api import errors
 from mockserver.providers.jimeng2api.accounts import Accounts, SessionToken, parse_token
 from mockserver.providers.jimeng2api.errors import Jimeng2ApiError
@@ -95,7 +95,7 @@ class Gateway:
 
     # -- who calls ------------------------------------------------------------------------------
     def authenticate(self, request: Request) -> Caller:
-        match = _BEARER.match(request.headers.get("authorization", "").strip())
+        match = _BEARER.match(header_text(request, b"authorization").strip())
         if match is None:
             raise errors.missing_api_key()
         credential = match.group(1).strip()
@@ -126,7 +126,7 @@ class Gateway:
     # -- queueing -------------------------------------------------------------------------------
     def select(self, request: Request, prompt: Any) -> Selection:
         """The task's scenario (header, prompt tag, API key mapping, default); read before validation."""
-        match = _BEARER.match(request.headers.get("authorization", "").strip())
+        match = _BEARER.match(header_text(request, b"authorization").strip())
         key = match.group(1).strip() if match else None
         return scripting.select(request, self.context, prompt if isinstance(prompt, str) else None, key)
 

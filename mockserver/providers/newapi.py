@@ -37,9 +37,12 @@ class NewApiError(Exception):
 
 
 def request_id(context: ProviderContext) -> str:
-    number = context.randomness.next_number(f"{context.provider_id}:request-id")
-    stamp = utc_stamp(context.clock.now(), "%Y%m%d%H%M%S")
-    return f"{stamp}{number % 1_000_000:06d}{context.randomness.token(f'request-id:{number}')}"
+    """The mock clock's second, a six-digit counter and eight hex digits (new-api's time string and random
+    suffix), numbered per gateway."""
+    randomness = context.randomness
+    number = randomness.next_number(context.provider_id + ":request-id")
+    token = randomness.numbered_token("request-id", number)
+    return f"{utc_stamp(context.clock.now(), '%Y%m%d%H%M%S')}{number % 1_000_000:06d}{token}"
 
 
 def json_response(context: ProviderContext, body: Any, status: int = 200) -> Response:

@@ -140,3 +140,21 @@ def test_a_unit_draw_is_fixed_by_seed_and_name_and_spread_over_zero_to_one() -> 
     assert 0.47 < sum(draws) / len(draws) < 0.53
     assert sum(d < 0.1 for d in draws) in range(320, 480)
     assert RandomSource(8).unit("draw:0") != draws[0]
+
+
+@given(st.integers(min_value=1, max_value=10**6), st.sampled_from([1, 8, 16, 20]))
+def test_a_numbered_token_depends_on_seed_family_and_number_only(number: int, length: int) -> None:
+    warmed = RandomSource(3)
+    for earlier in (1, number - 1, number + 500):
+        warmed.numbered_token("request-id", max(1, earlier), length)
+    token = warmed.numbered_token("request-id", number, length)
+    assert token == RandomSource(3).numbered_token("request-id", number, length)
+    assert len(token) == length and set(token) <= set("0123456789abcdef")
+    assert token != RandomSource(4).numbered_token("request-id", number, 16)[:length] or length == 1
+
+
+def test_numbered_tokens_differ_by_number_and_family() -> None:
+    source = RandomSource(3)
+    tokens = {source.numbered_token("request-id", number) for number in range(1, 1001)}
+    assert len(tokens) == 1000
+    assert source.numbered_token("other", 7) != source.numbered_token("request-id", 7)

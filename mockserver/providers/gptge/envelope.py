@@ -54,8 +54,10 @@ _STANDARD_NORMAL = NormalDist()
 def envelope(context: ProviderContext, code: int, message: str, data: Any, kind: str) -> dict[str, Any]:
     number = context.randomness.next_number(f"{context.provider_id}:response")
     stamp = utc_stamp(context.clock.now() + BEIJING_OFFSET, "%Y%m%d%H%M%S")
-    suffix = context.randomness.token(f"{context.provider_id}:request-id:{number}", 20).upper()
-    draw = _STANDARD_NORMAL.inv_cdf(context.randomness.unit(f"{context.provider_id}:elapsed:{number}"))
+    randomness = context.randomness
+    suffix = randomness.numbered_token(context.provider_id + ":request-id", number, 20).upper()
+    bits = int(randomness.numbered_token(context.provider_id + ":elapsed", number, 16), 16)
+    draw = _STANDARD_NORMAL.inv_cdf((bits + 0.5) / 2**64)
     elapsed = math.exp(math.log(ELAPSED_MS[kind]) + 0.5 * draw)  # lognormal around the kind's median
     return {
         "code": code,

@@ -210,6 +210,29 @@ itself, in Starlette's order (the given headers, then content-length and content
 
 def dump_json(content: Any) -> bytes:
     try:
-        return orjson.dumps(content)
+        return orjson.dumps(content, default=_fragment)
     except TypeError:
-        return json.dumps(content, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
+        compact = {"ensure_ascii": False, "allow_nan": False, "separators": (",", ":")}
+        return json.dumps(content, default=_value, **compact).encode()  # type: ignore[arg-type]
+
+
+class Rendered:
+    """A JSON value rendered once (what a finished task answers), written in place wherever it is nested."""
+
+    __slots__ = ("fragment", "value")
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+        self.fragment = orjson.Fragment(dump_json(value))
+
+
+def _fragment(thing: Any) -> Any:
+    if isinstance(thing, Rendered):
+        return thing.fragment
+    raise TypeError(f"{type(thing).__name__} is not JSON")
+
+
+def _value(thing: Any) -> Any:
+    if isinstance(thing, Rendered):
+        return thing.value
+    raise TypeError(f"Object of type {type(thing).__name__} is not JSON serializable")

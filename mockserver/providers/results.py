@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from functools import lru_cache
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from starlette.requests import Request
 
@@ -13,7 +13,7 @@ from mockserver.media.routes import MEDIA_PREFIX
 from mockserver.media.signing import UrlSigner
 from mockserver.media.spec import VideoSpec, color_from_seed
 from mockserver.providers.base import ProviderContext
-from mockserver.providers.http import called_address, public_base
+from mockserver.providers.http import Rendered, called_address, public_base
 from mockserver.providers.scripting import result_terms
 
 T = TypeVar("T")
@@ -67,6 +67,14 @@ def kept(request: Request, context: ProviderContext, view: TaskView, name: str, 
     value = build()
     derived[key] = (scenario, value)
     return value
+
+
+def kept_json(
+    request: Request, context: ProviderContext, view: TaskView, name: str, build: Callable[[], Any]
+) -> Rendered:
+    """`kept` for what `build()` gives, rendered as JSON once: a finished task's answer, or the part of it that
+    no longer changes."""
+    return kept(request, context, view, name, lambda: Rendered(build()))
 
 
 DERIVED_LIMIT = 16

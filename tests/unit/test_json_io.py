@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from mockserver.providers.http import JsonResponse, MalformedJson, dump_json, header_text, read_json
+from mockserver.providers.http import JsonResponse, MalformedJson, Rendered, dump_json, header_text, read_json
 
 _FLOATS = st.floats(allow_nan=False, allow_infinity=False).filter(lambda f: f == 0 or 1e-4 <= abs(f) < 1e16)
 _SCALARS = st.one_of(
@@ -35,6 +35,14 @@ _JSON = st.recursive(
 @given(_JSON)
 def test_the_body_is_starlettes_byte_for_byte(content: Any) -> None:
     assert JsonResponse(content).body == JSONResponse(content).body
+
+
+@given(_JSON, _JSON, st.sampled_from([0, 2**70]))
+def test_a_rendered_value_is_written_as_the_value_itself(kept: Any, beside: Any, number: int) -> None:
+    # 2**70 sends the envelope to json, which has to write the rendered value too
+    envelope = {"data": Rendered(kept), "beside": beside, "n": number}
+    assert dump_json(envelope) == dump_json({"data": kept, "beside": beside, "n": number})
+    assert json.loads(JsonResponse(envelope).body) == json.loads(JSONResponse({**envelope, "data": kept}).body)
 
 
 @given(

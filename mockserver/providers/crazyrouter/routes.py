@@ -14,7 +14,7 @@ from mockserver.providers.base import ProviderContext
 from mockserver.providers.crazyrouter.models import InvalidVideoRequest, new_task_id, parse_submit, plan
 from mockserver.providers.http import mark_task, read_json
 from mockserver.providers.newapi import NewApiError
-from mockserver.providers.results import finished_at, kept, signed_result_url
+from mockserver.providers.results import finished_at, kept_json, signed_result_url
 from mockserver.providers.routing import GatewayApp
 from mockserver.providers.stamps import utc_day_path
 
@@ -67,19 +67,26 @@ class CrazyrouterApi:
             raise NewApiError(400, "task_not_exist", "task_not_exist")
         mark_task(request, task_id)
         scripting.raise_poll_fault(request, context, view)
+        if view.terminal:
+            return newapi.json_response(
+                context, kept_json(request, context, view, "answer", lambda: self._answer(request, view))
+            )
+        return newapi.json_response(context, self._answer(request, view))
+
+    def _answer(self, request: Request, view: TaskView) -> dict[str, Any]:
         data: dict[str, Any] = {
             "error": None,
             "format": "mp4",
             "metadata": None,
             "status": view.state,
-            "task_id": task_id,
+            "task_id": view.task.id,
             "url": "",
         }
         if view.succeeded:
-            data["url"] = kept(request, context, view, "url", lambda: self._url(request, view))
+            data["url"] = self._url(request, view)
         elif view.terminal:
             data["error"] = dict(view.task.schedule.outcome.error or {})
-        return newapi.json_response(context, {"code": "success", "message": "", "data": data})
+        return {"code": "success", "message": "", "data": data}
 
     def _url(self, request: Request, view: TaskView) -> str:
         path = f"task-artifacts/{utc_day_path(finished_at(view))}/generate/{view.task.id}.mp4"

@@ -31,7 +31,7 @@ from mockserver.providers.gptge.models import (
     video_seed,
 )
 from mockserver.providers.http import mark_task, read_json
-from mockserver.providers.results import finished_at, kept, signed_result_url
+from mockserver.providers.results import finished_at, kept_json, signed_result_url
 from mockserver.providers.routing import GatewayApp
 from mockserver.providers.stamps import utc_stamp
 from mockserver.scenarios import Scenario
@@ -116,14 +116,13 @@ class GptGeApi:
         error = view.task.schedule.outcome.error
         if error is not None:
             raise VolcError(error["http_status"], error["code"], error["message"], data=task_data("done"))
-        task = view.task
-        resp = resp_data(task.request, task.seed)
-        return success(context, task_data("done", self.video_url(request, view), resp), "result")
+        done = kept_json(request, context, view, "data", lambda: self._done(request, view))
+        return success(context, done, "result")
+
+    def _done(self, request: Request, view: TaskView) -> dict[str, Any]:
+        return task_data("done", self.video_url(request, view), resp_data(view.task.request, view.task.seed))
 
     def video_url(self, request: Request, view: TaskView) -> str:
-        return kept(request, self.context, view, "url", lambda: self._video_url(request, view))
-
-    def _video_url(self, request: Request, view: TaskView) -> str:
         task = view.task
         finished = finished_at(view)
         spec = VideoSpec(

@@ -9,6 +9,7 @@ from starlette.responses import Response
 from mockserver.providers import scripting
 from mockserver.providers.http import JsonResponse
 from mockserver.providers.jimeng2api.gateway import Gateway, require_authorization_header
+from mockserver.providers.results import kept_json
 
 
 class TaskRoutes:
@@ -20,6 +21,9 @@ class TaskRoutes:
         caller = self.gateway.authenticate(request)
         view = self.gateway.find(caller, request.path_params["task_id"])
         scripting.raise_poll_fault(request, self.gateway.context, view)
+        if view.terminal:
+            build = lambda: self.gateway.task_object(request, view)  # noqa: E731
+            return JsonResponse(kept_json(request, self.gateway.context, view, "task", build))
         return JsonResponse(self.gateway.task_object(request, view))
 
     async def result(self, request: Request) -> Response:

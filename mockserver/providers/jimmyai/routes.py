@@ -19,9 +19,17 @@ from starlette.routing import Route
 from mockserver.engine import TaskView
 from mockserver.providers import scripting
 from mockserver.providers.base import ProviderContext
-from mockserver.providers.http import BodyTooLarge, JsonResponse, MalformedJson, bearer_token, mark_task, read_json
+from mockserver.providers.http import (
+    BodyTooLarge,
+    JsonResponse,
+    MalformedJson,
+    Rendered,
+    bearer_token,
+    mark_task,
+    read_json,
+)
 from mockserver.providers.jimmyai.models import Catalogue, new_task_id, parse_create, plan
-from mockserver.providers.results import finished_at, kept, signed_result_url
+from mockserver.providers.results import finished_at, kept_json, signed_result_url
 from mockserver.providers.routing import GatewayApp
 from mockserver.providers.scripting import ScriptedError
 from mockserver.providers.stamps import utc_stamp
@@ -44,7 +52,7 @@ class Envelope:
         self.errors = context.contract.errors
         self.numeric = context.settings.options.get("success_code", "20000") == 0
 
-    def ok(self, data: dict[str, Any]) -> Response:
+    def ok(self, data: dict[str, Any] | Rendered) -> Response:
         return JsonResponse({"code": 0 if self.numeric else "20000", "msg": "ok", "data": data})
 
     def error(self, error: JimmyError) -> Response:
@@ -127,6 +135,8 @@ class JimmyApi:
             raise JimmyError("task_not_found", f"task not found: {task_id}")
         mark_task(request, task_id)
         scripting.raise_poll_fault(request, context, view)
+        if view.terminal:
+            return self.envelope.ok(kept_json(request, context, view, "data", lambda: self.task_data(request, view)))
         return self.envelope.ok(self.task_data(request, view))
 
     def task_data(self, request: Request, view: TaskView) -> dict[str, Any]:
@@ -151,10 +161,6 @@ class JimmyApi:
         return data
 
     def video_url(self, request: Request, view: TaskView, finished: float) -> str:
-        build = lambda: self._video_url(request, view, finished)  # noqa: E731
-        return kept(request, self.context, view, "url", build)
-
-    def _video_url(self, request: Request, view: TaskView, finished: float) -> str:
         day = utc_stamp(math.floor(finished), "%Y%m%d")  # formatted once per second
         key = f"seedance/{day}/{view.task.id}.mp4"
         return signed_result_url(request, self.context, view, key, self.url_ttl) or ""

@@ -27,7 +27,7 @@ from mockserver.providers.octopusx.models import (
     parse_unified,
     plan,
 )
-from mockserver.providers.results import finished_at, kept, signed_result_url, video_spec
+from mockserver.providers.results import finished_at, kept, kept_json, signed_result_url, video_spec
 from mockserver.providers.routing import GatewayApp
 from mockserver.providers.stamps import utc_day_path
 from mockserver.scenarios import Selection
@@ -124,7 +124,12 @@ class OctopusxApi:
     async def retrieve(self, request: Request) -> Response:
         view = self._poll(request, request.path_params["video_id"])
         scripting.raise_poll_fault(request, self.context, view)
-        response = newapi.json_response(self.context, views.video(view, self._results(request, view)))
+        video: Any = views.video(view, None) if not view.terminal else None
+        if video is None:
+            video = kept_json(
+                request, self.context, view, "video", lambda: views.video(view, self._results(request, view))
+            )
+        response = newapi.json_response(self.context, video)
         response.raw_headers.append(self.poll_after_header)  # as `headers[...] = ...` appends a header not yet set
         return response
 

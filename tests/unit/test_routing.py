@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -152,3 +154,47 @@ def test_a_mounted_gateway_matches_below_its_mount() -> None:
 def test_an_endpoint_must_be_a_function_of_a_request() -> None:
     with pytest.raises(TypeError, match="function of a request"):
         GatewayApp([Route("/x", GatewayApp([], {}))], {})
+
+
+_SEGMENTS = st.sampled_from(["v1", "tasks", "x", "{a}", "{n:int}"])
+"""Literal segments and parameters (numbered per route, as a route's names must differ)."""
+_PATH_PARTS = st.sampled_from(["v1", "tasks", "x", "7", "abc", ""])
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.tuples(st.lists(_SEGMENTS, min_size=1, max_size=3), st.sampled_from(["GET", "POST"])), max_size=6),
+    st.lists(
+        st.tuples(st.lists(_PATH_PARTS, min_size=1, max_size=4), st.sampled_from(["GET", "POST", "PUT"])), max_size=8
+    ),
+)
+def test_any_route_table_matches_as_starlettes_does(
+    table: list[tuple[list[str], str]], requests: list[tuple[list[str], str]]
+) -> None:
+    routes = [Route(_route_path(parts), _named(n), methods=[method]) for n, (parts, method) in enumerate(table)]
+    gateway, starlette = GatewayApp(routes, handlers([])), Starlette(routes=routes, exception_handlers=handlers([]))
+    ours, theirs = TestClient(gateway), TestClient(starlette)
+    for parts, method in requests:
+        path = "/" + "/".join(parts)
+        mine, expected = (
+            ours.request(method, path, follow_redirects=False),
+            theirs.request(method, path, follow_redirects=False),
+        )
+        assert (mine.status_code, _allow_sorted(mine.text)) == (expected.status_code, _allow_sorted(expected.text))
+
+
+def _allow_sorted(text: str) -> str:
+    """Starlette lists a 405's allowed methods in set order."""
+    prefix = "http 405 allow="
+    return prefix + ", ".join(sorted(text.removeprefix(prefix).split(", "))) if text.startswith(prefix) else text
+
+
+def _route_path(parts: list[str]) -> str:
+    return "/" + "/".join(part.replace("{a", f"{{a{i}").replace("{n", f"{{n{i}") for i, part in enumerate(parts))
+
+
+def _named(number: int) -> Any:
+    async def endpoint(request: Request) -> Response:
+        return PlainTextResponse(f"route {number} {request.path_params}")
+
+    return endpoint

@@ -209,3 +209,15 @@ def test_reset_restores_a_clean_state(client: ContractClient) -> None:
     client.post("/__admin/reset")
     assert client.get(f"{BASE}/admin/api/api-keys", headers=ADMIN).json() == {"data": []}
     assert points(client, "r") == 66
+
+
+def test_a_keys_last_use_is_the_mock_clock_of_its_latest_call(client: ContractClient) -> None:
+    secret = issue_key(client)
+
+    def last_used() -> object:
+        return client.get(f"{BASE}/admin/api/api-keys", headers=ADMIN).json()["data"][0]["last_used_at"]
+
+    assert last_used() is None
+    client.runtime.clock.advance(61.25)
+    video(client, bearer(secret), prompt="x")
+    assert last_used() == "2026-01-01T00:01:01.250Z"

@@ -66,7 +66,8 @@ class ApiKey:
     name: str
     secret: str
     status: str = "active"
-    last_used_at: str | None = None
+    last_used: float | None = None
+    """When the key last authenticated a call (written on every call, formatted only when listed)."""
     created_at: str = ""
     revoked_at: str | None = None
 
@@ -77,7 +78,7 @@ class ApiKey:
             "name": self.name,
             "api_key": masked,
             "status": self.status,
-            "last_used_at": self.last_used_at,
+            "last_used_at": None if self.last_used is None else Accounts.stamp(self.last_used),
             "created_at": self.created_at,
             "revoked_at": self.revoked_at,
         }

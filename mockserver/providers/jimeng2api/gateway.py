@@ -75,7 +75,7 @@ def violation_error(violation: Violation) -> Jimeng2ApiError:
 
 def require_authorization_header(request: Request) -> None:
     """`request.validate('headers.authorization', _.isString)`, before the API key is looked at."""
-    if "authorization" not in request.headers:
+    if not any(name == b"authorization" for name, _ in request.scope["headers"]):
         raise errors.params_invalid("headers.authorization")
 
 
@@ -101,7 +101,7 @@ class Gateway:
         credential = match.group(1).strip()
         key = self.accounts.find_key(credential)
         if key is not None:
-            key.last_used_at = self.accounts.stamp(self.context.clock.now())
+            key.last_used = self.context.clock.now()
             return Caller(key.id)
         if self.accounts.legacy_mode and not credential.startswith("jm_"):
             return Caller(None, tuple(credential.split(",")))

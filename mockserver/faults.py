@@ -99,6 +99,9 @@ class FaultMiddleware:
         await self.app(scope, receive, faulty)
 
 
+_NO_KINDS: frozenset[str] = frozenset()
+
+
 class _FaultySend:
     """The response on its way out, with the request's faults applied. Its random stream is made only when a
     fault draws from it: most requests have none, and seeding a generator costs more than the rest of this layer."""
@@ -111,7 +114,7 @@ class _FaultySend:
         self.send, self.receive, self.state = send, receive, state
         self.randomness, self.stream = randomness, stream
         self._rng: random.Random | None = None
-        self.kinds: frozenset[str] = frozenset()
+        self.kinds: frozenset[str] = _NO_KINDS
         self.dropped = False
 
     @property

@@ -7,8 +7,10 @@ so one task's draws do not shift when another task is added or removed.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import random
 import threading
+from collections.abc import Iterator
 from typing import Protocol
 
 
@@ -30,7 +32,7 @@ class RandomSource:
     def __init__(self, seed: int, shared: Counters | None = None) -> None:
         self.seed = seed
         self.shared = shared
-        self._counters: dict[str, int] = {}
+        self._counters: dict[str, Iterator[int]] = {}
         self._prefixes: dict[int, hashlib.blake2b] = {}
         self._token_blocks: dict[tuple[str, int], tuple[int, str]] = {}
         self._lock = threading.Lock()
@@ -51,10 +53,11 @@ class RandomSource:
 
     def local_number(self, family: str) -> int:
         """The next number of a family counted in this process only (state each process rebuilds itself)."""
-        with self._lock:
-            number = self._counters.get(family, 0) + 1
-            self._counters[family] = number
-        return number
+        counter = self._counters.get(family)
+        if counter is None:
+            with self._lock:
+                counter = self._counters.setdefault(family, itertools.count(1))
+        return next(counter)  # atomic: no lock on the way of every request
 
     def token(self, name: str, length: int = 8) -> str:
         """A short hex token fixed by (seed, name), cheaper than a stream when one draw is all that is needed."""

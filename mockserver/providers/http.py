@@ -133,6 +133,8 @@ def bearer_token(request: Request) -> str | None:
     """The key of an `Authorization: Bearer <key>` header: None when no key is sent, '' when the header
     is not a bearer credential."""
     header = header_text(request, b"authorization").strip()
+    if header.startswith("Bearer "):  # the usual spelling, read without splitting
+        return header[7:].strip() or None
     scheme, _, key = header.partition(" ")
     if not header or (scheme.lower() == "bearer" and not key.strip()):
         return None

@@ -13,7 +13,15 @@ from hypothesis import strategies as st
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from mockserver.providers.http import JsonResponse, MalformedJson, Rendered, dump_json, header_text, read_json
+from mockserver.providers.http import (
+    JsonResponse,
+    MalformedJson,
+    Rendered,
+    bearer_token,
+    dump_json,
+    header_text,
+    read_json,
+)
 
 _FLOATS = st.floats(allow_nan=False, allow_infinity=False).filter(lambda f: f == 0 or 1e-4 <= abs(f) < 1e16)
 _SCALARS = st.one_of(
@@ -133,3 +141,22 @@ def test_read_json_accepts_what_json_accepts_with_the_same_values(body: bytes) -
     except MalformedJson:
         got = MalformedJson
     assert got is MalformedJson if expected is MalformedJson else _same(got, expected)
+
+
+def _split_bearer(header: str) -> str | None:
+    header = header.strip()
+    scheme, _, key = header.partition(" ")
+    if not header or (scheme.lower() == "bearer" and not key.strip()):
+        return None
+    return key.strip() if scheme.lower() == "bearer" else ""
+
+
+_LATIN = st.text(st.characters(max_codepoint=255), max_size=12)
+
+
+@given(
+    st.one_of(_LATIN, st.builds("{}{}{}".format, st.sampled_from(["Bearer ", " bearer  ", "BEARER "]), _LATIN, _LATIN))
+)
+def test_a_bearer_key_is_read_as_splitting_the_header_reads_it(header: str) -> None:
+    request = Request({"type": "http", "headers": [(b"authorization", header.encode("latin-1"))]})
+    assert bearer_token(request) == _split_bearer(header)

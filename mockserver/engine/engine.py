@@ -16,7 +16,7 @@ from mockserver.randomness import RandomSource
 IdFactory = Callable[[random.Random], str]
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Submission:
     """Everything a provider decides at submit; the engine draws the rest from the seeded source."""
 

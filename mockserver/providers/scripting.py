@@ -29,7 +29,7 @@ class ScriptedError(Exception):
         self.entry, self.status, self.retry_after, self.reference = entry, status, retry_after, reference
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Script:
     scenario: Scenario
     prompt: str | None
@@ -151,7 +151,7 @@ def raise_poll_fault(request: Request, context: ProviderContext, view: TaskView)
     raise ScriptedError(entry, fault.status, fault.retry_after, fault.error or "")
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class ResultTerms:
     has_url: bool
     expires: int

@@ -23,7 +23,7 @@ class UnknownScenario(LookupError):
         self.message = message
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Selection:
     scenario: Scenario
     prompt: str | None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import uuid
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from mockserver.engine import LogNormal, Outcome, StepPlan, parse_timing
@@ -121,25 +122,36 @@ def check_image(data: bytes, name: str) -> ImageInfo:
 
 def default_timings(request: VideoRequest) -> dict[str, Timing]:
     """Realistic step lengths: seconds in the queue, then about a minute per 5 s of 720P video (more for 1080P)."""
-    generation = 40.0 * int(request.seconds) / 5 * (request.width * request.height / (1280 * 720)) ** 0.5
-    if request.mode != "text2video":
-        generation *= 1.15
-    if request.model == "jimeng-video-2.0":
-        generation *= 1.2
-    return {
-        "queued": LogNormal(median=6, sigma=0.6, low=1, high=120),
-        "in_progress": LogNormal(median=generation, sigma=0.25, low=generation / 2, high=generation * 3),
-    }
+    queued, in_progress = _default_steps(request.seconds, request.width * request.height, request.mode, request.model)
+    return {"queued": queued.timing, "in_progress": in_progress.timing}
+
+
+COMPLETED = Outcome("completed")
 
 
 def plan(request: VideoRequest, overrides: dict[str, Any]) -> tuple[list[StepPlan], Outcome]:
     """The task's steps and how it ends (a scenario may reshape both)."""
+    steps = _default_steps(request.seconds, request.width * request.height, request.mode, request.model)
+    if not overrides:
+        return list(steps), COMPLETED
     timings = default_timings(request) | {state: parse_timing(value) for state, value in overrides.items()}
-    steps = [
+    return [
         StepPlan("queued", timings["queued"], (0, 0)),
         StepPlan("in_progress", timings["in_progress"], (1, 99)),
-    ]
-    return steps, Outcome("completed")
+    ], COMPLETED
+
+
+@lru_cache(maxsize=64)
+def _default_steps(seconds: str, pixels: int, mode: str, model: str) -> tuple[StepPlan, StepPlan]:
+    """The steps for a video of this length, size, mode and model (immutable: one pair serves every such task)."""
+    generation = 40.0 * int(seconds) / 5 * (pixels / (1280 * 720)) ** 0.5
+    if mode != "text2video":
+        generation *= 1.15
+    if model == "jimeng-video-2.0":
+        generation *= 1.2
+    queued = LogNormal(median=6, sigma=0.6, low=1, high=120)
+    in_progress = LogNormal(median=generation, sigma=0.25, low=generation / 2, high=generation * 3)
+    return StepPlan("queued", queued, (0, 0)), StepPlan("in_progress", in_progress, (1, 99))
 
 
 def new_video_id(rng: random.Random) -> str:

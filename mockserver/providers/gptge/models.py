@@ -8,6 +8,7 @@ import json
 import random
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from mockserver.engine import LogNormal, Outcome, StepPlan, parse_timing
@@ -100,18 +101,28 @@ def parse_submit(mode: str, body: Mapping[str, Any]) -> VideoRequest:
 
 def default_timings(request: VideoRequest) -> dict[str, Timing]:
     """720P step lengths: a few seconds in the queue, then most of a minute of generation (assumed)."""
-    generation = 45.0 if request.mode == "text2video" else 52.0
-    return {
-        "in_queue": LogNormal(median=5, sigma=0.6, low=1, high=90),
-        "generating": LogNormal(median=generation, sigma=0.25, low=generation / 2, high=generation * 3),
-    }
+    in_queue, generating = _default_steps(request.mode)
+    return {"in_queue": in_queue.timing, "generating": generating.timing}
+
+
+DONE = Outcome("done")
 
 
 def plan(request: VideoRequest, overrides: Mapping[str, Any]) -> tuple[list[StepPlan], Outcome]:
     """The task's steps and how it ends when nothing goes wrong: `done`."""
+    if not overrides:
+        return list(_default_steps(request.mode)), DONE
     timings = default_timings(request) | {state: parse_timing(value) for state, value in overrides.items()}
-    steps = [StepPlan("in_queue", timings["in_queue"]), StepPlan("generating", timings["generating"], (1, 99))]
-    return steps, Outcome("done")
+    return [StepPlan("in_queue", timings["in_queue"]), StepPlan("generating", timings["generating"], (1, 99))], DONE
+
+
+@lru_cache(maxsize=4)
+def _default_steps(mode: str) -> tuple[StepPlan, StepPlan]:
+    """The steps of a mode's task (immutable: one pair serves every task of the mode)."""
+    generation = 45.0 if mode == "text2video" else 52.0
+    in_queue = LogNormal(median=5, sigma=0.6, low=1, high=90)
+    generating = LogNormal(median=generation, sigma=0.25, low=generation / 2, high=generation * 3)
+    return StepPlan("in_queue", in_queue), StepPlan("generating", generating, (1, 99))
 
 
 def effective_seed(request: Mapping[str, Any], task_seed: int) -> int:

@@ -10,6 +10,7 @@ import random
 import string
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from mockserver.contracts import Contract
@@ -128,28 +129,39 @@ def rendered_ratio(ratio: str | None, orientation: str | None) -> str:
 
 def default_timings(request: SeedanceRequest, fast: bool) -> dict[str, Timing]:
     """A queue of seconds, then generation that grows with duration and resolution (fast models halve it)."""
-    generation = (20.0 + 9.0 * request.duration) * SPEED_BY_RESOLUTION[request.resolution]
-    if fast:
-        generation *= 0.5
-    if request.mode != "text":
-        generation *= 1.1
-    return {
-        "queued": LogNormal(median=5, sigma=0.6, low=1, high=120),
-        "processing": LogNormal(median=generation, sigma=0.25, low=generation / 2, high=generation * 3),
-    }
+    queued, processing = _default_steps(request.duration, request.resolution, fast, request.mode != "text")
+    return {"queued": queued.timing, "processing": processing.timing}
+
+
+COMPLETED = Outcome("completed")
 
 
 def plan(
     request: SeedanceRequest, catalogue: Catalogue, overrides: Mapping[str, Any]
 ) -> tuple[list[StepPlan], Outcome]:
     """The task's steps and how it ends (a scenario may script a failure onto them)."""
-    timings = default_timings(request, catalogue.models[request.model].fast)
-    timings |= {state: parse_timing(value) for state, value in overrides.items()}
+    fast = catalogue.models[request.model].fast
+    if not overrides:
+        return list(_default_steps(request.duration, request.resolution, fast, request.mode != "text")), COMPLETED
+    timings = default_timings(request, fast) | {state: parse_timing(value) for state, value in overrides.items()}
     steps = [
         StepPlan("queued", timings["queued"], (0, 0)),
         StepPlan("processing", timings["processing"], (1, 99)),
     ]
-    return steps, Outcome("completed")
+    return steps, COMPLETED
+
+
+@lru_cache(maxsize=64)
+def _default_steps(duration: int, resolution: str, fast: bool, from_media: bool) -> tuple[StepPlan, StepPlan]:
+    """The steps of such a task (immutable: one pair serves every task asking for the same)."""
+    generation = (20.0 + 9.0 * duration) * SPEED_BY_RESOLUTION[resolution]
+    if fast:
+        generation *= 0.5
+    if from_media:
+        generation *= 1.1
+    queued = LogNormal(median=5, sigma=0.6, low=1, high=120)
+    processing = LogNormal(median=generation, sigma=0.25, low=generation / 2, high=generation * 3)
+    return StepPlan("queued", queued, (0, 0)), StepPlan("processing", processing, (1, 99))
 
 
 def new_task_id(rng: random.Random) -> str:

@@ -79,6 +79,9 @@ def require_authorization_header(request: Request) -> None:
         raise errors.params_invalid("headers.authorization")
 
 
+SUCCEEDED = Outcome("succeeded")
+
+
 class Gateway:
     def __init__(self, context: ProviderContext) -> None:
         self.context = context
@@ -150,7 +153,7 @@ class Gateway:
     ) -> dict[str, Any]:
         context, now = self.context, self.context.clock.now()
         draft = draft_steps(job.generation, context.settings.timings)
-        scripted = scripting.script(context, selection, draft, Outcome("succeeded"))
+        scripted = scripting.script(context, selection, draft, SUCCEEDED)
         scenario = scripted.scenario  # already in this gateway's state names
         failure = job.failure or self.scripted_failure(scenario, job.kind)
         if failure is None and session.expired:
@@ -161,7 +164,7 @@ class Gateway:
         budget = VIDEO_POLL_BUDGET if job.kind == "video" else IMAGE_POLL_BUDGET
         queue_scripted = "queued" in context.settings.timings or "queued" in scenario.timings
         steps = settle(self.queue, now, scripted.steps, failure, budget, queue_scripted, rng)
-        outcome = Outcome("failed", error=failure.error()) if failure else Outcome("succeeded")
+        outcome = Outcome("failed", error=failure.error()) if failure else SUCCEEDED
         record = {
             "type": job.type,
             "prompt": job.prompt,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import random
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from mockserver.engine import Fixed, Forever, LogNormal, Polls, StepPlan, parse_timing
@@ -40,6 +41,7 @@ class FifoQueue:
         self.slots = [0.0] * CONCURRENCY
 
 
+@lru_cache(maxsize=128)
 def generation_time(kind: str, seconds: float = 0.0, heavy: float = 1.0) -> LogNormal:
     """Typical generation times (assumed): images half a minute, compositions longer, videos minutes."""
     if kind == "video":
@@ -51,9 +53,16 @@ def generation_time(kind: str, seconds: float = 0.0, heavy: float = 1.0) -> LogN
 
 def draft_steps(generation: LogNormal, overrides: dict[str, Any]) -> list[StepPlan]:
     """queued -> running before any scenario or queue applies (a queued timing of 0 stands for "the queue's")."""
+    if not overrides:
+        return list(_draft(generation))
     running: Timing = parse_timing(overrides["running"]) if "running" in overrides else generation
     queued: Timing = parse_timing(overrides["queued"]) if "queued" in overrides else Fixed(0.0)
     return [StepPlan("queued", queued, (0, 0)), StepPlan("running", running, RUNNING)]
+
+
+@lru_cache(maxsize=128)
+def _draft(generation: LogNormal) -> tuple[StepPlan, StepPlan]:
+    return StepPlan("queued", Fixed(0.0), (0, 0)), StepPlan("running", generation, RUNNING)
 
 
 def settle(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import difflib
-import itertools
 import os
 import re
 import threading
@@ -61,8 +60,9 @@ class Journal:
     def __init__(self, size: int = 1000, backend: JournalBackend | None = None) -> None:
         self.size = size
         self.backend = backend
-        self._entries: deque[tuple[int, tuple[Any, ...]]] = deque(maxlen=size)
-        self._seq = itertools.count(1)
+        self._entries: deque[tuple[Any, ...]] = deque(maxlen=size)
+        self._recorded = 0
+        """Entries ever added: the newest kept entry's number (an entry's number is its place among them)."""
         self._lock = threading.Lock()
 
     def record_raw(
@@ -84,19 +84,20 @@ class Journal:
     def add(self, raw: tuple[Any, ...]) -> None:
         """Record an exchange given as `record_raw`'s arguments in one tuple (the middleware's way: one call)."""
         if self.backend is not None:
-            entry = _entry((0, raw)).to_dict()
+            entry = _entry(0, raw).to_dict()
             del entry["seq"]
             self.backend.journal_append(entry, self.size)
             return
         with self._lock:
-            self._entries.append((next(self._seq), raw))
+            self._entries.append(raw)
+            self._recorded += 1
 
     def _snapshot(self) -> list[JournalEntry]:
         if self.backend is not None:
             return [JournalEntry(**entry) for entry in self.backend.journal_entries(self.size)]
         with self._lock:
-            raws = list(self._entries)
-        return [_entry(raw) for raw in raws]
+            raws, first = list(self._entries), self._recorded - len(self._entries) + 1
+        return [_entry(first + n, raw) for n, raw in enumerate(raws)]
 
     def entries(
         self,
@@ -159,8 +160,8 @@ NEAREST_SHOWN = 5
 Headers = Iterable[tuple[bytes, bytes]]
 
 
-def _entry(numbered: tuple[int, tuple[Any, ...]]) -> JournalEntry:
-    seq, (time, provider, method, path, query, status, task_id, request, response, complete, worker) = numbered
+def _entry(seq: int, raw: tuple[Any, ...]) -> JournalEntry:
+    time, provider, method, path, query, status, task_id, request, response, complete, worker = raw
     return JournalEntry(
         seq, time, provider, method, path, query.decode("latin-1"), status, task_id,
         request[1].decode("utf-8", "replace"), response[1].decode("utf-8", "replace"),

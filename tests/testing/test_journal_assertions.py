@@ -103,3 +103,13 @@ def test_an_exchange_is_journaled_before_its_last_byte_is_sent() -> None:
     assert seen_when_sent == [(True, 0), (False, 1)]
     [entry] = journal.entries()
     assert (entry.status, entry.response_body) == (200, "partend")
+
+
+def test_entries_keep_their_numbers_when_older_ones_are_dropped_or_cleared() -> None:
+    journal = Journal(size=3)
+    for number in range(5):
+        journal.record_raw(0.0, "p", "GET", f"/p/{number}", b"", 200, None, ((), b""), ((), b""), True)
+    assert [(e.seq, e.path) for e in journal.entries()] == [(3, "/p/2"), (4, "/p/3"), (5, "/p/4")]
+    journal.clear()
+    journal.record_raw(0.0, "p", "GET", "/p/5", b"", 200, None, ((), b""), ((), b""), True)
+    assert [(e.seq, e.path) for e in journal.entries()] == [(6, "/p/5")]

@@ -195,7 +195,7 @@ class JsonResponse(Response):
             super().__init__(content, status_code, headers, media_type, background)  # Starlette's header rules
             return
         self.status_code, self.background = status_code, background
-        body = self.body = dump_json(content)
+        body = self.body = content.json if type(content) is Rendered else dump_json(content)
         given = headers.items() if headers else ()
         self.raw_headers = [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in given]
         self.raw_headers += [(b"content-length", str(len(body)).encode()), _JSON_TYPE]
@@ -221,11 +221,12 @@ def dump_json(content: Any) -> bytes:
 class Rendered:
     """A JSON value rendered once (what a finished task answers), written in place wherever it is nested."""
 
-    __slots__ = ("fragment", "value")
+    __slots__ = ("fragment", "json", "value")
 
     def __init__(self, value: Any) -> None:
         self.value = value
-        self.fragment = orjson.Fragment(dump_json(value))
+        self.json = dump_json(value)
+        self.fragment = orjson.Fragment(self.json)
 
 
 def _fragment(thing: Any) -> Any:

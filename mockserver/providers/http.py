@@ -221,10 +221,9 @@ def dump_json(content: Any) -> bytes:
 class Rendered:
     """A JSON value rendered once (what a finished task answers), written in place wherever it is nested."""
 
-    __slots__ = ("fragment", "json", "value")
+    __slots__ = ("fragment", "json")
 
     def __init__(self, value: Any) -> None:
-        self.value = value
         self.json = dump_json(value)
         self.fragment = orjson.Fragment(self.json)
 
@@ -237,5 +236,5 @@ def _fragment(thing: Any) -> Any:
 
 def _value(thing: Any) -> Any:
     if isinstance(thing, Rendered):
-        return thing.value
+        return json.loads(thing.json)  # the rare answer orjson cannot write: kept as bytes only, read back
     raise TypeError(f"Object of type {type(thing).__name__} is not JSON serializable")

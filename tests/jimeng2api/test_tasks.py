@@ -88,6 +88,17 @@ def test_video_b64_json_is_the_mp4(client: ContractClient) -> None:
     assert video_facts(base64.b64decode(item["b64_json"]))[:2] == (720, 1280)
 
 
+def test_a_finished_task_keeps_its_answer_unless_it_inlines_its_media(client: ContractClient) -> None:
+    inline = submitted(video(client, prompt="x", response_format="b64_json"))
+    linked = submitted(video(client, prompt="x"))
+    for task_id in (inline, linked):
+        run_to_end(client, task_id)
+        assert task(client, task_id) == task(client, task_id)
+    store, now = client.runtime.engine.store, client.runtime.clock.now()
+    kept = {task_id: getattr(store.get(task_id, now), "derived", None) or {} for task_id in (inline, linked)}
+    assert kept[inline] == {} and len(kept[linked]) >= 1
+
+
 def test_failure_lifecycle_on_the_virtual_clock(client: ContractClient) -> None:
     headers = SESSION | {"X-Mock-Scenario": "jimeng2api_fail_code_2038"}
     task_id = submitted(client.post(f"{BASE}/v1/videos/generations", json={"prompt": "x"}, headers=headers))

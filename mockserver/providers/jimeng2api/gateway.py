@@ -239,9 +239,14 @@ class Gateway:
                 changed = phase.until_seconds
         return int(task.created_at + changed)
 
+    @staticmethod
+    def inlines_media(view: TaskView) -> bool:
+        """The task answers with its media as base64 (`response_format: b64_json`): too big to keep per task."""
+        return bool(view.task.request["response_format"] == "b64_json")
+
     def result(self, request: Request, view: TaskView) -> dict[str, Any]:
         """The finished task's `result` object; kept with the task unless it inlines the media as base64."""
-        if view.task.request["response_format"] == "b64_json":
+        if self.inlines_media(view):
             return self._result(request, view)
         return kept(request, self.context, view, "result", lambda: self._result(request, view))
 

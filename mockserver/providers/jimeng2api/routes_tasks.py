@@ -21,7 +21,7 @@ class TaskRoutes:
         caller = self.gateway.authenticate(request)
         view = self.gateway.find(caller, request.path_params["task_id"])
         scripting.raise_poll_fault(request, self.gateway.context, view)
-        if view.terminal:
+        if view.terminal and not self.gateway.inlines_media(view):
             build = lambda: self.gateway.task_object(request, view)  # noqa: E731
             return JsonResponse(kept_json(request, self.gateway.context, view, "task", build))
         return JsonResponse(self.gateway.task_object(request, view))

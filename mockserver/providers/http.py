@@ -211,8 +211,10 @@ itself, in Starlette's order (the given headers, then content-length and content
 
 
 def dump_json(content: Any) -> bytes:
+    """JSON bytes as `JsonResponse` writes them. orjson's output holds a 4 KiB block whatever its length, so it is
+    copied to its own size: bodies live on in the journal (and finished answers with their task)."""
     try:
-        return orjson.dumps(content, default=_fragment)
+        return memoryview(orjson.dumps(content, default=_fragment)).tobytes()
     except TypeError:
         compact = {"ensure_ascii": False, "allow_nan": False, "separators": (",", ":")}
         return json.dumps(content, default=_value, **compact).encode()  # type: ignore[arg-type]

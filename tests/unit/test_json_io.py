@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import math
+import tracemalloc
 from typing import Any
 
 from hypothesis import given, settings
@@ -161,3 +162,15 @@ _LATIN = st.text(st.characters(max_codepoint=255), max_size=12)
 def test_a_bearer_key_is_read_as_splitting_the_header_reads_it(header: str) -> None:
     request = Request({"type": "http", "headers": [(b"authorization", header.encode("latin-1"))]})
     assert bearer_token(request) == _split_bearer(header)
+
+
+def test_a_rendered_body_holds_no_more_memory_than_its_length() -> None:
+    # orjson's own output keeps a 4 KiB block: a thousand journaled answers would hold 4 MiB
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        kept = [dump_json({"code": "success", "data": {"n": n, "url": "x" * 200}}) for n in range(200)]
+        per_body = (tracemalloc.get_traced_memory()[0] - before) / len(kept)
+    finally:
+        tracemalloc.stop()
+    assert per_body < 2 * len(kept[0])

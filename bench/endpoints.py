@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from bench.gateways import HEADERS, Gateway
+from bench.gateways import FINISHED_AFTER, HEADERS, Gateway
 from bench.load import HttpRequest
 from bench.servers import Client
 
@@ -77,7 +77,7 @@ def prepare_mock(client: Client, gateways: tuple[Gateway, ...]) -> tuple[list[En
         gw.task_id(client.call("POST", gw.submit_path, gw.body, HEADERS)) for _ in range(SEEDED)
     ]
     finished = {gw.id: seed(gw) for gw in gateways}
-    client.call("POST", "/__admin/clock/advance", {"seconds": 6 * 3600})
+    client.call("POST", "/__admin/clock/advance", {"seconds": FINISHED_AFTER})
     running = {gw.id: seed(gw) for gw in gateways}
     for gw in gateways:
         submit = _submit(gw.submit_path, gw.body)

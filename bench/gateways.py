@@ -87,3 +87,7 @@ GATEWAYS: tuple[Gateway, ...] = (
 
 API_KEY = "sk-bench"
 HEADERS = {"Authorization": f"Bearer {API_KEY}", "Content-Type": "application/json"}
+
+
+FINISHED_AFTER = 6 * 3600
+"""Seconds on the virtual clock after which every gateway's default task has finished."""

@@ -18,7 +18,7 @@ from collections.abc import MutableMapping
 from dataclasses import replace
 from typing import Any
 
-from bench.gateways import HEADERS, Gateway
+from bench.gateways import FINISHED_AFTER, HEADERS, Gateway
 from mockserver.app import create_app
 from mockserver.engine import Submission, TaskEngine
 from mockserver.media.mp4 import render_mp4
@@ -86,28 +86,39 @@ class InProcessMock:
             raise RuntimeError(f"{gateway.id} submit answered {status}: {answer[:300]!r}")
         return captured[0], gateway.task_id(json.loads(answer))
 
-    def fill(self, submission: Submission, count: int) -> None:
+    def fill(self, submission: Submission, count: int) -> list[str]:
         submit = self.runtime.engine.submit
-        for _ in range(count):
-            submit(replace(submission, request=copy.deepcopy(submission.request)))
+        return [submit(replace(submission, request=copy.deepcopy(submission.request))).task.id for _ in range(count)]
 
     def close(self) -> None:
         self.loop.close()
 
 
-def memory_per_task(gateway: Gateway, count: int) -> dict[str, Any]:
+def memory_per_task(gateway: Gateway, count: int, polled: int = 20_000) -> dict[str, Any]:
+    """Bytes per stored task; and per task once finished and polled (what a finished task keeps: its answer),
+    from `polled` of them."""
     mock = InProcessMock()
     submission, _ = mock.capture_submission(gateway)
     gc.collect()
     tracemalloc.start()
     before = tracemalloc.get_traced_memory()[0]
-    mock.fill(submission, count)
+    ids = mock.fill(submission, count)
     gc.collect()
     after = tracemalloc.get_traced_memory()[0]
+    mock.runtime.clock.advance(FINISHED_AFTER)
+    for task_id in ids[:polled]:
+        mock.call("GET", gateway.poll_path.format(id=task_id))
+    gc.collect()
+    kept = (tracemalloc.get_traced_memory()[0] - after) / min(polled, count)
     tracemalloc.stop()
     mock.close()
     per_task = (after - before) / count
-    return {"tasks": count, "bytes_per_task": round(per_task), "mb_per_100k": round(per_task * 100_000 / 2**20, 1)}
+    return {
+        "tasks": count,
+        "bytes_per_task": round(per_task),
+        "mb_per_100k": round(per_task * 100_000 / 2**20, 1),
+        "bytes_per_finished_polled_task": round(per_task + kept),
+    }
 
 
 def poll_cost(gateway: Gateway, small: int, large: int, polls: int) -> dict[str, Any]:

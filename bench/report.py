@@ -78,7 +78,8 @@ def render(result: dict[str, Any]) -> str:
     lines += [""]
     for gw, memory in result["memory"].items():
         lines.append(
-            f"memory ({gw}): {memory['bytes_per_task']} B per task, {memory['mb_per_100k']} MiB per 100,000 tasks"
+            f"memory ({gw}): {memory['bytes_per_task']} B per task, {memory['mb_per_100k']} MiB per 100,000 tasks; "
+            f"{memory['bytes_per_finished_polled_task']} B once finished and polled (its kept answer)"
         )
     for gw, cost in result["poll_cost"].items():
         sizes = ", ".join(

@@ -33,7 +33,7 @@ from mockserver.providers.jimeng2api.models_tasks import (
     new_task_id,
     settle,
 )
-from mockserver.providers.results import kept, signed_url
+from mockserver.providers.results import signed_url
 from mockserver.providers.stamps import utc_stamp
 from mockserver.scenarios import Scenario, Selection
 
@@ -245,12 +245,7 @@ class Gateway:
         return bool(view.task.request["response_format"] == "b64_json")
 
     def result(self, request: Request, view: TaskView) -> dict[str, Any]:
-        """The finished task's `result` object; kept with the task unless it inlines the media as base64."""
-        if self.inlines_media(view):
-            return self._result(request, view)
-        return kept(request, self.context, view, "result", lambda: self._result(request, view))
-
-    def _result(self, request: Request, view: TaskView) -> dict[str, Any]:
+        """The finished task's `result` object."""
         task, media = view.task, view.task.request["media"]
         finished = view.finished_at if view.finished_at is not None else view.now
         terms = scripting.result_terms(self.context, view, self.url_ttl)

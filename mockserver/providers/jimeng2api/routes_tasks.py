@@ -3,9 +3,13 @@ may answer with a scripted fault."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from starlette.requests import Request
 from starlette.responses import Response
 
+from mockserver.engine import TaskView
 from mockserver.providers import scripting
 from mockserver.providers.http import JsonResponse
 from mockserver.providers.jimeng2api.gateway import Gateway, require_authorization_header
@@ -21,10 +25,7 @@ class TaskRoutes:
         caller = self.gateway.authenticate(request)
         view = self.gateway.find(caller, request.path_params["task_id"])
         scripting.raise_poll_fault(request, self.gateway.context, view)
-        if view.terminal and not self.gateway.inlines_media(view):
-            build = lambda: self.gateway.task_object(request, view)  # noqa: E731
-            return JsonResponse(kept_json(request, self.gateway.context, view, "task", build))
-        return JsonResponse(self.gateway.task_object(request, view))
+        return self._answer(request, view, "task", lambda: self.gateway.task_object(request, view))
 
     async def result(self, request: Request) -> Response:
         """The result once succeeded; before that (and after a failure) the task object itself, still 200."""
@@ -33,5 +34,11 @@ class TaskRoutes:
         view = self.gateway.find(caller, request.path_params["task_id"])
         scripting.raise_poll_fault(request, self.gateway.context, view)
         if view.succeeded:
-            return JsonResponse(self.gateway.result(request, view))
-        return JsonResponse(self.gateway.task_object(request, view))
+            return self._answer(request, view, "result", lambda: self.gateway.result(request, view))
+        return self._answer(request, view, "task", lambda: self.gateway.task_object(request, view))
+
+    def _answer(self, request: Request, view: TaskView, name: str, build: Callable[[], Any]) -> Response:
+        """A finished task's answer is kept with it, unless it inlines its media as base64."""
+        if view.terminal and not self.gateway.inlines_media(view):
+            return JsonResponse(kept_json(request, self.gateway.context, view, name, build))
+        return JsonResponse(build())

@@ -27,7 +27,7 @@ from mockserver.providers.octopusx.models import (
     parse_unified,
     plan,
 )
-from mockserver.providers.results import finished_at, kept, kept_json, signed_result_url, video_spec
+from mockserver.providers.results import finished_at, kept_json, signed_result_url, video_spec
 from mockserver.providers.routing import GatewayApp
 from mockserver.providers.stamps import utc_day_path
 from mockserver.scenarios import Selection
@@ -140,7 +140,10 @@ class OctopusxApi:
             raise invalid("id is required: GET /v1/video/query?id=<task_id>")
         view = self._poll(request, task_id)
         scripting.raise_poll_fault(request, self.context, view)
-        return newapi.json_response(self.context, views.unified_query(view, self._results(request, view)))
+        if view.terminal:
+            build = lambda: views.unified_query(view, self._results(request, view))  # noqa: E731
+            return newapi.json_response(self.context, kept_json(request, self.context, view, "unified", build))
+        return newapi.json_response(self.context, views.unified_query(view, None))
 
     def _poll(self, request: Request, task_id: str) -> TaskView:
         newapi.authenticate(request, self.context)
@@ -223,9 +226,6 @@ class OctopusxApi:
     def _results(self, request: Request, view: TaskView) -> views.Results | None:
         if not view.succeeded or view.finished_at is None:
             return None
-        return kept(request, self.context, view, "results", lambda: self._new_results(request, view))
-
-    def _new_results(self, request: Request, view: TaskView) -> views.Results:
         terms = scripting.result_terms(self.context, view, self.url_ttl)
         base = f"videos/{utc_day_path(finished_at(view))}/{view.task.id}"
         return views.Results(

@@ -1,10 +1,11 @@
-"""Signed result URLs for a task's video, honouring the scenario's result script (lifetime, CDN lag, no URL)."""
+"""Signed result URLs for a task's video, honouring the scenario's result script (lifetime, CDN lag, no URL), and
+the answers a finished task keeps."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from functools import lru_cache
-from typing import Any, TypeVar
+from typing import Any
 
 from starlette.requests import Request
 
@@ -15,8 +16,6 @@ from mockserver.media.spec import VideoSpec, color_from_seed
 from mockserver.providers.base import ProviderContext
 from mockserver.providers.http import Rendered, called_address, public_base
 from mockserver.providers.scripting import result_terms
-
-T = TypeVar("T")
 
 
 def finished_at(view: TaskView) -> float:
@@ -51,34 +50,28 @@ def signed_result_url(
     return signed_url(context, request, path, params, terms.expires)
 
 
-def kept(request: Request, context: ProviderContext, view: TaskView, name: str, build: Callable[[], T]) -> T:
-    """`build()` for a finished task, kept with it: for what its polls answer again and again (result URLs and
-    what holds them). The task, its scenario (the result terms) and the address `request` came to decide the
-    value; `name` tells values apart. The value is shared: callers leave it as it is."""
-    scenario = context.scenarios.get(view.task.scenario)  # redefined, it makes the kept value stale
+def kept_json(
+    request: Request, context: ProviderContext, view: TaskView, name: str, build: Callable[[], Any]
+) -> Rendered:
+    """A finished task's answer on one endpoint (`name`): `build()` rendered as JSON once and kept with the task,
+    as its polls ask for it again and again. The task, its scenario (which may be redefined: the answer is then
+    built again) and the address `request` came to decide it."""
+    scenario = context.scenarios.get(view.task.scenario)
     key = (name, context.settings.public_url or called_address(request))
     derived = view.task.derived
     if derived is None or len(derived) >= DERIVED_LIMIT:
         derived = view.task.derived = {}
     found = derived.get(key)
     if found is not None and found[0] is scenario:
-        value: T = found[1]
-        return value
-    value = build()
-    derived[key] = (scenario, value)
-    return value
-
-
-def kept_json(
-    request: Request, context: ProviderContext, view: TaskView, name: str, build: Callable[[], Any]
-) -> Rendered:
-    """`kept` for what `build()` gives, rendered as JSON once: a finished task's answer, or the part of it that
-    no longer changes."""
-    return kept(request, context, view, name, lambda: Rendered(build()))
+        answer: Rendered = found[1]
+        return answer
+    answer = Rendered(build())
+    derived[key] = (scenario, answer)
+    return answer
 
 
 DERIVED_LIMIT = 16
-"""Values kept with a task (one per kind and address it was asked for from)."""
+"""Answers kept with a task (one per endpoint and address it was asked from)."""
 
 
 def signed_url(context: ProviderContext, request: Request, path: str, params: Mapping[str, str], expires: int) -> str:

@@ -148,7 +148,8 @@ def called_address(request: Request) -> tuple[Any, ...]:
     for name, value in scope["headers"]:
         if name == b"host":
             return scope.get("scheme"), value
-    return scope.get("scheme"), None, scope.get("server")
+    server = scope.get("server")
+    return scope.get("scheme"), None, tuple(server) if server else None  # a server may give a list
 
 
 def public_base(request: Request, configured: str | None) -> str:

@@ -19,6 +19,7 @@ from mockserver.providers.http import (
     MalformedJson,
     Rendered,
     bearer_token,
+    called_address,
     dump_json,
     header_text,
     read_json,
@@ -174,3 +175,18 @@ def test_a_rendered_body_holds_no_more_memory_than_its_length() -> None:
     finally:
         tracemalloc.stop()
     assert per_body < 2 * len(kept[0])
+
+
+@given(
+    st.sampled_from(["http", "https"]),
+    st.one_of(st.none(), st.binary(min_size=1, max_size=12)),
+    st.one_of(
+        st.none(), st.tuples(st.text(max_size=6), st.integers(0, 65535)), st.lists(st.integers(0, 9), max_size=2)
+    ),
+)
+def test_the_called_address_is_a_hashable_key_for_any_scope(scheme: str, host: bytes | None, server: Any) -> None:
+    headers = [(b"host", host)] if host is not None else []
+    request = Request({"type": "http", "scheme": scheme, "headers": headers, "server": server})
+    same = Request({"type": "http", "scheme": scheme, "headers": list(headers), "server": server})
+    assert hash(called_address(request)) == hash(called_address(same))
+    assert called_address(request) == called_address(same)

@@ -75,10 +75,11 @@ class StepPlan:
     progress: tuple[int, int] = (0, 0)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Phase:
     """A drawn step: it ends `until_seconds` after submit, or once the task has had `until_polls` polls,
-    or never (neither set)."""
+    or never (neither set). Not frozen, as every submit builds some and a frozen one costs twice as much;
+    nothing changes a phase once drawn."""
 
     state: str
     progress: tuple[int, int]
@@ -152,26 +153,28 @@ def draw_schedule(
     phases: list[Phase] = []
     elapsed, polls = 0.0, 0
     previous = None
+    transitions = lifecycle.transitions
     for step in plan:
-        if previous is not None and not lifecycle.allows(previous, step.state):
-            raise LifecycleError(f"the lifecycle does not allow {previous!r} -> {step.state!r}")
-        start, end = step.progress
-        cut = fail_at_progress is not None and start <= fail_at_progress < max(end, start + 1)
-        if cut and fail_at_progress is not None and end > start:
-            fraction = (fail_at_progress - start) / (end - start)
-        else:
-            fraction = 1.0
-        end_progress = fail_at_progress if cut and fail_at_progress is not None else end
-        if isinstance(step.timing, Forever):
-            phases.append(Phase(step.state, (start, end_progress)))
+        state, timing = step.state, step.timing
+        if previous is not None and previous != state and state not in transitions.get(previous, ()):
+            raise LifecycleError(f"the lifecycle does not allow {previous!r} -> {state!r}")
+        progress, fraction, cut = step.progress, 1.0, False
+        if fail_at_progress is not None:
+            start, end = progress
+            cut = start <= fail_at_progress < max(end, start + 1)
+            if cut:
+                fraction = (fail_at_progress - start) / (end - start) if end > start else 1.0
+                progress = (start, fail_at_progress)
+        if isinstance(timing, Forever):
+            phases.append(Phase(state, progress))
             return Schedule(tuple(phases), outcome)
-        if isinstance(step.timing, Polls):
-            polls += max(1, round(step.timing.count * fraction))
-            phases.append(Phase(step.state, (start, end_progress), until_polls=polls))
+        if isinstance(timing, Polls):
+            polls += max(1, round(timing.count * fraction))
+            phases.append(Phase(state, progress, None, polls))
         else:
-            elapsed += step.timing.draw(rng) * fraction
-            phases.append(Phase(step.state, (start, end_progress), until_seconds=round(elapsed, 3)))
-        previous = step.state
+            elapsed += timing.draw(rng) * fraction
+            phases.append(Phase(state, progress, round(elapsed, 3)))
+        previous = state
         if cut:
             break
     if previous is not None and not lifecycle.allows(previous, outcome.state):

@@ -32,6 +32,9 @@ class Submission:
     fail_at_progress: int | None = None
     status_lag: float = 0.0
     """Seconds by which reads of the task trail its true state (status changes that arrive late)."""
+    settle: Callable[[Sequence[StepPlan], random.Random], Sequence[StepPlan]] | None = None
+    """The plan's last word, drawn from the task's own stream before the schedule (a gateway that queues its
+    tasks at submit draws how long each runs here), so a submit seeds one generator, not two."""
 
 
 class TaskEngine:
@@ -44,8 +47,9 @@ class TaskEngine:
         now = self.clock.now()
         self.store.purge(now)
         _, rng = self.randomness.next_stream(f"task:{submission.provider}")
+        plan = submission.plan if submission.settle is None else submission.settle(submission.plan, rng)
         schedule = draw_schedule(
-            submission.lifecycle, submission.plan, submission.outcome, rng, fail_at_progress=submission.fail_at_progress
+            submission.lifecycle, plan, submission.outcome, rng, fail_at_progress=submission.fail_at_progress
         )
         task = self._new_task(submission, schedule, rng, now)
         return self._view(task, now)

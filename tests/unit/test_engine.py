@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import pytest
@@ -144,6 +144,25 @@ def test_submit_draws_the_schedule() -> None:
     assert phases[0].until_seconds == 3.0
     assert phases[1].until_seconds is not None
     assert phases[1].until_seconds > 3.0
+
+
+def test_settle_gives_the_plan_its_last_word_from_the_tasks_own_stream() -> None:
+    seen: list[tuple[list[str], float]] = []
+
+    def settle(plan: Sequence[StepPlan], rng: random.Random) -> list[StepPlan]:
+        drawn = rng.random()
+        seen.append(([step.state for step in plan], drawn))
+        return [plan[0], StepPlan("processing", Fixed(round(100 * drawn, 3)), (1, 99))]
+
+    engine = make_engine(5)
+    view = engine.submit(submission(settle=settle))
+    ((states, drawn),) = seen
+    assert states == ["queued", "processing"]
+    assert [p.until_seconds for p in view.task.schedule.phases] == [3.0, round(3.0 + round(100 * drawn, 3), 3)]
+    assert engine.randomness._counters.keys() == {"task:p"}  # one stream seeded for the submit
+    again = make_engine(5).submit(submission(settle=settle))
+    assert (again.task.id, again.task.schedule) == (view.task.id, view.task.schedule)
+    assert seen[1][1] == drawn
 
 
 def test_submit_with_a_forbidden_plan_raises_and_stores_nothing() -> None:

@@ -160,10 +160,8 @@ class Gateway:
             failure = from_entry(context.contract.error("token_expired"), job.kind)
         if failure is None and not self.accounts.spend(session, job.cost, now):
             failure = from_entry(context.contract.error("insufficient_credit"), job.kind)
-        _, rng = context.randomness.next_stream("jimeng2api:timing")
         budget = VIDEO_POLL_BUDGET if job.kind == "video" else IMAGE_POLL_BUDGET
         queue_scripted = "queued" in context.settings.timings or "queued" in scenario.timings
-        steps = settle(self.queue, now, scripted.steps, failure, budget, queue_scripted, rng)
         outcome = Outcome("failed", error=failure.error()) if failure else SUCCEEDED
         record = {
             "type": job.type,
@@ -179,13 +177,14 @@ class Gateway:
             Submission(
                 provider=self.context.provider_id,
                 lifecycle=self.context.contract.lifecycle,
-                plan=steps,
+                plan=scripted.steps,
                 outcome=outcome,
                 request=record,
                 new_id=new_task_id,
                 retention=self.task_ttl,
                 scenario=scenario.name,
                 status_lag=scenario.status_lag,
+                settle=lambda steps, rng: settle(self.queue, now, steps, failure, budget, queue_scripted, rng),
             )
         )
         mark_task(request, view.task.id)

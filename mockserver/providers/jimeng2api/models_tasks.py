@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -68,7 +69,7 @@ def _draft(generation: LogNormal) -> tuple[StepPlan, StepPlan]:
 def settle(
     queue: FifoQueue,
     now: float,
-    steps: list[StepPlan],
+    steps: Sequence[StepPlan],
     failure: TaskFailure | None,
     poll_budget: float,
     queue_scripted: bool,

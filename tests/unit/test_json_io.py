@@ -7,6 +7,7 @@ import asyncio
 import json
 import math
 import tracemalloc
+from collections.abc import Callable
 from typing import Any
 
 from hypothesis import given, settings
@@ -24,6 +25,8 @@ from mockserver.providers.http import (
     header_text,
     read_json,
 )
+from mockserver.providers.jimeng2api import body as jimeng2api_body
+from mockserver.providers.jimeng2api.errors import Jimeng2ApiError
 
 _FLOATS = st.floats(allow_nan=False, allow_infinity=False).filter(lambda f: f == 0 or 1e-4 <= abs(f) < 1e16)
 _SCALARS = st.one_of(
@@ -144,6 +147,27 @@ def test_read_json_accepts_what_json_accepts_with_the_same_values(body: bytes) -
     except MalformedJson:
         got = MalformedJson
     assert got is MalformedJson if expected is MalformedJson else _same(got, expected)
+
+
+@settings(max_examples=800, deadline=None)
+@given(
+    st.one_of(
+        _JSON.map(lambda value: json.dumps(value).encode()),
+        st.lists(_FRAGMENTS | st.sampled_from(["'", "{a:", ",}", "\u00a0"]), max_size=8).map(
+            lambda parts: "".join(parts).encode()
+        ),
+        st.binary(max_size=12),
+    )
+)
+def test_jimeng2api_reads_a_body_as_without_orjson(body: bytes) -> None:
+    def outcome(parse: Callable[[bytes], Any]) -> Any:
+        try:
+            return parse(body)
+        except Jimeng2ApiError as exc:
+            return (exc.status, exc.body())
+
+    got, expected = outcome(jimeng2api_body.parse_json), outcome(jimeng2api_body.parse_json_slowly)
+    assert got == expected if isinstance(expected, tuple) else _same(got, expected)
 
 
 def _split_bearer(header: str) -> str | None:

@@ -14,7 +14,7 @@ from starlette.formparsers import MultiPartException
 from starlette.requests import Request
 from starlette.types import Message
 
-from mockserver.providers.http import header_text, read_body
+from mockserver.providers.http import UNREAD, header_text, quick_loads, read_body
 from mockserver.providers.jimeng2api.errors import bad_request, invalid_json
 
 BODY_LIMIT = 100 * 1024 * 1024  # requestBody.jsonLimit and formidable maxFileSize
@@ -58,6 +58,13 @@ async def read_payload(request: Request) -> Payload:
 
 def parse_json(raw: bytes) -> Any:
     """Strict JSON first; else the server's repairs (BOM, NBSP, trailing commas, single quotes, bare keys)."""
+    if (value := quick_loads(raw)) is not UNREAD:
+        return value
+    return parse_json_slowly(raw)
+
+
+def parse_json_slowly(raw: bytes) -> Any:
+    """`parse_json` without orjson: what it must agree with."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:

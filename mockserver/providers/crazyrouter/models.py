@@ -26,7 +26,7 @@ class InvalidVideoRequest(ValueError):
     pass
 
 
-@dataclass(frozen=True)
+@dataclass
 class VideoRequest:
     model: str
     mode: str  # text2video | image2video | recamera

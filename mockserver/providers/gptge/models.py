@@ -43,7 +43,7 @@ def task_failure(entry: Mapping[str, Any]) -> dict[str, Any]:
     return {"http_status": int(entry["http_status"]), "code": int(entry["code"]), "message": str(entry["message"])}
 
 
-@dataclass(frozen=True)
+@dataclass
 class VideoRequest:
     mode: str  # text2video | image2video
     req_key: str

@@ -40,13 +40,13 @@ from mockserver.scenarios import Scenario, Selection
 _BEARER = re.compile(r"^Bearer\s+(.+)$", re.IGNORECASE | re.DOTALL)
 
 
-@dataclass(frozen=True)
+@dataclass
 class Caller:
     api_key_id: str | None
     legacy_tokens: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass
 class Job:
     """A validated generation request, ready to queue."""
 

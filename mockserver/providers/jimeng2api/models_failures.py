@@ -14,7 +14,7 @@ from typing import Any
 LOGGED_OUT = "[登录失效]: login error。请重新获取refresh_token并更新配置"
 
 
-@dataclass(frozen=True)
+@dataclass
 class TaskFailure:
     message: str
     code: str | int

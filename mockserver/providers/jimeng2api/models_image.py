@@ -27,7 +27,7 @@ _RATIO_HINTS = (
 )
 
 
-@dataclass(frozen=True)
+@dataclass
 class ImageRequest:
     kind: str  # generation | composition
     model: str
@@ -41,7 +41,7 @@ class ImageRequest:
     inputs: int = 0
 
 
-@dataclass(frozen=True)
+@dataclass
 class ImageOutput:
     width: int
     height: int

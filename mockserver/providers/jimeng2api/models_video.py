@@ -71,7 +71,7 @@ def parse_duration(value: Any, model: str) -> int:
     return number
 
 
-@dataclass(frozen=True)
+@dataclass
 class Material:
     source: str  # file | url
     field: str
@@ -79,7 +79,7 @@ class Material:
     url: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass
 class VideoRequest:
     model: str
     prompt: str
@@ -148,7 +148,7 @@ def _materials(payload: Payload, pattern: re.Pattern[str]) -> list[Material]:
     return found
 
 
-@dataclass(frozen=True)
+@dataclass
 class VideoOutput:
     width: int
     height: int

@@ -62,7 +62,7 @@ class Catalogue:
         return cls(models, sizes, int(output["fps"]), contract.extension("x-default-resolution")["value"])
 
 
-@dataclass(frozen=True)
+@dataclass
 class SeedanceRequest:
     model: str
     route: str

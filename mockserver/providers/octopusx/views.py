@@ -12,7 +12,7 @@ CHINA_TIME = timezone(timedelta(hours=8))
 UNIFIED_STATUS = {"queued": "processing", "in_progress": "processing", "completed": "completed", "failed": "failed"}
 
 
-@dataclass(frozen=True)
+@dataclass
 class Results:
     """Where a completed task's files are ("" when its scenario withholds them), from when and until when."""
 

@@ -15,6 +15,7 @@ from typing import Any
 Check = Callable[[Any], bool]
 MAX_DEPTH = 20
 ANNOTATIONS = {"description", "default", "title", "examples", "deprecated", "readOnly", "writeOnly", "format"}
+ANNOTATIONS |= {"$schema"}
 _TYPES = {  # name: (the kind of value, its test)
     "string": ("str", "isinstance({x}, str)"),
     "integer": ("num", "(type({x}) is int or (type({x}) is float and {x}.is_integer()))"),
@@ -28,6 +29,7 @@ _GUARDS = {kind: test for name, (kind, test) in _TYPES.items() if name in ("stri
 _BOUNDS = {"minimum": "{x} >=", "maximum": "{x} <=", "exclusiveMinimum": "{x} >", "exclusiveMaximum": "{x} <"}
 _LENGTHS = {"minLength": ("str", "len({x}) >="), "maxLength": ("str", "len({x}) <=")}
 _LENGTHS |= {"minItems": ("list", "len({x}) >="), "maxItems": ("list", "len({x}) <=")}
+_LENGTHS |= {"minProperties": ("dict", "len({x}) >="), "maxProperties": ("dict", "len({x}) <=")}
 _SCALARS = (str, int, float, bool, type(None))
 _INLINE_RULES = 6  # a sub-schema with more rules than this, or with `items`, is a nested function, not an expression
 _SPLIT_EVERY = 6  # every sixth level of nesting is a nested function: Python limits how deep blocks may nest
@@ -101,8 +103,11 @@ def _keyword(key: str, value: Any, schema: Mapping[str, Any], depth: int) -> lis
         return [_Rule("items", "list", value, depth)]
     if key == "properties" and value:
         return [_Rule("properties", "dict", dict(value), depth)]
-    if key == "additionalProperties" and value is False and "patternProperties" not in schema:
-        return [_Rule("closed", "dict", frozenset(schema.get("properties", {})), depth)]
+    if key == "additionalProperties" and "patternProperties" not in schema:
+        declared = frozenset(schema.get("properties", {}))
+        if value is False:
+            return [_Rule("closed", "dict", declared, depth)]
+        return [_Rule("additional", "dict", (declared, value), depth)]
     if key in ("allOf", "anyOf", "oneOf") and isinstance(value, list):
         if key == "allOf":
             return [rule for part in value for rule in _rules(part, depth)]
@@ -265,6 +270,10 @@ class _Compiler:
             return f"({' and '.join(terms)})" if terms else "True"
         if kind == "closed":
             return f"{self.bind(value)}.issuperset({x})"
+        if kind == "additional":
+            declared, schema = value
+            check = "True" if schema is True else f"{self.function(schema, depth)}(e)"
+            return f"all({check} for k, e in {x}.items() if k not in {self.bind(declared)})"
         if kind == "properties":
             terms = []
             for key, schema in value.items():

@@ -43,10 +43,8 @@ def layer_of(module: str) -> str:
     if len(parts) == 1:
         return "api"
     name = parts[1]
-    if name in ("clock", "randomness"):
+    if name in ("clock", "randomness", "schema_predicate"):
         return "foundation"
-    if name == "schema_predicate":
-        return "contracts"
     if name in ("engine", "stores", "media", "providers", "contracts", "scenarios", "cassettes", "conformance", "cli"):
         return name
     if name in ("__main__", "cli_cassettes"):

@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import copy
 import random
+import subprocess
+import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from jsonschema import Draft202012Validator
 
 from mockserver.engine import Fixed, Forever, Outcome, StepPlan
 from mockserver.scenarios import ScenarioFileError, ScenarioLibrary, load_file, parse
-from mockserver.scenarios.loader import bundled_dir
+from mockserver.scenarios.loader import _CONFORMS, bundled_dir
+from mockserver.scenarios.schema import SCENARIO
 
 
 def test_the_bundled_library_loads_and_every_file_is_described() -> None:
@@ -89,3 +98,50 @@ def test_providers_limit_where_a_scenario_applies() -> None:
     scenario = parse("description: x\nproviders: [gptge]\n", "x")
     assert scenario.applies_to("gptge") and not scenario.applies_to("crazyrouter")
     assert parse("description: x\n", "y").applies_to("crazyrouter")
+
+
+_BUNDLED = [yaml.safe_load(path.read_text(encoding="utf-8")) for path in sorted(bundled_dir().glob("*.yaml"))]
+_EDIT_VALUES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-2, 700),
+    st.floats(-1, 2, allow_nan=False),
+    st.sampled_from(["", "processing", "all", "poll", "reset", "x"]),
+    st.lists(st.sampled_from(["crazyrouter", 1, ""]), max_size=3),
+    st.dictionaries(st.sampled_from(["seconds", "polls", "forever", "median", "error", "x"]), st.integers(-1, 3)),
+)
+
+
+def _nodes(value: Any) -> list[Any]:
+    """Every mapping and list in a document, itself included."""
+    children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else []
+    found = [value] if isinstance(value, dict | list) else []
+    return found + [node for child in children for node in _nodes(child)]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.sampled_from(_BUNDLED), st.data())
+def test_the_compiled_scenario_schema_agrees_with_jsonschema(document: Any, data: st.DataObject) -> None:
+    edited = copy.deepcopy(document)
+    for _ in range(data.draw(st.integers(0, 3))):
+        node = data.draw(st.sampled_from(_nodes(edited)))
+        if isinstance(node, dict):
+            key = data.draw(st.sampled_from([*node, "x", "timings", "polls", "fail", "description"]))
+            if data.draw(st.booleans()) and key in node:
+                del node[key]
+            else:
+                node[key] = data.draw(_EDIT_VALUES)
+        elif node:
+            node[data.draw(st.integers(0, len(node) - 1))] = data.draw(_EDIT_VALUES)
+    assert _CONFORMS is not None  # else every file would go to jsonschema
+    assert _CONFORMS(edited) == Draft202012Validator(SCENARIO).is_valid(edited)
+
+
+def test_serving_does_not_import_jsonschema() -> None:
+    """It takes a fifth of start-up to import: valid bodies and scenario files never need it."""
+    code = (
+        "import sys; from mockserver.cli import worker_app; from mockserver.settings import Settings; "
+        "worker_app(Settings.load({})); print('jsonschema' in sys.modules)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "False"

@@ -129,6 +129,8 @@ _LEAF_KEYWORDS = st.fixed_dictionaries(
         "maxLength": st.integers(0, 2),
         "minItems": st.integers(0, 2),
         "maxItems": st.integers(0, 2),
+        "minProperties": st.integers(0, 2),
+        "maxProperties": st.integers(0, 2),
         "pattern": st.sampled_from(["^a", "b$", "[0-9]", "(?i)^A+$"]),
         "required": st.lists(st.sampled_from(_NAMES), max_size=2),
         "dependentRequired": st.dictionaries(st.sampled_from(_NAMES), st.lists(st.sampled_from(_NAMES), max_size=2)),
@@ -144,7 +146,7 @@ def _composite(inner: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
         {},
         optional={
             "properties": st.dictionaries(st.sampled_from(_NAMES), inner, min_size=1, max_size=3),
-            "additionalProperties": st.just(False),
+            "additionalProperties": st.booleans() | inner,
             "items": inner,
             "allOf": parts,
             "anyOf": parts,
@@ -307,7 +309,7 @@ def test_names_and_constants_are_data_never_code() -> None:
         {"type": "string", "$comment": "not an annotation the compiler knows"},
         {"type": "decimal"},
         {"minimum": "3"},
-        {"additionalProperties": {"type": "string"}},
+        {"additionalProperties": {"type": "string"}, "patternProperties": {"^a": {"type": "string"}}},
         [{"type": "string"}],
     ],
 )

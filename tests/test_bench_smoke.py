@@ -7,7 +7,7 @@ from pathlib import Path
 
 from bench import run
 from bench.gateways import GATEWAYS
-from bench.load import HttpRequest, _lua, parse_result, wrk_script
+from bench.load import HttpRequest, LoadResult, _lua, parse_result, wrk_script
 from mockserver.providers import PROVIDER_IDS
 
 
@@ -76,3 +76,14 @@ def test_a_load_report_is_read_from_the_generator_output() -> None:
     out = 'Running 1s test\nBENCH-RESULT {"requests": 10, "seconds": 2.0, "errors": 1, "p50_ms": 1.5, "p99_ms": 9}\n'
     result = parse_result(out)
     assert (result.requests, result.errors, result.rps, result.p99_ms) == (10, 1, 5.0, 9.0)
+
+
+def test_the_kept_pair_is_the_one_with_the_median_ratio() -> None:
+    def pair(bare: int, mock: int) -> tuple[LoadResult, LoadResult]:
+        return LoadResult(bare, 1.0, 0, 1.0, 2.0), LoadResult(mock, 1.0, 0, 1.0, 2.0)
+
+    slow_phase, fast_phase, burst, other = pair(100, 60), pair(200, 110), pair(200, 20), pair(150, 80)
+    bare, mock = run.median_pair([slow_phase, fast_phase, burst, other])
+    assert (bare.requests, mock.requests) == (150, 80)  # ratios 0.1, 0.53, 0.55, 0.6: the lower middle
+    assert run.median_pair([burst]) == burst
+    assert run.median_pair([fast_phase, slow_phase, burst]) == fast_phase

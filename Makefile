@@ -12,6 +12,7 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m compileall -q mockserver
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -37,9 +38,13 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 # Not part of `make test`: a few minutes of load on loopback. ARGS="--duration 3" and more: python -m bench --help
+# The project's own bytecode is compiled first, as pip compiles the bare app's (starlette, uvicorn) at install:
+# where PYTHONDONTWRITEBYTECODE is set, an editable install would otherwise compile every module at each start.
 bench: $(STAMP)
 	sh bench/setup.sh
+	$(BIN)/python -m compileall -q mockserver
 	$(BIN)/python -m bench $(ARGS)
 
 clean:
 	rm -rf $(VENV) build *.egg-info
+	find mockserver -name __pycache__ -prune -exec rm -rf {} +

@@ -109,12 +109,14 @@ def _throughput(
                 for i in range(args.rounds)
             ]
             bare, mine = median_pair(pairs)
+            spread = sorted(round(m.rps / b.rps, 2) if b.rps else 0.0 for b, m in pairs)
             row: dict[str, Any] = {"endpoint": endpoint.name, "kind": endpoint.kind, "bare_load": endpoint.bare}
             row |= {"mock": mine.to_dict(), "bare": bare.to_dict(), "ratio": round(mine.rps / bare.rps, 2)}
-            rows.append(row)
+            rows.append(row | {"pair_ratios": spread})
             _say(
                 f"  {endpoint.name}: {mine.rps:,.0f} req/s (bare {endpoint.bare}: {bare.rps:,.0f}), "
-                f"p50 {mine.p50_ms:.2f} ms, p99 {mine.p99_ms:.2f} ms, errors {mine.errors}"
+                f"p50 {mine.p50_ms:.2f} ms, p99 {mine.p99_ms:.2f} ms, errors {mine.errors}, "
+                f"ratios of the pairs {spread[0]:.2f}-{spread[-1]:.2f}"
             )
     return rows
 

@@ -36,6 +36,7 @@ def test_a_reduced_run_measures_every_endpoint_and_writes_its_json(tmp_path: Pat
         assert row["mock"]["requests"] > 0 and row["bare"]["requests"] > 0, row
         assert row["mock"]["errors"] == 0 and row["bare"]["errors"] == 0, row
         assert row["ratio"] > 0
+        assert len(row["pair_ratios"]) == 1 and row["pair_ratios"][0] == row["ratio"]
     assert result["setup"]["load_generator"] == "python"
     stores = {(row["store"], row["workers"]): row for row in result["stores"]}
     assert set(stores) == {(store, workers) for store in ("memory", "sqlite", "redis") for workers in (1, 2)}

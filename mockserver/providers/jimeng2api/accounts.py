@@ -7,6 +7,7 @@ import math
 import re
 import uuid
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from mockserver.providers.stamps import utc_stamp
@@ -31,8 +32,10 @@ class SessionToken:
         return self.session_id.lower().startswith(EXPIRED_PREFIX)
 
 
+@lru_cache(maxsize=256)
 def parse_token(raw: str) -> SessionToken:
-    """`[ProxyURL@][us-|hk-|jp-|sg-]<sessionid>`: the proxy ends at the last `@`, then the region prefix."""
+    """`[ProxyURL@][us-|hk-|jp-|sg-]<sessionid>`: the proxy ends at the last `@`, then the region prefix.
+    Every submit reads its account's token, so the few a server sees are parsed once."""
     token, proxy = raw.strip(), None
     if _PROXY.match(token) and "@" in token:
         proxy, _, token = token.rpartition("@")

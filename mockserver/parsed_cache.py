@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: ten times faster than the pure loader
+YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: ten times faster than the pure loader
 CACHE_FOLDER = "jimeng-mock"
 
 
@@ -34,7 +34,7 @@ def load_yaml(path: Path, folder: Path | None = None) -> Any:
         return marshal.loads(cached.read_bytes())
     except (OSError, ValueError, EOFError, TypeError):
         pass
-    document = yaml.load(raw, Loader=_YAML_LOADER)
+    document = yaml.load(raw, Loader=YAML_LOADER)
     _keep(cached, path.stem, document)
     return document
 

@@ -153,10 +153,9 @@ def draw_schedule(
     phases: list[Phase] = []
     elapsed, polls = 0.0, 0
     previous = None
-    transitions = lifecycle.transitions
     for step in plan:
         state, timing = step.state, step.timing
-        if previous is not None and previous != state and state not in transitions.get(previous, ()):
+        if previous is not None and not lifecycle.allows(previous, state):
             raise LifecycleError(f"the lifecycle does not allow {previous!r} -> {state!r}")
         progress, fraction, cut = step.progress, 1.0, False
         if fail_at_progress is not None:

@@ -9,6 +9,7 @@ from typing import Any
 import yaml
 
 from mockserver.engine.timing import TimingError
+from mockserver.parsed_cache import YAML_LOADER
 from mockserver.scenarios.model import Scenario, scenario_from_dict
 from mockserver.scenarios.schema import SCENARIO
 from mockserver.schema_predicate import compile_check
@@ -16,7 +17,6 @@ from mockserver.schema_predicate import compile_check
 _CONFORMS = compile_check(SCENARIO, lambda pointer: None)
 """The scenario schema as a predicate: a valid file never needs jsonschema, which takes a fifth of start-up
 to import; a bad one goes to jsonschema for the message."""
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class ScenarioFileError(ValueError):
@@ -44,14 +44,14 @@ def load_file(path: Path) -> Scenario:
 
 def parse(text: str, name: str, source: str = "<inline>") -> Scenario:
     try:
-        data = yaml.load(text, Loader=_YAML_LOADER)
+        data = yaml.load(text, Loader=YAML_LOADER)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise ScenarioFileError(source, mark.line + 1 if mark else 0, f"not valid YAML: {exc}") from None
     error = None if _CONFORMS is not None and _CONFORMS(data) else _first_error(data)
     if error is not None:
         where = ".".join(str(p) for p in error.absolute_path) or "the document"
-        root = yaml.compose(text, Loader=_YAML_LOADER)  # the node tree, for the line: only for a bad file
+        root = yaml.compose(text, Loader=YAML_LOADER)  # the node tree, for the line: only for a bad file
         raise ScenarioFileError(source, _line_of(root, list(error.absolute_path)), f"{where}: {error.message}")
     try:
         return scenario_from_dict(name, data, source)

@@ -14,8 +14,9 @@ from typing import Any
 
 Check = Callable[[Any], bool]
 MAX_DEPTH = 20
-ANNOTATIONS = {"description", "default", "title", "examples", "deprecated", "readOnly", "writeOnly", "format"}
-ANNOTATIONS |= {"$schema"}
+ANNOTATIONS = {
+    "description", "default", "title", "examples", "deprecated", "readOnly", "writeOnly", "format", "$schema",
+}  # fmt: skip
 _TYPES = {  # name: (the kind of value, its test)
     "string": ("str", "isinstance({x}, str)"),
     "integer": ("num", "(type({x}) is int or (type({x}) is float and {x}.is_integer()))"),
@@ -104,6 +105,8 @@ def _keyword(key: str, value: Any, schema: Mapping[str, Any], depth: int) -> lis
     if key == "properties" and value:
         return [_Rule("properties", "dict", dict(value), depth)]
     if key == "additionalProperties" and "patternProperties" not in schema:
+        if value is True:
+            return []
         declared = frozenset(schema.get("properties", {}))
         if value is False:
             return [_Rule("closed", "dict", declared, depth)]
@@ -272,8 +275,7 @@ class _Compiler:
             return f"{self.bind(value)}.issuperset({x})"
         if kind == "additional":
             declared, schema = value
-            check = "True" if schema is True else f"{self.function(schema, depth)}(e)"
-            return f"all({check} for k, e in {x}.items() if k not in {self.bind(declared)})"
+            return f"all({self.function(schema, depth)}(e) for k, e in {x}.items() if k not in {self.bind(declared)})"
         if kind == "properties":
             terms = []
             for key, schema in value.items():

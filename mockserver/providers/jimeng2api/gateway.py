@@ -73,6 +73,12 @@ def violation_error(violation: Violation) -> Jimeng2ApiError:
     return errors.bad_request(message, match.group(1) if match else (violation.field or None))
 
 
+def _credential(request: Request) -> str | None:
+    """The credential of an `Authorization: Bearer <credential>` header, as the server's regex reads it."""
+    match = _BEARER.match(header_text(request, b"authorization").strip())
+    return match.group(1).strip() if match else None
+
+
 def require_authorization_header(request: Request) -> None:
     """`request.validate('headers.authorization', _.isString)`, before the API key is looked at."""
     if not any(name == b"authorization" for name, _ in request.scope["headers"]):
@@ -98,10 +104,9 @@ class Gateway:
 
     # -- who calls ------------------------------------------------------------------------------
     def authenticate(self, request: Request) -> Caller:
-        match = _BEARER.match(header_text(request, b"authorization").strip())
-        if match is None:
+        credential = _credential(request)
+        if credential is None:
             raise errors.missing_api_key()
-        credential = match.group(1).strip()
         key = self.accounts.find_key(credential)
         if key is not None:
             key.last_used = self.context.clock.now()
@@ -129,9 +134,9 @@ class Gateway:
     # -- queueing -------------------------------------------------------------------------------
     def select(self, request: Request, prompt: Any) -> Selection:
         """The task's scenario (header, prompt tag, API key mapping, default); read before validation."""
-        match = _BEARER.match(header_text(request, b"authorization").strip())
-        key = match.group(1).strip() if match else None
-        return scripting.select(request, self.context, prompt if isinstance(prompt, str) else None, key)
+        return scripting.select(
+            request, self.context, prompt if isinstance(prompt, str) else None, _credential(request)
+        )
 
     def scripted_failure(self, scenario: Scenario, kind: str) -> TaskFailure | None:
         """The scenario's failure; a success without a URL is the server's -2007 when generation ends."""

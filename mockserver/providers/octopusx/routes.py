@@ -124,12 +124,11 @@ class OctopusxApi:
     async def retrieve(self, request: Request) -> Response:
         view = self._poll(request, request.path_params["video_id"])
         scripting.raise_poll_fault(request, self.context, view)
-        video: Any = views.video(view, None) if not view.terminal else None
-        if video is None:
-            video = kept_json(
-                request, self.context, view, "video", lambda: views.video(view, self._results(request, view))
-            )
-        response = newapi.json_response(self.context, video)
+        if view.terminal:
+            build = lambda: views.video(view, self._results(request, view))  # noqa: E731
+            response = newapi.json_response(self.context, kept_json(request, self.context, view, "video", build))
+        else:
+            response = newapi.json_response(self.context, views.video(view, None))
         response.raw_headers.append(self.poll_after_header)  # as `headers[...] = ...` appends a header not yet set
         return response
 

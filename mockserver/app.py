@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from functools import partial
 from typing import Any
@@ -16,10 +16,11 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mockserver.admin import ADMIN_PREFIX, build_admin
 from mockserver.clock import MockClock
-from mockserver.journal import JournalMiddleware
+from mockserver.journal import AnswerRecorder, JournalMiddleware
 from mockserver.media.routes import media_routes
 from mockserver.providers import ProviderContext, load_provider
 from mockserver.providers.http import JsonResponse
+from mockserver.providers.routing import ANSWERED, answer
 from mockserver.providers.scripting import ScriptedError
 from mockserver.runtime import MockRuntime
 from mockserver.settings import Settings
@@ -55,8 +56,11 @@ def create_app(settings: Settings | None = None, runtime: MockRuntime | None = N
         runtime.close()  # after the server has let in-flight requests finish
 
     app = MockApp(routes=routes, exception_handlers={404: not_found}, lifespan=lifespan)
-    front: ASGIApp = GatewayDispatch(partial(Starlette.__call__, app), gateways=gateways, router=app.router)
-    front = JournalMiddleware(front, journal=runtime.journal, now=runtime.clock.now, skip=(ADMIN_PREFIX,))
+    journaled = JournalMiddleware(
+        partial(Starlette.__call__, app), journal=runtime.journal, now=runtime.clock.now, skip=(ADMIN_PREFIX,)
+    )
+    answered = AnswerRecorder(runtime.journal, now=runtime.clock.now)
+    front: ASGIApp = GatewayDispatch(journaled, gateways=gateways, router=app.router, answered=answered)
     if runtime.clock.shared:
         front = ClockPinMiddleware(front, clock=runtime.clock)
     app.front = front
@@ -66,7 +70,7 @@ def create_app(settings: Settings | None = None, runtime: MockRuntime | None = N
 
 class MockApp(Starlette):
     """The Starlette app (admin, media, the index, the lifespan) behind the front layers every request meets
-    first: the clock pin (a shared clock), the journal and the gateway dispatch. A gateway request is answered
+    first: the clock pin (a shared clock), the gateway dispatch and the journal. A gateway request is answered
     in full by its GatewayApp, so it skips Starlette's own error and exception middleware."""
 
     front: ASGIApp
@@ -79,12 +83,18 @@ class MockApp(Starlette):
 class GatewayDispatch:
     """`/<provider>/...` straight to the provider's app, with the scope its Mount would give it, rather than
     through the outer router's routes one by one; anything else (admin, media, the root mount, unknown
-    routes and their 404) goes on to the router."""
+    routes and their 404) goes on to `app` (the journal middleware, then the router).
 
-    def __init__(self, app: ASGIApp, gateways: dict[str, ASGIApp], router: Router) -> None:
+    A gateway sends every answer whole through `routing.answer`, so its exchanges are journaled by `answered`, the
+    scope's `ANSWERED` hook, with no wrapper around `send` or `receive`."""
+
+    def __init__(
+        self, app: ASGIApp, gateways: dict[str, ASGIApp], router: Router, answered: Callable[[Scope, Response], None]
+    ) -> None:
         self.app = app
         self.gateways = {pid: ("/" + pid, gateway) for pid, gateway in gateways.items()}
         self.router = router
+        self.answered = answered
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and not scope.get("root_path"):
@@ -99,6 +109,7 @@ class GatewayDispatch:
                     scope["app_root_path"] = ""
                 scope["root_path"] = mount
                 scope["endpoint"] = gateway
+                scope[ANSWERED] = self.answered
                 await gateway(scope, receive, send)
                 return
         await self.app(scope, receive, send)
@@ -144,7 +155,7 @@ def _gateway(context: ProviderContext, app: ASGIApp) -> ASGIApp:
             )
         else:
             response = await handler(Request(scope, receive), error)
-        await response(scope, receive, send)
+        await answer(scope, receive, send, response)
 
     return gateway
 

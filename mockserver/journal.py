@@ -11,9 +11,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
 
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 BODY_LIMIT = 64 * 1024
+REQUEST_BODY = "request_body"
+"""Key in a request's `scope["state"]` where an app that reads the body leaves it for `AnswerRecorder` (None: the
+body was refused unread, so the exchange cannot be replayed)."""
 _TEXT_TYPES = (b"application/json", b"text/", b"application/xml")
 
 
@@ -213,6 +217,43 @@ def _nearest(
     return lines + [f"  {text}" + (f"  x{len(groups[text])}" if len(groups[text]) > 1 else "") for text in closest]
 
 
+class AnswerRecorder:
+    """Journals a response that is about to be sent whole, from the response itself: a gateway hands each of its
+    answers to this (the `routing.ANSWERED` hook in its scope), so its requests need no `send` or `receive`
+    wrapper. The request body is the one the gateway read (`http.read_body` leaves it in the scope's state)."""
+
+    def __init__(self, journal: Journal, now: Callable[[], float]) -> None:
+        self.journal = journal
+        self.now = now
+        self.worker = os.getpid()
+
+    def __call__(self, scope: Scope, response: Response) -> None:
+        state = scope.setdefault("state", {})
+        headers = response.raw_headers
+        body: bytes | None = getattr(response, "body", None)  # none on a streamed answer
+        complete = body is not None and _is_text(headers)
+        if not complete or len(body or b"") > BODY_LIMIT:
+            body = body[:BODY_LIMIT] if complete and body is not None else b""
+            complete = False
+        request_body: bytes | None = state.get(REQUEST_BODY, b"")
+        if request_body is None:  # refused unread
+            request_body, complete = b"", False
+        elif len(request_body) > BODY_LIMIT:
+            request_body, complete = request_body[:BODY_LIMIT], False
+        self.journal.add((
+            self.now(), state.get("provider"), scope["method"], scope["path"], scope.get("query_string", b""),
+            response.status_code, state.get("task_id"), (scope.get("headers", ()), request_body), (headers, body),
+            complete, self.worker,
+        ))  # fmt: skip
+
+
+def _is_text(headers: Headers) -> bool:
+    for name, value in headers:
+        if name == b"content-type":
+            return value.startswith(_TEXT_TYPES)
+    return False
+
+
 class JournalMiddleware:
     """Pure ASGI, so the journal costs a few microseconds per request rather than a task switch."""
 
@@ -264,10 +305,7 @@ class _Exchange:
         if kind == "http.response.start":
             self.status = message["status"]
             self.response_headers = message.get("headers", ())
-            for name, value in self.response_headers:
-                if name == b"content-type":
-                    self.capture_response = value.startswith(_TEXT_TYPES)
-                    break
+            self.capture_response = _is_text(self.response_headers)
             self.complete = self.complete and self.capture_response
         elif kind == "http.response.body":
             if self.capture_response and (chunk := message.get("body", b"")):

@@ -43,6 +43,7 @@ async def read_body(request: Request, limit: int) -> bytes:
     raises BodyTooLarge past `limit` bytes and Starlette's ClientDisconnect when the client goes away."""
     declared = header_text(request, b"content-length")
     if declared.isdigit() and int(declared) > limit:
+        _keep_for_journal(request, None)
         raise BodyTooLarge(limit)
     chunks: list[bytes] = []
     size = 0
@@ -56,11 +57,21 @@ async def read_body(request: Request, limit: int) -> bytes:
             continue
         chunk = message.get("body", b"")
         size += len(chunk)
-        if size > limit:
-            raise BodyTooLarge(limit)
         chunks.append(chunk)
+        if size > limit:
+            _keep_for_journal(request, b"".join(chunks))
+            raise BodyTooLarge(limit)
         if not message.get("more_body", False):
-            return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+            body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+            _keep_for_journal(request, body)
+            return body
+
+
+def _keep_for_journal(request: Request, body: bytes | None) -> None:
+    """The body as read (None: refused unread, by its declared length), for the journal
+    (`scope["state"]["request_body"]`): a gateway's exchange is journaled from its response, with no `receive`
+    wrapper to see the body go by."""
+    request.scope.setdefault("state", {})["request_body"] = body
 
 
 _LONG_NUMBER = re.compile(rb"\d{19}")

@@ -4,7 +4,8 @@ It answers as a `Starlette(routes=..., exception_handlers=...)` app would (the s
 with `Allow`, trailing-slash redirects, handlers looked up by exception class, a crash answered by the
 `Exception` handler and then re-raised for the server to log) in one layer rather than five: every gateway
 request passes through here, and Starlette's error middleware, router and endpoint wrapper each add a
-coroutine and a `send` wrapper to it.
+coroutine and a `send` wrapper to it. Every answer goes out through `answer`, so a front layer that journals
+sees each whole response through its `ANSWERED` hook rather than wrapping `send`.
 """
 
 from __future__ import annotations
@@ -19,12 +20,24 @@ from starlette.convertors import Convertor, StringConvertor
 from starlette.datastructures import URL
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 ExceptionHandler = Callable[[Request, Exception], Awaitable[Response]]
+
+ANSWERED = "jimeng.answered"
+"""Scope key of a hook a front layer may set (the journal): called as `hook(scope, response)` with every whole
+response just before it is sent, so that layer needs no `send` wrapper."""
+
+
+async def answer(scope: Scope, receive: Receive, send: Send, response: Response) -> None:
+    """Send `response`, after handing it to the scope's `ANSWERED` hook if there is one."""
+    hook = scope.get(ANSWERED)
+    if hook is not None:
+        hook(scope, response)
+    await response(scope, receive, send)
 
 
 @dataclass(frozen=True)
@@ -92,7 +105,7 @@ class GatewayApp:
         if partial is not None:
             await self._answer(scope, receive, send, _refuse(405, {"Allow": ", ".join(sorted(partial.methods))}))
         elif (redirect := self._redirect(scope, path)) is not None:
-            await redirect(scope, receive, send)
+            await answer(scope, receive, send, redirect)
         else:
             await self._answer(scope, receive, send, _refuse(404))
 
@@ -103,13 +116,15 @@ class GatewayApp:
         except Exception as exc:
             handler = self._handler(exc)
             if handler is None:
+                if (hook := scope.get(ANSWERED)) is not None:
+                    hook(scope, PlainTextResponse("Internal Server Error", status_code=500))  # what the server sends
                 raise
-            await (await handler(request, exc))(scope, receive, send)
+            await answer(scope, receive, send, await handler(request, exc))
             if handler is self._crash_handler:
                 raise
             exc.__traceback__ = None  # a reused exception instance would keep every traceback it passed through
             return
-        await response(scope, receive, send)
+        await answer(scope, receive, send, response)
 
     def _handler(self, exc: Exception) -> ExceptionHandler | None:
         handlers = self.exception_handlers

@@ -74,8 +74,10 @@ def _keep_for_journal(request: Request, body: bytes | None) -> None:
     request.scope.setdefault("state", {})["request_body"] = body
 
 
-_LONG_NUMBER = re.compile(rb"\d{19}")
+LONG_NUMBER_DIGITS = 19
+_LONG_NUMBER = re.compile(rb"\d{%d}" % LONG_NUMBER_DIGITS)
 """Digits enough to exceed 64 bits, where orjson reads an integer as a float (json keeps the integer)."""
+_DIGITS = b"0123456789"
 
 
 UNREAD: Any = object()
@@ -84,7 +86,10 @@ UNREAD: Any = object()
 def quick_loads(body: bytes) -> Any:
     """The body's JSON value when orjson reads it as `json.loads` would (it refuses NaN, lone surrogates and
     more); UNREAD when it is for `json` to read or refuse."""
-    if _LONG_NUMBER.search(body) is None:
+    if (
+        len(body) - len(body.translate(None, _DIGITS)) < LONG_NUMBER_DIGITS  # too few digits for a long run: no search
+        or _LONG_NUMBER.search(body) is None
+    ):
         try:
             return orjson.loads(body)
         except orjson.JSONDecodeError:

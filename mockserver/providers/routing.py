@@ -88,6 +88,7 @@ class GatewayApp:
         path = _route_path(scope)
         method = scope["method"]
         partial: _Compiled | None = None
+        partial_params: dict[str, Any] = {}
         segments = path.split("/", 3)[1:3]
         candidates = self._candidates
         found = candidates.get(tuple(segments)) or candidates.get(tuple(segments[:1])) or candidates[()]
@@ -99,10 +100,10 @@ class GatewayApp:
                 scope["path_params"] = {**scope.get("path_params", {}), **params}
                 await self._answer(scope, receive, send, route.endpoint)
                 return
-            if partial is None:
-                partial = route
-                scope["path_params"] = {**scope.get("path_params", {}), **params}
+            if partial is None:  # its parameters are the scope's only if no later route takes the method
+                partial, partial_params = route, params
         if partial is not None:
+            scope["path_params"] = {**scope.get("path_params", {}), **partial_params}
             await self._answer(scope, receive, send, _refuse(405, {"Allow": ", ".join(sorted(partial.methods))}))
         elif (redirect := self._redirect(scope, path)) is not None:
             await answer(scope, receive, send, redirect)

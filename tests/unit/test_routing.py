@@ -203,3 +203,9 @@ def _named(number: int) -> Any:
         return PlainTextResponse(f"route {number} {request.path_params}")
 
     return endpoint
+
+
+def test_a_route_that_refuses_the_method_leaves_no_parameters_for_the_route_that_takes_it() -> None:
+    routes = [Route("/{a}/x", _named(0), methods=["GET"]), Route("/v1/x", _named(1), methods=["POST"])]
+    answer = TestClient(GatewayApp(routes, handlers([]))).post("/v1/x")
+    assert (answer.status_code, answer.text) == (200, "route 1 {}")

@@ -215,7 +215,7 @@ class JsonResponse(Response):
     ) -> None:
         if (
             media_type is not None
-            or (headers and not _PLAIN_HEADERS.issuperset(headers))
+            or (headers and not _PLAIN_HEADERS.keys() >= headers.keys())
             or status_code < 200
             or status_code in (204, 304)
         ):
@@ -224,7 +224,7 @@ class JsonResponse(Response):
         self.status_code, self.background = status_code, background
         body = self.body = content.json if type(content) is Rendered else dump_json(content)
         given = headers.items() if headers else ()
-        self.raw_headers = [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in given]
+        self.raw_headers = [(_PLAIN_HEADERS[name], value.encode("latin-1")) for name, value in given]
         self.raw_headers += [(b"content-length", str(len(body)).encode()), _JSON_TYPE]
 
     def render(self, content: Any) -> bytes:
@@ -232,8 +232,11 @@ class JsonResponse(Response):
 
 
 _JSON_TYPE = (b"content-type", b"application/json")
-_PLAIN_HEADERS = frozenset({"X-Oneapi-Request-Id", "Retry-After", "openai-poll-after-ms"})
-"""Headers the gateways set that are neither a body length nor a content type: `JsonResponse` writes those
+_PLAIN_HEADERS = {
+    name: name.lower().encode("latin-1") for name in ("X-Oneapi-Request-Id", "Retry-After", "openai-poll-after-ms")
+}
+"""Headers the gateways set that are neither a body length nor a content type (name: its lower-case bytes, as
+Starlette writes it): `JsonResponse` writes those
 itself, in Starlette's order (the given headers, then content-length and content-type)."""
 
 

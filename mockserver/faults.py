@@ -84,22 +84,41 @@ class FaultMiddleware:
         for name, value in scope["headers"]:
             if name == FAULT_HEADER:
                 header = value  # the last one wins
-        faulty = _FaultySend(send, receive, state, self.randomness, "x-mock-fault:0")
-        if header:
-            faulty.stream = f"x-mock-fault:{self.randomness.next_number('x-mock-fault')}"
-            try:
-                fault = parse_fault_header(header.decode("latin-1"))
-            except FaultHeaderError as exc:
-                await _plain_error(send, str(exc))
-                return
-            if fault.p >= 1 or faulty.rng.random() < fault.p:
-                state["header_fault"] = fault
-                if fault.network is not None:
-                    state.setdefault(STATE_KEY, []).append(fault.network)
+        if not header:  # most requests: a provider may still script a fault into the state while answering
+            await self.app(scope, receive, _faulty_once_scripted(send, receive, state, self.randomness))
+            return
+        stream = f"x-mock-fault:{self.randomness.next_number('x-mock-fault')}"
+        faulty = _FaultySend(send, receive, state, self.randomness, stream)
+        try:
+            fault = parse_fault_header(header.decode("latin-1"))
+        except FaultHeaderError as exc:
+            await _plain_error(send, str(exc))
+            return
+        if fault.p >= 1 or faulty.rng.random() < fault.p:
+            state["header_fault"] = fault
+            if fault.network is not None:
+                state.setdefault(STATE_KEY, []).append(fault.network)
         await self.app(scope, receive, faulty)
 
 
 _NO_KINDS: frozenset[str] = frozenset()
+
+
+def _faulty_once_scripted(send: Send, receive: Receive, state: dict[str, Any], randomness: RandomSource) -> Send:
+    """`send` itself, until a provider has put a scripted fault in the request's state: from then on, the faulty
+    sender (a plain function on the way of every answer costs less than a `_FaultySend` built for each)."""
+    faulty: _FaultySend | None = None
+
+    async def checked(message: Message) -> None:
+        nonlocal faulty
+        if faulty is None:
+            if STATE_KEY not in state:
+                await send(message)
+                return
+            faulty = _FaultySend(send, receive, state, randomness, "x-mock-fault:0")
+        await faulty(message)
+
+    return checked
 
 
 class _FaultySend:

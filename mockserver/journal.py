@@ -231,10 +231,12 @@ class AnswerRecorder:
         state = scope.setdefault("state", {})
         headers = response.raw_headers
         body: bytes | None = getattr(response, "body", None)  # none on a streamed answer
-        complete = body is not None and _is_text(headers)
-        if not complete or len(body or b"") > BODY_LIMIT:
-            body = body[:BODY_LIMIT] if complete and body is not None else b""
-            complete = False
+        if body is None or not _is_text(headers):
+            body, complete = b"", False
+        elif len(body) > BODY_LIMIT:
+            body, complete = body[:BODY_LIMIT], False
+        else:
+            complete = True
         request_body: bytes | None = state.get(REQUEST_BODY, b"")
         if request_body is None:  # refused unread
             request_body, complete = b"", False

@@ -235,9 +235,9 @@ _JSON_TYPE = (b"content-type", b"application/json")
 _PLAIN_HEADERS = {
     name: name.lower().encode("latin-1") for name in ("X-Oneapi-Request-Id", "Retry-After", "openai-poll-after-ms")
 }
-"""Headers the gateways set that are neither a body length nor a content type (name: its lower-case bytes, as
-Starlette writes it): `JsonResponse` writes those
-itself, in Starlette's order (the given headers, then content-length and content-type)."""
+"""Headers the gateways set that are neither a body length nor a content type, each with its name as Starlette
+writes it (lower-case bytes): `JsonResponse` writes those itself, in Starlette's order (the given headers, then
+content-length and content-type)."""
 
 
 def dump_json(content: Any) -> bytes:

@@ -13,8 +13,9 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 from starlette.testclient import TestClient
+from starlette.types import Receive, Scope, Send
 
-from mockserver.providers.routing import GatewayApp
+from mockserver.providers.routing import ANSWERED, GatewayApp
 
 
 class Refused(Exception):
@@ -209,3 +210,38 @@ def test_a_route_that_refuses_the_method_leaves_no_parameters_for_the_route_that
     routes = [Route("/{a}/x", _named(0), methods=["GET"]), Route("/v1/x", _named(1), methods=["POST"])]
     answer = TestClient(GatewayApp(routes, handlers([]))).post("/v1/x")
     assert (answer.status_code, answer.text) == (200, "route 1 {}")
+
+
+@pytest.mark.parametrize(
+    ("path", "status", "text"),
+    [
+        ("/items/7", 200, "GET /items/7 {'item_id': '7'}"),  # an endpoint's answer
+        ("/crash", 500, "crash KeyError('boom')"),  # the crash handler's answer
+        ("/teapot", 418, "short and stout"),  # the handler for its status
+        ("/items/7/", 307, ""),  # a trailing-slash redirect
+    ],
+)
+def test_every_answer_is_handed_to_the_answered_hook_before_it_is_sent(path: str, status: int, text: str) -> None:
+    seen: list[tuple[int, bytes]] = []
+    client = TestClient(_with_hook(GatewayApp(ROUTES, handlers([])), seen), raise_server_exceptions=False)
+    sent = client.get(path, follow_redirects=False)
+    assert (sent.status_code, sent.text) == (status, text)
+    assert seen == [(status, sent.content)]
+
+
+def test_a_crash_with_no_handler_hands_the_servers_500_to_the_hook_and_raises() -> None:
+    seen: list[tuple[int, bytes]] = []
+    client = TestClient(_with_hook(GatewayApp(ROUTES, {}), seen))
+    with pytest.raises(KeyError):
+        client.get("/crash")
+    assert seen == [(500, b"Internal Server Error")]
+
+
+def _with_hook(app: GatewayApp, seen: list[tuple[int, bytes]]) -> Any:
+    def hook(scope: Scope, response: Response) -> None:
+        seen.append((response.status_code, response.body))
+
+    async def hooked(scope: Scope, receive: Receive, send: Send) -> None:
+        await app({**scope, ANSWERED: hook}, receive, send)
+
+    return hooked

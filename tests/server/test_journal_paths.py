@@ -15,7 +15,7 @@ from starlette.responses import Response, StreamingResponse
 from starlette.testclient import TestClient
 from starlette.types import Message
 
-from mockserver.app import create_app
+from mockserver.app import GatewayDispatch, create_app
 from mockserver.faults import FaultMiddleware
 from mockserver.journal import BODY_LIMIT, AnswerRecorder, Journal, JournalEntry
 from mockserver.providers.routing import GatewayApp
@@ -179,11 +179,9 @@ def test_a_body_too_large_for_the_gateway_is_journaled_as_it_was_read() -> None:
 
 
 def _gateway_app(client: TestClient, provider: str) -> GatewayApp:
-    from mockserver.app import GatewayDispatch
-
     node: Any = client.app
     while not isinstance(node, GatewayDispatch):
         node = node.front if hasattr(node, "front") else node.app
-    tagged = node.gateways[provider][1]
-    cells = [cell.cell_contents for cell in tagged.__closure__ or ()]
-    return next(cell for cell in cells if isinstance(cell, GatewayApp))
+    gateway = node.gateways[provider][1].app
+    assert isinstance(gateway, GatewayApp)
+    return gateway

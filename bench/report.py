@@ -54,6 +54,15 @@ def render(result: dict[str, Any]) -> str:
             f"{row['endpoint']:<36} {mock['rps']:>9,.0f} {mock['p50_ms']:>8.2f} {mock['p99_ms']:>8.2f} "
             f"{bare['rps']:>11,.0f} {row['ratio']:>6.2f}  {mock['errors']}"
         )
+    if result.get("instructions"):
+        rows = result["instructions"]
+        lines += [
+            "",
+            f"instructions per request, counted by callgrind over {rows[0]['requests']} sequential requests "
+            "(the whole server process; ratio bare / mock):",
+            f"{'endpoint':<36} {'mock':>11} {'bare':>11} {'ratio':>6}",
+        ]
+        lines += [f"{r['endpoint']:<36} {r['mock']:>11,} {r['bare']:>11,} {r['ratio']:>6.2f}" for r in rows]
     cold = result["cold_start"]
     lines += [
         "",

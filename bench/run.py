@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from bench import inprocess
+from bench import inprocess, instructions
 from bench.endpoints import bare_file, prepare_bare, prepare_mock
 from bench.gateways import GATEWAYS, Gateway
 from bench.load import CONNECTIONS, LoadResult, load_generator, run_load
@@ -42,6 +42,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--polls", type=int, default=20_000, help="polls timed at each store size")
     parser.add_argument("--mp4-limit", type=int, default=None, help="time only the first N outputs of each gateway")
     parser.add_argument("--no-stores", action="store_true", help="skip the stores x workers throughput")
+    parser.add_argument(
+        "--instructions",
+        type=int,
+        default=300,
+        help="requests counted per endpoint under callgrind, where valgrind is installed (default 300; 0: skip)",
+    )
     parser.add_argument("--results", type=Path, default=RESULTS, help="folder for the JSON result")
     return parser.parse_args(argv)
 
@@ -73,6 +79,10 @@ def main(argv: list[str] | None = None) -> int:
     result["cold_start"] = {kind.name: cold_start(kind, server_core, args.launches) for kind in (MOCK, BARE)}
     _say(f"cold start (ms, median of {args.launches}): {json.dumps(result['cold_start'])}")
     result["endpoints"] = _throughput(args, gateways, generator, server_core, load_core)
+    if args.instructions > 0 and instructions.available():
+        result["instructions"] = _instructions(args.instructions, gateways, server_core)
+    elif args.instructions > 0:
+        _say("instructions per request: valgrind is not installed (bench/setup.sh installs it where it can)")
     if not args.no_stores:
         result["stores"] = store_throughput(gateways[0], _store_measure(args, generator), server_core)
         for row in result["stores"]:
@@ -118,6 +128,22 @@ def _throughput(
                 f"p50 {mine.p50_ms:.2f} ms, p99 {mine.p99_ms:.2f} ms, errors {mine.errors}, "
                 f"ratios of the pairs {spread[0]:.2f}-{spread[-1]:.2f}"
             )
+    return rows
+
+
+def _instructions(times: int, gateways: tuple[Gateway, ...], core: int | None) -> list[dict[str, Any]]:
+    with instructions.counted(MOCK, core) as mock, instructions.counted(BARE, core) as bare:
+        mock_client, bare_client = Client(mock.port), Client(bare.port)
+        endpoints, _ = prepare_mock(mock_client, gateways)
+        bare_loads = prepare_bare(bare_client)
+        mock_client.close()
+        bare_client.close()
+        rows = instructions.instructions_per_request(mock, bare, endpoints, bare_loads, times)
+    for row in rows:
+        _say(
+            f"  {row['endpoint']}: {row['mock']:,} instructions per request "
+            f"(bare: {row['bare']:,}), ratio {row['ratio']}"
+        )
     return rows
 
 

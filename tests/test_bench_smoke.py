@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from bench import run
+import pytest
+
+from bench import instructions, run
 from bench.gateways import GATEWAYS
 from bench.load import HttpRequest, LoadResult, _lua, parse_result, wrk_script
+from bench.report import render
 from mockserver.providers import PROVIDER_IDS
 
 
@@ -15,7 +18,7 @@ def test_a_reduced_run_measures_every_endpoint_and_writes_its_json(tmp_path: Pat
     argv = [
         "--load", "python", "--duration", "0.2", "--rounds", "1", "--warmup", "0", "--launches", "1",
         "--memory-tasks", "300", "--store-sizes", "20,300", "--polls", "50", "--mp4-limit", "1",
-        "--results", str(tmp_path),
+        "--instructions", "0", "--results", str(tmp_path),
     ]  # fmt: skip
     assert run.main(argv) == 0
     [written] = tmp_path.glob("*.json")
@@ -88,3 +91,39 @@ def test_the_kept_pair_is_the_one_with_the_median_ratio() -> None:
     assert (bare.requests, mock.requests) == (150, 80)  # ratios 0.1, 0.53, 0.55, 0.6: the lower middle
     assert run.median_pair([burst]) == burst
     assert run.median_pair([fast_phase, slow_phase, burst]) == fast_phase
+
+
+def test_instructions_are_counted_per_request_for_each_submit_and_poll_against_the_bare_app(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Under callgrind where valgrind is installed (the figure the machine's drifting speed cannot move); where it
+    is not, the run says so and goes on."""
+    if not instructions.available():
+        argv = [
+            "--load", "python", "--duration", "0.05", "--rounds", "1", "--warmup", "0", "--launches", "1",
+            "--memory-tasks", "10", "--store-sizes", "5,10", "--polls", "5", "--mp4-limit", "1", "--no-stores",
+            "--instructions", "5", "--results", str(tmp_path),
+        ]  # fmt: skip
+        assert run.main(argv) == 0
+        assert "valgrind is not installed" in capsys.readouterr().err
+        [written] = tmp_path.glob("*.json")
+        assert "instructions" not in json.loads(written.read_text())
+        return
+    rows = run._instructions(5, GATEWAYS[:1], None)
+    gw = GATEWAYS[0].id
+    assert [row["endpoint"] for row in rows] == [f"{gw} submit", f"{gw} poll (running)", f"{gw} poll (succeeded)"]
+    for row in rows:
+        assert row["requests"] == 5 and row["mock"] > 10_000 and row["bare"] > 10_000, row
+        assert row["ratio"] == round(row["bare"] / row["mock"], 3)
+    submit, running, _ = rows
+    assert submit["mock"] > running["mock"], "a submit does more than a poll"
+    table = render_instructions_only(rows)
+    assert f"{gw} submit" in table and "callgrind over 5 sequential requests" in table
+
+
+def render_instructions_only(rows: list[dict[str, object]]) -> str:
+    setup = {"load_generator": "wrk", "connections": 1, "seconds_per_endpoint": 1, "rounds": "",
+             "server": {"loop": "uvloop", "http": "httptools"}, "pinning": "none"}  # fmt: skip
+    result = {"setup": setup, "endpoints": [], "instructions": rows, "cold_start": {"mock": {"median_ms": 1},
+              "bare": {"median_ms": 1}}, "memory": {}, "poll_cost": {}, "mp4": {}, "targets": []}  # fmt: skip
+    return render(result)

@@ -86,7 +86,8 @@ class Journal:
         self.add((time, provider, method, path, query, status, task_id, request, response, complete, worker))
 
     def add(self, raw: tuple[Any, ...]) -> None:
-        """Record an exchange given as `record_raw`'s arguments in one tuple (the middleware's way: one call)."""
+        """Record an exchange given as `record_raw`'s arguments in one tuple (the middleware's way: one call), or as
+        an `AnswerRecorder` record (instant, scope, response, worker)."""
         if self.backend is not None:
             entry = _entry(0, raw).to_dict()
             del entry["seq"]
@@ -161,10 +162,14 @@ class Journal:
 
 
 NEAREST_SHOWN = 5
+ANSWERED_FIELDS = 4
+"""An `AnswerRecorder` record: (instant, scope, response, worker); read into the full fields by `_answered`."""
 Headers = Iterable[tuple[bytes, bytes]]
 
 
 def _entry(seq: int, raw: tuple[Any, ...]) -> JournalEntry:
+    if len(raw) == ANSWERED_FIELDS:
+        raw = _answered(*raw)
     time, provider, method, path, query, status, task_id, request, response, complete, worker = raw
     return JournalEntry(
         seq, time, provider, method, path, query.decode("latin-1"), status, task_id,
@@ -220,7 +225,10 @@ def _nearest(
 class AnswerRecorder:
     """Journals a response that is about to be sent whole, from the response itself: a gateway hands each of its
     answers to this (the `routing.ANSWERED` hook in its scope), so its requests need no `send` or `receive`
-    wrapper. The request body is the one the gateway read (`http.read_body` leaves it in the scope's state)."""
+    wrapper. The request body is the one the gateway read (`http.read_body` leaves it in the scope's state).
+
+    Only the instant, the scope and the response are kept; the entry's fields are read from them when the journal
+    is (`_answered`): nothing changes them once the answer is sent, and recording is on every request's path."""
 
     def __init__(self, journal: Journal, now: Callable[[], float]) -> None:
         self.journal = journal
@@ -228,25 +236,30 @@ class AnswerRecorder:
         self.worker = os.getpid()
 
     def __call__(self, scope: Scope, response: Response) -> None:
-        state = scope.setdefault("state", {})
-        headers = response.raw_headers
-        body: bytes | None = getattr(response, "body", None)  # none on a streamed answer
-        if body is None or not _is_text(headers):
-            body, complete = b"", False
-        elif len(body) > BODY_LIMIT:
-            body, complete = body[:BODY_LIMIT], False
-        else:
-            complete = True
-        request_body: bytes | None = state.get(REQUEST_BODY, b"")
-        if request_body is None:  # refused unread
-            request_body, complete = b"", False
-        elif len(request_body) > BODY_LIMIT:
-            request_body, complete = request_body[:BODY_LIMIT], False
-        self.journal.add((
-            self.now(), state.get("provider"), scope["method"], scope["path"], scope.get("query_string", b""),
-            response.status_code, state.get("task_id"), (scope.get("headers", ()), request_body), (headers, body),
-            complete, self.worker,
-        ))  # fmt: skip
+        self.journal.add((self.now(), scope, response, self.worker))
+
+
+def _answered(time: float, scope: Scope, response: Response, worker: int) -> tuple[Any, ...]:
+    """An `AnswerRecorder` record as the fields `record_raw` takes."""
+    state = scope.get("state", {})
+    headers = response.raw_headers
+    body: bytes | None = getattr(response, "body", None)  # none on a streamed answer
+    if body is None or not _is_text(headers):
+        body, complete = b"", False
+    elif len(body) > BODY_LIMIT:
+        body, complete = body[:BODY_LIMIT], False
+    else:
+        complete = True
+    request_body: bytes | None = state.get(REQUEST_BODY, b"")
+    if request_body is None:  # refused unread
+        request_body, complete = b"", False
+    elif len(request_body) > BODY_LIMIT:
+        request_body, complete = request_body[:BODY_LIMIT], False
+    return (
+        time, state.get("provider"), scope["method"], scope["path"], scope.get("query_string", b""),
+        response.status_code, state.get("task_id"), (scope.get("headers", ()), request_body), (headers, body),
+        complete, worker,
+    )  # fmt: skip
 
 
 def _is_text(headers: Headers) -> bool:

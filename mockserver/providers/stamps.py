@@ -6,10 +6,17 @@ from __future__ import annotations
 import time
 from functools import lru_cache
 
+_LAST: dict[str, tuple[int, str]] = {}
+"""Per pattern, the last second stamped and its text: requests come many to a second, in order."""
+
 
 def utc_stamp(seconds: float, pattern: str) -> str:
     """`time.strftime(pattern, time.gmtime(seconds))`, computed once per whole second."""
-    return _stamp(int(seconds), pattern)
+    second = int(seconds)
+    last = _LAST.get(pattern)
+    if last is None or last[0] != second:
+        last = _LAST[pattern] = (second, _stamp(second, pattern))
+    return last[1]
 
 
 @lru_cache(maxsize=64)

@@ -12,12 +12,13 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mockserver.engine.timing import Fixed, Uniform
+from mockserver.providers.routing import FAULTY_SEND, SCRIPTED_FAULTS
 from mockserver.randomness import RandomSource
 from mockserver.scenarios import NetworkFault
 from mockserver.scenarios.schema import NETWORK_FAULTS
 
 FAULT_HEADER = b"x-mock-fault"
-STATE_KEY = "network_faults"  # the key providers.scripting fills
+STATE_KEY = SCRIPTED_FAULTS  # where providers.scripting puts a request's scripted faults
 HANG_LIMIT = 300.0
 TRICKLE_CHUNK, TRICKLE_PAUSE = 16, 0.2
 
@@ -74,6 +75,11 @@ class FaultMiddleware:
     def __init__(self, app: ASGIApp, randomness: RandomSource) -> None:
         self.app = app
         self.randomness = randomness
+        self._scripted = self.scripted  # bound once: it goes into every request's scope
+
+    def scripted(self, send: Send, receive: Receive, state: dict[str, Any]) -> Send:
+        """The `send` that applies the network faults a provider scripted into the request's state."""
+        return _FaultySend(send, receive, state, self.randomness, "x-mock-fault:0")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -84,8 +90,9 @@ class FaultMiddleware:
         for name, value in scope["headers"]:
             if name == FAULT_HEADER:
                 header = value  # the last one wins
-        if not header:  # most requests: a provider may still script a fault into the state while answering
-            await self.app(scope, receive, _faulty_once_scripted(send, receive, state, self.randomness))
+        if not header:  # most requests: a gateway's faults, if its provider scripts some, apply where it answers
+            scope[FAULTY_SEND] = self._scripted
+            await self.app(scope, receive, send)
             return
         stream = f"x-mock-fault:{self.randomness.next_number('x-mock-fault')}"
         faulty = _FaultySend(send, receive, state, self.randomness, stream)
@@ -102,23 +109,6 @@ class FaultMiddleware:
 
 
 _NO_KINDS: frozenset[str] = frozenset()
-
-
-def _faulty_once_scripted(send: Send, receive: Receive, state: dict[str, Any], randomness: RandomSource) -> Send:
-    """`send` itself, until a provider has put a scripted fault in the request's state: from then on, the faulty
-    sender (a plain function on the way of every answer costs less than a `_FaultySend` built for each)."""
-    faulty: _FaultySend | None = None
-
-    async def checked(message: Message) -> None:
-        nonlocal faulty
-        if faulty is None:
-            if STATE_KEY not in state:
-                await send(message)
-                return
-            faulty = _FaultySend(send, receive, state, randomness, "x-mock-fault:0")
-        await faulty(message)
-
-    return checked
 
 
 class _FaultySend:

@@ -32,11 +32,21 @@ ANSWERED = "jimeng.answered"
 response just before it is sent, so that layer needs no `send` wrapper."""
 
 
+FAULTY_SEND = "jimeng.faulty_send"
+"""Scope key of a factory a front layer may set (the fault layer): `factory(send, receive, state)` is the `send` that
+applies the network faults a provider scripted into the request's state (`SCRIPTED_FAULTS`) to the answer."""
+SCRIPTED_FAULTS = "network_faults"
+
+
 async def answer(scope: Scope, receive: Receive, send: Send, response: Response) -> None:
-    """Send `response`, after handing it to the scope's `ANSWERED` hook if there is one."""
+    """Send `response`, after handing it to the scope's `ANSWERED` hook if there is one, through the faulty `send`
+    when the request was scripted network faults: no layer wraps `send` for the many requests that have none."""
     hook = scope.get(ANSWERED)
     if hook is not None:
         hook(scope, response)
+    state = scope.get("state")
+    if state and SCRIPTED_FAULTS in state and (faulty := scope.get(FAULTY_SEND)) is not None:
+        send = faulty(send, receive, state)
     await response(scope, receive, send)
 
 

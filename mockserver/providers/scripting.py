@@ -14,6 +14,7 @@ from mockserver.engine import Outcome, StepPlan, Submission, TaskView
 from mockserver.engine.engine import IdFactory
 from mockserver.providers.base import ProviderContext
 from mockserver.providers.http import header_text
+from mockserver.providers.routing import SCRIPTED_FAULTS
 from mockserver.scenarios import SCENARIO_HEADER, NetworkFault, PollFault, Scenario, Selection
 
 _SCENARIO_HEADER = SCENARIO_HEADER.encode()
@@ -60,7 +61,7 @@ class Script:
         )
 
 
-NETWORK_FAULTS_KEY = "network_faults"
+NETWORK_FAULTS_KEY = SCRIPTED_FAULTS
 
 
 def select(request: Request, context: ProviderContext, prompt: str | None, api_key: str | None) -> Selection:
@@ -87,7 +88,7 @@ def select_for_body(
 
 
 def attach_network_faults(request: Request, faults: Sequence[NetworkFault]) -> None:
-    """Hand faults to the outermost fault layer, which applies them to this response on a real socket."""
+    """Hand faults to the fault layer, which applies them on the real socket to the answer `routing.answer` sends."""
     if faults:
         request.scope.setdefault("state", {}).setdefault(NETWORK_FAULTS_KEY, []).extend(faults)
 

@@ -5,6 +5,7 @@ unknown name is a 400 before anything else) and applied when the task is queued.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from starlette.requests import Request
@@ -18,6 +19,12 @@ from mockserver.providers.jimeng2api.models_tasks import generation_time
 from mockserver.scenarios import Selection
 
 HEAVY_VIDEO_MODELS = {"seedance": 2.0, "veo3": 1.5, "sora2": 1.5}
+
+
+@lru_cache(maxsize=256)
+def heavy_factor(model: str) -> float:
+    """How much longer than the base a model's videos take to generate (once per model name)."""
+    return next((factor for key, factor in HEAVY_VIDEO_MODELS.items() if key in model), 1.0)
 
 
 class GenerationRoutes:
@@ -46,7 +53,7 @@ class GenerationRoutes:
         caller = self.gateway.authenticate(request)
         session, token_id = self.gateway.acquire(caller)
         output = models_video.video_output(video, session.region)
-        heavy = next((factor for key, factor in HEAVY_VIDEO_MODELS.items() if key in video.model), 1.0)
+        heavy = heavy_factor(video.model)
         heavy *= 1.4 if output.resolution == "1080p" else 1.0
         job = Job(
             type="video_generation",

@@ -5,11 +5,14 @@ arbitrary JSON never gets anything but 200 or 400."""
 from __future__ import annotations
 
 import json
+import random
+import string
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from mockserver.providers.jimmyai import models as jimmyai_models
 from tests.jimmyai.table import ARK, CREATE, MODELS, broken_rule, create
 from tests.support import AUTH, ContractClient
 
@@ -87,3 +90,11 @@ def test_any_json_gets_200_or_a_400_never_a_crash(client: ContractClient, body: 
     assert response.status_code in (200, 400), response.text
     if response.status_code == 400:
         assert response.json()["code"] == "40000" and response.json()["msg"]
+
+
+@given(st.integers(min_value=0, max_value=2**64))
+def test_task_ids_are_the_characters_random_choice_draws(seed: int) -> None:
+    """Ids are drawn without `random.choice`'s own calls, so a seed must still give the ids it always gave."""
+    chooser = random.Random(seed)
+    expected = "vid_" + "".join(chooser.choice(string.digits + string.ascii_lowercase) for _ in range(16))
+    assert jimmyai_models.new_task_id(random.Random(seed)) == expected

@@ -92,3 +92,14 @@ class RandomSource:
             self._counters.clear()
         if self.shared is not None:
             self.shared.reset_counters()
+
+
+def draw_between(rng: random.Random, low: int, high: int) -> int:
+    """`rng.randrange(low, high)` as `random.Random` draws it (the same bits, so the same number) without its layers
+    of Python calls: task ids are drawn on every submit."""
+    width = high - low
+    bits = width.bit_length()
+    number = rng.getrandbits(bits)
+    while number >= width:
+        number = rng.getrandbits(bits)
+    return low + number

@@ -1,13 +1,14 @@
 from __future__ import annotations
 
 import hashlib
+import random
 import string
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mockserver.randomness import RandomSource
+from mockserver.randomness import RandomSource, draw_between
 
 
 def draws(source: RandomSource, name: str, count: int = 5) -> list[float]:
@@ -158,3 +159,12 @@ def test_numbered_tokens_differ_by_number_and_family() -> None:
     tokens = {source.numbered_token("request-id", number) for number in range(1, 1001)}
     assert len(tokens) == 1000
     assert source.numbered_token("other", 7) != source.numbered_token("request-id", 7)
+
+
+@given(st.integers(min_value=0, max_value=2**64), st.integers(min_value=0, max_value=2**70), st.integers(1, 2**70))
+def test_draw_between_is_randrange_drawn_the_same_way(seed: int, low: int, width: int) -> None:
+    """Task ids are drawn without randrange's own calls: a seed must still give the numbers it always gave."""
+    mine, theirs = random.Random(seed), random.Random(seed)
+    assert [draw_between(mine, low, low + width) for _ in range(3)] == [
+        theirs.randrange(low, low + width) for _ in range(3)
+    ]

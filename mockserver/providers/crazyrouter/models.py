@@ -13,6 +13,7 @@ from mockserver.media.images import ImageInfo
 from mockserver.providers.jimeng30 import FPS, SIZES, frames
 from mockserver.providers.uploads import InvalidImage, check_first_frame
 from mockserver.providers.uploads import nearest_ratio as nearest_named_ratio
+from mockserver.randomness import draw_between
 
 FRAMES_BY_DURATION = {seconds: frames(seconds) for seconds in (5, 10)}
 DURATION_BY_FRAMES = {frames: seconds for seconds, frames in FRAMES_BY_DURATION.items()}
@@ -140,4 +141,4 @@ def _steps(queued: Timing, processing: Timing) -> tuple[StepPlan, StepPlan]:
 
 
 def new_task_id(rng: random.Random) -> str:
-    return str(rng.randrange(10**18, 10**19))
+    return str(draw_between(rng, 10**18, 10**19))

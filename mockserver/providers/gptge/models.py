@@ -15,6 +15,7 @@ from mockserver.engine import LogNormal, Outcome, StepPlan, parse_timing
 from mockserver.engine.timing import Timing
 from mockserver.providers.http import dump_json
 from mockserver.providers.uploads import InvalidImage, check_first_frame, nearest_ratio
+from mockserver.randomness import draw_between
 
 # The seed's aspect ratios and the resolutions it lists for them (720P).
 SIZES = {
@@ -155,4 +156,4 @@ def resp_data(request: Mapping[str, Any], task_seed: int) -> str:
 
 def new_task_id(rng: random.Random) -> str:
     """Upstream ids are unsigned 64-bit numbers in decimal (19 or 20 digits)."""
-    return str(rng.randrange(10**18, 2**64))
+    return str(draw_between(rng, 10**18, 2**64))

@@ -49,16 +49,25 @@ def input_invalid(reason: str, http_status: int = 400) -> VolcError:
 
 
 _STANDARD_NORMAL = NormalDist()
+_LOG_ELAPSED_MS = {kind: math.log(ms) for kind, ms in ELAPSED_MS.items()}
+_FAMILIES: dict[str, tuple[str, str, str]] = {}
+"""Per gateway, the names of the numbered families an envelope draws from (built once, not per answer)."""
+
+
+def _families(provider_id: str) -> tuple[str, str, str]:
+    names = (f"{provider_id}:response", f"{provider_id}:request-id", f"{provider_id}:elapsed")
+    return _FAMILIES.setdefault(provider_id, names)
 
 
 def envelope(context: ProviderContext, code: int, message: str, data: Any, kind: str) -> dict[str, Any]:
-    number = context.randomness.next_number(f"{context.provider_id}:response")
-    stamp = utc_stamp(context.clock.now() + BEIJING_OFFSET, "%Y%m%d%H%M%S")
     randomness = context.randomness
-    suffix = randomness.numbered_token(context.provider_id + ":request-id", number, 20).upper()
-    bits = int(randomness.numbered_token(context.provider_id + ":elapsed", number, 16), 16)
+    response, request_id, elapsed_ms = _FAMILIES.get(context.provider_id) or _families(context.provider_id)
+    number = randomness.next_number(response)
+    stamp = utc_stamp(context.clock.now() + BEIJING_OFFSET, "%Y%m%d%H%M%S")
+    suffix = randomness.numbered_token(request_id, number, 20).upper()
+    bits = int(randomness.numbered_token(elapsed_ms, number, 16), 16)
     draw = _STANDARD_NORMAL.inv_cdf((bits + 0.5) / 2**64)
-    elapsed = math.exp(math.log(ELAPSED_MS[kind]) + 0.5 * draw)  # lognormal around the kind's median
+    elapsed = math.exp(_LOG_ELAPSED_MS[kind] + 0.5 * draw)  # lognormal around the kind's median
     return {
         "code": code,
         "data": data,

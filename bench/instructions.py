@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from bench.endpoints import Endpoint
-from bench.load import ROOT, HttpRequest, pinned
-from bench.servers import ServerKind, first_200, free_port
+from bench.load import HttpRequest
+from bench.servers import ServerKind, started
 
 WARMUP = 100
 START_TIMEOUT = 180.0
@@ -75,29 +75,13 @@ class CountedServer:
 
 @contextmanager
 def counted(kind: ServerKind, core: int | None) -> Iterator[CountedServer]:
-    port = free_port()
     with tempfile.TemporaryDirectory(prefix="jimeng-mock-callgrind-") as folder:
         out = Path(folder) / "callgrind.out"
-        valgrind = ["valgrind", "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={out}"]
-        process = subprocess.Popen(
-            pinned([*valgrind, *kind.command(port)], core), cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-        )
-        try:
-            if not first_200(port, kind.ready_path, time.perf_counter() + START_TIMEOUT):
-                process.kill()
-                raise RuntimeError(f"{kind.name} did not start under valgrind: {process.communicate()[1][-2000:]!r}")
+        valgrind = ("valgrind", "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={out}")
+        with started(kind, core, START_TIMEOUT, prefix=valgrind) as (port, process):
             server = CountedServer(process, port, out)
             yield server
             server.connection.close()
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-            if process.stderr is not None:
-                process.stderr.close()
 
 
 def instructions_per_request(

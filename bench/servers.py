@@ -80,25 +80,34 @@ def first_200(port: int, path: str, deadline: float) -> bool:
 
 
 @contextmanager
-def running(kind: ServerKind, core: int | None, timeout: float = 30.0, extra: tuple[str, ...] = ()) -> Iterator[int]:
+def started(
+    kind: ServerKind, core: int | None, timeout: float = 30.0, extra: tuple[str, ...] = (), prefix: tuple[str, ...] = ()
+) -> Iterator[tuple[int, subprocess.Popen[bytes]]]:
+    """The server running (its command after `prefix`, such as valgrind's) and answering: its port and process."""
     port = free_port()
     process = subprocess.Popen(
-        pinned(kind.command(port, extra), core), cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        pinned([*prefix, *kind.command(port, extra)], core), cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
     try:
         if not first_200(port, kind.ready_path, time.perf_counter() + timeout):
             process.kill()
             raise RuntimeError(f"{kind.name} did not start: {process.communicate()[1].decode()[-2000:]}")
-        yield port
+        yield port, process
     finally:
         process.terminate()
         try:
-            process.wait(timeout=10)
+            process.wait(timeout=30)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
         if process.stderr is not None:
             process.stderr.close()
+
+
+@contextmanager
+def running(kind: ServerKind, core: int | None, timeout: float = 30.0, extra: tuple[str, ...] = ()) -> Iterator[int]:
+    with started(kind, core, timeout, extra) as (port, _):
+        yield port
 
 
 def cold_start(kind: ServerKind, core: int | None, launches: int) -> dict[str, Any]:

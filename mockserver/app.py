@@ -117,11 +117,7 @@ class GatewayDispatch:
                 scope["root_path"] = mount
                 scope["endpoint"] = gateway
                 scope[ANSWERED] = self.answered
-                fault = gateway.tag(scope)
-                if fault is None:
-                    await gateway.app(scope, receive, send)
-                else:
-                    await gateway.answer_fault(scope, receive, send, fault)
+                await gateway(scope, receive, send)
                 return
         await self.app(scope, receive, send)
 
@@ -144,8 +140,7 @@ class ClockPinMiddleware:
 class TaggedGateway:
     """A provider's app, with each request marked with the provider that serves it (for the journal) and an
     `X-Mock-Fault` status answered in the gateway's own error format, through the provider's handler for
-    scripted errors. `GatewayDispatch` calls `tag` and then the app itself, one coroutine fewer per request; a
-    Mount (a gateway at the root) calls this object."""
+    scripted errors."""
 
     def __init__(self, context: ProviderContext, app: ASGIApp) -> None:
         self.context = context
@@ -153,32 +148,26 @@ class TaggedGateway:
         self.provider_id = context.provider_id
         self.handlers: dict[Any, Any] = getattr(app, "exception_handlers", {})
 
-    def tag(self, scope: Scope) -> HeaderFault | None:
-        """Mark the request; the `X-Mock-Fault` with a status it is to be answered with, if any."""
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         state = scope.setdefault("state", {})
         state["provider"] = self.provider_id
         fault: HeaderFault | None = state.get("header_fault")
-        return fault if fault is not None and fault.status is not None else None
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        fault = self.tag(scope)
-        if fault is None:
+        if fault is None or fault.status is None:
             await self.app(scope, receive, send)
         else:
-            await self.answer_fault(scope, receive, send, fault)
+            await self._answer_fault(scope, receive, send, fault, fault.status)
 
-    async def answer_fault(self, scope: Scope, receive: Receive, send: Send, fault: HeaderFault) -> None:
-        assert fault.status is not None
+    async def _answer_fault(self, scope: Scope, receive: Receive, send: Send, fault: HeaderFault, status: int) -> None:
         error = ScriptedError(
             self.context.contract.error(fault.error) if fault.error else None,
-            fault.status,
+            status,
             fault.retry_after,
             fault.error or "",
         )
         handler = self.handlers.get(ScriptedError)
         if handler is None:
             response: Response = JsonResponse(
-                {"error": {"code": "mock_fault", "message": str(error)}}, status_code=fault.status
+                {"error": {"code": "mock_fault", "message": str(error)}}, status_code=status
             )
         else:
             response = await handler(Request(scope, receive), error)

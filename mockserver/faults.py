@@ -18,7 +18,6 @@ from mockserver.scenarios import NetworkFault
 from mockserver.scenarios.schema import NETWORK_FAULTS
 
 FAULT_HEADER = b"x-mock-fault"
-STATE_KEY = SCRIPTED_FAULTS  # where providers.scripting puts a request's scripted faults
 HANG_LIMIT = 300.0
 TRICKLE_CHUNK, TRICKLE_PAUSE = 16, 0.2
 
@@ -104,7 +103,7 @@ class FaultMiddleware:
         if fault.p >= 1 or faulty.rng.random() < fault.p:
             state["header_fault"] = fault
             if fault.network is not None:
-                state.setdefault(STATE_KEY, []).append(fault.network)
+                state.setdefault(SCRIPTED_FAULTS, []).append(fault.network)
         await self.app(scope, receive, faulty)
 
 
@@ -135,8 +134,8 @@ class _FaultySend:
     async def __call__(self, message: Message) -> None:
         if self.dropped:
             return
-        if message["type"] == "http.response.start" and STATE_KEY in self.state:
-            faults: list[NetworkFault] = self.state[STATE_KEY]
+        if message["type"] == "http.response.start" and SCRIPTED_FAULTS in self.state:
+            faults: list[NetworkFault] = self.state[SCRIPTED_FAULTS]
             for fault in faults:
                 if fault.latency is not None:
                     await asyncio.sleep(fault.latency.draw(self.rng))

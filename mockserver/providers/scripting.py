@@ -61,9 +61,6 @@ class Script:
         )
 
 
-NETWORK_FAULTS_KEY = SCRIPTED_FAULTS
-
-
 def select(request: Request, context: ProviderContext, prompt: str | None, api_key: str | None) -> Selection:
     """The scenario for a new task (raises scenarios.UnknownScenario for a name the mock does not know).
     Its network faults for submits are attached to this request."""
@@ -90,7 +87,7 @@ def select_for_body(
 def attach_network_faults(request: Request, faults: Sequence[NetworkFault]) -> None:
     """Hand faults to the fault layer, which applies them on the real socket to the answer `routing.answer` sends."""
     if faults:
-        request.scope.setdefault("state", {}).setdefault(NETWORK_FAULTS_KEY, []).extend(faults)
+        request.scope.setdefault("state", {}).setdefault(SCRIPTED_FAULTS, []).extend(faults)
 
 
 def script(

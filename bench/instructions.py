@@ -94,11 +94,11 @@ def instructions_per_request(
     for endpoint in endpoints:
         if endpoint.kind not in KINDS:
             continue
-        mine, theirs = mock.count(endpoint.mock, times), bare_counts[endpoint.bare]
+        mine, theirs = round(mock.count(endpoint.mock, times)), round(bare_counts[endpoint.bare])
         rows.append(
             {
-                "endpoint": endpoint.name, "kind": endpoint.kind, "requests": times, "mock": round(mine),
-                "bare": round(theirs), "ratio": round(theirs / mine, 3),
+                "endpoint": endpoint.name, "kind": endpoint.kind, "requests": times, "mock": mine,
+                "bare": theirs, "ratio": round(theirs / mine, 3),
             }
         )  # fmt: skip
     return rows

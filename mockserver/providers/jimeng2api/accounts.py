@@ -26,10 +26,11 @@ class SessionToken:
     session_id: str
     region: str  # cn | us | hk | jp | sg
     proxy: str | None
+    expired: bool = field(init=False)
+    """Logged out: read twice per submit, so worked out once, with the token."""
 
-    @property
-    def expired(self) -> bool:
-        return self.session_id.lower().startswith(EXPIRED_PREFIX)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "expired", self.session_id.lower().startswith(EXPIRED_PREFIX))
 
 
 @lru_cache(maxsize=256)
@@ -112,6 +113,13 @@ class ManagedToken:
         return parse_token(raw)
 
 
+_USABLE = frozenset(("unchecked", "healthy"))
+
+
+def _rotation_order(token: ManagedToken) -> tuple[int, str]:
+    return token.sort_order, token.id
+
+
 @dataclass
 class Accounts:
     """Everything the server keeps in Postgres and upstream keeps per account, in memory, reset with the mock."""
@@ -153,7 +161,10 @@ class Accounts:
         return key
 
     def find_key(self, secret: str) -> ApiKey | None:
-        return next((k for k in self.api_keys.values() if k.secret == secret and k.status == "active"), None)
+        for key in self.api_keys.values():
+            if key.secret == secret and key.status == "active":
+                return key
+        return None
 
     @property
     def legacy_mode(self) -> bool:
@@ -177,14 +188,12 @@ class Accounts:
 
     def next_token(self) -> ManagedToken | None:
         """Round-robin over healthy or unchecked tokens ordered by (sort_order, id), after the last one used."""
-        usable = sorted(
-            (t for t in self.tokens.values() if t.status in ("unchecked", "healthy")),
-            key=lambda t: (t.sort_order, t.id),
-        )
+        usable = [t for t in self.tokens.values() if t.status in _USABLE]
         if not usable:
             return None
-        ids = [t.id for t in usable]
-        start = ids.index(self.last_token_id) + 1 if self.last_token_id in ids else 0
+        if len(usable) > 1:
+            usable.sort(key=_rotation_order)
+        start = next((n + 1 for n, t in enumerate(usable) if t.id == self.last_token_id), 0)
         chosen = usable[start % len(usable)]
         self.last_token_id = chosen.id
         return chosen

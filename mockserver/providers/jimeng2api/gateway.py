@@ -73,16 +73,19 @@ def violation_error(violation: Violation) -> Jimeng2ApiError:
     return errors.bad_request(message, match.group(1) if match else (violation.field or None))
 
 
-def _credential(request: Request) -> str | None:
-    """The credential of an `Authorization: Bearer <credential>` header, as the server's regex reads it."""
+def credential(request: Request) -> str | None:
+    """The credential of an `Authorization: Bearer <credential>` header, as the server's regex reads it
+    (read once per request: the scenario and the API key both ask)."""
     match = _BEARER.match(header_text(request, b"authorization").strip())
     return match.group(1).strip() if match else None
 
 
 def require_authorization_header(request: Request) -> None:
     """`request.validate('headers.authorization', _.isString)`, before the API key is looked at."""
-    if not any(name == b"authorization" for name, _ in request.scope["headers"]):
-        raise errors.params_invalid("headers.authorization")
+    for name, _ in request.scope["headers"]:
+        if name == b"authorization":
+            return
+    raise errors.params_invalid("headers.authorization")
 
 
 SUCCEEDED = Outcome("succeeded")
@@ -95,6 +98,7 @@ class Gateway:
         self.queue = FifoQueue()
         self.url_ttl = context.lifetime("result_url", context.settings.url_ttl)
         self.task_ttl = context.lifetime("task", context.settings.task_ttl)
+        self._failures: dict[tuple[str, str, int | None], tuple[TaskFailure, Outcome]] = {}
         context.reset_hooks.append(self.reset)
         self.reset()
 
@@ -103,8 +107,7 @@ class Gateway:
         self.queue.reset()
 
     # -- who calls ------------------------------------------------------------------------------
-    def authenticate(self, request: Request) -> Caller:
-        credential = _credential(request)
+    def authenticate(self, credential: str | None) -> Caller:
         if credential is None:
             raise errors.missing_api_key()
         key = self.accounts.find_key(credential)
@@ -132,20 +135,29 @@ class Gateway:
         return session, token.id
 
     # -- queueing -------------------------------------------------------------------------------
-    def select(self, request: Request, prompt: Any) -> Selection:
+    def select(self, request: Request, prompt: Any, credential: str | None) -> Selection:
         """The task's scenario (header, prompt tag, API key mapping, default); read before validation."""
-        return scripting.select(
-            request, self.context, prompt if isinstance(prompt, str) else None, _credential(request)
-        )
+        return scripting.select(request, self.context, prompt if isinstance(prompt, str) else None, credential)
 
-    def scripted_failure(self, scenario: Scenario, kind: str) -> TaskFailure | None:
+    def scripted_failure(self, scenario: Scenario, kind: str) -> tuple[TaskFailure, Outcome] | None:
         """The scenario's failure; a success without a URL is the server's -2007 when generation ends."""
-        contract = self.context.contract
         if scenario.fail is not None:
-            return from_entry(contract.error(scenario.fail.error), kind, scenario.fail.at_progress)
+            return self.catalogue_failure(scenario.fail.error, kind, scenario.fail.at_progress)
         if not scenario.result.url:
-            return from_entry(contract.error("no_url"), kind, RUNNING[1])
+            return self.catalogue_failure("no_url", kind, RUNNING[1])
         return None
+
+    def catalogue_failure(
+        self, reference: str, kind: str, at_progress: int | None = None
+    ) -> tuple[TaskFailure, Outcome]:
+        """A catalogue entry's failure and the outcome it gives a task, built once: a task that runs out of
+        credits is the common failure under load. Neither is changed once made."""
+        key = (reference, kind, at_progress)
+        found = self._failures.get(key)
+        if found is None:
+            failure = from_entry(self.context.contract.error(reference), kind, at_progress)
+            found = self._failures[key] = (failure, Outcome("failed", error=failure.error()))
+        return found
 
     def enqueue(
         self,
@@ -160,14 +172,15 @@ class Gateway:
         draft = draft_steps(job.generation, context.settings.timings)
         scripted = scripting.script(context, selection, draft, SUCCEEDED)
         scenario = scripted.scenario  # already in this gateway's state names
-        failure = job.failure or self.scripted_failure(scenario, job.kind)
-        if failure is None and session.expired:
-            failure = from_entry(context.contract.error("token_expired"), job.kind)
-        if failure is None and not self.accounts.spend(session, job.cost, now):
-            failure = from_entry(context.contract.error("insufficient_credit"), job.kind)
+        failed = (job.failure, Outcome("failed", error=job.failure.error())) if job.failure else None
+        failed = failed or self.scripted_failure(scenario, job.kind)
+        if failed is None and session.expired:
+            failed = self.catalogue_failure("token_expired", job.kind)
+        if failed is None and not self.accounts.spend(session, job.cost, now):
+            failed = self.catalogue_failure("insufficient_credit", job.kind)
+        failure, outcome = failed or (None, SUCCEEDED)
         budget = VIDEO_POLL_BUDGET if job.kind == "video" else IMAGE_POLL_BUDGET
         queue_scripted = "queued" in context.settings.timings or "queued" in scenario.timings
-        outcome = Outcome("failed", error=failure.error()) if failure else SUCCEEDED
         record = {
             "type": job.type,
             "prompt": job.prompt,

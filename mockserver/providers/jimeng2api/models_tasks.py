@@ -23,6 +23,7 @@ VIDEO_POLL_BUDGET = 3600.0  # SmartPoller timeoutSeconds for videos
 IMAGE_POLL_BUDGET = 1800.0
 FAILURE_FLOOR = 1.0  # a failure found before generation still takes a round trip upstream
 RUNNING = (1, 99)
+_UNDRAWN = (Polls, Forever)  # a tuple: `Polls | Forever` builds a union at every call
 
 
 @dataclass
@@ -32,10 +33,11 @@ class FifoQueue:
     def admit(self, now: float, run_seconds: float | None) -> float:
         """Seconds the task waits in `queued` (inf: behind stuck tasks); its slot is then busy for `run_seconds`
         (inf: for good; None: not tracked, as for a step that ends on polls)."""
-        slot = min(range(len(self.slots)), key=lambda i: self.slots[i])
-        start = max(now, self.slots[slot])
+        slots = self.slots
+        slot = slots.index(min(slots))  # the first of the earliest free, as min(range, key=...) picks it
+        start = max(now, slots[slot])
         if run_seconds is not None:
-            self.slots[slot] = start + run_seconds
+            slots[slot] = start + run_seconds
         return start - now
 
     def reset(self) -> None:
@@ -90,7 +92,7 @@ def settle(
             running = Polls(max(1, round(running.count * fraction)))
         else:
             running = Fixed(max(FAILURE_FLOOR, round(running.draw(rng) * fraction, 3)))
-    elif not isinstance(running, Polls | Forever):
+    elif not isinstance(running, _UNDRAWN):
         running = Fixed(round(running.draw(rng), 3))
     run_seconds = running.seconds if isinstance(running, Fixed) else math.inf if isinstance(running, Forever) else None
     waiting: Timing = queued.timing

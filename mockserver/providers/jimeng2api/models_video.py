@@ -58,11 +58,13 @@ def parse_duration(value: Any, model: str) -> int:
     """Step 2: integer text or a finite integer, then the model's allowed values. Absent: the model's default."""
     if value is ABSENT:
         return next((d for key, d in DEFAULT_DURATIONS.items() if key in model), 5)
-    if isinstance(value, str):
+    if type(value) is int:
+        number = value
+    elif isinstance(value, str):
         if not _INTEGER_TEXT.match(value):
             raise bad_request(f"duration 必须是整数，当前值: {value}", "duration")
         number = int(value)
-    elif isinstance(value, int | float) and not isinstance(value, bool):
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
         if not math.isfinite(value) or value != int(value):
             raise bad_request(f"duration 必须是整数，当前值: {value}", "duration")
         number = int(value)
@@ -105,7 +107,7 @@ def parse_video(payload: Payload) -> VideoRequest:
     file_paths = body.get("filePaths", body.get("file_paths"))
     if file_paths is not None and (not isinstance(file_paths, list) or len(file_paths) > 2):
         raise params_invalid("body.filePaths")
-    urls = [u for u in (file_paths or []) if isinstance(u, str)]
+    urls = [u for u in file_paths if isinstance(u, str)] if file_paths else []
     mode = body.get("functionMode") or "first_last_frames"
     images: list[Material]
     videos: list[Material] = []
@@ -120,13 +122,13 @@ def parse_video(payload: Payload) -> VideoRequest:
             raise bad_request("全能模式图片+视频总数不超过12个", "image_file")
         kind = "omni_reference"
     else:
-        uploads = payload.all_files()
+        uploads = payload.all_files() if payload.files else []
         if len(uploads) > 2:
             raise bad_request("最多只能上传2个图片文件", "image_file")
         if uploads:  # local files win over filePaths
             images = [Material("file", u.field, upload=u) for u in uploads]
         else:
-            images = [Material("url", "filePaths", url=u) for u in urls[:2]]
+            images = [Material("url", "filePaths", url=u) for u in urls[:2]] if urls else []
         kind = ("text2video", "image2video", "first_last_frames")[len(images)]
     return VideoRequest(
         model=model,

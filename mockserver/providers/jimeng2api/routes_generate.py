@@ -14,7 +14,13 @@ from starlette.responses import Response
 from mockserver.providers.http import JsonResponse
 from mockserver.providers.jimeng2api import models_image, models_video
 from mockserver.providers.jimeng2api.body import Payload, read_payload
-from mockserver.providers.jimeng2api.gateway import Gateway, Job, require_authorization_header, violation_error
+from mockserver.providers.jimeng2api.gateway import (
+    Gateway,
+    Job,
+    credential,
+    require_authorization_header,
+    violation_error,
+)
 from mockserver.providers.jimeng2api.models_tasks import generation_time
 from mockserver.scenarios import Selection
 
@@ -31,11 +37,13 @@ class GenerationRoutes:
     def __init__(self, gateway: Gateway) -> None:
         self.gateway = gateway
 
-    async def _validated(self, request: Request, operation_id: str) -> tuple[Payload, Selection]:
-        """The payload checked in the server's order, and the task's scenario (its prompt tag removed)."""
+    async def _validated(self, request: Request, operation_id: str) -> tuple[Payload, Selection, str | None]:
+        """The payload checked in the server's order, the task's scenario (its prompt tag removed), and the
+        caller's credential."""
         payload = await read_payload(request)
         prompt = payload.fields.get("prompt")
-        selection = self.gateway.select(request, prompt)
+        bearer = credential(request)
+        selection = self.gateway.select(request, prompt, bearer)
         if isinstance(prompt, str) and selection.prompt != prompt:
             payload.fields["prompt"] = selection.prompt or ""
         operation = self.gateway.context.contract.operation(operation_id)
@@ -45,12 +53,12 @@ class GenerationRoutes:
         if violation is not None:
             raise violation_error(violation)
         require_authorization_header(request)
-        return payload, selection
+        return payload, selection, bearer
 
     async def videos(self, request: Request) -> Response:
-        payload, selection = await self._validated(request, "createVideo")
+        payload, selection, bearer = await self._validated(request, "createVideo")
         video = models_video.parse_video(payload)
-        caller = self.gateway.authenticate(request)
+        caller = self.gateway.authenticate(bearer)
         session, token_id = self.gateway.acquire(caller)
         output = models_video.video_output(video, session.region)
         heavy = heavy_factor(video.model)
@@ -83,9 +91,9 @@ class GenerationRoutes:
         return await self._image(request, "createComposition", "composition")
 
     async def _image(self, request: Request, operation_id: str, kind: str) -> Response:
-        payload, selection = await self._validated(request, operation_id)
+        payload, selection, bearer = await self._validated(request, operation_id)
         image = models_image.parse_image(payload, kind)
-        caller = self.gateway.authenticate(request)
+        caller = self.gateway.authenticate(bearer)
         session, token_id = self.gateway.acquire(caller)
         output = models_image.image_output(image, session.region)
         task_type = "image_generation" if kind == "generation" else "image_composition"

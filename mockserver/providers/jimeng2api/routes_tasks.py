@@ -12,7 +12,7 @@ from starlette.responses import Response
 from mockserver.engine import TaskView
 from mockserver.providers import scripting
 from mockserver.providers.http import JsonResponse
-from mockserver.providers.jimeng2api.gateway import Gateway, require_authorization_header
+from mockserver.providers.jimeng2api.gateway import Gateway, credential, require_authorization_header
 from mockserver.providers.results import kept_json
 
 
@@ -22,7 +22,7 @@ class TaskRoutes:
 
     async def get(self, request: Request) -> Response:
         require_authorization_header(request)
-        caller = self.gateway.authenticate(request)
+        caller = self.gateway.authenticate(credential(request))
         view = self.gateway.find(caller, request.path_params["task_id"])
         scripting.raise_poll_fault(request, self.gateway.context, view)
         return self._answer(request, view, "task", lambda: self.gateway.task_object(request, view))
@@ -30,7 +30,7 @@ class TaskRoutes:
     async def result(self, request: Request) -> Response:
         """The result once succeeded; before that (and after a failure) the task object itself, still 200."""
         require_authorization_header(request)
-        caller = self.gateway.authenticate(request)
+        caller = self.gateway.authenticate(credential(request))
         view = self.gateway.find(caller, request.path_params["task_id"])
         scripting.raise_poll_fault(request, self.gateway.context, view)
         if view.succeeded:

@@ -106,7 +106,8 @@ class TaskEngine:
         self.randomness.reset()
 
     def _view(self, task: Task, now: float) -> TaskView:
-        status = evaluate(task.schedule, max(0.0, now - task.created_at - task.status_lag), task.polls)
+        elapsed = now - task.created_at - task.status_lag
+        status = evaluate(task.schedule, elapsed if elapsed > 0.0 else 0.0, task.polls)
         if status.terminal and task.finished_at is None:
             finished = (
                 now if status.finished_after is None else task.created_at + task.status_lag + status.finished_after

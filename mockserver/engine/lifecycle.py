@@ -210,4 +210,5 @@ def evaluate(schedule: Schedule, elapsed: float, polls: int) -> Status:
 
 
 def _between(low: int, high: int, fraction: float) -> int:
-    return int(low + (high - low) * min(1.0, max(0.0, fraction)))
+    clamped = 0.0 if fraction < 0.0 else 1.0 if fraction > 1.0 else fraction
+    return int(low + (high - low) * clamped)

@@ -35,7 +35,9 @@ class LogNormal:
     high: float = math.inf
 
     def draw(self, rng: random.Random) -> float:
-        return min(self.high, max(self.low, rng.lognormvariate(math.log(self.median), self.sigma)))
+        drawn = rng.lognormvariate(math.log(self.median), self.sigma)
+        floored = self.low if drawn < self.low else drawn  # min(high, max(low, drawn)), without their cost
+        return self.high if floored > self.high else floored
 
 
 @dataclass(frozen=True)

@@ -34,8 +34,11 @@ class FifoQueue:
         """Seconds the task waits in `queued` (inf: behind stuck tasks); its slot is then busy for `run_seconds`
         (inf: for good; None: not tracked, as for a step that ends on polls)."""
         slots = self.slots
-        slot = slots.index(min(slots))  # the first of the earliest free, as min(range, key=...) picks it
-        start = max(now, slots[slot])
+        slot = 0
+        for index in range(1, len(slots)):  # the first of the earliest free
+            if slots[index] < slots[slot]:
+                slot = index
+        start = slots[slot] if slots[slot] > now else now
         if run_seconds is not None:
             slots[slot] = start + run_seconds
         return start - now
@@ -84,14 +87,16 @@ def settle(
         return [queued]  # never runs, so takes no slot
     running, end = steps[1].timing, RUNNING[1]
     if failure is not None and not isinstance(running, Forever):
-        end = min(max(failure.at_progress or RUNNING[0], RUNNING[0]), RUNNING[1])
+        end = failure.at_progress or RUNNING[0]
+        end = RUNNING[0] if end < RUNNING[0] else RUNNING[1] if end > RUNNING[1] else end
         fraction = (end - RUNNING[0]) / (RUNNING[1] - RUNNING[0])
         if failure.poll_budget:
             running = Fixed(poll_budget)
         elif isinstance(running, Polls):
             running = Polls(max(1, round(running.count * fraction)))
         else:
-            running = Fixed(max(FAILURE_FLOOR, round(running.draw(rng) * fraction, 3)))
+            seconds = round(running.draw(rng) * fraction, 3)
+            running = Fixed(seconds if seconds > FAILURE_FLOOR else FAILURE_FLOOR)
     elif not isinstance(running, _UNDRAWN):
         running = Fixed(round(running.draw(rng), 3))
     run_seconds = running.seconds if isinstance(running, Fixed) else math.inf if isinstance(running, Forever) else None

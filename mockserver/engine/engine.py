@@ -57,16 +57,18 @@ class TaskEngine:
     def _new_task(self, submission: Submission, schedule: Schedule, rng: random.Random, now: float) -> Task:
         seed = rng.getrandbits(32)
         while True:
-            task = Task(
-                id=submission.new_id(rng),
-                provider=submission.provider,
-                created_at=now,
-                expires_at=now + submission.retention,
-                schedule=schedule,
-                request=submission.request,
-                scenario=submission.scenario,
-                seed=seed,
-                status_lag=submission.status_lag,
+            task = Task(  # positionally, in field order: see ARCHITECTURE, "built per request"
+                submission.new_id(rng),
+                submission.provider,
+                now,  # created_at
+                now + submission.retention,  # expires_at
+                schedule,
+                submission.request,
+                submission.scenario,
+                seed,
+                0,  # polls
+                None,  # finished_at
+                submission.status_lag,
             )
             if self.store.add(task):
                 return task

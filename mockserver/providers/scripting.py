@@ -47,17 +47,17 @@ class Script:
         outcome: Outcome | None = None,
     ) -> Submission:
         """The engine's submission for this scripted task (`outcome` overrides the scripted one)."""
-        return Submission(
-            provider=context.provider_id,
-            lifecycle=context.contract.lifecycle,
-            plan=self.steps,
-            outcome=outcome or self.outcome,
-            request=request,
-            new_id=new_id,
-            retention=retention,
-            scenario=self.scenario.name,
-            fail_at_progress=self.fail_at_progress,
-            status_lag=self.scenario.status_lag,
+        return Submission(  # positionally, in field order: see ARCHITECTURE, "built per request"
+            context.provider_id,
+            context.contract.lifecycle,
+            self.steps,
+            outcome or self.outcome,
+            request,
+            new_id,
+            retention,
+            self.scenario.name,
+            self.fail_at_progress,
+            self.scenario.status_lag,
         )
 
 

@@ -66,21 +66,21 @@ def parse_submit(body: dict[str, Any]) -> VideoRequest:
         aspect_ratio = nearest_ratio(image.aspect)
     width, height = SIZES_1080P[aspect_ratio]
     mode = "recamera" if template_id else ("image2video" if source else "text2video")
-    return VideoRequest(
-        model=body["model"],
-        mode=mode,
-        prompt=body.get("prompt", ""),
-        duration=duration,
-        aspect_ratio=aspect_ratio,
-        width=width,
-        height=height,
-        frames=FRAMES_BY_DURATION[duration],
-        fps=FPS,
-        image_source=source,
-        template_id=template_id,
-        camera_strength=body.get("camera_strength"),
-        req_key=body.get("req_key"),
-        unsupported_frames=unsupported_frames,
+    return VideoRequest(  # positionally, in field order: see ARCHITECTURE
+        body["model"],
+        mode,
+        body.get("prompt", ""),
+        duration,
+        aspect_ratio,
+        width,
+        height,
+        FRAMES_BY_DURATION[duration],  # frames
+        FPS,  # fps
+        source,  # image_source
+        template_id,
+        body.get("camera_strength"),
+        body.get("req_key"),
+        unsupported_frames,
     )
 
 

@@ -84,19 +84,19 @@ def parse_submit(mode: str, body: Mapping[str, Any]) -> VideoRequest:
             source = "image_urls"
             digest = hashlib.sha256(body["image_urls"][0].encode()).hexdigest()[:16]
     width, height = SIZES[aspect_ratio]
-    return VideoRequest(
-        mode=mode,
-        req_key=REQ_KEYS[mode],
-        prompt=body["prompt"],
-        seed=int(body.get("seed", RANDOM_SEED)),
-        aspect_ratio=aspect_ratio,
-        requested_aspect_ratio=requested,
-        width=width,
-        height=height,
-        fps=FPS,
-        frames=FRAMES,
-        image_source=source,
-        image_digest=digest,
+    return VideoRequest(  # positionally, in field order: see ARCHITECTURE
+        mode,
+        REQ_KEYS[mode],  # req_key
+        body["prompt"],
+        int(body.get("seed", RANDOM_SEED)),
+        aspect_ratio,
+        requested,  # requested_aspect_ratio
+        width,
+        height,
+        FPS,  # fps
+        FRAMES,  # frames
+        source,  # image_source
+        digest,  # image_digest
     )
 
 

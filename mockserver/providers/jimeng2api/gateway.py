@@ -192,17 +192,18 @@ class Gateway:
             **job.details,
         }
         view = self.context.engine.submit(
-            Submission(
-                provider=self.context.provider_id,
-                lifecycle=self.context.contract.lifecycle,
-                plan=scripted.steps,
-                outcome=outcome,
-                request=record,
-                new_id=new_task_id,
-                retention=self.task_ttl,
-                scenario=scenario.name,
-                status_lag=scenario.status_lag,
-                settle=lambda steps, rng: settle(self.queue, now, steps, failure, budget, queue_scripted, rng),
+            Submission(  # positionally, in field order: see ARCHITECTURE, "built per request"
+                context.provider_id,
+                context.contract.lifecycle,
+                scripted.steps,
+                outcome,
+                record,
+                new_task_id,
+                self.task_ttl,
+                scenario.name,
+                None,  # fail_at_progress: the failure's cut is settled with the queue
+                scenario.status_lag,
+                lambda steps, rng: settle(self.queue, now, steps, failure, budget, queue_scripted, rng),
             )
         )
         mark_task(request, view.task.id)

@@ -63,15 +63,15 @@ class GenerationRoutes:
         output = models_video.video_output(video, session.region)
         heavy = heavy_factor(video.model)
         heavy *= 1.4 if output.resolution == "1080p" else 1.0
-        job = Job(
-            type="video_generation",
-            prompt=video.prompt,
-            response_format=video.response_format,
-            media={"width": output.width, "height": output.height, "fps": models_video.FPS, "frames": output.frames},
-            failure=output.failure,
-            cost=models_video.video_cost(video),
-            generation=generation_time("video", video.duration, heavy),
-            details={
+        job = Job(  # positionally, in field order: see ARCHITECTURE
+            "video_generation",  # type
+            video.prompt,
+            video.response_format,
+            {"width": output.width, "height": output.height, "fps": models_video.FPS, "frames": output.frames},  # media
+            output.failure,
+            models_video.video_cost(video),
+            generation_time("video", video.duration, heavy),
+            {
                 "model": video.model,
                 "mode": video.mode,
                 "function_mode": video.function_mode,
@@ -80,7 +80,7 @@ class GenerationRoutes:
                 "resolution": output.resolution,
                 "images": [m.url or f"upload:{m.field}" for m in video.images],
                 "videos": [m.url or f"upload:{m.field}" for m in video.videos],
-            },
+            },  # details
         )
         return JsonResponse(self.gateway.enqueue(request, caller, job, session, token_id, selection))
 
@@ -103,14 +103,14 @@ class GenerationRoutes:
         }
         if kind == "composition":
             details["input_images"] = image.inputs
-        job = Job(
-            type=task_type,
-            prompt=image.prompt,
-            response_format=image.response_format,
-            media={"width": output.width, "height": output.height, "count": output.count},
-            failure=output.failure,
-            cost=models_image.image_cost(image, output),
-            generation=generation_time(task_type, heavy=1.5 if output.resolution == "4k" else 1.0),
-            details=details,
+        job = Job(  # positionally, in field order: see ARCHITECTURE
+            task_type,
+            image.prompt,
+            image.response_format,
+            {"width": output.width, "height": output.height, "count": output.count},  # media
+            output.failure,
+            models_image.image_cost(image, output),
+            generation_time(task_type, heavy=1.5 if output.resolution == "4k" else 1.0),
+            details,
         )
         return JsonResponse(self.gateway.enqueue(request, caller, job, session, token_id, selection))

@@ -101,23 +101,23 @@ def parse_create(body: Mapping[str, Any], catalogue: Catalogue) -> SeedanceReque
     first, last = bool(body.get("first_image")), bool(body.get("last_image"))
     videos, audios = len(body.get("reference_videos") or []), len(body.get("reference_audios") or [])
     mode = "frames" if first or last else ("reference" if images or videos or audios else "text")
-    return SeedanceRequest(
-        model=model.name,
-        route=model.route,
-        prompt=body["prompt"],
-        duration=duration,
-        ratio=ratio,
-        resolution=resolution,
-        width=width,
-        height=height,
-        fps=catalogue.fps,
-        frames=duration * catalogue.fps,
-        mode=mode,
-        images=images,
-        first_image=first,
-        last_image=last,
-        reference_videos=videos,
-        reference_audios=audios,
+    return SeedanceRequest(  # positionally, in field order: see ARCHITECTURE
+        model.name,
+        model.route,
+        body["prompt"],
+        duration,
+        ratio,
+        resolution,
+        width,
+        height,
+        catalogue.fps,
+        duration * catalogue.fps,  # frames
+        mode,
+        images,
+        first,  # first_image
+        last,  # last_image
+        videos,  # reference_videos
+        audios,  # reference_audios
     )
 
 

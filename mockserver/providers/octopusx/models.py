@@ -71,18 +71,18 @@ def parse_create(fields: dict[str, Any], files: list[bytes]) -> VideoRequest:
     seconds = fields.get("seconds", DEFAULT_SECONDS)
     size = fields.get("size", DEFAULT_SIZE)
     width, height = (int(side) for side in size.split("x"))
-    return VideoRequest(
-        model=fields["model"],
-        prompt=fields["prompt"],
-        seconds=seconds,
-        size=size,
-        width=width,
-        height=height,
-        frames=frames_for(int(seconds)),
-        fps=FPS,
-        mode=_mode(references),
-        references=references,
-        route="videos",
+    return VideoRequest(  # positionally, in field order: see ARCHITECTURE
+        fields["model"],
+        fields["prompt"],
+        seconds,
+        size,
+        width,
+        height,
+        frames_for(int(seconds)),
+        FPS,  # fps
+        _mode(references),
+        references,
+        "videos",  # route
     )
 
 
@@ -93,18 +93,18 @@ def parse_unified(body: dict[str, Any]) -> VideoRequest:
     resolution = body.get("size", "1080P")
     width, height = SIZES[resolution][ratio]
     seconds = int(body.get("duration", 5))
-    return VideoRequest(
-        model=body["model"],
-        prompt=body["prompt"],
-        seconds=str(seconds),
-        size=f"{width}x{height}",
-        width=width,
-        height=height,
-        frames=frames_for(seconds),
-        fps=FPS,
-        mode=_mode(len(images)),
-        references=len(images),
-        route="unified",
+    return VideoRequest(  # positionally, in field order: see ARCHITECTURE
+        body["model"],
+        body["prompt"],
+        str(seconds),
+        f"{width}x{height}",  # size
+        width,
+        height,
+        frames_for(seconds),
+        FPS,  # fps
+        _mode(len(images)),
+        len(images),  # references
+        "unified",  # route
     )
 
 

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from starlette.requests import Request
 
+from mockserver.providers.jimeng2api.gateway import credential
 from mockserver.providers.jimeng2api.models_tasks import uuid4_text
 from tests.jimeng2api.helpers import BASE, SESSION
 from tests.support import make_client
@@ -91,3 +94,25 @@ def test_accepted_videos_always_finish(body: dict[str, Any]) -> None:
 @given(st.integers(0, 2**128 - 1))
 def test_task_ids_are_written_as_uuid_writes_a_version_4_uuid(bits: int) -> None:
     assert uuid4_text(bits) == str(uuid.UUID(int=bits, version=4))
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    header=st.one_of(
+        st.text(max_size=20),
+        st.builds(
+            "".join,
+            st.tuples(
+                st.sampled_from(["Bearer", "bearer", "BEARER", " Bearer", "Bearer,"]),
+                st.text(" \t\n\r\x0b\x0c\x1c\u00a0\u2003", max_size=3),
+                st.text(max_size=12),
+                st.text(" \t\u3000", max_size=2),
+            ),
+        ),
+    )
+)
+def test_the_credential_is_what_the_servers_bearer_regex_reads(header: str) -> None:
+    scope = {"type": "http", "headers": [(b"authorization", header.encode("latin-1", "replace"))]}
+    text = header.encode("latin-1", "replace").decode("latin-1").strip()
+    match = re.match(r"^Bearer\s+(.+)$", text, re.IGNORECASE | re.DOTALL)
+    assert credential(Request(scope)) == (match.group(1).strip() if match else None)

@@ -193,7 +193,11 @@ class Accounts:
             return None
         if len(usable) > 1:
             usable.sort(key=_rotation_order)
-        start = next((n + 1 for n, t in enumerate(usable) if t.id == self.last_token_id), 0)
+        start = 0
+        for number, token in enumerate(usable):
+            if token.id == self.last_token_id:
+                start = number + 1
+                break
         chosen = usable[start % len(usable)]
         self.last_token_id = chosen.id
         return chosen

@@ -76,7 +76,10 @@ def violation_error(violation: Violation) -> Jimeng2ApiError:
 def credential(request: Request) -> str | None:
     """The credential of an `Authorization: Bearer <credential>` header, as the server's regex reads it
     (read once per request: the scenario and the API key both ask)."""
-    match = _BEARER.match(header_text(request, b"authorization").strip())
+    text = header_text(request, b"authorization").strip()
+    if text.startswith("Bearer "):  # what the regex takes from it, without the regex: the usual header
+        return text[6:].strip()
+    match = _BEARER.match(text)
     return match.group(1).strip() if match else None
 
 

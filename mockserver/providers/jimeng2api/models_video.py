@@ -174,7 +174,7 @@ def video_output(request: VideoRequest, region: str) -> VideoOutput:
             ratio = nearest_ratio(info.aspect)
         except NotAnImage:
             failure = failure or TaskFailure("首帧图片上传失败: 图片格式不支持或已损坏", -2001)
-    sizes = catalog.VIDEO_SIZES.get(resolution, {})
+    sizes = catalog.VIDEO_SIZES.get(resolution)
     if ratio not in catalog.VIDEO_RATIOS or not sizes:
         failure = failure or TaskFailure(f"不支持的视频参数: ratio={ratio}, resolution={resolution}", "task_failed")
         ratio, sizes = "1:1", catalog.VIDEO_SIZES["720p"]

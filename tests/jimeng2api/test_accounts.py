@@ -221,3 +221,27 @@ def test_a_keys_last_use_is_the_mock_clock_of_its_latest_call(client: ContractCl
     client.runtime.clock.advance(61.25)
     video(client, bearer(secret), prompt="x")
     assert last_used() == "2026-01-01T00:01:01.250Z"
+
+
+def test_every_task_past_the_credits_fails_on_its_own_and_other_accounts_still_succeed(
+    client: ContractClient,
+) -> None:
+    broke, fresh = bearer("broke"), bearer("fresh")
+    for _ in range(3):
+        run_to_end(client, submitted(video(client, broke, prompt="x", duration=10)), broke)
+    failed = [
+        submitted(video(client, broke, prompt="x", duration=10)),
+        submitted(video(client, broke, prompt="y", duration=10)),
+        submitted(video(client, broke, prompt="z", duration=10)),
+    ]
+    answers = [run_to_end(client, task_id, broke) for task_id in failed]
+    assert len({answer["id"] for answer in answers}) == 3
+    for answer in answers:
+        assert answer["status"] == "failed"
+        assert answer["error"] == {
+            "message": "[积分不足]: credit prededuct not enough",
+            "type": "api_error",
+            "code": -2009,
+        }
+    assert run_to_end(client, submitted(video(client, fresh, prompt="x", duration=10)), fresh)["status"] == "succeeded"
+    assert client.get(f"{BASE}/v1/tasks/{failed[0]}", headers=broke).json()["error"]["code"] == -2009

@@ -95,7 +95,11 @@ def render(result: dict[str, Any]) -> str:
             f"{int(size):,} tasks: {v['app_us']} µs (engine {v['engine_us']} µs)"
             for size, v in cost["by_store_size"].items()
         )
-        lines.append(f"poll cost in process ({gw}): {sizes}; growth x{cost['growth']}")
+        spread = cost.get("batch_ratios") or [cost["growth"]]
+        lines.append(
+            f"poll cost in process ({gw}): {sizes}; growth x{cost['growth']} "
+            f"(median of alternating batches, {spread[0]}-{spread[-1]})"
+        )
     for gw, rows in result["mp4"].items():
         lines.append(f"MP4 generation ({gw}):")
         lines += [

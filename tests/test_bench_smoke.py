@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import statistics
 from pathlib import Path
 
 import pytest
@@ -50,7 +51,9 @@ def test_a_reduced_run_measures_every_endpoint_and_writes_its_json(tmp_path: Pat
     assert result["cold_start"]["mock"]["launches_ms"] and result["cold_start"]["bare"]["launches_ms"]
     assert result["memory"]["crazyrouter"]["tasks"] == 300
     assert result["memory"]["crazyrouter"]["bytes_per_task"] > 0
-    assert set(result["poll_cost"]["crazyrouter"]["by_store_size"]) == {"20", "300"}
+    cost = result["poll_cost"]["crazyrouter"]
+    assert set(cost["by_store_size"]) == {"20", "300"}
+    assert len(cost["batch_ratios"]) == 5 and cost["growth"] == statistics.median(cost["batch_ratios"])
     [mp4] = result["mp4"]["crazyrouter"]
     assert mp4["bytes"] > 0 and mp4["size"] == "1920x1080"
     assert {t["name"] for t in result["targets"]} >= {"crazyrouter submit / bare", "cold start (ms)"}

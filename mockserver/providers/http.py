@@ -223,9 +223,12 @@ class JsonResponse(Response):
             return
         self.status_code, self.background = status_code, background
         body = self.body = content.json if type(content) is Rendered else dump_json(content)
-        given = headers.items() if headers else ()
-        self.raw_headers = [(_PLAIN_HEADERS[name], value.encode("latin-1")) for name, value in given]
-        self.raw_headers += [(b"content-length", str(len(body)).encode()), _JSON_TYPE]
+        raw = self.raw_headers = []
+        if headers:  # a loop, not a comprehension: one fewer function made and called per answer
+            for name, value in headers.items():
+                raw.append((_PLAIN_HEADERS[name], value.encode("latin-1")))
+        raw.append((b"content-length", str(len(body)).encode()))
+        raw.append(_JSON_TYPE)
 
     def render(self, content: Any) -> bytes:
         return dump_json(content)

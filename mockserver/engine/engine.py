@@ -57,7 +57,7 @@ class TaskEngine:
     def _new_task(self, submission: Submission, schedule: Schedule, rng: random.Random, now: float) -> Task:
         seed = rng.getrandbits(32)
         while True:
-            task = Task(  # positionally, in field order: see ARCHITECTURE, "built per request"
+            task = Task(  # positionally, in field order: see ARCHITECTURE
                 submission.new_id(rng),
                 submission.provider,
                 now,  # created_at

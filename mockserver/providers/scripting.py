@@ -47,7 +47,7 @@ class Script:
         outcome: Outcome | None = None,
     ) -> Submission:
         """The engine's submission for this scripted task (`outcome` overrides the scripted one)."""
-        return Submission(  # positionally, in field order: see ARCHITECTURE, "built per request"
+        return Submission(  # positionally, in field order: see ARCHITECTURE
             context.provider_id,
             context.contract.lifecycle,
             self.steps,

@@ -175,8 +175,10 @@ class Gateway:
         draft = draft_steps(job.generation, context.settings.timings)
         scripted = scripting.script(context, selection, draft, SUCCEEDED)
         scenario = scripted.scenario  # already in this gateway's state names
-        failed = (job.failure, Outcome("failed", error=job.failure.error())) if job.failure else None
-        failed = failed or self.scripted_failure(scenario, job.kind)
+        if job.failure is not None:  # found in the request itself (an unsupported model, an unreadable image)
+            failed: tuple[TaskFailure, Outcome] | None = (job.failure, Outcome("failed", error=job.failure.error()))
+        else:
+            failed = self.scripted_failure(scenario, job.kind)
         if failed is None and session.expired:
             failed = self.catalogue_failure("token_expired", job.kind)
         if failed is None and not self.accounts.spend(session, job.cost, now):
@@ -195,7 +197,7 @@ class Gateway:
             **job.details,
         }
         view = self.context.engine.submit(
-            Submission(  # positionally, in field order: see ARCHITECTURE, "built per request"
+            Submission(  # positionally, in field order: see ARCHITECTURE
                 context.provider_id,
                 context.contract.lifecycle,
                 scripted.steps,

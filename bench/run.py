@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from bench import inprocess, instructions
-from bench.endpoints import bare_file, prepare_bare, prepare_mock
+from bench.endpoints import Endpoint, bare_file, prepare_bare, prepare_mock
 from bench.gateways import GATEWAYS, Gateway
-from bench.load import CONNECTIONS, LoadResult, load_generator, run_load
+from bench.load import CONNECTIONS, HttpRequest, LoadResult, load_generator, run_load
 from bench.report import render, targets
 from bench.servers import BARE, MOCK, Client, cold_start, cores, running, server_stack
 from bench.stores import store_throughput
@@ -108,11 +108,8 @@ def _throughput(
 
     rows = []
     with running(MOCK, server) as mock_port, running(BARE, server) as bare_port:
-        mock_client, bare_client = Client(mock_port), Client(bare_port)
-        endpoints, media_size = prepare_mock(mock_client, gateways)
-        bare_loads = prepare_bare(bare_client) | bare_file(media_size)
-        mock_client.close()
-        bare_client.close()
+        endpoints, media_size, bare_loads = _prepared(mock_port, bare_port, gateways)
+        bare_loads |= bare_file(media_size)
         for endpoint in endpoints:
             pairs = [
                 (measure(bare_port, bare_loads[endpoint.bare], i == 0), measure(mock_port, endpoint.mock, i == 0))
@@ -131,13 +128,22 @@ def _throughput(
     return rows
 
 
-def _instructions(times: int, gateways: tuple[Gateway, ...], core: int | None) -> list[dict[str, Any]]:
-    with instructions.counted(MOCK, core) as mock, instructions.counted(BARE, core) as bare:
-        mock_client, bare_client = Client(mock.port), Client(bare.port)
-        endpoints, _ = prepare_mock(mock_client, gateways)
-        bare_loads = prepare_bare(bare_client)
+def _prepared(
+    mock_port: int, bare_port: int, gateways: tuple[Gateway, ...]
+) -> tuple[list[Endpoint], int, dict[str, list[HttpRequest]]]:
+    """Both servers seeded: the mock's endpoints, its media file's size, and the bare app's loads by key."""
+    mock_client, bare_client = Client(mock_port), Client(bare_port)
+    try:
+        endpoints, media_size = prepare_mock(mock_client, gateways)
+        return endpoints, media_size, prepare_bare(bare_client)
+    finally:
         mock_client.close()
         bare_client.close()
+
+
+def _instructions(times: int, gateways: tuple[Gateway, ...], core: int | None) -> list[dict[str, Any]]:
+    with instructions.counted(MOCK, core) as mock, instructions.counted(BARE, core) as bare:
+        endpoints, _, bare_loads = _prepared(mock.port, bare.port, gateways)
         rows = instructions.instructions_per_request(mock, bare, endpoints, bare_loads, times)
     for row in rows:
         _say(

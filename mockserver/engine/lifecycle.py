@@ -66,9 +66,10 @@ class Lifecycle:
         return before == after or after in self.transitions.get(before, frozenset())
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class StepPlan:
-    """One non-terminal step of a profile: its state, how long it lasts, the progress it covers."""
+    """One non-terminal step of a profile: its state, how long it lasts, the progress it covers. Not frozen, as a
+    gateway that settles its queue at submit builds two per task; nothing changes a plan once made."""
 
     state: str
     timing: Timing
@@ -109,8 +110,11 @@ class Outcome:
     details: Mapping[str, Any] = field(default_factory=dict)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Schedule:
+    """A task's drawn phases and its outcome. Not frozen, as every submit builds one (and its phases, which are
+    not frozen either, make it unhashable anyway); nothing changes a schedule once drawn."""
+
     phases: tuple[Phase, ...]
     outcome: Outcome
 

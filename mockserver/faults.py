@@ -5,7 +5,6 @@ scenario (providers put them in the request state). Installed outermost, around 
 from __future__ import annotations
 
 import asyncio
-import random
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +15,7 @@ from mockserver.providers.routing import FAULTY_SEND, SCRIPTED_FAULTS
 from mockserver.randomness import RandomSource
 from mockserver.scenarios import NetworkFault
 from mockserver.scenarios.schema import NETWORK_FAULTS
+from mockserver.streams import Draws
 
 FAULT_HEADER = b"x-mock-fault"
 HANG_LIMIT = 300.0
@@ -121,12 +121,12 @@ class _FaultySend:
     ) -> None:
         self.send, self.receive, self.state = send, receive, state
         self.randomness, self.stream = randomness, stream
-        self._rng: random.Random | None = None
+        self._rng: Draws | None = None
         self.kinds: frozenset[str] = _NO_KINDS
         self.dropped = False
 
     @property
-    def rng(self) -> random.Random:
+    def rng(self) -> Draws:
         if self._rng is None:
             self._rng = self.randomness.stream(self.stream)
         return self._rng

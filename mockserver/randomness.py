@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-import random
 import threading
 from collections.abc import Iterator
 from typing import Protocol
+
+from mockserver.streams import Draws, Stream
 
 
 class Counters(Protocol):
@@ -37,11 +38,11 @@ class RandomSource:
         self._token_blocks: dict[tuple[str, int], tuple[int, str]] = {}
         self._lock = threading.Lock()
 
-    def stream(self, name: str) -> random.Random:
+    def stream(self, name: str) -> Stream:
         """A generator fixed by (seed, name): the same name always yields the same sequence."""
-        return random.Random(f"{self.seed}:{name}")
+        return Stream(f"{self.seed}:{name}".encode())
 
-    def next_stream(self, family: str) -> tuple[int, random.Random]:
+    def next_stream(self, family: str) -> tuple[int, Stream]:
         """The next numbered stream of a family (`task:1`, `task:2`, ...), and its number."""
         number = self.next_number(family)
         return number, self.stream(f"{family}:{number}")
@@ -94,7 +95,7 @@ class RandomSource:
             self.shared.reset_counters()
 
 
-def draw_between(rng: random.Random, low: int, high: int) -> int:
+def draw_between(rng: Draws, low: int, high: int) -> int:
     """`rng.randrange(low, high)` as `random.Random` draws it (the same bits, so the same number) without its layers
     of Python calls: task ids are drawn on every submit."""
     width = high - low

@@ -43,7 +43,7 @@ def layer_of(module: str) -> str:
     if len(parts) == 1:
         return "api"
     name = parts[1]
-    if name in ("clock", "randomness", "schema_predicate", "parsed_cache"):
+    if name in ("clock", "randomness", "streams", "schema_predicate", "parsed_cache"):
         return "foundation"
     if name in ("engine", "stores", "media", "providers", "contracts", "scenarios", "cassettes", "conformance", "cli"):
         return name

@@ -36,3 +36,15 @@ def test_the_tour_answers_what_the_readme_shows() -> None:
         assert client.get(url).status_code == 200
         client.post("/__admin/clock/advance", json={"seconds": 86400})
         assert client.get(url).status_code == 403
+
+
+def test_the_gptge_example_answers_what_the_readme_shows() -> None:
+    body = {"prompt": "An orange cat yawning", "aspect_ratio": "9:16"}
+    with TestClient(create_app(Settings(clock="virtual")), base_url="http://127.0.0.1:8000") as client:
+        submitted = client.post("/gptge/task/jimeng/text2video", json=body, headers=AUTH)
+        shown(submitted.text)
+        task = submitted.json()["data"]["task_id"]
+        assert f"/gptge/task/{task} " in README
+        polled = client.get(f"/gptge/task/{task}", headers=AUTH).text
+        head = polled[: polled.index(',"message"')]
+        assert f"# {head},...}}" in README, f"the README does not show {head}"

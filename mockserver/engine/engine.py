@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import random
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -12,8 +11,9 @@ from mockserver.engine.lifecycle import Lifecycle, Outcome, Schedule, StepPlan, 
 from mockserver.engine.store import TaskStore
 from mockserver.engine.task import Task, TaskView
 from mockserver.randomness import RandomSource
+from mockserver.streams import Draws
 
-IdFactory = Callable[[random.Random], str]
+IdFactory = Callable[[Draws], str]
 
 
 @dataclass(slots=True)
@@ -32,7 +32,7 @@ class Submission:
     fail_at_progress: int | None = None
     status_lag: float = 0.0
     """Seconds by which reads of the task trail its true state (status changes that arrive late)."""
-    settle: Callable[[Sequence[StepPlan], random.Random], Sequence[StepPlan]] | None = None
+    settle: Callable[[Sequence[StepPlan], Draws], Sequence[StepPlan]] | None = None
     """The plan's last word, drawn from the task's own stream before the schedule (a gateway that queues its
     tasks at submit draws how long each runs here), so a submit seeds one generator, not two."""
 
@@ -54,7 +54,7 @@ class TaskEngine:
         task = self._new_task(submission, schedule, rng, now)
         return self._view(task, now)
 
-    def _new_task(self, submission: Submission, schedule: Schedule, rng: random.Random, now: float) -> Task:
+    def _new_task(self, submission: Submission, schedule: Schedule, rng: Draws, now: float) -> Task:
         seed = rng.getrandbits(32)
         while True:
             task = Task(  # positionally, in field order: see ARCHITECTURE

@@ -7,12 +7,12 @@ the task's state: a pure function, so no background loop ever moves a task.
 
 from __future__ import annotations
 
-import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from mockserver.engine.timing import Forever, Polls, Timing
+from mockserver.streams import Draws
 
 
 class LifecycleError(ValueError):
@@ -147,7 +147,7 @@ def draw_schedule(
     lifecycle: Lifecycle,
     plan: Sequence[StepPlan],
     outcome: Outcome,
-    rng: random.Random,
+    rng: Draws,
     *,
     fail_at_progress: int | None = None,
 ) -> Schedule:

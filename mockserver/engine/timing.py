@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import math
-import random
 from dataclasses import dataclass
 from typing import Any
+
+from mockserver.streams import Draws
 
 
 @dataclass(frozen=True)
 class Fixed:
     seconds: float
 
-    def draw(self, rng: random.Random) -> float:
+    def draw(self, rng: Draws) -> float:
         return self.seconds
 
 
@@ -21,7 +22,7 @@ class Uniform:
     low: float
     high: float
 
-    def draw(self, rng: random.Random) -> float:
+    def draw(self, rng: Draws) -> float:
         return rng.uniform(self.low, self.high)
 
 
@@ -34,7 +35,7 @@ class LogNormal:
     low: float = 0.0
     high: float = math.inf
 
-    def draw(self, rng: random.Random) -> float:
+    def draw(self, rng: Draws) -> float:
         drawn = rng.lognormvariate(math.log(self.median), self.sigma)
         floored = self.low if drawn < self.low else drawn  # min(high, max(low, drawn)), without their cost
         return self.high if floored > self.high else floored

@@ -3,7 +3,6 @@ poll (scripted faults) and for the result (URL lifetime, CDN lag, no URL). Rende
 
 from __future__ import annotations
 
-import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +15,7 @@ from mockserver.providers.base import ProviderContext
 from mockserver.providers.http import header_text
 from mockserver.providers.routing import SCRIPTED_FAULTS
 from mockserver.scenarios import SCENARIO_HEADER, NetworkFault, PollFault, Scenario, Selection
+from mockserver.streams import Stream
 
 _SCENARIO_HEADER = SCENARIO_HEADER.encode()
 
@@ -132,7 +132,7 @@ def poll_fault(context: ProviderContext, view: TaskView) -> PollFault | None:
 def _poll_fault(scenario: Scenario, view: TaskView) -> PollFault | None:
     if not scenario.polls:
         return None  # most tasks: no generator to seed
-    rng = random.Random(f"{view.task.seed}:poll:{view.task.polls}")
+    rng = Stream(f"{view.task.seed}:poll:{view.task.polls}".encode())
     return scenario.poll_fault(view.task.polls, rng)
 
 

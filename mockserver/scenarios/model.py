@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from mockserver.engine import Forever, Outcome, StepPlan, parse_timing
 from mockserver.engine.timing import Duration, Fixed, LogNormal, Uniform
+from mockserver.streams import Draws
 
 
 @dataclass(frozen=True)
@@ -100,7 +100,7 @@ class Scenario:
             return shaped, None, None
         return shaped, Outcome("failed", error=failure_error), self.fail.at_progress
 
-    def poll_fault(self, poll: int, rng: random.Random) -> PollFault | None:
+    def poll_fault(self, poll: int, rng: Draws) -> PollFault | None:
         """The fault scripted for this poll of the task, drawn against its probability."""
         for fault in self.polls:
             if fault.covers(poll) and (fault.p >= 1 or rng.random() < fault.p):

@@ -11,7 +11,7 @@ import pytest
 from mockserver.clock import DEFAULT_VIRTUAL_START, ClockError, MockClock
 from mockserver.engine import Fixed, Outcome, StepPlan, Submission, TaskEngine
 from mockserver.journal import Journal
-from mockserver.randomness import RandomSource
+from mockserver.randomness import RandomSource, draw_between
 from mockserver.stores import SharedStore, StoreError, open_store
 from tests.unit.lifecycles import FOUR_STATES
 
@@ -122,7 +122,7 @@ def submission() -> Submission:
         plan=[StepPlan("queued", Fixed(2.0)), StepPlan("processing", Fixed(3.0), (0, 99))],
         outcome=Outcome("succeeded"),
         request={"prompt": "a cat"},
-        new_id=lambda rng: f"task-{rng.randrange(3)}",
+        new_id=lambda rng: f"task-{draw_between(rng, 0, 3)}",
         retention=3600.0,
     )
 

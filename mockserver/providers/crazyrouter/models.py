@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import random
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -14,6 +13,7 @@ from mockserver.providers.jimeng30 import FPS, SIZES, frames
 from mockserver.providers.uploads import InvalidImage, check_first_frame
 from mockserver.providers.uploads import nearest_ratio as nearest_named_ratio
 from mockserver.randomness import draw_between
+from mockserver.streams import Draws
 
 FRAMES_BY_DURATION = {seconds: frames(seconds) for seconds in (5, 10)}
 DURATION_BY_FRAMES = {frames: seconds for seconds, frames in FRAMES_BY_DURATION.items()}
@@ -140,5 +140,5 @@ def _steps(queued: Timing, processing: Timing) -> tuple[StepPlan, StepPlan]:
     return StepPlan("queued", queued, (0, 0)), StepPlan("processing", processing, (1, 99))
 
 
-def new_task_id(rng: random.Random) -> str:
+def new_task_id(rng: Draws) -> str:
     return str(draw_between(rng, 10**18, 10**19))

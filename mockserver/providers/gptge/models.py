@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import random
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -16,6 +15,7 @@ from mockserver.engine.timing import Timing
 from mockserver.providers.http import dump_json
 from mockserver.providers.uploads import InvalidImage, check_first_frame, nearest_ratio
 from mockserver.randomness import draw_between
+from mockserver.streams import Draws
 
 # The seed's aspect ratios and the resolutions it lists for them (720P).
 SIZES = {
@@ -154,6 +154,6 @@ def resp_data(request: Mapping[str, Any], task_seed: int) -> str:
     return dump_json({"infer_ctx": info}).decode()  # json.dumps(..., separators=(",", ":")): all ASCII
 
 
-def new_task_id(rng: random.Random) -> str:
+def new_task_id(rng: Draws) -> str:
     """Upstream ids are unsigned 64-bit numbers in decimal (19 or 20 digits)."""
     return str(draw_between(rng, 10**18, 2**64))

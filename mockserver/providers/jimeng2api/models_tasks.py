@@ -8,7 +8,6 @@ slots frees up, and holds that slot for as long as it runs.
 from __future__ import annotations
 
 import math
-import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -17,6 +16,7 @@ from typing import Any
 from mockserver.engine import Fixed, Forever, LogNormal, Polls, StepPlan, parse_timing
 from mockserver.engine.timing import Timing
 from mockserver.providers.jimeng2api.models_failures import TaskFailure
+from mockserver.streams import Draws
 
 CONCURRENCY = 2
 VIDEO_POLL_BUDGET = 3600.0  # SmartPoller timeoutSeconds for videos
@@ -78,7 +78,7 @@ def settle(
     failure: TaskFailure | None,
     poll_budget: float,
     queue_scripted: bool,
-    rng: random.Random,
+    rng: Draws,
 ) -> list[StepPlan]:
     """The task's final steps: running drawn (cut where a failure stops it), then the wait behind the queue
     unless the queued step is scripted (settings or scenario), which still takes its slot when it runs."""
@@ -109,7 +109,7 @@ def settle(
     return [StepPlan("queued", waiting, (0, 0)), StepPlan("running", running, (RUNNING[0], end))]
 
 
-def new_task_id(rng: random.Random) -> str:
+def new_task_id(rng: Draws) -> str:
     """crypto.randomUUID(): a bare UUID, no `task_` prefix (the README's examples are stale)."""
     return uuid4_text(rng.getrandbits(128))
 

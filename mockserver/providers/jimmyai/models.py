@@ -6,7 +6,6 @@ resolution, pixel sizes, frame rate) is the contract's `x-models` and `x-output`
 
 from __future__ import annotations
 
-import random
 import string
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -16,11 +15,11 @@ from typing import Any
 from mockserver.contracts import Contract
 from mockserver.engine import LogNormal, Outcome, StepPlan, parse_timing
 from mockserver.engine.timing import Timing
+from mockserver.streams import Draws
 
 SPEED_BY_RESOLUTION = {"480p": 0.7, "720p": 1.0, "1080p": 1.6, "2k": 2.4, "4k": 3.5}
 _ID_ALPHABET = string.digits + string.ascii_lowercase
-_ID_BITS = len(_ID_ALPHABET).bit_length()
-"""What `random.choice` draws per character: the bits of the alphabet's size, again while the draw is past its end."""
+_ID_LENGTH = 16
 
 
 @dataclass(frozen=True)
@@ -166,14 +165,12 @@ def _default_steps(duration: int, resolution: str, fast: bool, from_media: bool)
     return StepPlan("queued", queued, (0, 0)), StepPlan("processing", processing, (1, 99))
 
 
-def new_task_id(rng: random.Random) -> str:
-    """`"vid_" + 16 × rng.choice(_ID_ALPHABET)`, drawn as `choice` draws (the same bits, so the same ids) without
-    its two Python calls per character."""
-    size, bits, draw = len(_ID_ALPHABET), _ID_BITS, rng.getrandbits
+def new_task_id(rng: Draws) -> str:
+    """`"vid_"` and 16 characters of `[0-9a-z]`: the last 16 base-36 digits of a 128-bit draw, one draw rather than
+    one per character (36**16 is under 2**83, so no character is likelier than another by more than 2**-45)."""
+    number, size = rng.getrandbits(128), len(_ID_ALPHABET)
     chars = []
-    for _ in range(16):
-        index = draw(bits)
-        while index >= size:
-            index = draw(bits)
+    for _ in range(_ID_LENGTH):
+        number, index = divmod(number, size)
         chars.append(_ID_ALPHABET[index])
     return "vid_" + "".join(chars)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import random
 import uuid
 from dataclasses import dataclass
 from functools import lru_cache
@@ -13,6 +12,7 @@ from mockserver.engine.timing import Timing
 from mockserver.media.images import ImageInfo, NotAnImage, decode_base64
 from mockserver.providers import uploads
 from mockserver.providers.jimeng30 import FPS, SIZES, frames
+from mockserver.streams import Draws
 
 DEFAULT_SECONDS = "5"
 DEFAULT_SIZE = "720x1280"
@@ -154,9 +154,9 @@ def _default_steps(seconds: str, pixels: int, mode: str, model: str) -> tuple[St
     return StepPlan("queued", queued, (0, 0)), StepPlan("in_progress", in_progress, (1, 99))
 
 
-def new_video_id(rng: random.Random) -> str:
+def new_video_id(rng: Draws) -> str:
     return f"video_{rng.getrandbits(128):032x}"
 
 
-def new_unified_id(rng: random.Random) -> str:
+def new_unified_id(rng: Draws) -> str:
     return str(uuid.UUID(int=rng.getrandbits(128), version=4))

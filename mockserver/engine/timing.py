@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from mockserver.streams import Draws
@@ -34,9 +34,14 @@ class LogNormal:
     sigma: float = 0.3
     low: float = 0.0
     high: float = math.inf
+    mu: float = field(init=False, repr=False, compare=False)
+    """log(median): the normal draw's mean, taken once (a median of 0 or less is refused by `parse_timing`)."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "mu", math.log(self.median) if self.median > 0 else -math.inf)
 
     def draw(self, rng: Draws) -> float:
-        drawn = rng.lognormvariate(math.log(self.median), self.sigma)
+        drawn = rng.lognormvariate(self.mu, self.sigma)
         floored = self.low if drawn < self.low else drawn  # min(high, max(low, drawn)), without their cost
         return self.high if floored > self.high else floored
 

@@ -472,3 +472,18 @@ def test_schedules_are_deterministic_and_end_terminal(
     final = evaluate(schedule, (ends[-1] if ends else 0.0) + 1.0, (poll_ends[-1] if poll_ends else 0) + 1)
     assert final.terminal
     assert final.state == outcome.state
+
+
+@given(st.lists(st.floats(min_value=0.0, max_value=1e6, allow_nan=False), min_size=2, max_size=2))
+def test_phase_ends_are_the_running_total_to_the_millisecond(seconds: list[float]) -> None:
+    plan = [StepPlan("queued", Fixed(seconds[0])), StepPlan("processing", Fixed(seconds[1]), (1, 99))]
+    ends = [phase.until_seconds for phase in draw(plan).phases]
+    for end, total in zip(ends, accumulate(seconds), strict=True):
+        assert end is not None and abs(end - total) <= 0.0005 + 1e-9 * total
+        assert end == round(end, 3)
+
+
+def test_moves_are_the_transitions_and_nothing_else() -> None:
+    pairs = {(before, after) for before, targets in LIFECYCLE.transitions.items() for after in targets}
+    assert LIFECYCLE.moves == pairs
+    assert all(LIFECYCLE.allows(state, state) for state in LIFECYCLE.states)

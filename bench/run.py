@@ -25,9 +25,9 @@ RESULTS = Path(__file__).resolve().parent / "results"
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("--duration", type=float, default=4.0, help="seconds of load per endpoint and app (default 4)")
+    parser.add_argument("--duration", type=float, default=8.0, help="seconds of load per endpoint and app (default 8)")
     parser.add_argument(
-        "--rounds", type=int, default=4, help="alternating pairs of slices per endpoint, median pair kept (default 4)"
+        "--rounds", type=int, default=8, help="alternating pairs of slices per endpoint, median pair kept (default 8)"
     )
     parser.add_argument(
         "--warmup",

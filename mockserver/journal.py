@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import marshal
 import os
 import re
 import threading
@@ -162,8 +163,8 @@ class Journal:
 
 
 NEAREST_SHOWN = 5
-ANSWERED_FIELDS = 4
-"""An `AnswerRecorder` record: (instant, scope, response, worker); read into the full fields by `_answered`."""
+ANSWERED_FIELDS = 3
+"""An `AnswerRecorder` record: (instant, packed exchange, worker); read into the full fields by `_answered`."""
 Headers = Iterable[tuple[bytes, bytes]]
 
 
@@ -227,8 +228,11 @@ class AnswerRecorder:
     answers to this (the `routing.ANSWERED` hook in its scope), so its requests need no `send` or `receive`
     wrapper. The request body is the one the gateway read (`http.read_body` leaves it in the scope's state).
 
-    Only the instant, the scope and the response are kept; the entry's fields are read from them when the journal
-    is (`_answered`): nothing changes them once the answer is sent, and recording is on every request's path."""
+    What an entry needs of the scope and the response is packed with `marshal` into one bytes object (bodies cut
+    one byte past the limit) and decoded when the journal is read (`_answered`). Keeping the scope and the
+    response themselves would keep every object a request made alive for a thousand requests more: each request
+    would then build its objects in memory last touched a thousand requests earlier, out of the processor's
+    caches (see ARCHITECTURE.md)."""
 
     def __init__(self, journal: Journal, now: Callable[[], float]) -> None:
         self.journal = journal
@@ -236,28 +240,49 @@ class AnswerRecorder:
         self.worker = os.getpid()
 
     def __call__(self, scope: Scope, response: Response) -> None:
-        self.journal.add((self.now(), scope, response, self.worker))
+        state = scope.get("state") or _NO_STATE
+        request_body: bytes | None = state.get(REQUEST_BODY, b"")
+        body: bytes | None = getattr(response, "body", None)  # none on a streamed answer
+        exchange = (
+            scope["method"], scope["path"], scope.get("query_string", b""), scope.get("headers", ()),
+            state.get("provider"), state.get("task_id"), request_body and request_body[:_KEPT],
+            response.status_code, response.raw_headers, body and body[:_KEPT],
+        )  # fmt: skip
+        try:
+            packed = marshal.dumps(exchange)
+        except ValueError:  # headers in a form marshal does not write (an ASGI server's own sequence type)
+            packed = marshal.dumps(_with_plain_headers(exchange))
+        self.journal.add((self.now(), packed, self.worker))
 
 
-def _answered(time: float, scope: Scope, response: Response, worker: int) -> tuple[Any, ...]:
+_NO_STATE: dict[str, Any] = {}
+_KEPT = BODY_LIMIT + 1
+"""Bytes of a body an entry keeps: one past the limit, so reading it knows the body was cut."""
+
+
+def _with_plain_headers(exchange: tuple[Any, ...]) -> tuple[Any, ...]:
+    """The exchange with both header sequences as lists of byte pairs."""
+    plain = list(exchange)
+    for index in (3, 8):
+        plain[index] = [(bytes(name), bytes(value)) for name, value in exchange[index]]
+    return tuple(plain)
+
+
+def _answered(time: float, packed: bytes, worker: int) -> tuple[Any, ...]:
     """An `AnswerRecorder` record as the fields `record_raw` takes."""
-    state = scope.get("state", {})
-    headers = response.raw_headers
-    body: bytes | None = getattr(response, "body", None)  # none on a streamed answer
+    method, path, query, request_headers, provider, task_id, request_body, status, headers, body = marshal.loads(packed)
     if body is None or not _is_text(headers):
         body, complete = b"", False
     elif len(body) > BODY_LIMIT:
         body, complete = body[:BODY_LIMIT], False
     else:
         complete = True
-    request_body: bytes | None = state.get(REQUEST_BODY, b"")
     if request_body is None:  # refused unread
         request_body, complete = b"", False
     elif len(request_body) > BODY_LIMIT:
         request_body, complete = request_body[:BODY_LIMIT], False
     return (
-        time, state.get("provider"), scope["method"], scope["path"], scope.get("query_string", b""),
-        response.status_code, state.get("task_id"), (scope.get("headers", ()), request_body), (headers, body),
+        time, provider, method, path, query, status, task_id, (request_headers, request_body), (headers, body),
         complete, worker,
     )  # fmt: skip
 

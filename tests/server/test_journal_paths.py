@@ -4,7 +4,9 @@ middleware."""
 
 from __future__ import annotations
 
+import gc
 import json
+import weakref
 from collections.abc import Iterator
 from typing import Any
 
@@ -158,6 +160,51 @@ def test_an_answered_response_keeps_text_up_to_the_limit_and_marks_what_it_could
         BODY_LIMIT, "short", False,
     )  # fmt: skip
     assert (short.request_body, short.response_body, short.complete) == ("sent", "short", True)
+
+
+class _Scope(dict[str, Any]):
+    """A scope that a weak reference can follow."""
+
+
+class _Pairs:
+    """Headers as an ASGI server may hand them: a sequence type of its own, which marshal does not write."""
+
+    def __init__(self, *pairs: tuple[bytes, bytes]) -> None:
+        self.pairs = pairs
+
+    def __iter__(self) -> Iterator[tuple[bytes, bytes]]:
+        return iter(self.pairs)
+
+
+def test_an_answered_entry_keeps_neither_the_scope_nor_the_response_alive() -> None:
+    journal = Journal()
+    scope = _Scope(
+        type="http", method="POST", path="/p", query_string=b"a=1", headers=[(b"x-one", b"1")],
+        state={"request_body": b'{"prompt": "a cat"}', "provider": "crazyrouter", "task_id": "42"},
+    )  # fmt: skip
+    response = Response('{"ok": true}', media_type="application/json")
+    AnswerRecorder(journal, now=lambda: 7.0)(scope, response)
+    gone = weakref.ref(scope), weakref.ref(response)
+    del scope, response
+    gc.collect()
+    assert [ref() for ref in gone] == [None, None]
+    [entry] = journal.entries()
+    assert (entry.time, entry.provider, entry.method, entry.path, entry.query, entry.task_id) == (
+        7.0, "crazyrouter", "POST", "/p", "a=1", "42",
+    )  # fmt: skip
+    assert (entry.status, entry.request_body, entry.response_body, entry.complete) == (
+        200, '{"prompt": "a cat"}', '{"ok": true}', True,
+    )  # fmt: skip
+    assert entry.request_headers == {"x-one": "1"}
+    assert entry.response_headers == {"content-length": "12", "content-type": "application/json"}
+
+
+def test_headers_in_a_sequence_type_of_the_servers_own_are_journaled() -> None:
+    journal = Journal()
+    scope = {"type": "http", "method": "GET", "path": "/p", "headers": _Pairs((b"host", b"mock"), (b"x-two", b"2"))}
+    AnswerRecorder(journal, now=lambda: 0.0)(scope, Response("ok", media_type="text/plain"))
+    [entry] = journal.entries()
+    assert (entry.request_headers, entry.response_body, entry.complete) == ({"host": "mock", "x-two": "2"}, "ok", True)
 
 
 def test_a_body_too_large_for_the_gateway_is_journaled_as_it_was_read() -> None:

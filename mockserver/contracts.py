@@ -85,9 +85,8 @@ class Operation:
     def check_request(self, body: Any) -> Violation | None:
         """The first way `body` breaks the request schema, in the schema's own order (fields before
         cross-field rules), or None when it conforms."""
-        if self.request_schema() is None:
-            return None
-        if self._request_accepts is not None and self._request_accepts(body):
+        accepts = self._request_accepts  # None exactly when there is no request schema
+        if accepts is None or accepts(body):
             return None
         from jsonschema.exceptions import best_match
 

@@ -20,6 +20,7 @@ from mockserver.providers.jimeng2api.errors import bad_request, invalid_json
 BODY_LIMIT = 100 * 1024 * 1024  # requestBody.jsonLimit and formidable maxFileSize
 _TRAILING_COMMA = re.compile(r",\s*([}\]])")
 _BARE_KEY = re.compile(r"([{,]\s*)([A-Za-z_$][\w$]*)\s*:")
+_FORMS = ("multipart/form-data", "application/x-www-form-urlencoded")
 
 
 @dataclass(frozen=True)
@@ -46,13 +47,11 @@ class Payload:
 async def read_payload(request: Request) -> Payload:
     raw = await read_body(request, BODY_LIMIT)
     content_type = header_text(request, b"content-type").lower()
-    if content_type.startswith("multipart/form-data") or content_type.startswith("application/x-www-form-urlencoded"):
+    if content_type.startswith(_FORMS):
         return await _read_form(request, raw, multipart=content_type.startswith("multipart/"))
     if "json" in content_type:
         value = parse_json(raw)
-        if isinstance(value, dict):
-            return Payload(fields=value)
-        return Payload(is_object=False)
+        return Payload(value) if type(value) is dict else Payload(is_object=False)
     return Payload()
 
 

@@ -197,6 +197,7 @@ def evaluate(schedule: Schedule, elapsed: float, polls: int) -> Status:
     start_seconds, start_polls = 0.0, 0
     last_progress = 0
     finished_after: float | None = 0.0
+    ended_by_polls = False
     for phase in schedule.phases:
         low, high = phase.progress
         if phase.until_seconds is not None:
@@ -211,10 +212,11 @@ def evaluate(schedule: Schedule, elapsed: float, polls: int) -> Status:
                 fraction = (polls - start_polls) / span if span > 0 else 1.0
                 return Status(phase.state, _between(low, high, fraction), False, None)
             start_polls = phase.until_polls
+            ended_by_polls = True
         else:
             return Status(phase.state, low, False, None)
         last_progress = high
-    if any(phase.until_polls is not None for phase in schedule.phases):
+    if ended_by_polls:
         finished_after = None  # a poll ended a step: only the first read that sees the end can date it
     progress = 100 if schedule.outcome.error is None else last_progress
     return Status(schedule.outcome.state, progress, True, finished_after)

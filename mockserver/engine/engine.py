@@ -34,7 +34,7 @@ class Submission:
     """Seconds by which reads of the task trail its true state (status changes that arrive late)."""
     settle: Callable[[Sequence[StepPlan], Draws], Sequence[StepPlan]] | None = None
     """The plan's last word, drawn from the task's own stream before the schedule (a gateway that queues its
-    tasks at submit draws how long each runs here), so a submit seeds one generator, not two."""
+    tasks at submit draws how long each runs here), so a submit starts one stream, not two."""
 
 
 class TaskEngine:

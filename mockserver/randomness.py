@@ -9,8 +9,8 @@ from __future__ import annotations
 import hashlib
 import itertools
 import threading
-from collections.abc import Iterator
-from typing import Protocol
+from collections.abc import Callable, Iterator
+from typing import Protocol, TypeVar
 
 from mockserver.streams import Draws, Stream
 
@@ -24,6 +24,7 @@ class Counters(Protocol):
 
 
 TOKEN_BLOCK = 128
+Derived = TypeVar("Derived")
 
 
 class RandomSource:
@@ -36,6 +37,7 @@ class RandomSource:
         self._counters: dict[str, Iterator[int]] = {}
         self._prefixes: dict[int, hashlib.blake2b] = {}
         self._token_blocks: dict[tuple[str, int], tuple[int, str]] = {}
+        self._derived_blocks: dict[tuple[str, int, Callable[[str], object]], tuple[int, object]] = {}
         self._lock = threading.Lock()
 
     def stream(self, name: str) -> Stream:
@@ -69,10 +71,30 @@ class RandomSource:
         one SHAKE-256 output holds the tokens of TOKEN_BLOCK numbers, so most tokens cost a slice, not a hash."""
         block, index = divmod(number, TOKEN_BLOCK)
         found = self._token_blocks.get((family, length))
+        text = found[1] if found is not None and found[0] == block else self._block_text(family, length, block)
+        return text[index * length : (index + 1) * length]
+
+    def numbered_block(
+        self, family: str, number: int, length: int, derive: Callable[[str], Derived]
+    ) -> tuple[Derived, int]:
+        """`derive` applied to the tokens of `number`'s whole block (the hex text `numbered_token` slices), kept
+        until a number of another block is asked for; and the number's place in the block. Values made from
+        every token of a block in one go (ready-made answer fields) cost a lookup per number, not their making."""
+        block, index = divmod(number, TOKEN_BLOCK)
+        key = (family, length, derive)
+        found = self._derived_blocks.get(key)
         if found is None or found[0] != block:
-            text = hashlib.shake_256(f"{self.seed}:{family}:{block}".encode()).hexdigest(TOKEN_BLOCK * length // 2 + 1)
-            found = self._token_blocks[family, length] = (block, text)
-        return found[1][index * length : (index + 1) * length]
+            found = self._derived_blocks[key] = (block, derive(self._block_text(family, length, block)))
+        return found[1], index  # type: ignore[return-value]  # stored under its own `derive`
+
+    def _block_text(self, family: str, length: int, block: int) -> str:
+        """The hex text of a block's tokens, the last block's kept per (family, length)."""
+        found = self._token_blocks.get((family, length))
+        if found is not None and found[0] == block:
+            return found[1]
+        text = hashlib.shake_256(f"{self.seed}:{family}:{block}".encode()).hexdigest(TOKEN_BLOCK * length // 2 + 1)
+        self._token_blocks[family, length] = (block, text)
+        return text
 
     def unit(self, name: str) -> float:
         """A number in (0, 1) fixed by (seed, name): one uniform draw without seeding a generator (which costs

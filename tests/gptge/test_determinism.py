@@ -2,6 +2,15 @@
 
 from __future__ import annotations
 
+import math
+from statistics import NormalDist
+from types import SimpleNamespace
+
+import pytest
+
+from mockserver.clock import VirtualClock
+from mockserver.providers.gptge.envelope import ELAPSED_MS, SUCCESS, envelope
+from mockserver.randomness import TOKEN_BLOCK, RandomSource
 from tests.gptge.helpers import BASE, I2V, T2V
 from tests.support import AUTH, ContractClient, make_client, png_base64
 
@@ -49,3 +58,16 @@ def test_reset_replays_the_same_run(client: ContractClient) -> None:
     before = conversation(client)
     client.post("/__admin/reset")
     assert conversation(client) == before
+
+
+@pytest.mark.parametrize("kind", sorted(ELAPSED_MS))
+def test_request_ids_and_times_elapsed_are_the_seeded_tokens_of_each_answer(kind: str) -> None:
+    """Made a block of answers at a time, each answer's request-id suffix and time_elapsed are still what its own
+    number's tokens give: upper-case hex, and a lognormal time around the kind's median written with six decimals."""
+    context = SimpleNamespace(provider_id="gptge", randomness=RandomSource(11), clock=VirtualClock(0.0))
+    tokens = RandomSource(11)
+    for number in range(1, 2 * TOKEN_BLOCK + 5):
+        answer = envelope(context, SUCCESS, "Success", None, kind)  # type: ignore[arg-type]
+        assert answer["request_id"] == "19700101080000" + tokens.numbered_token("gptge:request-id", number, 20).upper()
+        draw = NormalDist().inv_cdf((int(tokens.numbered_token("gptge:elapsed", number, 16), 16) + 0.5) / 2**64)
+        assert answer["time_elapsed"] == f"{math.exp(math.log(ELAPSED_MS[kind]) + 0.5 * draw):.6f}ms"

@@ -11,6 +11,8 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -64,18 +66,37 @@ def pinned(command: list[str], core: int | None) -> list[str]:
 
 
 def run_load(generator: str, port: int, requests: list[HttpRequest], seconds: float, core: int | None) -> LoadResult:
+    [result] = run_together(generator, [(port, requests)], seconds, core)
+    return result
+
+
+def run_together(
+    generator: str, loads: list[tuple[int, list[HttpRequest]]], seconds: float, core: int | None
+) -> list[LoadResult]:
+    """Each (port, requests) load driven by its own generator process, all started at once on `core`;
+    their results in the same order."""
+    with ExitStack() as stack:
+        commands = [stack.enter_context(_load_command(generator, port, requests, seconds)) for port, requests in loads]
+        processes = [
+            subprocess.Popen(pinned(command, core), cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            for command in commands
+        ]
+        outputs = [process.communicate(timeout=seconds + 60) for process in processes]
+    return [parse_result(stdout, stderr) for stdout, stderr in outputs]
+
+
+@contextmanager
+def _load_command(generator: str, port: int, requests: list[HttpRequest], seconds: float) -> Iterator[list[str]]:
     with tempfile.TemporaryDirectory(prefix="jimeng-bench-") as folder:
         if generator == "wrk":
             script = Path(folder) / "load.lua"
             script.write_text(wrk_script(requests))
             duration = f"{max(1, round(seconds))}s"  # wrk counts whole seconds
-            command = ["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{duration}", "-s", str(script), f"http://127.0.0.1:{port}"]
+            yield ["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{duration}", "-s", str(script), f"http://127.0.0.1:{port}"]
         else:
             plan = Path(folder) / "plan.json"
             plan.write_text(json.dumps([_encode(r) for r in requests]))
-            command = [sys.executable, "-m", "bench.pyload", str(port), str(plan), str(seconds), str(CONNECTIONS)]
-        done = subprocess.run(pinned(command, core), cwd=ROOT, capture_output=True, text=True, timeout=seconds + 60)
-    return parse_result(done.stdout, done.stderr)
+            yield [sys.executable, "-m", "bench.pyload", str(port), str(plan), str(seconds), str(CONNECTIONS)]
 
 
 def parse_result(stdout: str, stderr: str = "") -> LoadResult:

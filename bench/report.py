@@ -46,14 +46,24 @@ def render(result: dict[str, Any]) -> str:
         f"server: uvicorn {setup['server']['loop']}/{setup['server']['http']}, 1 worker, access log off; "
         f"pinning: {setup['pinning']}; {setup['rounds']}",
         "",
-        f"{'endpoint':<36} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'bare req/s':>11} {'ratio':>6}  errors",
+        f"{'endpoint':<36} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'bare req/s':>11} {'ratio':>6} {'alone':>6}"
+        "  errors",
     ]
     for row in result["endpoints"]:
         mock, bare = row["mock"], row["bare"]
         lines.append(
             f"{row['endpoint']:<36} {mock['rps']:>9,.0f} {mock['p50_ms']:>8.2f} {mock['p99_ms']:>8.2f} "
-            f"{bare['rps']:>11,.0f} {row['ratio']:>6.2f}  {mock['errors']}"
+            f"{bare['rps']:>11,.0f} {row['ratio']:>6.2f} {row['ratio_alone']:>6.2f}  {mock['errors']}"
         )
+    control = result.get("side_by_side_control")
+    if control:
+        lines += [
+            "",
+            "ratio: both apps loaded at once on the server core, median of the slices; alone: the ratio of the kept "
+            "pair of alternating slices",
+            f"side-by-side control, the bare app against a second bare app ({control['load']}): {control['ratio']:.2f} "
+            f"({control['ratios'][0]:.2f}-{control['ratios'][-1]:.2f})",
+        ]
     if result.get("instructions"):
         rows = result["instructions"]
         lines += [

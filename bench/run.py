@@ -7,6 +7,7 @@ import datetime
 import json
 import os
 import platform
+import statistics
 import sys
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ from typing import Any
 from bench import inprocess, instructions
 from bench.endpoints import Endpoint, bare_file, prepare_bare, prepare_mock
 from bench.gateways import GATEWAYS, Gateway
-from bench.load import CONNECTIONS, HttpRequest, LoadResult, load_generator, run_load
+from bench.load import CONNECTIONS, HttpRequest, LoadResult, load_generator, run_load, run_together
 from bench.report import render, targets
 from bench.servers import BARE, MOCK, Client, cold_start, cores, running, server_stack
 from bench.stores import store_throughput
@@ -27,7 +28,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--duration", type=float, default=8.0, help="seconds of load per endpoint and app (default 8)")
     parser.add_argument(
-        "--rounds", type=int, default=8, help="alternating pairs of slices per endpoint, median pair kept (default 8)"
+        "--rounds",
+        type=int,
+        default=8,
+        help="side-by-side slices, and alternating pairs of slices, per endpoint (default 8)",
     )
     parser.add_argument(
         "--warmup",
@@ -62,7 +66,8 @@ def main(argv: list[str] | None = None) -> int:
         "connections": CONNECTIONS,
         "seconds_per_endpoint": args.duration,
         "rounds": (
-            f"{args.rounds} alternating pairs of {args.duration / args.rounds:g} s slices (bare, then mock), "
+            f"ratio: median of {args.rounds} slices of {args.duration / args.rounds:g} s with both apps loaded at once "
+            f"on the server core; req/s and latency: {args.rounds} alternating pairs of slices (bare, then mock), "
             "the pair with the median ratio kept"
         ),
         "server": server_stack(),
@@ -78,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     result: dict[str, Any] = {"setup": setup, "gateways": [gw.id for gw in gateways]}
     result["cold_start"] = {kind.name: cold_start(kind, server_core, args.launches) for kind in (MOCK, BARE)}
     _say(f"cold start (ms, median of {args.launches}): {json.dumps(result['cold_start'])}")
-    result["endpoints"] = _throughput(args, gateways, generator, server_core, load_core)
+    result["endpoints"], result["side_by_side_control"] = _throughput(args, gateways, generator, server_core, load_core)
     if args.instructions > 0 and instructions.available():
         result["instructions"] = _instructions(args.instructions, gateways, server_core)
     elif args.instructions > 0:
@@ -100,16 +105,26 @@ def main(argv: list[str] | None = None) -> int:
 
 def _throughput(
     args: argparse.Namespace, gateways: tuple[Gateway, ...], generator: str, server: int | None, load: int | None
-) -> list[dict[str, Any]]:
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """The rows of the table, and the side-by-side method's control (the bare app against a second bare app)."""
+    slice_seconds = args.duration / args.rounds
+
     def measure(port: int, requests: Any, first: bool) -> LoadResult:
         if first and args.warmup > 0:
             run_load(generator, port, requests, args.warmup, load)
-        return run_load(generator, port, requests, args.duration / args.rounds, load)
+        return run_load(generator, port, requests, slice_seconds, load)
+
+    def together(bare: tuple[int, Any], mine: tuple[int, Any]) -> list[float]:
+        return side_by_side(generator, bare, mine, slice_seconds, args.rounds, load)
 
     rows = []
-    with running(MOCK, server) as mock_port, running(BARE, server) as bare_port:
+    with running(MOCK, server) as mock_port, running(BARE, server) as bare_port, running(BARE, server) as twin_port:
         endpoints, media_size, bare_loads = _prepared(mock_port, bare_port, gateways)
         bare_loads |= bare_file(media_size)
+        twin_loads = _seeded_bare(twin_port)
+        control_ratios = together((bare_port, bare_loads["poll"]), (twin_port, twin_loads["poll"]))
+        control = {"load": "poll", "ratio": _median(control_ratios), "ratios": control_ratios}
+        _say(f"  side-by-side control, bare against a second bare app: {json.dumps(control)}")
         for endpoint in endpoints:
             pairs = [
                 (measure(bare_port, bare_loads[endpoint.bare], i == 0), measure(mock_port, endpoint.mock, i == 0))
@@ -117,15 +132,50 @@ def _throughput(
             ]
             bare, mine = median_pair(pairs)
             spread = sorted(round(m.rps / b.rps, 2) if b.rps else 0.0 for b, m in pairs)
+            ratios = together((bare_port, bare_loads[endpoint.bare]), (mock_port, endpoint.mock))
             row: dict[str, Any] = {"endpoint": endpoint.name, "kind": endpoint.kind, "bare_load": endpoint.bare}
-            row |= {"mock": mine.to_dict(), "bare": bare.to_dict(), "ratio": round(mine.rps / bare.rps, 2)}
+            row |= {"mock": mine.to_dict(), "bare": bare.to_dict(), "ratio": _median(ratios)}
+            row |= {"side_by_side_ratios": ratios, "ratio_alone": round(mine.rps / bare.rps, 2)}
             rows.append(row | {"pair_ratios": spread})
             _say(
                 f"  {endpoint.name}: {mine.rps:,.0f} req/s (bare {endpoint.bare}: {bare.rps:,.0f}), "
                 f"p50 {mine.p50_ms:.2f} ms, p99 {mine.p99_ms:.2f} ms, errors {mine.errors}, "
-                f"ratios of the pairs {spread[0]:.2f}-{spread[-1]:.2f}"
+                f"ratio side by side {row['ratio']:.2f} ({ratios[0]:.2f}-{ratios[-1]:.2f}), "
+                f"alone {row['ratio_alone']:.2f} ({spread[0]:.2f}-{spread[-1]:.2f})"
             )
-    return rows
+    return rows, control
+
+
+def side_by_side(
+    generator: str,
+    bare: tuple[int, Any],
+    mine: tuple[int, Any],
+    seconds: float,
+    rounds: int,
+    core: int | None,
+) -> list[float]:
+    """The ratios (mine / bare, sorted) of `rounds` slices in which both servers are loaded at once, each by its
+    own generator, the one started first alternating. The two servers share one core, so each slice's ratio is
+    that of their costs per request, and a slowdown of the machine (other guests on the host) hits both alike."""
+    ratios = []
+    for i in range(rounds):
+        first_bare = i % 2 == 0
+        results = run_together(generator, [bare, mine] if first_bare else [mine, bare], seconds, core)
+        bare_result, mine_result = results if first_bare else results[::-1]
+        ratios.append(round(mine_result.rps / bare_result.rps, 3) if bare_result.rps else 0.0)
+    return sorted(ratios)
+
+
+def _median(ratios: list[float]) -> float:
+    return round(statistics.median(ratios), 2)
+
+
+def _seeded_bare(port: int) -> dict[str, list[HttpRequest]]:
+    client = Client(port)
+    try:
+        return prepare_bare(client)
+    finally:
+        client.close()
 
 
 def _prepared(

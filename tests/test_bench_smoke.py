@@ -39,8 +39,11 @@ def test_a_reduced_run_measures_every_endpoint_and_writes_its_json(tmp_path: Pat
     for row in result["endpoints"]:
         assert row["mock"]["requests"] > 0 and row["bare"]["requests"] > 0, row
         assert row["mock"]["errors"] == 0 and row["bare"]["errors"] == 0, row
-        assert row["ratio"] > 0
-        assert len(row["pair_ratios"]) == 1 and row["pair_ratios"][0] == row["ratio"]
+        assert row["ratio"] > 0 and row["ratio_alone"] > 0
+        assert len(row["pair_ratios"]) == 1 and row["pair_ratios"][0] == row["ratio_alone"]
+        assert len(row["side_by_side_ratios"]) == 1 and round(row["side_by_side_ratios"][0], 2) == row["ratio"]
+    control = result["side_by_side_control"]
+    assert control["load"] == "poll" and len(control["ratios"]) == 1 and control["ratio"] > 0
     assert result["setup"]["load_generator"] == "python"
     stores = {(row["store"], row["workers"]): row for row in result["stores"]}
     assert set(stores) == {(store, workers) for store in ("memory", "sqlite", "redis") for workers in (1, 2)}
@@ -130,3 +133,20 @@ def render_instructions_only(rows: list[dict[str, object]]) -> str:
     result = {"setup": setup, "endpoints": [], "instructions": rows, "cold_start": {"mock": {"median_ms": 1},
               "bare": {"median_ms": 1}}, "memory": {}, "poll_cost": {}, "mp4": {}, "targets": []}  # fmt: skip
     return render(result)
+
+
+def test_side_by_side_slices_alternate_the_load_started_first_and_give_mock_over_bare(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    started: list[list[int]] = []
+
+    def together(
+        generator: str, loads: list[tuple[int, list[HttpRequest]]], seconds: float, core: int | None
+    ) -> list[LoadResult]:
+        started.append([port for port, _ in loads])
+        return [LoadResult(100 if port == 1 else 64 - len(started), 1.0, 0, 1.0, 2.0) for port, _ in loads]
+
+    monkeypatch.setattr(run, "run_together", together)
+    ratios = run.side_by_side("wrk", (1, []), (2, []), 1.0, 3, None)
+    assert started == [[1, 2], [2, 1], [1, 2]]
+    assert ratios == [0.61, 0.62, 0.63]

@@ -11,7 +11,7 @@ import pytest
 from bench import instructions, run
 from bench.gateways import GATEWAYS
 from bench.load import HttpRequest, LoadResult, _lua, parse_result, wrk_script
-from bench.report import render
+from bench.report import render, targets
 from mockserver.providers import PROVIDER_IDS
 
 
@@ -150,3 +150,14 @@ def test_side_by_side_slices_alternate_the_load_started_first_and_give_mock_over
     ratios = run.side_by_side("wrk", (1, []), (2, []), 1.0, 3, None)
     assert started == [[1, 2], [2, 1], [1, 2]]
     assert ratios == [0.61, 0.62, 0.63]
+
+
+def test_the_mp4_target_checks_the_1080p_five_and_ten_second_videos() -> None:
+    def mp4(size: str, frames: int, first_ms: float) -> dict[str, object]:
+        return {"size": size, "seconds": round(frames / 24, 2), "frames": frames, "first_ms": first_ms}
+
+    rows = [mp4("1920x1080", 121, 2.0), mp4("1920x1080", 241, 60.0), mp4("2176x928", 241, 90.0)]
+    result = {"endpoints": [], "cold_start": {"mock": {"median_ms": 1}}, "memory": {}, "poll_cost": {},
+              "mp4": {"crazyrouter": rows}}  # fmt: skip
+    checks = {check["name"]: check["met"] for check in targets(result) if "mp4" in check["name"]}
+    assert checks == {"crazyrouter mp4 1920x1080 5.04 s (ms)": True, "crazyrouter mp4 1920x1080 10.04 s (ms)": False}

@@ -7,6 +7,7 @@ from typing import Any
 
 from mockserver.providers import jimeng30
 from mockserver.providers.crazyrouter import models as crazyrouter
+from mockserver.providers.jimeng2api import models_catalog as jimeng2api_catalog
 
 
 @dataclass(frozen=True)
@@ -20,6 +21,20 @@ class Output:
 
 
 @dataclass(frozen=True)
+class Picture:
+    """One kind of still a gateway renders: a generated image, or a video's thumbnail or spritesheet."""
+
+    kind: str
+    """image, thumbnail or spritesheet."""
+    width: int
+    height: int
+    format: str
+    """webp, jpeg or png."""
+    frames: int = 0
+    """A still's video: its frame count at 24 fps (a spritesheet has a tile per started second)."""
+
+
+@dataclass(frozen=True)
 class Gateway:
     id: str
     submit_path: str
@@ -30,6 +45,8 @@ class Gateway:
     """Dotted path of the task id in the submit answer."""
     outputs: tuple[Output, ...] = field(default=())
     """Result files to time the MP4 writer on."""
+    pictures: tuple[Picture, ...] = field(default=())
+    """Result images and video stills to time the picture writers on."""
 
     def task_id(self, answer: Any) -> str:
         for key in self.id_key.split("."):
@@ -42,6 +59,25 @@ def _crazyrouter_outputs() -> tuple[Output, ...]:
         Output(width, height, jimeng30.FPS, frames)
         for width, height in crazyrouter.SIZES_1080P.values()
         for frames in crazyrouter.FRAMES_BY_DURATION.values()
+    )
+
+
+def _octopusx_stills() -> tuple[Picture, ...]:
+    sizes = [size for by_ratio in jimeng30.SIZES.values() for size in by_ratio.values()]
+    thumbnails = [Picture("thumbnail", width, height, "webp") for width, height in sizes]
+    sheets = [
+        Picture("spritesheet", width, height, "jpeg", jimeng30.frames(seconds))
+        for width, height in sizes
+        for seconds in (5, 10)
+    ]
+    return (*thumbnails, *sheets)
+
+
+def _jimeng2api_images() -> tuple[Picture, ...]:
+    return tuple(
+        Picture("image", width, height, "webp")
+        for by_ratio in jimeng2api_catalog.IMAGE_SIZES.values()
+        for width, height in by_ratio.values()
     )
 
 
@@ -61,6 +97,7 @@ GATEWAYS: tuple[Gateway, ...] = (
         {"model": "jimeng-video-3.0", "prompt": _CAT, "seconds": "5", "size": "1280x720"},
         "/octopusx/v1/videos/{id}",
         id_key="id",
+        pictures=_octopusx_stills(),
     ),
     Gateway(
         "gptge",
@@ -75,6 +112,7 @@ GATEWAYS: tuple[Gateway, ...] = (
         {"model": "jimeng-video-3.0", "prompt": _CAT, "ratio": "16:9", "duration": 5},
         "/jimeng2api/v1/tasks/{id}",
         id_key="id",
+        pictures=_jimeng2api_images(),
     ),
     Gateway(
         "jimmyai",

@@ -14,16 +14,18 @@ import json
 import statistics
 import time
 import tracemalloc
-from collections.abc import MutableMapping
+from collections.abc import Callable, MutableMapping
 from dataclasses import replace
 from typing import Any
 
-from bench.gateways import FINISHED_AFTER, HEADERS, Gateway
+from bench.gateways import FINISHED_AFTER, HEADERS, Gateway, Picture
 from mockserver.app import create_app
 from mockserver.engine import Submission, TaskEngine
 from mockserver.media.mp4 import render_mp4
-from mockserver.media.render import render_video
+from mockserver.media.picture import ImageSpec
+from mockserver.media.render import Rendered, render_image, render_spritesheet, render_thumbnail, render_video
 from mockserver.media.spec import VideoSpec
+from mockserver.providers.jimeng30 import FPS, frames
 from mockserver.runtime import MockRuntime
 from mockserver.settings import Settings
 
@@ -194,3 +196,46 @@ def mp4_figures(gateway: Gateway, limit: int | None = None) -> list[dict[str, An
             }
         )
     return rows
+
+
+def picture_figures(gateway: Gateway, limit: int | None = None) -> list[dict[str, Any]]:
+    """Time and size of each image and video still the gateway renders through the serving path's cached
+    renderers: first render, then the cached answer."""
+    rows = []
+    warmed: set[str] = set()
+    for picture in gateway.pictures[:limit]:
+        if picture.kind not in warmed:  # the first of a kind loads the image library and its codec
+            _renderer(replace(picture, width=16, height=16))()
+            warmed.add(picture.kind)
+        render = _renderer(picture)
+        _PICTURE_CACHES[picture.kind].cache_clear()
+        started = time.perf_counter()
+        rendered = render()
+        first_ms = (time.perf_counter() - started) * 1000
+        started = time.perf_counter()
+        render()
+        cached_us = (time.perf_counter() - started) * 1e6
+        row: dict[str, Any] = {
+            "kind": picture.kind,
+            "size": f"{picture.width}x{picture.height}",
+            "format": picture.format,
+        }
+        if picture.kind == "spritesheet":
+            row["seconds"] = round(picture.frames / FPS, 2)
+        row |= {"first_ms": round(first_ms, 2), "cached_us": round(cached_us, 2), "bytes": len(rendered.body)}
+        rows.append(row)
+    return rows
+
+
+_PICTURE_CACHES = {"image": render_image, "thumbnail": render_thumbnail, "spritesheet": render_spritesheet}
+
+
+def _renderer(picture: Picture) -> Callable[[], Rendered]:
+    """The cached renderer serving uses for `picture`, as a call without arguments."""
+    color = "2d6fd2"
+    if picture.kind == "image":
+        image = ImageSpec(picture.width, picture.height, picture.format, color)
+        return lambda: render_image(image)
+    video = VideoSpec(picture.width, picture.height, FPS, picture.frames or frames(5), color)
+    still = render_thumbnail if picture.kind == "thumbnail" else render_spritesheet
+    return lambda: still(video)

@@ -117,6 +117,14 @@ def render(result: dict[str, Any]) -> str:
             f"cached {r['cached_us']:>5.2f} µs, {r['bytes']:,} bytes"
             for r in rows
         ]
+    for gw, rows in result.get("pictures", {}).items():
+        lines.append(f"Pictures ({gw}), first render and cached answer:")
+        lines += [
+            f"  {r['kind']:>11} {r['size']:>9} {r['format']:>4}"
+            + (f" {r['seconds']:>5} s" if "seconds" in r else " " * 8)
+            + f": first {r['first_ms']:>7.2f} ms, cached {r['cached_us']:>5.2f} µs, {r['bytes']:,} bytes"
+            for r in rows
+        ]
     lines += ["", "targets:"]
     lines += [
         f"  {'met ' if t['met'] else 'MISS'} {t['name']}: {t['value']} (target {t['target']})"

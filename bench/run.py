@@ -44,7 +44,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--memory-tasks", type=int, default=100_000, help="tasks stored for the memory figure")
     parser.add_argument("--store-sizes", default="1000,1000000", help="the two store sizes of the poll-cost figure")
     parser.add_argument("--polls", type=int, default=20_000, help="polls timed at each store size")
-    parser.add_argument("--mp4-limit", type=int, default=None, help="time only the first N outputs of each gateway")
+    parser.add_argument(
+        "--mp4-limit", type=int, default=None, help="time only the first N videos and N pictures of each gateway"
+    )
     parser.add_argument("--no-stores", action="store_true", help="skip the stores x workers throughput")
     parser.add_argument(
         "--instructions",
@@ -227,7 +229,7 @@ def _in_process(args: argparse.Namespace, gateways: tuple[Gateway, ...]) -> dict
     """Memory per task for every gateway; the poll cost against store size (a million tasks) for the first,
     as the engine and store under it are the same for all."""
     small, large = (int(n) for n in args.store_sizes.split(","))
-    figures: dict[str, Any] = {"memory": {}, "poll_cost": {}, "mp4": {}}
+    figures: dict[str, Any] = {"memory": {}, "poll_cost": {}, "mp4": {}, "pictures": {}}
     for gw in gateways:
         figures["memory"][gw.id] = inprocess.memory_per_task(gw, args.memory_tasks)
         _say(f"memory ({gw.id}): {json.dumps(figures['memory'][gw.id])}")
@@ -236,6 +238,8 @@ def _in_process(args: argparse.Namespace, gateways: tuple[Gateway, ...]) -> dict
             _say(f"poll cost ({gw.id}): {json.dumps(figures['poll_cost'][gw.id])}")
         if gw.outputs:
             figures["mp4"][gw.id] = inprocess.mp4_figures(gw, args.mp4_limit)
+        if gw.pictures:
+            figures["pictures"][gw.id] = inprocess.picture_figures(gw, args.mp4_limit)
     return figures
 
 

@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import json
 import statistics
+from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from bench import instructions, run
-from bench.gateways import GATEWAYS
+from bench import inprocess, instructions, run
+from bench.gateways import GATEWAYS, Picture
 from bench.load import HttpRequest, LoadResult, _lua, parse_result, wrk_script
 from bench.report import render, targets
+from mockserver.media.picture import ImageSpec
+from mockserver.media.render import render_image, render_spritesheet
+from mockserver.media.spec import VideoSpec
 from mockserver.providers import PROVIDER_IDS
+from mockserver.providers.jimeng2api.models_catalog import IMAGE_SIZES
 
 
 def test_a_reduced_run_measures_every_endpoint_and_writes_its_json(tmp_path: Path) -> None:
@@ -59,6 +65,12 @@ def test_a_reduced_run_measures_every_endpoint_and_writes_its_json(tmp_path: Pat
     assert len(cost["batch_ratios"]) == 5 and cost["growth"] == statistics.median(cost["batch_ratios"])
     [mp4] = result["mp4"]["crazyrouter"]
     assert mp4["bytes"] > 0 and mp4["size"] == "1920x1080"
+    assert set(result["pictures"]) == {"octopusx", "jimeng2api"}
+    [thumbnail] = result["pictures"]["octopusx"]
+    assert (thumbnail["kind"], thumbnail["size"], thumbnail["format"]) == ("thumbnail", "1280x720", "webp")
+    [image] = result["pictures"]["jimeng2api"]
+    assert (image["kind"], image["size"], image["format"]) == ("image", "1024x1024", "webp")
+    assert image["bytes"] > 0 and image["first_ms"] > 0 and thumbnail["bytes"] > 0
     assert {t["name"] for t in result["targets"]} >= {"crazyrouter submit / bare", "cold start (ms)"}
 
 
@@ -67,6 +79,28 @@ def test_every_bench_gateway_is_a_mounted_provider_and_renders_outputs() -> None
     crazyrouter = next(gw for gw in GATEWAYS if gw.id == "crazyrouter")
     assert len(crazyrouter.outputs) == 12  # six 1080P sizes, 5 and 10 seconds
     assert crazyrouter.task_id({"task_id": "42"}) == "42"
+    pictures = {gw.id: gw.pictures for gw in GATEWAYS if gw.pictures}
+    assert set(pictures) == {"octopusx", "jimeng2api"}
+    kinds = Counter((p.kind, p.format) for p in pictures["octopusx"])
+    assert kinds == {("thumbnail", "webp"): 12, ("spritesheet", "jpeg"): 24}  # six sizes at 720P and 1080P; 5 and 10 s
+    images = {(p.width, p.height) for p in pictures["jimeng2api"]}
+    assert images == {size for by_ratio in IMAGE_SIZES.values() for size in by_ratio.values()} and len(images) == 24
+
+
+def test_picture_figures_render_each_kind_through_the_serving_path() -> None:
+    pictures = (Picture("spritesheet", 1280, 720, "jpeg", 241), Picture("image", 64, 48, "webp"))
+    gateway = replace(GATEWAYS[0], pictures=pictures)
+    sheet, image = inprocess.picture_figures(gateway)
+    assert (sheet["kind"], sheet["size"], sheet["seconds"], sheet["format"]) == (
+        "spritesheet",
+        "1280x720",
+        10.04,
+        "jpeg",
+    )
+    assert sheet["bytes"] == len(render_spritesheet(VideoSpec(1280, 720, 24, 241, "2d6fd2")).body)
+    assert (image["kind"], image["size"], "seconds" in image) == ("image", "64x48", False)
+    assert image["bytes"] == len(render_image(ImageSpec(64, 48, "webp", "2d6fd2")).body)
+    assert [row["kind"] for row in inprocess.picture_figures(gateway, limit=1)] == ["spritesheet"]
 
 
 def test_lua_strings_escape_every_byte_that_could_end_or_bend_them() -> None:

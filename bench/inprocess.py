@@ -23,7 +23,7 @@ from mockserver.app import create_app
 from mockserver.engine import Submission, TaskEngine
 from mockserver.media.mp4 import render_mp4
 from mockserver.media.picture import ImageSpec
-from mockserver.media.render import Rendered, render_image, render_spritesheet, render_thumbnail, render_video
+from mockserver.media.render import Kept, Rendered, render_image, render_spritesheet, render_thumbnail, render_video
 from mockserver.media.spec import VideoSpec
 from mockserver.providers.jimeng30 import FPS, frames
 from mockserver.runtime import MockRuntime
@@ -227,7 +227,11 @@ def picture_figures(gateway: Gateway, limit: int | None = None) -> list[dict[str
     return rows
 
 
-_PICTURE_CACHES = {"image": render_image, "thumbnail": render_thumbnail, "spritesheet": render_spritesheet}
+_PICTURE_CACHES: dict[str, Kept[Any]] = {
+    "image": render_image,
+    "thumbnail": render_thumbnail,
+    "spritesheet": render_spritesheet,
+}
 
 
 def _renderer(picture: Picture) -> Callable[[], Rendered]:

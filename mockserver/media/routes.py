@@ -32,9 +32,9 @@ def media_routes(signer: UrlSigner, clock: Clock) -> list[Route]:
             return _not_found()
         try:
             if "frames" in params and extension in RENDERERS:  # a video, or a still taken from it
-                rendered = RENDERERS[extension](VideoSpec.from_params(params))
+                rendered = await RENDERERS[extension].off_loop(VideoSpec.from_params(params))
             elif extension in EXTENSIONS:
-                rendered = render_image(ImageSpec.from_params(params, extension))
+                rendered = await render_image.off_loop(ImageSpec.from_params(params, extension))
             else:
                 return _not_found()
         except (BadSpec, BadImageSpec):

@@ -219,7 +219,7 @@ class OctopusxApi:
         if remaining <= 0:
             message = f"Failed to fetch video content: the result expired at {results.expires_at}"
             raise proxy_error(502, "content_expired", message)
-        rendered = RENDERERS[VARIANTS[variant]](video_spec(view))
+        rendered = await RENDERERS[VARIANTS[variant]].off_loop(video_spec(view))
         return deliver(request, rendered, remaining)
 
     def _results(self, request: Request, view: TaskView) -> views.Results | None:

@@ -208,7 +208,7 @@ def picture_figures(gateway: Gateway, limit: int | None = None) -> list[dict[str
             _renderer(replace(picture, width=16, height=16))()
             warmed.add(picture.kind)
         render = _renderer(picture)
-        _PICTURE_CACHES[picture.kind].cache_clear()
+        _PICTURE_RENDERERS[picture.kind].cache_clear()
         started = time.perf_counter()
         rendered = render()
         first_ms = (time.perf_counter() - started) * 1000
@@ -227,7 +227,7 @@ def picture_figures(gateway: Gateway, limit: int | None = None) -> list[dict[str
     return rows
 
 
-_PICTURE_CACHES: dict[str, Kept[Any]] = {
+_PICTURE_RENDERERS: dict[str, Kept[Any]] = {
     "image": render_image,
     "thumbnail": render_thumbnail,
     "spritesheet": render_spritesheet,
@@ -235,11 +235,11 @@ _PICTURE_CACHES: dict[str, Kept[Any]] = {
 
 
 def _renderer(picture: Picture) -> Callable[[], Rendered]:
-    """The cached renderer serving uses for `picture`, as a call without arguments."""
+    """The kept renderer serving uses for `picture`, as a call without arguments."""
     color = "2d6fd2"
+    kept = _PICTURE_RENDERERS[picture.kind]
     if picture.kind == "image":
         image = ImageSpec(picture.width, picture.height, picture.format, color)
-        return lambda: render_image(image)
+        return lambda: kept(image)
     video = VideoSpec(picture.width, picture.height, FPS, picture.frames or frames(5), color)
-    still = render_thumbnail if picture.kind == "thumbnail" else render_spritesheet
-    return lambda: still(video)
+    return lambda: kept(video)

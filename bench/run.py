@@ -173,6 +173,7 @@ def _median(ratios: list[float]) -> float:
 
 
 def _seeded_bare(port: int) -> dict[str, list[HttpRequest]]:
+    """A bare app seeded: its loads by key."""
     client = Client(port)
     try:
         return prepare_bare(client)
@@ -184,13 +185,12 @@ def _prepared(
     mock_port: int, bare_port: int, gateways: tuple[Gateway, ...]
 ) -> tuple[list[Endpoint], int, dict[str, list[HttpRequest]]]:
     """Both servers seeded: the mock's endpoints, its media file's size, and the bare app's loads by key."""
-    mock_client, bare_client = Client(mock_port), Client(bare_port)
+    mock_client = Client(mock_port)
     try:
         endpoints, media_size = prepare_mock(mock_client, gateways)
-        return endpoints, media_size, prepare_bare(bare_client)
     finally:
         mock_client.close()
-        bare_client.close()
+    return endpoints, media_size, _seeded_bare(bare_port)
 
 
 def _instructions(times: int, gateways: tuple[Gateway, ...], core: int | None) -> list[dict[str, Any]]:

@@ -188,6 +188,12 @@ class Accounts:
 
     def next_token(self) -> ManagedToken | None:
         """Round-robin over healthy or unchecked tokens ordered by (sort_order, id), after the last one used."""
+        if len(self.tokens) == 1:  # the usual server: one account, asked on every submit
+            (only,) = self.tokens.values()
+            if only.status not in _USABLE:
+                return None
+            self.last_token_id = only.id
+            return only
         usable = [t for t in self.tokens.values() if t.status in _USABLE]
         if not usable:
             return None
@@ -205,24 +211,29 @@ class Accounts:
     # -- credits --------------------------------------------------------------------------------
     def account(self, session: SessionToken, now: float) -> CreditAccount:
         key = (session.region, session.session_id)
-        if key not in self.credits:
-            self.credits[key] = CreditAccount(DAILY_CREDITS[session.region], day_of(now))
-        return self.credits[key]
+        account = self.credits.get(key)
+        if account is None:
+            account = self.credits[key] = CreditAccount(DAILY_CREDITS[session.region], day_of(now))
+        return account
 
     def receive(self, session: SessionToken, now: float) -> bool:
         """credit_receive: the daily gift, once per day (Asia/Shanghai)."""
-        account = self.account(session, now)
-        if account.received_day == day_of(now):
+        return self._receive(self.account(session, now), session.region, now)
+
+    @staticmethod
+    def _receive(account: CreditAccount, region: str, now: float) -> bool:
+        today = day_of(now)
+        if account.received_day == today:
             return False
-        account.received_day = day_of(now)
-        account.balance += DAILY_CREDITS[session.region]
+        account.received_day = today
+        account.balance += DAILY_CREDITS[region]
         return True
 
     def spend(self, session: SessionToken, cost: int, now: float) -> bool:
         """Deduct `cost`; an empty balance first tries the daily receive, as the video controller does."""
         account = self.account(session, now)
         if account.balance <= 0:
-            self.receive(session, now)
+            self._receive(account, session.region, now)
         if account.balance < cost:
             return False
         account.balance -= cost

@@ -13,7 +13,6 @@ from starlette.requests import Request
 
 from mockserver.contracts import Violation
 from mockserver.engine import Outcome, Submission, TaskView
-from mockserver.engine.timing import LogNormal
 from mockserver.media.picture import ImageSpec
 from mockserver.media.render import render_image, render_video
 from mockserver.media.spec import VideoSpec, color_from_seed
@@ -29,6 +28,7 @@ from mockserver.providers.jimeng2api.models_tasks import (
     RUNNING,
     VIDEO_POLL_BUDGET,
     FifoQueue,
+    Steps,
     draft_steps,
     new_task_id,
     settle,
@@ -56,7 +56,8 @@ class Job:
     media: dict[str, Any]
     failure: TaskFailure | None
     cost: int
-    generation: LogNormal
+    steps: Steps
+    """Its typical queued and running steps (`models_tasks.generation_steps`)."""
     details: dict[str, Any]
 
     @property
@@ -171,20 +172,20 @@ class Gateway:
         token_id: str | None,
         selection: Selection,
     ) -> dict[str, Any]:
-        context, now = self.context, self.context.clock.now()
-        draft = draft_steps(job.generation, context.settings.timings)
+        context, now, kind = self.context, self.context.clock.now(), job.kind
+        draft = draft_steps(job.steps, context.settings.timings)
         scripted = scripting.script(context, selection, draft, SUCCEEDED)
         scenario = scripted.scenario  # already in this gateway's state names
         if job.failure is not None:  # found in the request itself (an unsupported model, an unreadable image)
             failed: tuple[TaskFailure, Outcome] | None = (job.failure, Outcome("failed", error=job.failure.error()))
         else:
-            failed = self.scripted_failure(scenario, job.kind)
+            failed = self.scripted_failure(scenario, kind)
         if failed is None and session.expired:
-            failed = self.catalogue_failure("token_expired", job.kind)
+            failed = self.catalogue_failure("token_expired", kind)
         if failed is None and not self.accounts.spend(session, job.cost, now):
-            failed = self.catalogue_failure("insufficient_credit", job.kind)
+            failed = self.catalogue_failure("insufficient_credit", kind)
         failure, outcome = failed or (None, SUCCEEDED)
-        budget = VIDEO_POLL_BUDGET if job.kind == "video" else IMAGE_POLL_BUDGET
+        budget = VIDEO_POLL_BUDGET if kind == "video" else IMAGE_POLL_BUDGET
         queue_scripted = "queued" in context.settings.timings or "queued" in scenario.timings
         record = {
             "type": job.type,

@@ -47,28 +47,29 @@ class FifoQueue:
         self.slots = [0.0] * CONCURRENCY
 
 
+Steps = tuple[StepPlan, StepPlan]
+
+
 @lru_cache(maxsize=128)
-def generation_time(kind: str, seconds: float = 0.0, heavy: float = 1.0) -> LogNormal:
-    """Typical generation times (assumed): images half a minute, compositions longer, videos minutes."""
+def generation_steps(kind: str, seconds: float = 0.0, heavy: float = 1.0) -> Steps:
+    """queued -> running with typical generation times (assumed): images half a minute, compositions longer,
+    videos minutes. Built once per kind, length and weight."""
     if kind == "video":
         median = (40.0 + 10.0 * seconds) * heavy
     else:
         median = (25.0 if kind == "image_generation" else 40.0) * heavy
-    return LogNormal(median=median, sigma=0.3, low=median / 3, high=median * 4)
+    generation = LogNormal(median=median, sigma=0.3, low=median / 3, high=median * 4)
+    return StepPlan("queued", Fixed(0.0), (0, 0)), StepPlan("running", generation, RUNNING)
 
 
-def draft_steps(generation: LogNormal, overrides: dict[str, Any]) -> list[StepPlan]:
-    """queued -> running before any scenario or queue applies (a queued timing of 0 stands for "the queue's")."""
+def draft_steps(typical: Steps, overrides: dict[str, Any]) -> list[StepPlan]:
+    """The typical steps before any scenario or queue applies, with the settings' timings (a queued timing of 0
+    stands for "the queue's")."""
     if not overrides:
-        return list(_draft(generation))
-    running: Timing = parse_timing(overrides["running"]) if "running" in overrides else generation
+        return list(typical)
+    running: Timing = parse_timing(overrides["running"]) if "running" in overrides else typical[1].timing
     queued: Timing = parse_timing(overrides["queued"]) if "queued" in overrides else Fixed(0.0)
     return [StepPlan("queued", queued, (0, 0)), StepPlan("running", running, RUNNING)]
-
-
-@lru_cache(maxsize=128)
-def _draft(generation: LogNormal) -> tuple[StepPlan, StepPlan]:
-    return StepPlan("queued", Fixed(0.0), (0, 0)), StepPlan("running", generation, RUNNING)
 
 
 def settle(
@@ -117,5 +118,5 @@ def new_task_id(rng: Draws) -> str:
 def uuid4_text(bits: int) -> str:
     """`str(uuid.UUID(int=bits, version=4))` without building the UUID: variant and version bits set, then dashed."""
     value = (bits & ~(0xC000 << 48) | 0x8000 << 48) & ~(0xF000 << 64) | 4 << 76
-    digits = f"{value:032x}"
+    digits = "%032x" % value  # noqa: UP031  (a fifth cheaper than the f-string spec, on every submit)
     return f"{digits[:8]}-{digits[8:12]}-{digits[12:16]}-{digits[16:20]}-{digits[20:]}"

@@ -21,7 +21,7 @@ from mockserver.providers.jimeng2api.gateway import (
     require_authorization_header,
     violation_error,
 )
-from mockserver.providers.jimeng2api.models_tasks import generation_time
+from mockserver.providers.jimeng2api.models_tasks import generation_steps
 from mockserver.scenarios import Selection
 
 HEAVY_VIDEO_MODELS = {"seedance": 2.0, "veo3": 1.5, "sora2": 1.5}
@@ -31,6 +31,11 @@ HEAVY_VIDEO_MODELS = {"seedance": 2.0, "veo3": 1.5, "sora2": 1.5}
 def heavy_factor(model: str) -> float:
     """How much longer than the base a model's videos take to generate (once per model name)."""
     return next((factor for key, factor in HEAVY_VIDEO_MODELS.items() if key in model), 1.0)
+
+
+def _sources(materials: tuple[models_video.Material, ...]) -> tuple[str, ...]:
+    """Where each input came from, as the task keeps it: its URL or `upload:<field>`."""
+    return tuple(m.url or f"upload:{m.field}" for m in materials) if materials else ()
 
 
 class GenerationRoutes:
@@ -52,7 +57,8 @@ class GenerationRoutes:
         violation = operation.check_request(payload.fields)
         if violation is not None:
             raise violation_error(violation)
-        require_authorization_header(request)
+        if bearer is None:  # a credential was read from it, so the header is there
+            require_authorization_header(request)
         return payload, selection, bearer
 
     async def videos(self, request: Request) -> Response:
@@ -70,7 +76,7 @@ class GenerationRoutes:
             {"width": output.width, "height": output.height, "fps": models_video.FPS, "frames": output.frames},  # media
             output.failure,
             models_video.video_cost(video),
-            generation_time("video", video.duration, heavy),
+            generation_steps("video", video.duration, heavy),
             {
                 "model": video.model,
                 "mode": video.mode,
@@ -78,8 +84,8 @@ class GenerationRoutes:
                 "duration": video.duration,
                 "ratio": output.ratio,
                 "resolution": output.resolution,
-                "images": [m.url or f"upload:{m.field}" for m in video.images],
-                "videos": [m.url or f"upload:{m.field}" for m in video.videos],
+                "images": _sources(video.images),
+                "videos": _sources(video.videos),
             },  # details
         )
         return JsonResponse(self.gateway.enqueue(request, caller, job, session, token_id, selection))
@@ -110,7 +116,7 @@ class GenerationRoutes:
             {"width": output.width, "height": output.height, "count": output.count},  # media
             output.failure,
             models_image.image_cost(image, output),
-            generation_time(task_type, heavy=1.5 if output.resolution == "4k" else 1.0),
+            generation_steps(task_type, heavy=1.5 if output.resolution == "4k" else 1.0),
             details,
         )
         return JsonResponse(self.gateway.enqueue(request, caller, job, session, token_id, selection))

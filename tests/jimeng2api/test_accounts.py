@@ -164,6 +164,19 @@ def test_no_healthy_managed_token_is_a_200_error(client: ContractClient) -> None
     }
 
 
+def test_a_lone_managed_token_serves_only_while_usable(client: ContractClient) -> None:
+    secret = issue_key(client)
+    (only,) = client.get(f"{BASE}/admin/api/tokens", headers=ADMIN).json()["data"]
+    for status, served in (("disabled", False), ("unhealthy", False), ("healthy", True), ("unchecked", True)):
+        client.put(f"{BASE}/admin/api/tokens/{only['id']}", json={"status": status}, headers=ADMIN)
+        response = video(client, bearer(secret), prompt="x")
+        assert response.status_code == 200
+        if served:
+            assert response.json()["token_id"] == only["id"], status
+        else:
+            assert error_of(response)["message"] == "No healthy managed tokens available", status
+
+
 def test_an_expired_managed_token_is_retried_once_with_the_next(client: ContractClient) -> None:
     secret = issue_key(client)
     default = client.get(f"{BASE}/admin/api/tokens", headers=ADMIN).json()["data"][0]

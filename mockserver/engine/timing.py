@@ -9,8 +9,11 @@ from typing import Any
 from mockserver.streams import Draws
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Fixed:
+    """Not frozen, as a gateway that settles its queue at submit builds two per task and a frozen one costs twice
+    as much; nothing changes one once made. Hashable by value all the same: plans are cached by their timings."""
+
     seconds: float
 
     def draw(self, rng: Draws) -> float:

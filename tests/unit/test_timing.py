@@ -197,3 +197,9 @@ def test_uniform_draw_is_reproducible_and_in_range(seed: int, low: int, extra: i
     value = timing.draw(random.Random(seed))
     assert value == timing.draw(random.Random(seed))
     assert low <= value <= low + extra
+
+
+def test_fixed_timings_are_equal_and_hash_alike_by_value() -> None:
+    plans = {Fixed(4.0): "cached"}  # gateways cache their default plans by timing
+    assert Fixed(4.0) == Fixed(4.0) and Fixed(4.0) != Fixed(4.5)
+    assert plans[Fixed(4.0)] == "cached" and Fixed(4.5) not in plans

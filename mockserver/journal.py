@@ -257,8 +257,8 @@ class AnswerRecorder:
 
 _NO_STATE: dict[str, Any] = {}
 _MARSHAL_VERSION = 2
-"""The format before shared references (3): an exchange shares few objects, and tracking them costs the version's
-table of every object written (a quarter of what packing costs)."""
+"""The format before shared references (3): an exchange shares few objects, and the later versions' table of every
+object written cost about a third of the packing."""
 _KEPT = BODY_LIMIT + 1
 """Bytes of a body an entry keeps: one past the limit, so reading it knows the body was cut."""
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from mockserver.providers import jimeng30
-from mockserver.providers.crazyrouter import models as crazyrouter
-from mockserver.providers.jimeng2api import models_catalog as jimeng2api_catalog
+from mockserver.gateways.crazyrouter import models as crazyrouter
+from mockserver.gateways.families import jimeng30
+from mockserver.gateways.jimeng2api.models import catalog as jimeng2api_catalog
 
 
 @dataclass(frozen=True)

@@ -19,15 +19,15 @@ from dataclasses import replace
 from typing import Any
 
 from bench.gateways import FINISHED_AFTER, HEADERS, Gateway, Picture
-from mockserver.app import create_app
 from mockserver.engine import Submission, TaskEngine
+from mockserver.gateways.families.jimeng30 import FPS, frames
 from mockserver.media.mp4 import render_mp4
 from mockserver.media.picture import ImageSpec
 from mockserver.media.render import Kept, Rendered, render_image, render_spritesheet, render_thumbnail, render_video
 from mockserver.media.spec import VideoSpec
-from mockserver.providers.jimeng30 import FPS, frames
-from mockserver.runtime import MockRuntime
-from mockserver.settings import Settings
+from mockserver.server.app import create_app
+from mockserver.server.runtime import MockRuntime
+from mockserver.server.settings import Settings
 
 
 class InProcessMock:

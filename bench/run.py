@@ -19,7 +19,7 @@ from bench.load import CONNECTIONS, HttpRequest, LoadResult, load_generator, run
 from bench.report import render, targets
 from bench.servers import BARE, MOCK, Client, cold_start, cores, running, server_stack
 from bench.stores import store_throughput
-from mockserver.providers import PROVIDER_IDS
+from mockserver.gateways import PROVIDER_IDS
 
 RESULTS = Path(__file__).resolve().parent / "results"
 

@@ -11,18 +11,18 @@ __version__ = "0.1.0"
 __all__ = ["MockClock", "MockRuntime", "MockServer", "Settings", "__version__", "create_app"]
 
 if TYPE_CHECKING:
-    from mockserver.app import create_app
-    from mockserver.clock import MockClock
-    from mockserver.runtime import MockRuntime
-    from mockserver.settings import Settings
+    from mockserver.core.clock import MockClock
+    from mockserver.server.app import create_app
+    from mockserver.server.runtime import MockRuntime
+    from mockserver.server.settings import Settings
     from mockserver.testing import MockServer
 
 _LOCATIONS = {
-    "create_app": "mockserver.app",
-    "MockClock": "mockserver.clock",
-    "MockRuntime": "mockserver.runtime",
+    "create_app": "mockserver.server.app",
+    "MockClock": "mockserver.core.clock",
+    "MockRuntime": "mockserver.server.runtime",
     "MockServer": "mockserver.testing",
-    "Settings": "mockserver.settings",
+    "Settings": "mockserver.server.settings",
 }
 
 

@@ -1,3 +1,3 @@
-from mockserver.cli import main
+from mockserver.cli.main import main
 
 raise SystemExit(main())

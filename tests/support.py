@@ -11,12 +11,12 @@ import httpx2
 from PIL import Image
 from starlette.testclient import TestClient
 
-from mockserver.app import create_app
 from mockserver.conformance import Exchange
 from mockserver.conformance.response_checks import response_schema_conformance, status_code_documented
-from mockserver.contracts import load_contract
-from mockserver.runtime import MockRuntime
-from mockserver.settings import Settings
+from mockserver.contracts.contract import load_contract
+from mockserver.server.app import create_app
+from mockserver.server.runtime import MockRuntime
+from mockserver.server.settings import Settings
 
 # The conformance checks every response in the tests meets (whoever sends the request); the rest
 # (error catalogue, hints) run in tests/contract, where scripted faults are not in play.

@@ -14,11 +14,11 @@ from bench import inprocess, instructions, run
 from bench.gateways import GATEWAYS, Picture
 from bench.load import HttpRequest, LoadResult, _lua, parse_result, wrk_script
 from bench.report import render, targets
+from mockserver.gateways import PROVIDER_IDS
+from mockserver.gateways.jimeng2api.models.catalog import IMAGE_SIZES
 from mockserver.media.picture import ImageSpec
 from mockserver.media.render import render_image, render_spritesheet
 from mockserver.media.spec import VideoSpec
-from mockserver.providers import PROVIDER_IDS
-from mockserver.providers.jimeng2api.models_catalog import IMAGE_SIZES
 
 
 def test_a_reduced_run_measures_every_endpoint_and_writes_its_json(tmp_path: Path) -> None:

@@ -6,8 +6,8 @@ from pathlib import Path
 
 from starlette.testclient import TestClient
 
-from mockserver.app import create_app
-from mockserver.settings import Settings
+from mockserver.server.app import create_app
+from mockserver.server.settings import Settings
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
 AUTH = {"Authorization": "Bearer sk-local"}

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from mockserver.contracts import Contract, Operation
+from mockserver.contracts.contract import Contract, Operation
 
 MISSING: Any = object()
 

@@ -8,7 +8,7 @@ from typing import Any
 from mockserver.conformance.exchange import MISSING, Exchange, field_at
 from mockserver.conformance.failures import CheckFailure
 from mockserver.conformance.registry import check
-from mockserver.contracts import ContractError
+from mockserver.contracts.contract import ContractError
 
 UNMATCHED_STATUSES = (404, 405)
 

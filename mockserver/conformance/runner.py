@@ -12,7 +12,6 @@ from typing import Any
 
 import httpx
 
-from mockserver.clock import SystemClock
 from mockserver.conformance.exchange import MISSING, Exchange, field_at
 from mockserver.conformance.failures import CheckFailure
 from mockserver.conformance.lifecycle_checks import Observation, TaskHistory
@@ -20,7 +19,8 @@ from mockserver.conformance.media_checks import MediaResult
 from mockserver.conformance.registry import checks
 from mockserver.conformance.results import Outcome, RunResult
 from mockserver.conformance.target import Target
-from mockserver.contracts import Contract, load_contract
+from mockserver.contracts.contract import Contract, load_contract
+from mockserver.core.clock import SystemClock
 
 MAX_RETRIES = 5
 

@@ -47,9 +47,9 @@ def in_process(provider: str, runtime: Any = None, api_key: str = "sk-conformanc
     """The mock in this process (no socket), on a virtual clock the runner advances."""
     from starlette.testclient import TestClient
 
-    from mockserver.app import create_app
-    from mockserver.runtime import MockRuntime
-    from mockserver.settings import Settings
+    from mockserver.server.app import create_app
+    from mockserver.server.runtime import MockRuntime
+    from mockserver.server.settings import Settings
 
     runtime = runtime or MockRuntime(Settings(clock="virtual"))
     client = TestClient(create_app(runtime=runtime), base_url=f"http://testserver/{provider}/")

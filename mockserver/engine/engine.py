@@ -6,12 +6,12 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from mockserver.clock import Clock
+from mockserver.core.clock import Clock
+from mockserver.core.randomness import RandomSource
+from mockserver.core.streams import Draws
 from mockserver.engine.lifecycle import Lifecycle, Outcome, Schedule, StepPlan, draw_schedule, evaluate
 from mockserver.engine.store import TaskStore
 from mockserver.engine.task import Task, TaskView
-from mockserver.randomness import RandomSource
-from mockserver.streams import Draws
 
 IdFactory = Callable[[Draws], str]
 

@@ -11,8 +11,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from mockserver.core.streams import Draws
 from mockserver.engine.timing import Forever, Polls, Timing
-from mockserver.streams import Draws
 
 
 class LifecycleError(ValueError):

@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from mockserver.streams import Draws
+from mockserver.core.streams import Draws
 
 
 @dataclass(slots=True, unsafe_hash=True)

@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from mockserver.clock import Clock
+from mockserver.core.clock import Clock
 from mockserver.media.picture import EXTENSIONS, BadImageSpec, ImageSpec
 from mockserver.media.ranges import UnsatisfiableRange, parse_range
 from mockserver.media.render import RENDERERS, Rendered, render_image

@@ -8,11 +8,11 @@ from typing import Any
 
 import yaml
 
+from mockserver.contracts.predicate import compile_check
+from mockserver.contracts.yaml_cache import YAML_LOADER
 from mockserver.engine.timing import TimingError
-from mockserver.parsed_cache import YAML_LOADER
 from mockserver.scenarios.model import Scenario, scenario_from_dict
 from mockserver.scenarios.schema import SCENARIO
-from mockserver.schema_predicate import compile_check
 
 _CONFORMS = compile_check(SCENARIO, lambda pointer: None)
 """The scenario schema as a predicate: a valid file never needs jsonschema, which takes a fifth of start-up
@@ -26,8 +26,8 @@ class ScenarioFileError(ValueError):
 
 
 def bundled_dir() -> Path:
-    """The library shipped with the project: scenarios/ at the top of the repository."""
-    return Path(__file__).resolve().parent.parent.parent / "scenarios"
+    """The library shipped inside the package: mockserver/scenarios/builtin/."""
+    return Path(__file__).resolve().parent / "builtin"
 
 
 def load_directory(directory: Path) -> list[Scenario]:

@@ -6,9 +6,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from mockserver.core.streams import Draws
 from mockserver.engine import Forever, Outcome, StepPlan, parse_timing
 from mockserver.engine.timing import Duration, Fixed, LogNormal, Uniform
-from mockserver.streams import Draws
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from mockserver.engine import Phase, Task, TaskView
-from mockserver.runtime import MockRuntime
+from mockserver.server.runtime import MockRuntime
 
 DEFAULT_LIMIT = 3600.0
 _PAST_BOUNDARY = 0.001  # step just past a phase's end, so float rounding never leaves the task short of it

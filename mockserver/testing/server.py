@@ -13,11 +13,11 @@ from dataclasses import replace
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal
 
-from mockserver.app import create_app
 from mockserver.engine import TaskView
-from mockserver.journal import Journal
-from mockserver.runtime import MockRuntime
-from mockserver.settings import Settings
+from mockserver.server.app import create_app
+from mockserver.server.journal import Journal
+from mockserver.server.runtime import MockRuntime
+from mockserver.server.settings import Settings
 from mockserver.testing.clock import TestClock, UnknownTask, unknown_task_message
 from mockserver.testing.threaded import ServerThread, Swappable, bind
 

@@ -6,8 +6,8 @@ import json
 
 from starlette.testclient import TestClient
 
-from mockserver.app import create_app
 from mockserver.cassettes import REPORT_PATH, Cassette, Replayer
+from mockserver.server.app import create_app
 from tests.cassettes.test_cassette import interaction
 from tests.support import AUTH, make_client, run_to_end, submit
 

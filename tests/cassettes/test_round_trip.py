@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 
 from mockserver.cassettes import REPORT_PATH, Cassette, Recorder, Replayer
-from mockserver.clock import MockClock
+from mockserver.core.clock import MockClock
 from tests.server.live import live_server, serving
 from tests.support import make_client
 

@@ -14,12 +14,12 @@ from schemathesis import GenerationMode
 from schemathesis.core.parameters import ParameterLocation
 from schemathesis.specs.openapi.checks import ignored_auth, negative_data_rejection, positive_data_acceptance
 
-from mockserver.app import create_app
 from mockserver.conformance import Exchange, checks
-from mockserver.contracts import load_contract
-from mockserver.providers import PROVIDER_IDS
-from mockserver.runtime import MockRuntime
-from mockserver.settings import Settings
+from mockserver.contracts.contract import load_contract
+from mockserver.gateways import PROVIDER_IDS
+from mockserver.server.app import create_app
+from mockserver.server.runtime import MockRuntime
+from mockserver.server.settings import Settings
 
 EXAMPLES = 25
 # Schema-valid but refused on purpose: what a schema cannot see (an uploaded image's bytes, its base64, its

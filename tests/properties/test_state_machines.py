@@ -23,10 +23,10 @@ from mockserver.conformance import Runner, Target, in_process
 from mockserver.conformance.exchange import MISSING, field_at
 from mockserver.conformance.lifecycle_checks import TaskHistory
 from mockserver.conformance.registry import checks
-from mockserver.contracts import Contract, load_contract
-from mockserver.runtime import MockRuntime
-from mockserver.settings import Settings
-from tests.contract.broken import broken_target
+from mockserver.contracts.contract import Contract, load_contract
+from mockserver.server.runtime import MockRuntime
+from mockserver.server.settings import Settings
+from tests.conformance.broken import broken_target
 
 GATEWAYS = ["crazyrouter", "octopusx", "gptge", "jimeng2api", "jimmyai"]
 DURATION_FIELDS = ("duration", "seconds")

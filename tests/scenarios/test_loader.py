@@ -140,7 +140,7 @@ def test_the_compiled_scenario_schema_agrees_with_jsonschema(document: Any, data
 def test_serving_does_not_import_jsonschema() -> None:
     """It takes a fifth of start-up to import: valid bodies and scenario files never need it."""
     code = (
-        "import sys; from mockserver.cli import worker_app; from mockserver.settings import Settings; "
+        "import sys; from mockserver.cli.main import worker_app; from mockserver.server.settings import Settings; "
         "worker_app(Settings.load({})); print('jsonschema' in sys.modules)"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

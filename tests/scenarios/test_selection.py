@@ -74,7 +74,7 @@ def test_reset_restores_the_default_scenario(client: ContractClient) -> None:
 def test_unknown_default_in_settings_is_refused() -> None:
     import pytest
 
-    from mockserver.settings import SettingsError
+    from mockserver.server.settings import SettingsError
 
     with pytest.raises(SettingsError, match="unknown mock scenario 'nope'"):
         make_client(scenario="nope")
@@ -84,7 +84,7 @@ def test_admin_lists_uses_and_adds_scenarios(client: ContractClient) -> None:
     listing = client.get("/__admin/scenarios").json()
     assert listing["default"] == "default"
     assert {"moderation_fail", "cdn_lag", "default"} <= {s["name"] for s in listing["scenarios"]}
-    assert client.get("/__admin/scenarios/cdn_lag").json()["source"].endswith("scenarios/cdn_lag.yaml")
+    assert client.get("/__admin/scenarios/cdn_lag").json()["source"].endswith("scenarios/builtin/cdn_lag.yaml")
     assert client.get("/__admin/scenarios/nope").status_code == 404
 
     assert client.post("/__admin/scenarios/default", json={"name": "instant"}).json() == {"default": "instant"}

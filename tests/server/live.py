@@ -8,10 +8,10 @@ from typing import Any
 
 from starlette.types import ASGIApp
 
-from mockserver.app import create_app
-from mockserver.faults import FaultMiddleware
-from mockserver.runtime import MockRuntime
-from mockserver.settings import Settings
+from mockserver.server.app import create_app
+from mockserver.server.faults import FaultMiddleware
+from mockserver.server.runtime import MockRuntime
+from mockserver.server.settings import Settings
 from mockserver.testing.threaded import ServerThread, bind
 
 

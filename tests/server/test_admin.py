@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 import yaml
 
-from mockserver.clock import DEFAULT_VIRTUAL_START
-from mockserver.providers import PROVIDER_IDS
+from mockserver.core.clock import DEFAULT_VIRTUAL_START
+from mockserver.gateways import PROVIDER_IDS
 from tests.support import AUTH, ContractClient, make_client, submit
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from mockserver.cli import build_parser, main
+from mockserver.cli.main import build_parser, main
 
 AUTH = {"Authorization": "Bearer sk-test"}
 
@@ -181,7 +181,7 @@ def test_replay_refuses_a_bad_cassette(tmp_path: Path, capsys: pytest.CaptureFix
 def test_a_served_process_freezes_its_start_heap_and_collects_young_objects_less_often() -> None:
     # in a child process: freezing is for the life of the process, not for this test run's
     probe = (
-        "import gc; from mockserver.cli import GC_YOUNG_THRESHOLD, settle_heap; before = gc.get_freeze_count(); "
+        "import gc; from mockserver.cli.main import GC_YOUNG_THRESHOLD, settle_heap; before = gc.get_freeze_count(); "
         "settle_heap(); print(before, gc.get_freeze_count() > 1000, gc.get_threshold()[0] == GC_YOUNG_THRESHOLD)"
     )
     answer = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)

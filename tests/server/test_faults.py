@@ -9,8 +9,8 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from mockserver.faults import TRICKLE_CHUNK, TRICKLE_PAUSE, FaultHeaderError, parse_fault_header
 from mockserver.scenarios import parse
+from mockserver.server.faults import TRICKLE_CHUNK, TRICKLE_PAUSE, FaultHeaderError, parse_fault_header
 from tests.server.live import live_server
 
 AUTH = {"Authorization": "Bearer sk-test"}

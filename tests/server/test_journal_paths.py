@@ -17,12 +17,12 @@ from starlette.responses import Response, StreamingResponse
 from starlette.testclient import TestClient
 from starlette.types import Message
 
-from mockserver.app import GatewayDispatch, create_app
-from mockserver.faults import FaultMiddleware
-from mockserver.journal import BODY_LIMIT, AnswerRecorder, Journal, JournalEntry
-from mockserver.providers.routing import GatewayApp
-from mockserver.runtime import MockRuntime
-from mockserver.settings import Settings
+from mockserver.gateways.kit.routing import GatewayApp
+from mockserver.server.app import GatewayDispatch, create_app
+from mockserver.server.faults import FaultMiddleware
+from mockserver.server.journal import BODY_LIMIT, AnswerRecorder, Journal, JournalEntry
+from mockserver.server.runtime import MockRuntime
+from mockserver.server.settings import Settings
 from tests.support import AUTH
 
 BODY = {"model": "jimeng-video-3.0", "prompt": "a cat"}

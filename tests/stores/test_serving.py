@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from mockserver.cli import main
+from mockserver.cli.main import main
 from tests.stores.processes import Served, serving, start
 
 AUTH = {"Authorization": "Bearer sk-test"}

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from mockserver.clock import DEFAULT_VIRTUAL_START, ClockError, MockClock
+from mockserver.core.clock import DEFAULT_VIRTUAL_START, ClockError, MockClock
+from mockserver.core.randomness import RandomSource, draw_between
 from mockserver.engine import Fixed, Outcome, StepPlan, Submission, TaskEngine
-from mockserver.journal import Journal
-from mockserver.randomness import RandomSource, draw_between
+from mockserver.server.journal import Journal
 from mockserver.stores import SharedStore, StoreError, open_store
-from tests.unit.lifecycles import FOUR_STATES
+from tests.engine.lifecycles import FOUR_STATES
 
 Pair = tuple[SharedStore, SharedStore]
 

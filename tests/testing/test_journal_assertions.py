@@ -6,7 +6,7 @@ import anyio
 import pytest
 from starlette.types import Message, Receive, Scope, Send
 
-from mockserver.journal import Journal, JournalMiddleware
+from mockserver.server.journal import Journal, JournalMiddleware
 
 
 def journal_with(*requests: tuple[str, str, int]) -> Journal:

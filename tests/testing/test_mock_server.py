@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from mockserver import MockServer
-from mockserver.settings import SettingsError
+from mockserver.server.settings import SettingsError
 from mockserver.testing import TaskNotReached, UnknownTask
 
 AUTH = {"Authorization": "Bearer sk-test"}

@@ -1,0 +1,66 @@
+"""`jimeng-mock record` and `jimeng-mock replay`: cassettes from a real gateway, served back exactly."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+
+def add_commands(commands: Any) -> None:
+    replay = commands.add_parser(
+        "replay",
+        help="serve a cassette back",
+        description="Serve a cassette: the same client requests get the "
+        "same responses, in recorded order. Requests it does not hold get a 404 naming the nearest recorded ones; "
+        "GET /__replay/report lists them, and the report is printed on exit.",
+    )
+    replay.add_argument("cassette", type=Path)
+    replay.add_argument("--host", default="127.0.0.1")
+    replay.add_argument("--port", type=int, default=8000)
+    record = commands.add_parser(
+        "record",
+        help="record a real gateway through a proxy",
+        description="A pass-through proxy to a real "
+        "gateway that writes every exchange to a cassette (rewritten after each one), with keys and tokens "
+        "redacted. Point your client at the proxy instead of the gateway.",
+    )
+    record.add_argument("--upstream", required=True, help="base URL of the real gateway, e.g. https://crazyrouter.com")
+    record.add_argument("--out", required=True, type=Path, help="cassette file to write")
+    record.add_argument("--provider", help="gateway id, kept in the cassette as its source")
+    record.add_argument("--host", default="127.0.0.1")
+    record.add_argument("--port", type=int, default=8000)
+
+
+def replay(args: argparse.Namespace) -> int:
+    from mockserver.cassettes import Cassette, CassetteError, Replayer
+
+    try:
+        cassette = Cassette.load(args.cassette)
+    except CassetteError as exc:
+        print(f"jimeng-mock: {exc}", file=sys.stderr)
+        return 2
+    import uvicorn
+
+    def report() -> None:
+        print(json.dumps(replayer.report(), ensure_ascii=False, indent=1), file=sys.stderr, flush=True)
+
+    replayer = Replayer(cassette, on_shutdown=report)
+    count = len(cassette.interactions)
+    print(f"jimeng-mock replaying {count} interactions on http://{args.host}:{args.port}", flush=True)
+    uvicorn.run(replayer, host=args.host, port=args.port, log_level="warning")
+    return 0
+
+
+def record(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from mockserver.cassettes import Recorder
+    from mockserver.core.clock import MockClock
+
+    recorder = Recorder(args.upstream, args.out, MockClock("system").now, source=args.provider or args.upstream)
+    print(f"jimeng-mock recording {args.upstream} on http://{args.host}:{args.port} into {args.out}", flush=True)
+    uvicorn.run(recorder, host=args.host, port=args.port, log_level="warning")
+    return 0

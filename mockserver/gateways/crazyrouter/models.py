@@ -1,0 +1,144 @@
+"""Crazyrouter's jimeng-video-3.0 tasks, free of HTTP: what a submit asks for, how long it takes, how it ends."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from mockserver.core.randomness import draw_between
+from mockserver.core.streams import Draws
+from mockserver.engine import Fixed, LogNormal, Outcome, StepPlan, parse_timing
+from mockserver.engine.timing import Timing
+from mockserver.gateways.families.jimeng30 import FPS, SIZES, frames
+from mockserver.gateways.families.uploads import InvalidImage, check_first_frame
+from mockserver.gateways.families.uploads import nearest_ratio as nearest_named_ratio
+from mockserver.media.images import ImageInfo
+
+FRAMES_BY_DURATION = {seconds: frames(seconds) for seconds in (5, 10)}
+DURATION_BY_FRAMES = {frames: seconds for seconds, frames in FRAMES_BY_DURATION.items()}
+
+SIZES_1080P = SIZES["1080P"]  # Crazyrouter's mainline
+
+FRAMES_FAILURE = "upstream pipeline rejected frames={frames}: jimeng 3.0 renders 121 or 241 frames"
+
+
+class InvalidVideoRequest(ValueError):
+    pass
+
+
+@dataclass
+class VideoRequest:
+    model: str
+    mode: str  # text2video | image2video | recamera
+    prompt: str
+    duration: int
+    aspect_ratio: str
+    width: int
+    height: int
+    frames: int
+    fps: int
+    image_source: str | None  # image_url | binary_data_base64 | image_urls
+    template_id: str | None
+    camera_strength: str | None
+    req_key: str | None
+    unsupported_frames: int | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(vars(self))  # every field is a scalar: asdict's recursive copy would only cost time
+
+
+def parse_submit(body: dict[str, Any]) -> VideoRequest:
+    """A contract-valid submit body as a task request; raises InvalidVideoRequest for what the schema cannot see."""
+    image = _uploaded_image(body)
+    source = next((key for key in ("image_url", "binary_data_base64", "image_urls") if key in body), None)
+    template_id = body.get("template_id")
+    duration = int(body.get("duration", 5))
+    frames_field = body.get("frames")
+    unsupported_frames = None
+    if frames_field is not None:
+        if frames_field in DURATION_BY_FRAMES:
+            duration = DURATION_BY_FRAMES[frames_field]
+        else:
+            unsupported_frames = int(frames_field)
+    aspect_ratio = body.get("aspect_ratio", "16:9")
+    if image is not None:
+        aspect_ratio = nearest_ratio(image.aspect)
+    width, height = SIZES_1080P[aspect_ratio]
+    mode = "recamera" if template_id else ("image2video" if source else "text2video")
+    return VideoRequest(  # positionally, in field order: see ARCHITECTURE
+        body["model"],
+        mode,
+        body.get("prompt", ""),
+        duration,
+        aspect_ratio,
+        width,
+        height,
+        FRAMES_BY_DURATION[duration],  # frames
+        FPS,  # fps
+        source,  # image_source
+        template_id,
+        body.get("camera_strength"),
+        body.get("req_key"),
+        unsupported_frames,
+    )
+
+
+def _uploaded_image(body: dict[str, Any]) -> ImageInfo | None:
+    encoded = body.get("binary_data_base64")
+    if not encoded:
+        return None
+    try:
+        return check_first_frame(encoded[0], "binary_data_base64[0]")
+    except InvalidImage as exc:
+        raise InvalidVideoRequest(str(exc)) from None
+
+
+def nearest_ratio(aspect: float) -> str:
+    return nearest_named_ratio(aspect, SIZES_1080P)
+
+
+def default_timings(request: VideoRequest) -> dict[str, Timing]:
+    """Realistic 1080P step lengths: a queue of seconds, then a minute or two of generation."""
+    queued, processing = _default_timings(request.duration, request.mode != "text2video")
+    return {"queued": queued, "processing": processing}
+
+
+@lru_cache(maxsize=8)
+def _default_timings(duration: int, from_image: bool) -> tuple[Timing, Timing]:
+    generation = 75.0 if duration == 5 else 140.0
+    if from_image:
+        generation *= 1.15
+    return (
+        LogNormal(median=8, sigma=0.6, low=1, high=120),
+        LogNormal(median=generation, sigma=0.25, low=generation / 2, high=generation * 3),
+    )
+
+
+SUCCEEDED = Outcome("succeeded")
+
+
+def plan(request: VideoRequest, overrides: dict[str, Any]) -> tuple[list[StepPlan], Outcome]:
+    """The task's steps and how it ends. Unsupported frames pass the submit and fail at the pipeline check."""
+    queued, processing = _default_timings(request.duration, request.mode != "text2video")
+    if overrides:
+        timings = {"queued": queued, "processing": processing} | {
+            state: parse_timing(value) for state, value in overrides.items()
+        }
+        queued, processing = timings["queued"], timings["processing"]
+    steps = list(_steps(queued, processing))
+    if request.unsupported_frames is not None:
+        error = {"code": 400, "message": FRAMES_FAILURE.format(frames=request.unsupported_frames)}
+        pipeline_check = [steps[0], StepPlan("processing", Fixed(4.0), (1, 5))]
+        return pipeline_check, Outcome("failed", error=error)
+    return steps, SUCCEEDED
+
+
+@lru_cache(maxsize=64)
+def _steps(queued: Timing, processing: Timing) -> tuple[StepPlan, StepPlan]:
+    """The two steps for these timings (immutable, so one pair serves every task that has them)."""
+    return StepPlan("queued", queued, (0, 0)), StepPlan("processing", processing, (1, 99))
+
+
+def new_task_id(rng: Draws) -> str:
+    return str(draw_between(rng, 10**18, 10**19))

@@ -1,0 +1,182 @@
+"""The Volcengine Visual envelope api.gpt.ge answers in, for successes and errors alike:
+`{code, data, message, request_id, status, time_elapsed}` (reference gateways.md, B.1).
+
+`request_id` and `time_elapsed` come from the seeded random source and the mock's clock, so the same seed
+and the same requests give the same bytes.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import partial
+from statistics import NormalDist
+from typing import Any
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+
+from mockserver.core.randomness import TOKEN_BLOCK
+from mockserver.gateways.kit.base import ProviderContext
+from mockserver.gateways.kit.http import BodyTooLarge, JsonResponse, MalformedJson, bearer_token
+from mockserver.gateways.kit.scripting import ScriptedError
+from mockserver.gateways.kit.stamps import utc_stamp
+from mockserver.scenarios import UnknownScenario
+
+SUCCESS = 10000
+ACCESS_DENIED = 50400
+INPUT_INVALID = 50215
+INTERNAL_ERROR = 50500
+BEIJING_OFFSET = 8 * 3600
+# Median link times in milliseconds, by kind of answer (upstream examples: 55-105 ms submit, ~500 ms result).
+ELAPSED_MS = {"submit": 60.0, "result": 120.0, "error": 15.0}
+
+
+class VolcError(Exception):
+    """An answer with a business code other than 10000."""
+
+    def __init__(
+        self, http_status: int, code: int, message: str, data: Any = None, retry_after: float | None = None
+    ) -> None:
+        super().__init__(message)
+        self.http_status = http_status
+        self.code = code
+        self.message = message
+        self.data = data
+        self.retry_after = retry_after
+
+
+def input_invalid(reason: str, http_status: int = 400) -> VolcError:
+    return VolcError(http_status, INPUT_INVALID, f"Input invalid for this service: {reason}")
+
+
+_STANDARD_NORMAL = NormalDist()
+_FAMILIES: dict[str, tuple[str, str, str]] = {}
+"""Per gateway, the names of the numbered families an envelope draws from (built once, not per answer)."""
+SUFFIX_DIGITS = 20
+ELAPSED_DIGITS = 16
+
+
+def _families(provider_id: str) -> tuple[str, str, str]:
+    names = (f"{provider_id}:response", f"{provider_id}:request-id", f"{provider_id}:elapsed")
+    return _FAMILIES.setdefault(provider_id, names)
+
+
+def _request_id_suffixes(text: str) -> list[str]:
+    """A block's request-id suffixes: its tokens in upper case."""
+    upper = text.upper()
+    return [upper[start : start + SUFFIX_DIGITS] for start in range(0, TOKEN_BLOCK * SUFFIX_DIGITS, SUFFIX_DIGITS)]
+
+
+def _elapsed_texts(log_median_ms: float, text: str) -> list[str]:
+    """A block's `time_elapsed` values: each token read as a uniform draw, turned into a lognormal time around
+    the median (sigma 0.5) and written with six decimals."""
+    normal = _STANDARD_NORMAL.inv_cdf
+    draws = (
+        int(text[start : start + ELAPSED_DIGITS], 16)
+        for start in range(0, TOKEN_BLOCK * ELAPSED_DIGITS, ELAPSED_DIGITS)
+    )
+    return [f"{math.exp(log_median_ms + 0.5 * normal((bits + 0.5) / 2**64)):.6f}ms" for bits in draws]
+
+
+_ELAPSED_TEXTS = {kind: partial(_elapsed_texts, math.log(ms)) for kind, ms in ELAPSED_MS.items()}
+"""Per kind of answer, how a block's `time_elapsed` values are made (one function each: the block cache's key)."""
+
+
+def envelope(context: ProviderContext, code: int, message: str, data: Any, kind: str) -> dict[str, Any]:
+    """The `request_id` suffix and `time_elapsed` of an answer are fixed by the seed and the answer's number;
+    they are made for a block of numbers at once (`RandomSource.numbered_block`)."""
+    randomness = context.randomness
+    response, request_id, elapsed_ms = _FAMILIES.get(context.provider_id) or _families(context.provider_id)
+    number = randomness.next_number(response)
+    suffixes, index = randomness.numbered_block(request_id, number, SUFFIX_DIGITS, _request_id_suffixes)
+    elapsed, _ = randomness.numbered_block(elapsed_ms, number, ELAPSED_DIGITS, _ELAPSED_TEXTS[kind])
+    return {
+        "code": code,
+        "data": data,
+        "message": message,
+        "request_id": utc_stamp(context.clock.now() + BEIJING_OFFSET, "%Y%m%d%H%M%S") + suffixes[index],
+        "status": code,
+        "time_elapsed": elapsed[index],
+    }
+
+
+def success(context: ProviderContext, data: Any, kind: str) -> Response:
+    return JsonResponse(envelope(context, SUCCESS, "Success", data, kind))
+
+
+def error_response(context: ProviderContext, error: VolcError) -> Response:
+    body = envelope(context, error.code, error.message, error.data, "error")
+    headers = {}
+    if error.retry_after is not None:
+        seconds = float(error.retry_after)
+        headers["Retry-After"] = str(int(seconds)) if seconds.is_integer() else str(seconds)
+    return JsonResponse(body, status_code=error.http_status, headers=headers)
+
+
+def scripted_error(context: ProviderContext, error: ScriptedError) -> VolcError:
+    """A scenario's error: its catalogue entry's code and message at the scripted HTTP status. A bare status
+    takes the catalogue's rate limit for 429 and its internal error for 5xx (assumed); any other is 50215."""
+    entry = error.entry
+    if entry is None and (error.status == 429 or error.status >= 500):
+        entry = context.contract.error("rate_limited" if error.status == 429 else "internal_error")
+    if entry is None:
+        return input_invalid(f"scripted fault HTTP {error.status}", error.status)
+    retry_after = error.retry_after if error.retry_after is not None else entry.get("retry_after")
+    return VolcError(error.status, int(entry["code"]), str(entry["message"]), retry_after=retry_after)
+
+
+def authenticate(request: Request, context: ProviderContext) -> str:
+    """The caller's bearer key; raises 50400 Access Denied when it is missing or not accepted."""
+    key = bearer_token(request)
+    if key is None:
+        raise VolcError(401, ACCESS_DENIED, "Access Denied: send Authorization: Bearer <token>")
+    if not key:
+        raise VolcError(401, ACCESS_DENIED, "Access Denied: the Authorization header is not a Bearer token")
+    accepted = context.settings.api_keys
+    if accepted is not None and key not in accepted:
+        raise VolcError(401, ACCESS_DENIED, "Access Denied: invalid token")
+    return key
+
+
+def exception_handlers(context: ProviderContext) -> dict[Any, Any]:
+    """Starlette exception handlers that answer every failure in the envelope, never with a crash."""
+
+    async def on_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, VolcError)
+        return error_response(context, exc)
+
+    async def on_too_large(request: Request, exc: Exception) -> Response:
+        return error_response(context, input_invalid(str(exc), 413))
+
+    async def on_malformed(request: Request, exc: Exception) -> Response:
+        return error_response(context, input_invalid(str(exc)))
+
+    async def on_http(request: Request, exc: Exception) -> Response:
+        status = exc.status_code if isinstance(exc, HTTPException) else 500
+        if status in (404, 405):
+            return error_response(context, input_invalid(f"no route {request.method} {request.url.path}", 404))
+        return error_response(context, VolcError(status, INPUT_INVALID, str(exc)))
+
+    async def on_scripted(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, ScriptedError)
+        return error_response(context, scripted_error(context, exc))
+
+    async def on_unknown_scenario(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, UnknownScenario)
+        return error_response(context, input_invalid(exc.message))
+
+    async def on_crash(request: Request, exc: Exception) -> Response:
+        return error_response(
+            context, VolcError(500, INTERNAL_ERROR, f"Internal Error: mock internal error ({exc.__class__.__name__})")
+        )
+
+    return {
+        VolcError: on_error,
+        BodyTooLarge: on_too_large,
+        MalformedJson: on_malformed,
+        HTTPException: on_http,
+        ScriptedError: on_scripted,
+        UnknownScenario: on_unknown_scenario,
+        Exception: on_crash,
+    }

@@ -1,0 +1,159 @@
+"""api.gpt.ge's Jimeng video tasks, free of HTTP: what a submit asks for, how long it takes, how it ends,
+and what a scenario makes of it."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from mockserver.core.randomness import draw_between
+from mockserver.core.streams import Draws
+from mockserver.engine import LogNormal, Outcome, StepPlan, parse_timing
+from mockserver.engine.timing import Timing
+from mockserver.gateways.families.uploads import InvalidImage, check_first_frame, nearest_ratio
+from mockserver.gateways.kit.http import dump_json
+
+# The seed's aspect ratios and the resolutions it lists for them (720P).
+SIZES = {
+    "16:9": (1280, 720),
+    "9:16": (720, 1280),
+    "9:21": (720, 1680),
+    "1:1": (960, 960),
+    "4:3": (960, 720),
+    "3:4": (720, 960),
+    "21:9": (1680, 720),
+}
+DEFAULT_ASPECT_RATIO = "16:9"
+RANDOM_SEED = -1
+# "Output videos default to 5 seconds" (seed); upstream renders 24 fps and 24 * seconds + 1 frames (B.1).
+FPS = 24
+FRAMES = 121
+REQ_KEYS = {"text2video": "jimeng_vgfm_t2v_l20", "image2video": "jimeng_vgfm_i2v_l20"}
+
+
+class InvalidVideoRequest(ValueError):
+    pass
+
+
+def task_failure(entry: Mapping[str, Any]) -> dict[str, Any]:
+    """What a failed task keeps to answer its polls with: the catalogue entry's HTTP status, code and message."""
+    return {"http_status": int(entry["http_status"]), "code": int(entry["code"]), "message": str(entry["message"])}
+
+
+@dataclass
+class VideoRequest:
+    mode: str  # text2video | image2video
+    req_key: str
+    prompt: str
+    seed: int
+    aspect_ratio: str
+    """The ratio rendered: the requested one, or for an uploaded image the nearest to the image's own."""
+    requested_aspect_ratio: str
+    width: int
+    height: int
+    fps: int
+    frames: int
+    image_source: str | None  # binary_data_base64 | image_urls
+    image_digest: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """`dataclasses.asdict` for fields that are all scalars (no deep copy to make), at a fiftieth of its cost."""
+        return dict(vars(self))
+
+
+def parse_submit(mode: str, body: Mapping[str, Any]) -> VideoRequest:
+    """A contract-valid body as a task request; raises InvalidVideoRequest for what the schema cannot see
+    (the bytes of an uploaded image). binary_data_base64 wins over image_urls when both are sent."""
+    requested = str(body.get("aspect_ratio", DEFAULT_ASPECT_RATIO))
+    aspect_ratio, source, digest = requested, None, None
+    if mode == "image2video":
+        if body.get("binary_data_base64"):
+            source = "binary_data_base64"
+            encoded = body["binary_data_base64"][0]
+            try:
+                image = check_first_frame(encoded, "binary_data_base64[0]")
+            except InvalidImage as exc:
+                raise InvalidVideoRequest(str(exc)) from None
+            aspect_ratio = nearest_ratio(image.aspect, SIZES)
+            digest = hashlib.sha256(encoded.encode()).hexdigest()[:16]
+        else:
+            source = "image_urls"
+            digest = hashlib.sha256(body["image_urls"][0].encode()).hexdigest()[:16]
+    width, height = SIZES[aspect_ratio]
+    return VideoRequest(  # positionally, in field order: see ARCHITECTURE
+        mode,
+        REQ_KEYS[mode],  # req_key
+        body["prompt"],
+        int(body.get("seed", RANDOM_SEED)),
+        aspect_ratio,
+        requested,  # requested_aspect_ratio
+        width,
+        height,
+        FPS,  # fps
+        FRAMES,  # frames
+        source,  # image_source
+        digest,  # image_digest
+    )
+
+
+def default_timings(request: VideoRequest) -> dict[str, Timing]:
+    """720P step lengths: a few seconds in the queue, then most of a minute of generation (assumed)."""
+    in_queue, generating = _default_steps(request.mode)
+    return {"in_queue": in_queue.timing, "generating": generating.timing}
+
+
+DONE = Outcome("done")
+
+
+def plan(request: VideoRequest, overrides: Mapping[str, Any]) -> tuple[list[StepPlan], Outcome]:
+    """The task's steps and how it ends when nothing goes wrong: `done`."""
+    if not overrides:
+        return list(_default_steps(request.mode)), DONE
+    timings = default_timings(request) | {state: parse_timing(value) for state, value in overrides.items()}
+    return [StepPlan("in_queue", timings["in_queue"]), StepPlan("generating", timings["generating"], (1, 99))], DONE
+
+
+@lru_cache(maxsize=4)
+def _default_steps(mode: str) -> tuple[StepPlan, StepPlan]:
+    """The steps of a mode's task (immutable: one pair serves every task of the mode)."""
+    generation = 45.0 if mode == "text2video" else 52.0
+    in_queue = LogNormal(median=5, sigma=0.6, low=1, high=90)
+    generating = LogNormal(median=generation, sigma=0.25, low=generation / 2, high=generation * 3)
+    return StepPlan("in_queue", in_queue), StepPlan("generating", generating, (1, 99))
+
+
+def effective_seed(request: Mapping[str, Any], task_seed: int) -> int:
+    """The seed the video is rendered with: the client's when it is not -1, else one drawn for the task."""
+    seed = int(request["seed"])
+    return task_seed if seed == RANDOM_SEED else seed
+
+
+def video_seed(request: Mapping[str, Any], task_seed: int) -> int:
+    """What the video's look derives from. A client seed with the same parameters gives the same video."""
+    if int(request["seed"]) == RANDOM_SEED:
+        return task_seed
+    inputs = [request[k] for k in ("seed", "mode", "prompt", "aspect_ratio", "image_digest")]
+    return int.from_bytes(hashlib.sha256(json.dumps(inputs).encode()).digest()[:4], "big")
+
+
+def resp_data(request: Mapping[str, Any], task_seed: int) -> str:
+    """The JSON string a finished task reports in data.resp_data (its content is the mock's, assumed)."""
+    info = {
+        "req_key": request["req_key"],
+        "seed": effective_seed(request, task_seed),
+        "aspect_ratio": request["aspect_ratio"],
+        "width": request["width"],
+        "height": request["height"],
+        "fps": request["fps"],
+        "frames": request["frames"],
+    }
+    return dump_json({"infer_ctx": info}).decode()  # json.dumps(..., separators=(",", ":")): all ASCII
+
+
+def new_task_id(rng: Draws) -> str:
+    """Upstream ids are unsigned 64-bit numbers in decimal (19 or 20 digits)."""
+    return str(draw_between(rng, 10**18, 2**64))

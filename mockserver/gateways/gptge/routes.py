@@ -1,0 +1,151 @@
+"""api.gpt.ge's HTTP surface: `POST /task/jimeng/text2video`, `POST /task/jimeng/image2video` and
+`GET /task/{task_id}`, every answer in the Volcengine envelope."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from mockserver.engine import Outcome, TaskView
+from mockserver.gateways.gptge.envelope import (
+    VolcError,
+    authenticate,
+    exception_handlers,
+    input_invalid,
+    success,
+)
+from mockserver.gateways.gptge.models import (
+    InvalidVideoRequest,
+    new_task_id,
+    parse_submit,
+    plan,
+    resp_data,
+    task_failure,
+    video_seed,
+)
+from mockserver.gateways.kit import scripting
+from mockserver.gateways.kit.base import ProviderContext
+from mockserver.gateways.kit.http import mark_task, read_json
+from mockserver.gateways.kit.results import finished_at, kept_json, signed_result_url
+from mockserver.gateways.kit.routing import GatewayApp
+from mockserver.gateways.kit.stamps import utc_stamp
+from mockserver.media.spec import VideoSpec, color_from_seed
+from mockserver.scenarios import Scenario
+
+OPERATIONS = {"text2video": "textToVideo", "image2video": "imageToVideo"}
+
+
+def task_data(status: str, video_url: str = "", resp: str = "") -> dict[str, Any]:
+    return {"binary_data_base64": [], "image_urls": None, "resp_data": resp, "status": status, "video_url": video_url}
+
+
+class GptGeApi:
+    def __init__(self, context: ProviderContext) -> None:
+        self.context = context
+        contract = context.contract
+        self.operations = {mode: contract.operation(op) for mode, op in OPERATIONS.items()}
+        self.url_ttl = context.lifetime("result_url", context.settings.url_ttl)
+        self.task_ttl = context.lifetime("task", context.settings.task_ttl)
+        self.expired_window = context.lifetime("expired_record", None)
+
+    async def text_to_video(self, request: Request) -> Response:
+        return await self.submit(request, "text2video")
+
+    async def image_to_video(self, request: Request) -> Response:
+        return await self.submit(request, "image2video")
+
+    async def submit(self, request: Request, mode: str) -> Response:
+        context = self.context
+        key = authenticate(request, context)
+        body = await read_json(request, context.settings.max_body_bytes)
+        if not isinstance(body, dict):
+            raise input_invalid("the request body must be a JSON object")
+        prompt = body.get("prompt")
+        selection = scripting.select(request, context, prompt if isinstance(prompt, str) else None, key)
+        if isinstance(prompt, str) and selection.prompt != prompt:
+            body = {k: v for k, v in body.items() if k != "prompt"} | (
+                {"prompt": selection.prompt} if selection.prompt else {}
+            )
+        violation = self.operations[mode].check_request(body)
+        if violation is not None:
+            raise input_invalid(violation.message)
+        try:
+            video = parse_submit(mode, body)
+        except InvalidVideoRequest as exc:
+            raise input_invalid(str(exc)) from None
+        steps, outcome = plan(video, context.settings.timings)
+        scripted = scripting.script(context, selection, steps, outcome)
+        failure = self.failure(scripted.scenario)
+        submission = scripted.submission(
+            context,
+            video.to_dict(),
+            new_task_id,
+            self.task_ttl + self.expired_window,
+            outcome if failure is None else Outcome("done", error=failure),
+        )
+        view = context.engine.submit(submission)
+        mark_task(request, view.task.id)
+        return success(context, {"task_id": view.task.id}, "submit")
+
+    def failure(self, scenario: Scenario) -> dict[str, Any] | None:
+        """The business error a scenario's `fail:` ends the task with (the catalogue's internal error when the
+        reference names nothing the catalogue has); the task still ends `done`, as upstream's do."""
+        if scenario.fail is None:
+            return None
+        catalogue = self.context.contract
+        entry = catalogue.error(scenario.fail.error) or catalogue.errors["internal_error"]
+        return task_failure(entry)
+
+    async def get_task(self, request: Request) -> Response:
+        context = self.context
+        authenticate(request, context)
+        task_id = request.path_params["task_id"]
+        view = context.engine.poll(context.provider_id, task_id)
+        if view is None:
+            return success(context, task_data("not_found"), "result")
+        mark_task(request, task_id)
+        scripting.raise_poll_fault(request, context, view)
+        if view.now - view.task.created_at >= self.task_ttl:
+            return success(context, task_data("expired"), "result")
+        if not view.terminal:
+            return success(context, task_data(view.state), "result")
+        error = view.task.schedule.outcome.error
+        if error is not None:
+            raise VolcError(error["http_status"], error["code"], error["message"], data=task_data("done"))
+        done = kept_json(request, context, view, "data", lambda: self._done(request, view))
+        return success(context, done, "result")
+
+    def _done(self, request: Request, view: TaskView) -> dict[str, Any]:
+        return task_data("done", self.video_url(request, view), resp_data(view.task.request, view.task.seed))
+
+    def video_url(self, request: Request, view: TaskView) -> str:
+        task = view.task
+        finished = finished_at(view)
+        spec = VideoSpec(
+            task.request["width"],
+            task.request["height"],
+            task.request["fps"],
+            task.request["frames"],
+            color_from_seed(video_seed(task.request, task.seed)),
+        )
+        day = utc_stamp(math.floor(finished), "%Y%m%d")  # formatted once per second
+        url = signed_result_url(request, self.context, view, f"jimeng/{day}/{task.id}.mp4", self.url_ttl, spec)
+        return url or ""
+
+
+class GptGeProvider:
+    id = "gptge"
+    contract = "gptge"
+
+    def build(self, context: ProviderContext) -> GatewayApp:
+        api = GptGeApi(context)
+        routes = [
+            Route("/task/jimeng/text2video", api.text_to_video, methods=["POST"]),
+            Route("/task/jimeng/image2video", api.image_to_video, methods=["POST"]),
+            Route("/task/{task_id}", api.get_task, methods=["GET"]),
+        ]
+        return GatewayApp(routes, exception_handlers=exception_handlers(context))

@@ -1,0 +1,1 @@
+"""gateways/jimeng2api/routes"""

@@ -1,0 +1,123 @@
+"""The three generation routes: `/v1/videos/generations`, `/v1/images/generations`, `/v1/images/compositions`.
+Validation runs in the server's order: body fields (the contract's schema), the Authorization header, the
+route's own rules, then the API key (401), the account, the queue. The task's scenario is chosen first (an
+unknown name is a 400 before anything else) and applied when the task is queued."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from mockserver.gateways.jimeng2api.body import Payload, read_payload
+from mockserver.gateways.jimeng2api.gateway import (
+    Gateway,
+    Job,
+    credential,
+    require_authorization_header,
+    violation_error,
+)
+from mockserver.gateways.jimeng2api.models import image as models_image
+from mockserver.gateways.jimeng2api.models import video as models_video
+from mockserver.gateways.jimeng2api.models.tasks import generation_steps
+from mockserver.gateways.kit.http import JsonResponse
+from mockserver.scenarios import Selection
+
+HEAVY_VIDEO_MODELS = {"seedance": 2.0, "veo3": 1.5, "sora2": 1.5}
+
+
+@lru_cache(maxsize=256)
+def heavy_factor(model: str) -> float:
+    """How much longer than the base a model's videos take to generate (once per model name)."""
+    return next((factor for key, factor in HEAVY_VIDEO_MODELS.items() if key in model), 1.0)
+
+
+def _sources(materials: tuple[models_video.Material, ...]) -> tuple[str, ...]:
+    """Where each input came from, as the task keeps it: its URL or `upload:<field>`."""
+    return tuple(m.url or f"upload:{m.field}" for m in materials) if materials else ()
+
+
+class GenerationRoutes:
+    def __init__(self, gateway: Gateway) -> None:
+        self.gateway = gateway
+
+    async def _validated(self, request: Request, operation_id: str) -> tuple[Payload, Selection, str | None]:
+        """The payload checked in the server's order, the task's scenario (its prompt tag removed), and the
+        caller's credential."""
+        payload = await read_payload(request)
+        prompt = payload.fields.get("prompt")
+        bearer = credential(request)
+        selection = self.gateway.select(request, prompt, bearer)
+        if isinstance(prompt, str) and selection.prompt != prompt:
+            payload.fields["prompt"] = selection.prompt or ""
+        operation = self.gateway.context.contract.operation(operation_id)
+        if payload.multipart and operation_id != "createVideo":
+            payload.fields = models_image.normalise_form(payload.fields)
+        violation = operation.check_request(payload.fields)
+        if violation is not None:
+            raise violation_error(violation)
+        if bearer is None:  # a credential was read from it, so the header is there
+            require_authorization_header(request)
+        return payload, selection, bearer
+
+    async def videos(self, request: Request) -> Response:
+        payload, selection, bearer = await self._validated(request, "createVideo")
+        video = models_video.parse_video(payload)
+        caller = self.gateway.authenticate(bearer)
+        session, token_id = self.gateway.acquire(caller)
+        output = models_video.video_output(video, session.region)
+        heavy = heavy_factor(video.model)
+        heavy *= 1.4 if output.resolution == "1080p" else 1.0
+        job = Job(  # positionally, in field order: see ARCHITECTURE
+            "video_generation",  # type
+            video.prompt,
+            video.response_format,
+            {"width": output.width, "height": output.height, "fps": models_video.FPS, "frames": output.frames},  # media
+            output.failure,
+            models_video.video_cost(video),
+            generation_steps("video", video.duration, heavy),
+            {
+                "model": video.model,
+                "mode": video.mode,
+                "function_mode": video.function_mode,
+                "duration": video.duration,
+                "ratio": output.ratio,
+                "resolution": output.resolution,
+                "images": _sources(video.images),
+                "videos": _sources(video.videos),
+            },  # details
+        )
+        return JsonResponse(self.gateway.enqueue(request, caller, job, session, token_id, selection))
+
+    async def images(self, request: Request) -> Response:
+        return await self._image(request, "createImage", "generation")
+
+    async def compositions(self, request: Request) -> Response:
+        return await self._image(request, "createComposition", "composition")
+
+    async def _image(self, request: Request, operation_id: str, kind: str) -> Response:
+        payload, selection, bearer = await self._validated(request, operation_id)
+        image = models_image.parse_image(payload, kind)
+        caller = self.gateway.authenticate(bearer)
+        session, token_id = self.gateway.acquire(caller)
+        output = models_image.image_output(image, session.region)
+        task_type = "image_generation" if kind == "generation" else "image_composition"
+        details: dict[str, Any] = models_image.describe(image) | {
+            "ratio": output.ratio,
+            "resolution": output.resolution,
+        }
+        if kind == "composition":
+            details["input_images"] = image.inputs
+        job = Job(  # positionally, in field order: see ARCHITECTURE
+            task_type,
+            image.prompt,
+            image.response_format,
+            {"width": output.width, "height": output.height, "count": output.count},  # media
+            output.failure,
+            models_image.image_cost(image, output),
+            generation_steps(task_type, heavy=1.5 if output.resolution == "4k" else 1.0),
+            details,
+        )
+        return JsonResponse(self.gateway.enqueue(request, caller, job, session, token_id, selection))

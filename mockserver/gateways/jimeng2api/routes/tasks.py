@@ -1,0 +1,44 @@
+"""`GET /v1/tasks/{id}` and `GET /v1/tasks/{id}/result` (reference A.5); both are polls the task's scenario
+may answer with a scripted fault."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from mockserver.engine import TaskView
+from mockserver.gateways.jimeng2api.gateway import Gateway, credential, require_authorization_header
+from mockserver.gateways.kit import scripting
+from mockserver.gateways.kit.http import JsonResponse
+from mockserver.gateways.kit.results import kept_json
+
+
+class TaskRoutes:
+    def __init__(self, gateway: Gateway) -> None:
+        self.gateway = gateway
+
+    async def get(self, request: Request) -> Response:
+        require_authorization_header(request)
+        caller = self.gateway.authenticate(credential(request))
+        view = self.gateway.find(caller, request.path_params["task_id"])
+        scripting.raise_poll_fault(request, self.gateway.context, view)
+        return self._answer(request, view, "task", lambda: self.gateway.task_object(request, view))
+
+    async def result(self, request: Request) -> Response:
+        """The result once succeeded; before that (and after a failure) the task object itself, still 200."""
+        require_authorization_header(request)
+        caller = self.gateway.authenticate(credential(request))
+        view = self.gateway.find(caller, request.path_params["task_id"])
+        scripting.raise_poll_fault(request, self.gateway.context, view)
+        if view.succeeded:
+            return self._answer(request, view, "result", lambda: self.gateway.result(request, view))
+        return self._answer(request, view, "task", lambda: self.gateway.task_object(request, view))
+
+    def _answer(self, request: Request, view: TaskView, name: str, build: Callable[[], Any]) -> Response:
+        """A finished task's answer is kept with it, unless it inlines its media as base64."""
+        if view.terminal and not self.gateway.inlines_media(view):
+            return JsonResponse(kept_json(request, self.gateway.context, view, name, build))
+        return JsonResponse(build())

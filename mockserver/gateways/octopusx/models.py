@@ -1,0 +1,162 @@
+"""OctopusX's Jimeng video tasks, free of HTTP: what a create asks for, how long it takes, how it ends."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from mockserver.core.streams import Draws
+from mockserver.engine import LogNormal, Outcome, StepPlan, parse_timing
+from mockserver.engine.timing import Timing
+from mockserver.gateways.families import uploads
+from mockserver.gateways.families.jimeng30 import FPS, SIZES, frames
+from mockserver.media.images import ImageInfo, NotAnImage, decode_base64
+
+DEFAULT_SECONDS = "5"
+DEFAULT_SIZE = "720x1280"
+
+
+IMAGE_FORMATS = frozenset({"png", "jpeg", "webp"})  # documented: png, jpeg, jpg, webp (jpg is jpeg by its bytes)
+MAX_REFERENCE_FILES = 2
+
+
+class InvalidVideoRequest(ValueError):
+    pass
+
+
+@dataclass
+class VideoRequest:
+    model: str
+    prompt: str
+    seconds: str
+    size: str
+    width: int
+    height: int
+    frames: int
+    fps: int
+    mode: str  # text2video | image2video | first_last_frame
+    references: int
+    route: str  # videos | unified
+
+    def to_dict(self) -> dict[str, Any]:
+        """`dataclasses.asdict` for fields that are all scalars (no deep copy to make), at a fiftieth of its cost."""
+        return dict(vars(self))
+
+
+def frames_for(seconds: int) -> int:
+    return frames(seconds)
+
+
+def parse_create(fields: dict[str, Any], files: list[bytes]) -> VideoRequest:
+    """A contract-valid `/v1/videos` body (text fields) and its uploaded files as a task request."""
+    if len(files) > MAX_REFERENCE_FILES:
+        raise InvalidVideoRequest(f"input_reference takes a single image file (got {len(files)})")
+    for number, data in enumerate(files):
+        check_image(data, "input_reference" if len(files) == 1 else f"input_reference[{number}]")
+    references = len(files)
+    reference = fields.get("input_reference")
+    if isinstance(reference, dict):
+        reference = reference["image_url"]
+    if isinstance(reference, str):
+        if files:
+            raise InvalidVideoRequest("send input_reference either as a file or as a URL, not both")
+        if reference.startswith("data:"):
+            try:
+                check_image(decode_base64(reference), "input_reference")
+            except NotAnImage as exc:
+                raise InvalidVideoRequest(f"input_reference {exc}") from None
+        references = 1
+    seconds = fields.get("seconds", DEFAULT_SECONDS)
+    size = fields.get("size", DEFAULT_SIZE)
+    width, height = (int(side) for side in size.split("x"))
+    return VideoRequest(  # positionally, in field order: see ARCHITECTURE
+        fields["model"],
+        fields["prompt"],
+        seconds,
+        size,
+        width,
+        height,
+        frames_for(int(seconds)),
+        FPS,  # fps
+        _mode(references),
+        references,
+        "videos",  # route
+    )
+
+
+def parse_unified(body: dict[str, Any]) -> VideoRequest:
+    """A contract-valid `/v1/video/create` body as a task request."""
+    images = body["images"]
+    ratio = body.get("aspect_ratio", "16:9")
+    resolution = body.get("size", "1080P")
+    width, height = SIZES[resolution][ratio]
+    seconds = int(body.get("duration", 5))
+    return VideoRequest(  # positionally, in field order: see ARCHITECTURE
+        body["model"],
+        body["prompt"],
+        str(seconds),
+        f"{width}x{height}",  # size
+        width,
+        height,
+        frames_for(seconds),
+        FPS,  # fps
+        _mode(len(images)),
+        len(images),  # references
+        "unified",  # route
+    )
+
+
+def _mode(images: int) -> str:
+    return ("text2video", "image2video", "first_last_frame")[images]
+
+
+def check_image(data: bytes, name: str) -> ImageInfo:
+    """An uploaded reference image, identified by its bytes, within the gateway's and upstream's limits."""
+    try:
+        return uploads.check_image(data, name, IMAGE_FORMATS, "png, jpeg, jpg and webp")
+    except uploads.InvalidImage as exc:
+        raise InvalidVideoRequest(str(exc)) from None
+
+
+def default_timings(request: VideoRequest) -> dict[str, Timing]:
+    """Realistic step lengths: seconds in the queue, then about a minute per 5 s of 720P video (more for 1080P)."""
+    queued, in_progress = _default_steps(request.seconds, request.width * request.height, request.mode, request.model)
+    return {"queued": queued.timing, "in_progress": in_progress.timing}
+
+
+COMPLETED = Outcome("completed")
+
+
+def plan(request: VideoRequest, overrides: dict[str, Any]) -> tuple[list[StepPlan], Outcome]:
+    """The task's steps and how it ends (a scenario may reshape both)."""
+    steps = _default_steps(request.seconds, request.width * request.height, request.mode, request.model)
+    if not overrides:
+        return list(steps), COMPLETED
+    timings = default_timings(request) | {state: parse_timing(value) for state, value in overrides.items()}
+    return [
+        StepPlan("queued", timings["queued"], (0, 0)),
+        StepPlan("in_progress", timings["in_progress"], (1, 99)),
+    ], COMPLETED
+
+
+@lru_cache(maxsize=64)
+def _default_steps(seconds: str, pixels: int, mode: str, model: str) -> tuple[StepPlan, StepPlan]:
+    """The steps for a video of this length, size, mode and model (immutable: one pair serves every such task)."""
+    generation = 40.0 * int(seconds) / 5 * (pixels / (1280 * 720)) ** 0.5
+    if mode != "text2video":
+        generation *= 1.15
+    if model == "jimeng-video-2.0":
+        generation *= 1.2
+    queued = LogNormal(median=6, sigma=0.6, low=1, high=120)
+    in_progress = LogNormal(median=generation, sigma=0.25, low=generation / 2, high=generation * 3)
+    return StepPlan("queued", queued, (0, 0)), StepPlan("in_progress", in_progress, (1, 99))
+
+
+def new_video_id(rng: Draws) -> str:
+    return f"video_{rng.getrandbits(128):032x}"
+
+
+def new_unified_id(rng: Draws) -> str:
+    return str(uuid.UUID(int=rng.getrandbits(128), version=4))

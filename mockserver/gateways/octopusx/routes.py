@@ -1,0 +1,254 @@
+"""OctopusX's HTTP surface: the OpenAI video routes under `/v1/videos` and the unified `/v1/video/*` routes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.datastructures import UploadFile
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from mockserver.engine import TaskView
+from mockserver.engine.engine import IdFactory
+from mockserver.gateways.families import newapi
+from mockserver.gateways.families.newapi import NewApiError
+from mockserver.gateways.kit import scripting
+from mockserver.gateways.kit.base import ProviderContext
+from mockserver.gateways.kit.http import is_form, mark_task, read_form, read_json
+from mockserver.gateways.kit.results import finished_at, kept_json, signed_result_url, video_spec
+from mockserver.gateways.kit.routing import GatewayApp
+from mockserver.gateways.kit.stamps import utc_day_path
+from mockserver.gateways.octopusx import views
+from mockserver.gateways.octopusx.models import (
+    InvalidVideoRequest,
+    VideoRequest,
+    new_unified_id,
+    new_video_id,
+    parse_create,
+    parse_unified,
+    plan,
+)
+from mockserver.media.render import RENDERERS
+from mockserver.media.routes import deliver
+from mockserver.scenarios import Selection
+
+POLL_AFTER_HEADER = "openai-poll-after-ms"
+VARIANTS = {"video": "mp4", "thumbnail": "webp", "spritesheet": "jpg"}
+DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT = 20, 100
+
+
+def invalid(message: str) -> NewApiError:
+    return NewApiError(400, "invalid_request", message)
+
+
+def task_not_exist() -> NewApiError:
+    return NewApiError(400, "task_not_exist", "task_not_exist")
+
+
+def proxy_error(status: int, code: str, message: str) -> NewApiError:
+    """An error of the content route (new-api's video proxy), in the OpenAI shape; 5xx are server errors."""
+    error_type = "server_error" if status >= 500 else "invalid_request_error"
+    return NewApiError(status, code, message, openai_style=True, error_type=error_type)
+
+
+class OctopusxApi:
+    def __init__(self, context: ProviderContext) -> None:
+        self.context = context
+        self.create_operation = context.contract.operation("createVideo")
+        self.unified_operation = context.contract.operation("createUnifiedVideo")
+        self.url_ttl = context.lifetime("result_url", context.settings.url_ttl)
+        self.task_ttl = context.lifetime("task", context.settings.task_ttl)
+        self.poll_after_ms = int(context.contract.extension("x-poll-after-ms")["value"])
+        self.poll_after_header = (POLL_AFTER_HEADER.encode("latin-1"), str(self.poll_after_ms).encode("latin-1"))
+
+    async def create(self, request: Request) -> Response:
+        context = self.context
+        key = newapi.authenticate(request, context)
+        fields, files = await self._create_body(request)
+        selection, fields = scripting.select_for_body(request, context, fields, key)
+        violation = self.create_operation.check_request(fields)
+        if violation is not None:
+            raise invalid(violation.message)
+        try:
+            video = parse_create(fields, files)
+        except InvalidVideoRequest as exc:
+            raise invalid(str(exc)) from None
+        view = self._submit(request, video, selection, new_video_id)
+        return newapi.json_response(context, views.created(view))
+
+    async def _create_body(self, request: Request) -> tuple[dict[str, Any], list[bytes]]:
+        limit = self.context.settings.max_body_bytes
+        if not is_form(request):
+            body = await read_json(request, limit)
+            if not isinstance(body, dict):
+                raise invalid("request body must be a JSON object or multipart/form-data")
+            return body, []
+        fields: dict[str, Any] = {}
+        files: list[bytes] = []
+        form = await read_form(request, limit)
+        try:
+            for key, value in form.multi_items():
+                if isinstance(value, UploadFile):
+                    if key != "input_reference":
+                        raise invalid(f"unexpected file field {key!r}: only input_reference takes a file")
+                    files.append(await value.read())
+                else:
+                    fields.setdefault(key, value)
+        finally:
+            await form.close()
+        return fields, files
+
+    async def create_unified(self, request: Request) -> Response:
+        context = self.context
+        key = newapi.authenticate(request, context)
+        body = await read_json(request, context.settings.max_body_bytes)
+        if not isinstance(body, dict):
+            raise invalid("request body must be a JSON object")
+        selection, body = scripting.select_for_body(request, context, body, key)
+        violation = self.unified_operation.check_request(body)
+        if violation is not None:
+            raise invalid(violation.message)
+        video = parse_unified(body)
+        view = self._submit(request, video, selection, new_unified_id)
+        return newapi.json_response(context, views.unified_created(view))
+
+    def _submit(self, request: Request, video: VideoRequest, selection: Selection, new_id: IdFactory) -> TaskView:
+        context = self.context
+        steps, outcome = plan(video, context.settings.timings)
+        scripted = scripting.script(context, selection, steps, outcome)
+        submission = scripted.submission(context, video.to_dict(), new_id, self.task_ttl)
+        view = context.engine.submit(submission)
+        mark_task(request, view.task.id)
+        return view
+
+    async def retrieve(self, request: Request) -> Response:
+        view = self._poll(request, request.path_params["video_id"])
+        scripting.raise_poll_fault(request, self.context, view)
+        if view.terminal:
+            build = lambda: views.video(view, self._results(request, view))  # noqa: E731
+            response = newapi.json_response(self.context, kept_json(request, self.context, view, "video", build))
+        else:
+            response = newapi.json_response(self.context, views.video(view, None))
+        response.raw_headers.append(self.poll_after_header)  # as `headers[...] = ...` appends a header not yet set
+        return response
+
+    async def query_unified(self, request: Request) -> Response:
+        newapi.authenticate(request, self.context)
+        task_id = request.query_params.get("id", "").strip()
+        if not task_id:
+            raise invalid("id is required: GET /v1/video/query?id=<task_id>")
+        view = self._poll(request, task_id)
+        scripting.raise_poll_fault(request, self.context, view)
+        if view.terminal:
+            build = lambda: views.unified_query(view, self._results(request, view))  # noqa: E731
+            return newapi.json_response(self.context, kept_json(request, self.context, view, "unified", build))
+        return newapi.json_response(self.context, views.unified_query(view, None))
+
+    def _poll(self, request: Request, task_id: str) -> TaskView:
+        newapi.authenticate(request, self.context)
+        view = self.context.engine.poll(self.context.provider_id, task_id)
+        if view is None:
+            raise task_not_exist()
+        mark_task(request, task_id)
+        return view
+
+    async def list(self, request: Request) -> Response:
+        newapi.authenticate(request, self.context)
+        limit, order, after = self._list_params(request)
+        tasks = list(self.context.engine.tasks(self.context.provider_id))
+        if order == "desc":
+            tasks.reverse()
+        start = 0
+        if after is not None:
+            ids = [view.task.id for view in tasks]
+            if after not in ids:
+                raise invalid(f"after: no video {after!r}")
+            start = ids.index(after) + 1
+        page = tasks[start : start + limit]
+        body = {
+            "object": "list",
+            "data": [views.video(view, self._results(request, view)) for view in page],
+            "first_id": page[0].task.id if page else None,
+            "last_id": page[-1].task.id if page else None,
+            "has_more": start + limit < len(tasks),
+        }
+        return newapi.json_response(self.context, body)
+
+    def _list_params(self, request: Request) -> tuple[int, str, str | None]:
+        query = request.query_params
+        raw_limit = query.get("limit", str(DEFAULT_LIST_LIMIT))
+        if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= MAX_LIST_LIMIT:
+            raise invalid(f"limit {raw_limit!r} is not supported: use an integer from 1 to {MAX_LIST_LIMIT}")
+        order = query.get("order", "desc")
+        if order not in ("asc", "desc"):
+            raise invalid(f"order {order!r} is not supported: use asc or desc")
+        return int(raw_limit), order, query.get("after") or None
+
+    async def delete(self, request: Request) -> Response:
+        context = self.context
+        newapi.authenticate(request, context)
+        task_id = request.path_params["video_id"]
+        view = context.engine.peek(task_id, context.provider_id)
+        if view is None:
+            raise task_not_exist()
+        mark_task(request, task_id)
+        if not view.terminal:
+            raise invalid(f"video {task_id} is {view.state}; only completed or failed videos can be deleted")
+        context.engine.delete(context.provider_id, task_id)
+        return newapi.json_response(context, {"id": task_id, "object": "video.deleted", "deleted": True})
+
+    async def content(self, request: Request) -> Response:
+        context = self.context
+        newapi.authenticate(request, context)
+        variant = request.query_params.get("variant", "video")
+        if variant not in VARIANTS:
+            raise proxy_error(400, "invalid_variant", "variant must be one of video, thumbnail, spritesheet")
+        task_id = request.path_params["video_id"]
+        view = context.engine.peek(task_id, context.provider_id)
+        if view is None:
+            raise proxy_error(404, "task_not_exist", "Task not found")
+        mark_task(request, task_id)
+        results = self._results(request, view)
+        if results is None:
+            raise proxy_error(400, "video_not_ready", f"Task is not completed yet, current status: {view.state}")
+        if not results.video_url:
+            raise proxy_error(502, "content_unavailable", "Failed to fetch video content: the task has no video URL")
+        if results.available_from is not None and view.now < results.available_from:
+            raise proxy_error(502, "content_unavailable", "Failed to fetch video content: upstream answered 404")
+        remaining = results.expires_at - int(view.now)
+        if remaining <= 0:
+            message = f"Failed to fetch video content: the result expired at {results.expires_at}"
+            raise proxy_error(502, "content_expired", message)
+        rendered = await RENDERERS[VARIANTS[variant]].off_loop(video_spec(view))
+        return deliver(request, rendered, remaining)
+
+    def _results(self, request: Request, view: TaskView) -> views.Results | None:
+        if not view.succeeded or view.finished_at is None:
+            return None
+        terms = scripting.result_terms(self.context, view, self.url_ttl)
+        base = f"videos/{utc_day_path(finished_at(view))}/{view.task.id}"
+        return views.Results(
+            video_url=signed_result_url(request, self.context, view, f"{base}.mp4", self.url_ttl) or "",
+            thumbnail_url=signed_result_url(request, self.context, view, f"{base}_thumbnail.webp", self.url_ttl) or "",
+            expires_at=terms.expires,
+            available_from=terms.available_from,
+        )
+
+
+class OctopusxProvider:
+    id = "octopusx"
+    contract = "octopusx"
+
+    def build(self, context: ProviderContext) -> GatewayApp:
+        api = OctopusxApi(context)
+        routes = [
+            Route("/v1/videos", api.create, methods=["POST"]),
+            Route("/v1/videos", api.list, methods=["GET"]),
+            Route("/v1/videos/{video_id}", api.retrieve, methods=["GET"]),
+            Route("/v1/videos/{video_id}", api.delete, methods=["DELETE"]),
+            Route("/v1/videos/{video_id}/content", api.content, methods=["GET", "HEAD"]),
+            Route("/v1/video/create", api.create_unified, methods=["POST"]),
+            Route("/v1/video/query", api.query_unified, methods=["GET"]),
+        ]
+        return GatewayApp(routes, exception_handlers=newapi.exception_handlers(context))

@@ -1,0 +1,202 @@
+"""The mock's own control surface under /__admin/: reset, clock, tasks, journal (see contracts/admin.yaml)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from mockserver.contracts.contract import contracts_dir
+from mockserver.core.clock import ClockError
+from mockserver.gateways.kit.http import BodyTooLarge, JsonResponse, MalformedJson, read_json
+from mockserver.scenarios import ScenarioFileError, UnknownScenario, parse
+from mockserver.server.runtime import MockRuntime
+
+ADMIN_PREFIX = "/__admin"
+_BODY_LIMIT = 64 * 1024
+
+
+class AdminError(Exception):
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+def build_admin(runtime: MockRuntime, urls: dict[str, str]) -> Starlette:
+    clock, engine, journal = runtime.clock, runtime.engine, runtime.journal
+
+    async def index(request: Request) -> Response:
+        return JsonResponse(
+            {
+                "providers": urls,
+                "clock": clock.describe(),
+                "tasks": len(runtime.store),
+                "openapi": f"{ADMIN_PREFIX}/openapi.yaml",
+            }
+        )
+
+    async def reset(request: Request) -> Response:
+        runtime.reset()
+        return JsonResponse({"reset": True, "clock": clock.describe()})
+
+    async def get_clock(request: Request) -> Response:
+        return JsonResponse(clock.describe())
+
+    async def advance(request: Request) -> Response:
+        clock.advance(await _number(request, "seconds"))
+        return JsonResponse(clock.describe())
+
+    async def set_clock(request: Request) -> Response:
+        clock.set(await _number(request, "now"))
+        return JsonResponse(clock.describe())
+
+    async def freeze(request: Request) -> Response:
+        clock.freeze()
+        return JsonResponse(clock.describe())
+
+    async def scale(request: Request) -> Response:
+        clock.run(await _number(request, "scale"))
+        return JsonResponse(clock.describe())
+
+    async def list_tasks(request: Request) -> Response:
+        provider = request.query_params.get("provider")
+        state = request.query_params.get("state")
+        limit = _limit(request)
+        views = [v for v in engine.tasks(provider) if state is None or v.state == state]
+        return JsonResponse({"tasks": [v.to_dict() for v in views[-limit:]], "total": len(views)})
+
+    async def get_task(request: Request) -> Response:
+        view = engine.peek(request.path_params["task_id"])
+        if view is None:
+            raise AdminError(404, "task_not_found", f"no task {request.path_params['task_id']!r}")
+        return JsonResponse(view.to_dict())
+
+    async def get_journal(request: Request) -> Response:
+        q = request.query_params
+        entries = journal.entries(
+            provider=q.get("provider"),
+            path=q.get("path"),
+            task=q.get("task"),
+            method=q.get("method"),
+            limit=_limit(request),
+        )
+        return JsonResponse({"entries": [e.to_dict() for e in entries]})
+
+    async def clear_journal(request: Request) -> Response:
+        journal.clear()
+        return JsonResponse({"entries": []})
+
+    async def list_scenarios(request: Request) -> Response:
+        scenarios = runtime.scenarios
+        return JsonResponse({"default": scenarios.default, "scenarios": [s.describe() for s in scenarios.all()]})
+
+    async def get_scenario(request: Request) -> Response:
+        try:
+            return JsonResponse(runtime.scenarios.get(request.path_params["name"]).describe())
+        except UnknownScenario as exc:
+            raise AdminError(404, "scenario_not_found", exc.message) from None
+
+    async def use_scenario(request: Request) -> Response:
+        name = await _field(request, "name", str)
+        try:
+            runtime.scenarios.use(name)
+        except UnknownScenario as exc:
+            raise AdminError(400, "scenario_not_found", exc.message) from None
+        return JsonResponse({"default": name})
+
+    async def add_scenario(request: Request) -> Response:
+        body = await _body(request)
+        name, text = body.get("name"), body.get("yaml")
+        if not isinstance(name, str) or not name or not isinstance(text, str):
+            raise AdminError(400, "bad_request", 'send {"name": <scenario name>, "yaml": <scenario document>}')
+        try:
+            scenario = parse(text, name, source="admin API")
+        except ScenarioFileError as exc:
+            raise AdminError(400, "bad_scenario", f"line {exc.line}: {exc.reason}") from None
+        runtime.scenarios.register(scenario)
+        return JsonResponse(scenario.describe(), status_code=201)
+
+    async def cassette(request: Request) -> Response:
+        return Response(runtime.cassette().to_json(), media_type="application/json")
+
+    async def openapi(request: Request) -> Response:
+        return Response((contracts_dir() / "admin.yaml").read_bytes(), media_type="application/yaml")
+
+    routes = [
+        Route("/", index, methods=["GET"]),
+        Route("/reset", reset, methods=["POST"]),
+        Route("/clock", get_clock, methods=["GET"]),
+        Route("/clock/advance", advance, methods=["POST"]),
+        Route("/clock/set", set_clock, methods=["POST"]),
+        Route("/clock/freeze", freeze, methods=["POST"]),
+        Route("/clock/scale", scale, methods=["POST"]),
+        Route("/tasks", list_tasks, methods=["GET"]),
+        Route("/tasks/{task_id}", get_task, methods=["GET"]),
+        Route("/journal", get_journal, methods=["GET"]),
+        Route("/journal", clear_journal, methods=["DELETE"]),
+        Route("/scenarios", list_scenarios, methods=["GET"]),
+        Route("/scenarios", add_scenario, methods=["POST"]),
+        Route("/scenarios/default", use_scenario, methods=["POST"]),
+        Route("/scenarios/{name}", get_scenario, methods=["GET"]),
+        Route("/cassette", cassette, methods=["GET"]),
+        Route("/openapi.yaml", openapi, methods=["GET"]),
+    ]
+    return Starlette(routes=routes, exception_handlers=_handlers())
+
+
+async def _body(request: Request) -> dict[str, Any]:
+    try:
+        body = await read_json(request, _BODY_LIMIT)
+    except (MalformedJson, BodyTooLarge) as exc:
+        raise AdminError(400, "bad_request", str(exc)) from None
+    if not isinstance(body, dict):
+        raise AdminError(400, "bad_request", "send a JSON object")
+    return body
+
+
+async def _number(request: Request, name: str) -> float:
+    value = (await _body(request)).get(name)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise AdminError(400, "bad_request", f'send {{"{name}": <number>}}')
+    return float(value)
+
+
+async def _field(request: Request, name: str, kind: type[str]) -> str:
+    value = (await _body(request)).get(name)
+    if not isinstance(value, kind) or not value:
+        raise AdminError(400, "bad_request", f'send {{"{name}": <{kind.__name__}>}}')
+    return value
+
+
+def _limit(request: Request) -> int:
+    raw = request.query_params.get("limit", "1000")
+    if not raw.isdigit() or int(raw) < 1:
+        raise AdminError(400, "bad_request", "limit must be a positive integer")
+    return int(raw)
+
+
+def _handlers() -> dict[Any, Any]:
+    def error(status: int, code: str, message: str) -> Response:
+        return JsonResponse({"error": {"code": code, "message": message}}, status_code=status)
+
+    async def on_admin(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, AdminError)
+        return error(exc.status, exc.code, exc.message)
+
+    async def on_clock(request: Request, exc: Exception) -> Response:
+        return error(400, "bad_clock_change", str(exc))
+
+    async def on_http(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        if exc.status_code == 405:
+            return error(405, "method_not_allowed", f"{request.method} is not allowed on {request.url.path}")
+        return error(
+            exc.status_code, "not_found", f"no admin route {request.url.path}; see {ADMIN_PREFIX}/openapi.yaml"
+        )
+
+    return {AdminError: on_admin, ClockError: on_clock, HTTPException: on_http}

@@ -1,0 +1,177 @@
+"""`create_app(settings)`: every provider under `/<id>/`, optionally one at the root, the media CDN under
+`/__media/`, the admin API under `/__admin/`, all behind the request journal."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from functools import partial
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Mount, Route, Router
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from mockserver.core.clock import MockClock
+from mockserver.gateways import ProviderContext, load_provider
+from mockserver.gateways.kit.http import JsonResponse
+from mockserver.gateways.kit.routing import ANSWERED, answer
+from mockserver.gateways.kit.scripting import ScriptedError
+from mockserver.media.routes import media_routes
+from mockserver.server.admin import ADMIN_PREFIX, build_admin
+from mockserver.server.faults import HeaderFault
+from mockserver.server.journal import AnswerRecorder, JournalMiddleware
+from mockserver.server.runtime import MockRuntime
+from mockserver.server.settings import Settings
+
+
+def create_app(settings: Settings | None = None, runtime: MockRuntime | None = None) -> MockApp:
+    runtime = runtime or MockRuntime(settings or Settings())
+    settings = runtime.settings
+    gateways = {
+        pid: TaggedGateway(context, load_provider(pid).build(context)) for pid, context in runtime.contexts.items()
+    }
+    base = f"http://{settings.host}:{settings.port}"
+    urls = {pid: f"{base}/{pid}" for pid in gateways}
+
+    async def index(request: Request) -> Response:
+        return JsonResponse({"gateways": urls, "admin": f"{base}{ADMIN_PREFIX}"})
+
+    async def not_found(request: Request, exc: Exception) -> Response:
+        message = f"no route {request.url.path}: gateways are mounted at " + ", ".join(f"/{p}/" for p in gateways)
+        return JsonResponse({"error": {"code": "not_found", "message": message}}, status_code=404)
+
+    routes: list[BaseRoute] = [
+        Mount(ADMIN_PREFIX, build_admin(runtime, urls)),
+        *media_routes(runtime.signer, runtime.clock),
+    ]
+    routes += [Mount(f"/{pid}", app) for pid, app in gateways.items()]
+    if settings.root_provider is not None:
+        routes.append(Mount("", gateways[settings.root_provider]))
+    else:
+        routes.append(Route("/", index, methods=["GET"]))
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        runtime.close()  # after the server has let in-flight requests finish
+
+    app = MockApp(routes=routes, exception_handlers={404: not_found}, lifespan=lifespan)
+    journaled = JournalMiddleware(
+        partial(Starlette.__call__, app), journal=runtime.journal, now=runtime.clock.now, skip=(ADMIN_PREFIX,)
+    )
+    answered = AnswerRecorder(runtime.journal, now=runtime.clock.now)
+    front: ASGIApp = GatewayDispatch(journaled, gateways=gateways, router=app.router, answered=answered)
+    if runtime.clock.shared:
+        front = ClockPinMiddleware(front, clock=runtime.clock)
+    app.front = front
+    app.state.runtime = runtime
+    return app
+
+
+class MockApp(Starlette):
+    """The Starlette app (admin, media, the index, the lifespan) behind the front layers every request meets
+    first: the clock pin (a shared clock), the gateway dispatch and the journal. A gateway request is answered
+    in full by its GatewayApp, so it skips Starlette's own error and exception middleware."""
+
+    front: ASGIApp
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        scope["app"] = self
+        await self.front(scope, receive, send)
+
+
+class GatewayDispatch:
+    """`/<provider>/...` straight to the provider's app, with the scope its Mount would give it, rather than
+    through the outer router's routes one by one; anything else (admin, media, the root mount, unknown
+    routes and their 404) goes on to `app` (the journal middleware, then the router).
+
+    A gateway sends every answer whole through `routing.answer`, so its exchanges are journaled by `answered`, the
+    scope's `ANSWERED` hook, with no wrapper around `send` or `receive`."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        gateways: dict[str, TaggedGateway],
+        router: Router,
+        answered: Callable[[Scope, Response], None],
+    ) -> None:
+        self.app = app
+        self.gateways = {pid: ("/" + pid, gateway) for pid, gateway in gateways.items()}
+        self.router = router
+        self.answered = answered
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and not scope.get("root_path"):
+            path: str = scope["path"]
+            first, slash, _ = path[1:].partition("/")
+            found = self.gateways.get(first) if slash else None
+            if found is not None:  # any path below the mount, even one a Mount's pattern would refuse (a newline)
+                mount, gateway = found
+                if "router" not in scope:
+                    scope["router"] = self.router
+                if "app_root_path" not in scope:
+                    scope["app_root_path"] = ""
+                scope["root_path"] = mount
+                scope["endpoint"] = gateway
+                scope[ANSWERED] = self.answered
+                await gateway(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+class ClockPinMiddleware:
+    """A shared clock is read from the store once per request, not on every `now()`."""
+
+    def __init__(self, app: ASGIApp, clock: MockClock) -> None:
+        self.app = app
+        self.clock = clock
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not self.clock.shared:
+            await self.app(scope, receive, send)
+            return
+        with self.clock.pinned():
+            await self.app(scope, receive, send)
+
+
+class TaggedGateway:
+    """A provider's app, with each request marked with the provider that serves it (for the journal) and an
+    `X-Mock-Fault` status answered in the gateway's own error format, through the provider's handler for
+    scripted errors."""
+
+    def __init__(self, context: ProviderContext, app: ASGIApp) -> None:
+        self.context = context
+        self.app = app
+        self.provider_id = context.provider_id
+        self.handlers: dict[Any, Any] = getattr(app, "exception_handlers", {})
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        state = scope.setdefault("state", {})
+        state["provider"] = self.provider_id
+        fault: HeaderFault | None = state.get("header_fault")
+        if fault is None or fault.status is None:
+            await self.app(scope, receive, send)
+        else:
+            await self._answer_fault(scope, receive, send, fault, fault.status)
+
+    async def _answer_fault(self, scope: Scope, receive: Receive, send: Send, fault: HeaderFault, status: int) -> None:
+        error = ScriptedError(
+            self.context.contract.error(fault.error) if fault.error else None,
+            status,
+            fault.retry_after,
+            fault.error or "",
+        )
+        handler = self.handlers.get(ScriptedError)
+        if handler is None:
+            response: Response = JsonResponse(
+                {"error": {"code": "mock_fault", "message": str(error)}}, status_code=status
+            )
+        else:
+            response = await handler(Request(scope, receive), error)
+        await answer(scope, receive, send, response)
+
+
+__all__ = ["create_app"]

@@ -1,0 +1,90 @@
+"""The live state of one mock: clock, random source, engine, journal and provider contexts, built from Settings."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from mockserver.cassettes import Cassette, Interaction, redact_body, redact_headers
+from mockserver.contracts.contract import load_contract
+from mockserver.core.clock import MockClock
+from mockserver.core.randomness import RandomSource
+from mockserver.engine import MemoryStore, TaskEngine, TaskStore
+from mockserver.gateways import ProviderContext, load_provider
+from mockserver.media.signing import UrlSigner
+from mockserver.scenarios import ScenarioFileError, ScenarioLibrary, UnknownScenario
+from mockserver.server.journal import Journal
+from mockserver.server.settings import Settings, SettingsError
+from mockserver.stores import StoreError, open_store
+
+
+class MockRuntime:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        try:
+            self.shared = open_store(settings.store)
+        except StoreError as exc:
+            raise SettingsError(str(exc)) from None
+        self.clock = MockClock(
+            settings.clock, time_scale=settings.time_scale, start=settings.start_time, shared=self.shared
+        )
+        self.randomness = RandomSource(settings.seed, self.shared)
+        self.store: TaskStore = MemoryStore() if self.shared is None else self.shared
+        self.engine = TaskEngine(self.store, self.clock, self.randomness)
+        self.journal = Journal(settings.journal_size, self.shared)
+        try:
+            self.scenarios = ScenarioLibrary.load(
+                [Path(p) for p in settings.scenario_paths], settings.scenario, settings.scenario_keys
+            )
+        except (ScenarioFileError, UnknownScenario) as exc:
+            raise SettingsError(str(exc)) from None
+        self.signer = UrlSigner(hashlib.sha256(f"{settings.media_secret}:{settings.seed}".encode()).digest())
+        self.contexts = {
+            provider_id: ProviderContext(
+                provider_id=provider_id,
+                engine=self.engine,
+                clock=self.clock,
+                randomness=self.randomness,
+                signer=self.signer,
+                contract=load_contract(load_provider(provider_id).contract),
+                settings=settings.for_provider(provider_id),
+                scenarios=self.scenarios,
+            )
+            for provider_id in settings.providers
+        }
+
+    def cassette(self) -> Cassette:
+        """The journal as a cassette, secrets redacted: every exchange captured whole (media downloads and
+        bodies over the journal's limit are left out), with the seed and each task's scenario."""
+        interactions = [
+            Interaction(
+                e.time,
+                e.method,
+                e.path,
+                e.query,
+                redact_headers(e.request_headers.items()),
+                redact_body(e.request_body.encode()),
+                e.status,
+                redact_headers(e.response_headers.items()),
+                e.response_body.encode(),
+            )
+            for e in self.journal.entries()
+            if e.complete
+        ]
+        scenarios = {view.task.id: view.task.scenario for view in self.engine.tasks()}
+        return Cassette(interactions, self.settings.seed, scenarios, source="jimeng-mock journal")
+
+    def close(self) -> None:
+        """Flush and let go of a shared store (graceful shutdown); the memory store needs nothing."""
+        if self.shared is not None:
+            self.shared.close()
+
+    def reset(self) -> None:
+        """Drop every task and journal entry, restart the random streams, put the clock back and restore
+        the default scenario."""
+        self.engine.reset()
+        self.journal.clear()
+        self.clock.reset()
+        self.scenarios.reset()
+        for context in self.contexts.values():
+            context.reset()

@@ -1,0 +1,48 @@
+"""Options of `pytest tests/contract`: the same conformance suite against the mock (default) or a gateway by URL."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from mockserver.conformance import Target, by_url, in_process
+from mockserver.gateways import PROVIDER_IDS
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("contract", "jimeng-mock contract suite")
+    group.addoption("--target", choices=("mock", "url"), default="mock", help="mock: in-process (default); url")
+    group.addoption("--provider", action="append", choices=PROVIDER_IDS, help="repeatable (default: all)")
+    group.addoption("--base-url", help="the gateway's base URL, with --target url")
+    group.addoption("--api-key", default="", help="bearer key for --target url (redacted from reports)")
+    group.addoption("--budget", type=int, help="paid submissions per provider (default: 1 on the mock, 0 by URL)")
+    group.addoption("--mock-admin", help="with --target url at a jimeng-mock on a virtual clock: its /__admin URL")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "provider" in metafunc.fixturenames:
+        metafunc.parametrize("provider", metafunc.config.getoption("--provider") or PROVIDER_IDS)
+
+
+@pytest.fixture
+def budget(request: pytest.FixtureRequest) -> int:
+    chosen: int | None = request.config.getoption("--budget")
+    if chosen is not None:
+        return chosen
+    return 1 if request.config.getoption("--target") == "mock" else 0
+
+
+@pytest.fixture
+def make_target(request: pytest.FixtureRequest) -> Callable[[str], Target]:
+    config = request.config
+
+    def make(provider: str) -> Target:
+        if config.getoption("--target") == "mock":
+            return in_process(provider)
+        base_url = config.getoption("--base-url")
+        if not base_url:
+            raise pytest.UsageError("--target url needs --base-url")
+        return by_url(provider, base_url, config.getoption("--api-key"), mock_admin=config.getoption("--mock-admin"))
+
+    return make

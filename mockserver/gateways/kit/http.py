@@ -99,7 +99,11 @@ def quick_loads(body: bytes) -> Any:
 
 async def read_json(request: Request, limit: int) -> Any:
     """The body as JSON, accepting exactly what `json.loads` accepts: orjson first, then json."""
-    body = await read_body(request, limit)
+    return parse_json(await read_body(request, limit))
+
+
+def parse_json(body: bytes) -> Any:
+    """A body already read, as JSON (`read_json` for a gateway that also needs the bytes, to check a signature)."""
     if not body.strip():
         raise MalformedJson("request body is empty: send a JSON object")
     if (value := quick_loads(body)) is not UNREAD:

@@ -122,13 +122,23 @@ class Runner:
         if history.last.result_url:  # a success without one is already a lifecycle failure
             self.download(str(history.last.result_url))
 
-    def poll_to_end(self, task_id: str, poll: Mapping[str, Any]) -> TaskHistory | None:
+    def poll_request(self, task_id: str) -> tuple[str, str, Any]:
+        """Method, path and body of a poll of `task_id`: the id in the path (`path-param`) or in the body (`body`, a
+        template whose "{task_id}" values are replaced), as the plan's poll says."""
+        poll = self.plan["poll"]
         operation = self.contract.operation(poll["operation"])
-        path = operation.path.format(**{poll["path-param"]: task_id})
+        path = operation.path.format(**{poll["path-param"]: task_id}) if "path-param" in poll else operation.path
+        body = poll.get("body")
+        if body is not None:
+            body = {name: task_id if value == "{task_id}" else value for name, value in body.items()}
+        return operation.method, path, body
+
+    def poll_to_end(self, task_id: str, poll: Mapping[str, Any]) -> TaskHistory | None:
+        method, path, body = self.poll_request(task_id)
         history = TaskHistory(task_id, self.contract.lifecycle)
         interval = self.first_interval
         while True:
-            exchange = self.call(operation.method, path, self.headers(), None)
+            exchange = self.call(method, path, self.headers(), body)
             if exchange.status != 200 and not self.is_task_answer(exchange):
                 self.record(
                     exchange.label,

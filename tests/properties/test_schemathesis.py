@@ -15,11 +15,14 @@ from schemathesis.core.parameters import ParameterLocation
 from schemathesis.specs.openapi.checks import ignored_auth, negative_data_rejection, positive_data_acceptance
 
 from mockserver.conformance import Exchange, checks
+from mockserver.conformance.target import signing_of
 from mockserver.contracts.contract import load_contract
+from mockserver.core.volc_v4 import KeyPair
 from mockserver.gateways import PROVIDER_IDS
 from mockserver.server.app import create_app
 from mockserver.server.runtime import MockRuntime
 from mockserver.server.settings import Settings
+from tests.support import sign_bearer_requests
 
 EXAMPLES = 25
 # Schema-valid but refused on purpose: what a schema cannot see (an uploaded image's bytes, its base64, its
@@ -36,6 +39,7 @@ LENIENT = {
     *(("jimeng2api", op) for op in load_contract("jimeng2api").operations if op.startswith("admin")),
 }
 KEY = "sk-schemathesis"
+PAIR = KeyPair("AKLTschemathesis", "schemathesis-secret")
 AUTH = {"Authorization": f"Bearer {KEY}"}
 
 
@@ -68,7 +72,9 @@ def load(provider: str) -> Any:
     document["servers"] = [{"url": f"http://testserver/{provider}"}]
     schema = schemathesis.openapi.from_dict(document)
     # with a key configured the mock refuses others, as the real gateways do (by default it accepts any key)
-    schema.app = create_app(runtime=MockRuntime(Settings(clock="virtual", api_keys=frozenset({KEY}))))
+    app = create_app(runtime=MockRuntime(Settings(clock="virtual", api_keys=frozenset({KEY, str(PAIR)}))))
+    # a gateway that takes signatures gets the key's requests signed, the others as generated (unsigned)
+    schema.app = sign_bearer_requests(app, KEY, PAIR) if signing_of(provider) else app
     return schema
 
 

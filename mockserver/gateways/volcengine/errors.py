@@ -80,9 +80,14 @@ def request_action(request: Request) -> tuple[str, str]:
     return query.get("Action", ""), query.get("Version", "")
 
 
-def catalogue_business_error(context: ProviderContext, entry: Mapping[str, Any], status: int | None = None) -> BusinessError:
+def catalogue_business_error(
+    context: ProviderContext, entry: Mapping[str, Any], status: int | None = None
+) -> BusinessError:
     return BusinessError(
-        status or int(entry["http_status"]), int(entry["code"]), str(entry["message"]), retry_after=entry.get("retry_after")
+        status or int(entry["http_status"]),
+        int(entry["code"]),
+        str(entry["message"]),
+        retry_after=entry.get("retry_after"),
     )
 
 
@@ -123,9 +128,11 @@ class VolcengineShape:
         return InputInvalid(str(exc))
 
     def route_not_found(self, request: Request) -> VolcengineError:
-        """A path other than `/`, a method other than POST: no operation to route to (assumed: InvalidActionOrVersion)."""
+        """A path other than `/`, a method other than POST: no operation to route to (assumed:
+        InvalidActionOrVersion)."""
         action, version = request_action(request)
-        message = f"Could not find operation {action or '(none)'} for version {version or '(none)'} at {request.method} {request.url.path}"
+        operation = f"{action or '(none)'} for version {version or '(none)'}"
+        message = f"Could not find operation {operation} at {request.method} {request.url.path}"
         return OpenApiError(self.context, "invalid_action_or_version", message=message, action=action, version=version)
 
     def http_error(self, request: Request, exc: HTTPException) -> VolcengineError:

@@ -16,6 +16,7 @@ from typing import Any
 
 from mockserver.core.streams import Draws
 from mockserver.engine import Fixed, Forever, LogNormal, Outcome, Polls, StepPlan, parse_timing
+from mockserver.engine.timing import Timing
 from mockserver.gateways.families.jimeng30 import FPS, SIZES
 from mockserver.gateways.families.uploads import InvalidImage, check_first_frame, nearest_ratio
 from mockserver.gateways.gptge.models import SIZES as L20_SIZES
@@ -118,7 +119,10 @@ def plan(request: Mapping[str, Any], overrides: Mapping[str, Any]) -> list[StepP
     with the settings' timings by state."""
     steps = list(_default_steps(request["req_key"], int(request["frames"])))
     if overrides:
-        steps = [StepPlan(s.state, parse_timing(overrides[s.state]), s.progress) if s.state in overrides else s for s in steps]
+        steps = [
+            StepPlan(s.state, parse_timing(overrides[s.state]), s.progress) if s.state in overrides else s
+            for s in steps
+        ]
     return steps
 
 
@@ -143,7 +147,7 @@ def settle(queue: FifoQueue, now: float, steps: Sequence[StepPlan], rng: Draws) 
     run = generating.timing if isinstance(generating.timing, _UNDRAWN) else Fixed(_drawn(generating.timing, rng))
     run_seconds = run.seconds if isinstance(run, Fixed) else math.inf if isinstance(run, Forever) else None
     wait = queue.admit(now + own_wait, run_seconds)
-    queued = in_queue.timing if isinstance(in_queue.timing, Polls) else Fixed(own_wait + wait)
+    queued: Timing = in_queue.timing if isinstance(in_queue.timing, Polls) else Fixed(own_wait + wait)
     if math.isinf(wait):
         queued = Forever()
     return [StepPlan("in_queue", queued, in_queue.progress), StepPlan("generating", run, generating.progress)]

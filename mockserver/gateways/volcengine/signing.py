@@ -14,12 +14,20 @@ import calendar
 import hmac
 import re
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
 from mockserver.core.clock import SystemClock
-from mockserver.core.volc_v4 import ALGORITHM, DATE_FORMAT, KeyPair, canonical_request, default_key_pair, hex_sha256, signature
+from mockserver.core.volc_v4 import (
+    ALGORITHM,
+    DATE_FORMAT,
+    KeyPair,
+    canonical_request,
+    default_key_pair,
+    hex_sha256,
+    signature,
+)
 from mockserver.gateways.kit.base import ProviderContext
 from mockserver.gateways.volcengine.errors import SERVICE, OpenApiError
 
@@ -41,11 +49,16 @@ class SignedRequest:
     version: str
 
 
+def accepted_pairs(api_keys: Iterable[str] | None, seed: int) -> list[KeyPair]:
+    """The `AK|SK` entries of the provider's api_keys (new-api's channel key format; other keys are other gateways'
+    bearer keys), else the default pair fixed by the seed (printed at start)."""
+    configured = [pair for key in sorted(api_keys or ()) if (pair := KeyPair.parse(key)) is not None]
+    return configured or [default_key_pair(seed)]
+
+
 def key_pairs(context: ProviderContext) -> dict[str, str]:
-    """Accepted access keys and their secrets: the `AK|SK` entries of the provider's api_keys, else the default pair
-    fixed by the seed (printed at start)."""
-    configured = [KeyPair.parse(key) for key in context.settings.api_keys or ()]
-    pairs = [pair for pair in configured if pair is not None] or [default_key_pair(context.randomness.seed)]
+    """Accepted access keys and their secrets."""
+    pairs = accepted_pairs(context.settings.api_keys, context.randomness.seed)
     return {pair.access_key: pair.secret_key for pair in pairs}
 
 

@@ -172,5 +172,14 @@ class KeyQueues:
             queue = self.queues[access_key] = FifoQueue([0.0] * self.concurrency)
         return queue
 
+    def release(self, access_key: str, start: float, end: float) -> None:
+        """A cancelled task gives back the slot it would have held from `start` to `end`, when no later task has
+        taken that slot since (it is then the slot's last booking)."""
+        slots = self.of(access_key).slots
+        for index, busy_until in enumerate(slots):
+            if abs(busy_until - end) < 1e-6:
+                slots[index] = start
+                return
+
     def reset(self) -> None:
         self.queues = {}

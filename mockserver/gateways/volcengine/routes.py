@@ -197,6 +197,10 @@ class VolcengineApi:
         if view.state != "in_queue":
             raise catalogue_business_error(context, context.contract.errors["cannot_cancel"])
         context.engine.delete(context.provider_id, task_id)
+        phases = view.task.schedule.phases
+        if len(phases) == 2 and phases[0].until_seconds is not None and phases[1].until_seconds is not None:
+            created = view.task.created_at
+            self.queues.release(access_key, created + phases[0].until_seconds, created + phases[1].until_seconds)
         return success(context, None, "submit")
 
 

@@ -1,0 +1,31 @@
+"""`jimeng-mock serve --provider volcengine --clock virtual`, as a user starts it: the official SDK, pointed at the
+host and port, signs with the pair the banner prints and the machine's time, and runs a task to done while the
+test moves the virtual clock through the admin API."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+from volcengine.visual.VisualService import VisualService
+
+from tests.server.test_cli import running
+
+BANNER_PAIR = re.compile(r"volcengine default key pair: access key (\S+)\s+secret key (\S+)")
+
+
+def test_the_sdk_against_the_served_root_on_a_virtual_clock() -> None:
+    with running("--provider", "volcengine", "--clock", "virtual", "--seed", "3") as (base, banner):
+        found = next(match for line in banner if (match := BANNER_PAIR.search(line)))
+        service = VisualService()
+        service.set_host(base.removeprefix("http://"))
+        service.set_scheme("http")
+        service.set_ak(found[1])
+        service.set_sk(found[2])
+        task_id = service.cv_sync2async_submit_task({"req_key": "jimeng_t2v_v30", "prompt": "a cat"})["data"]["task_id"]
+        assert httpx.post(f"{base}/__admin/clock/advance", json={"seconds": 3600}).status_code == 200
+        done = service.cv_sync2async_get_result({"req_key": "jimeng_t2v_v30", "task_id": task_id})["data"]
+        assert done["status"] == "done" and done["video_url"].startswith(base)
+        assert httpx.get(done["video_url"]).content[4:8] == b"ftyp"
+        listed = httpx.get(f"{base}/__admin/").json()["providers"]
+        assert listed["volcengine"] == f"{base}/volcengine"

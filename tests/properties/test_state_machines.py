@@ -60,10 +60,11 @@ def request_bodies(gateway: str) -> st.SearchStrategy[dict[str, Any]]:
     contract = load_contract(gateway)
     plan = contract.extension("x-conformance")["submit"]
     operation = contract.operation(plan["operation"])
+    fixed = set(plan.get("fixed", ()))  # fields the plan keeps as its body has them
     choices = {
         name: st.sampled_from(prop["enum"])
         for name, prop in _properties(contract).items()
-        if prop.get("enum") and all(isinstance(v, str | int) for v in prop["enum"])
+        if prop.get("enum") and all(isinstance(v, str | int) for v in prop["enum"]) and name not in fixed
     }
     base: dict[str, Any] = plan["body"]
 

@@ -117,13 +117,16 @@ DONE = Outcome("done")
 def plan(request: Mapping[str, Any], overrides: Mapping[str, Any]) -> list[StepPlan]:
     """The task's steps before the queue settles them: a few seconds in_queue, then generation (assumed lengths),
     with the settings' timings by state."""
-    steps = list(_default_steps(request["req_key"], int(request["frames"])))
-    if overrides:
-        steps = [
-            StepPlan(s.state, parse_timing(overrides[s.state]), s.progress) if s.state in overrides else s
-            for s in steps
-        ]
-    return steps
+    return with_timings(list(_default_steps(request["req_key"], int(request["frames"]))), overrides)
+
+
+def with_timings(steps: list[StepPlan], overrides: Mapping[str, Any]) -> list[StepPlan]:
+    """The steps with the settings' timings, by state, in place of their own."""
+    if not overrides:
+        return steps
+    return [
+        StepPlan(s.state, parse_timing(overrides[s.state]), s.progress) if s.state in overrides else s for s in steps
+    ]
 
 
 @lru_cache(maxsize=64)

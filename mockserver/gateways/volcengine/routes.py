@@ -6,6 +6,7 @@ checked, then its body is read as the operation's (the business envelope from th
 
 from __future__ import annotations
 
+import base64
 import math
 from collections.abc import Awaitable, Callable
 from typing import Any, ClassVar
@@ -21,7 +22,7 @@ from mockserver.gateways.gptge.routes import task_data
 from mockserver.gateways.kit import scripting
 from mockserver.gateways.kit.base import ProviderContext
 from mockserver.gateways.kit.http import mark_task, parse_json, read_body
-from mockserver.gateways.kit.results import finished_at, kept_json, signed_result_url
+from mockserver.gateways.kit.results import finished_at, kept_json, signed_result_url, signed_url
 from mockserver.gateways.kit.routing import GatewayApp
 from mockserver.gateways.kit.stamps import utc_stamp
 from mockserver.gateways.volcengine.errors import (
@@ -33,16 +34,29 @@ from mockserver.gateways.volcengine.errors import (
     exception_handlers,
     request_action,
 )
+from mockserver.gateways.volcengine.images import (
+    ASYNC_IMAGE_KEYS,
+    IMAGE_FORMAT,
+    InvalidReqJson,
+    image_resp_data,
+    image_steps,
+    parse_image,
+    wants_urls,
+)
 from mockserver.gateways.volcengine.models import (
     DEFAULT_CONCURRENCY,
     DONE,
+    RANDOM_SEED,
     InvalidVideoRequest,
     KeyQueues,
     parse_submit,
     plan,
     settle,
+    with_timings,
 )
 from mockserver.gateways.volcengine.signing import SignedRequest, key_pairs, verify
+from mockserver.media.picture import ImageSpec
+from mockserver.media.render import render_image
 from mockserver.media.spec import VideoSpec, color_from_seed
 from mockserver.scenarios import Scenario
 
@@ -51,7 +65,10 @@ ACTIONS = {
     ("CVSync2AsyncSubmitTask", "2022-08-31"): "submitTask",
     ("CVSync2AsyncGetResult", "2022-08-31"): "getResult",
     ("CVCancelTask", "2024-06-06"): "cancelTask",
+    ("CVProcess", "2022-08-31"): "process",
 }
+CHECKED_AFTER_SCENARIO = frozenset({"submitTask", "process"})
+"""Operations whose prompt may carry a scenario tag: their body is checked once the tag is taken out."""
 
 
 class VolcengineApi:
@@ -63,8 +80,10 @@ class VolcengineApi:
             "submitTask": self.submit,
             "getResult": self.get_result,
             "cancelTask": self.cancel,
+            "process": self.process,
         }
         self.url_ttl = context.lifetime("result_url", context.settings.url_ttl)
+        self.image_ttl = context.lifetime("image_url", None)
         self.task_ttl = context.lifetime("task", context.settings.task_ttl)
         self.expired_window = context.lifetime("expired_record", None)
         self.skew = context.lifetime("signature_skew", None)
@@ -94,7 +113,7 @@ class VolcengineApi:
         if not isinstance(payload, dict):
             raise InputInvalid("the request body must be a JSON object")
         violation = self.operations[operation_id].check_request(payload)
-        if violation is not None and operation_id != "submitTask":  # a submit is checked once its scenario is read
+        if violation is not None and operation_id not in CHECKED_AFTER_SCENARIO:
             raise InputInvalid(violation.message)
         return await self.handlers[operation_id](request, access_key, payload)
 
@@ -122,11 +141,14 @@ class VolcengineApi:
         violation = self.operations["submitTask"].check_request(body)
         if violation is not None:
             raise InputInvalid(violation.message)
+        image = body["req_key"] in ASYNC_IMAGE_KEYS
         try:
-            video = parse_submit(body)
+            video = parse_image(body) if image else parse_submit(body)
         except InvalidVideoRequest as exc:
             raise InputInvalid(str(exc)) from None
-        scripted = scripting.script(context, selection, plan(video, context.settings.timings), DONE)
+        timings = context.settings.timings
+        steps = with_timings(image_steps(body["req_key"]), timings) if image else plan(video, timings)
+        scripted = scripting.script(context, selection, steps, DONE)
         failure = self.failure(scripted.scenario)
         submission = scripted.submission(
             context,
@@ -165,6 +187,14 @@ class VolcengineApi:
         error = view.task.schedule.outcome.error
         if error is not None:
             raise BusinessError(error["http_status"], error["code"], error["message"], data=task_data("done"))
+        if view.task.request.get("kind") == "image":
+            try:
+                urls = wants_urls(payload.get("req_json"))
+            except InvalidReqJson as exc:
+                raise InputInvalid(str(exc)) from None
+            name = "image-urls" if urls else "image-base64"
+            images = kept_json(request, context, view, name, lambda: self.images_done(request, view, urls))
+            return success(context, images, "result")
         return success(context, kept_json(request, context, view, "data", lambda: self.done(request, view)), "result")
 
     @staticmethod
@@ -184,6 +214,46 @@ class VolcengineApi:
         day = utc_stamp(math.floor(finished_at(view)), "%Y%m%d")
         url = signed_result_url(request, self.context, view, f"jimeng/{day}/{task.id}.mp4", self.url_ttl, spec)
         return task_data("done", url or "", resp_data(task.request, task.seed))
+
+    def images_done(self, request: Request, view: TaskView, urls: bool) -> dict[str, Any]:
+        task = view.task
+        finished = finished_at(view)
+        spec = ImageSpec(task.request["width"], task.request["height"], IMAGE_FORMAT, color_from_seed(task.seed))
+        images = self.images(request, spec, f"{task.id}-0", finished, urls)
+        return images | {"resp_data": image_resp_data(task.request, task.seed), "status": "done"}
+
+    def images(self, request: Request, spec: ImageSpec, name: str, finished: float, urls: bool) -> dict[str, Any]:
+        """An image result: a signed link (valid 24 hours) or the bytes in base64."""
+        if urls:
+            day = utc_stamp(math.floor(finished), "%Y%m%d")
+            expires = int(finished + self.image_ttl)
+            url = signed_url(self.context, request, f"jimeng/{day}/{name}.{IMAGE_FORMAT}", spec.to_params(), expires)
+            return {"binary_data_base64": [], "image_urls": [url]}
+        return {"binary_data_base64": [base64.b64encode(render_image(spec).body).decode()], "image_urls": None}
+
+    # -- CVProcess --------------------------------------------------------------------------------------
+    async def process(self, request: Request, access_key: str, payload: dict[str, Any]) -> Response:
+        """A synchronous req_key: the image in the answer. A scenario's refusal or failure is answered at once."""
+        context = self.context
+        selection, body = scripting.select_for_body(request, context, payload, access_key)
+        violation = self.operations["process"].check_request(body)
+        if violation is not None:
+            raise InputInvalid(violation.message)
+        try:
+            image = parse_image(body)
+        except InvalidVideoRequest as exc:
+            raise InputInvalid(str(exc)) from None
+        scripted = scripting.script(context, selection, image_steps(body["req_key"]), DONE)
+        failure = self.failure(scripted.scenario)
+        if failure is not None:
+            raise BusinessError(failure["http_status"], failure["code"], failure["message"])
+        number = context.randomness.next_number(f"{context.provider_id}:process")
+        seed = image["seed"] if image["seed"] != RANDOM_SEED else int(context.randomness.token(f"process:{number}"), 16)
+        spec = ImageSpec(image["width"], image["height"], IMAGE_FORMAT, color_from_seed(seed))
+        data = self.images(request, spec, f"process-{number}", context.clock.now(), image["return_url"])
+        return success(
+            context, data | {"algorithm_base_resp": {"status_code": 0, "status_message": "Success"}}, "result"
+        )
 
     # -- CVCancelTask ---------------------------------------------------------------------------------
     async def cancel(self, request: Request, access_key: str, payload: dict[str, Any]) -> Response:

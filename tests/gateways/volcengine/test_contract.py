@@ -9,6 +9,7 @@ import pytest
 import yaml
 
 from mockserver.contracts.contract import load_contract
+from mockserver.gateways.volcengine.images import ASYNC_IMAGE_KEYS, IMAGE_KEYS
 from mockserver.gateways.volcengine.models import REQ_KEYS
 from tests.contracts.test_contract import _io_schemas, _unsourced
 
@@ -49,7 +50,9 @@ def test_the_catalogue_has_every_documented_business_code() -> None:
 
 
 def test_the_req_keys_the_contract_takes_are_the_ones_the_gateway_renders() -> None:
-    assert set(DOCUMENT["components"]["schemas"]["ReqKey"]["enum"]) == set(REQ_KEYS)
+    schemas = DOCUMENT["components"]["schemas"]
+    assert set(schemas["ReqKey"]["enum"]) == set(REQ_KEYS) | ASYNC_IMAGE_KEYS
+    assert set(schemas["ProcessRequest"]["properties"]["req_key"]["enum"]) == set(IMAGE_KEYS) - ASYNC_IMAGE_KEYS
 
 
 @pytest.mark.parametrize(

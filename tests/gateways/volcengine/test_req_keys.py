@@ -80,7 +80,7 @@ def test_recamera_strength_defaults_to_medium(client: ContractClient) -> None:
         ({"req_key": "jimeng_i2v_recamera_v30", "image_urls": [URL]}, "needs template_id"),
         ({"req_key": "jimeng_i2v_recamera_v30", "image_urls": [URL], "template_id": "zoom"}, "not a camera template"),
         ({"req_key": "jimeng_ti2v_v30_pro"}, "needs a prompt"),
-        ({"req_key": "jimeng_t2v_v40", "prompt": "a"}, "not a Jimeng video service"),
+        ({"req_key": "jimeng_t2v_v40", "prompt": "a"}, "not a Jimeng service this Action serves"),
         ({"req_key": "jimeng_i2v_first_v30", "binary_data_base64": [png_base64(200, 200)]}, "short side"),
         ({"req_key": "jimeng_i2v_first_v30", "binary_data_base64": ["bm90IGFuIGltYWdl"]}, "binary_data_base64[0]"),
         (

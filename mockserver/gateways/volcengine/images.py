@@ -94,18 +94,18 @@ def _image_steps(req_key: str) -> tuple[StepPlan, StepPlan]:
     return StepPlan("in_queue", in_queue), StepPlan("generating", generating, GENERATING)
 
 
-def wants_urls(req_json: str | None) -> bool:
-    """GetResult's `req_json` (a JSON object as a string): image links when `return_url` is true. Raises
-    InvalidReqJson for text that is not a JSON object."""
+def req_json_options(req_json: str | None) -> dict[str, Any]:
+    """GetResult's `req_json`, a JSON object written as a string (return_url, logo_info, aigc_meta). Raises
+    InvalidReqJson for text that is not one."""
     if req_json is None or req_json == "":
-        return False
+        return {}
     try:
         options = json.loads(req_json)
     except ValueError:
         raise InvalidReqJson("req_json must be a JSON object written as a string") from None
     if not isinstance(options, dict):
         raise InvalidReqJson("req_json must be a JSON object written as a string")
-    return options.get("return_url") is True
+    return options
 
 
 def image_resp_data(request: Mapping[str, Any], task_seed: int) -> str:

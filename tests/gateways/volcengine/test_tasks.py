@@ -9,6 +9,7 @@ import pytest
 from mockserver.core.volc_v4 import KeyPair
 from tests.gateways.volcengine.helpers import (
     CANCEL,
+    GET_RESULT,
     PAIR,
     SUBMIT,
     T2V,
@@ -132,3 +133,12 @@ def test_the_generic_moderation_scenarios_map_to_the_catalogue(client: ContractC
     task_id = task_id_of(call(client, SUBMIT, body, headers={"X-Mock-Scenario": "moderation_fail"}))
     client.runtime.clock.advance(200)
     assert business_error(result(client, task_id), 400) == (50516, "Post Video Risk Not Pass")
+
+
+def test_asking_for_the_aigc_label_tags_the_result(client: ContractClient) -> None:
+    task_id = task_id_of(submit(client, prompt="a cat"))
+    client.runtime.clock.advance(200)
+    body = {"req_key": T2V, "task_id": task_id, "req_json": '{"aigc_meta": {"content_producer": "me"}}'}
+    tagged = call(client, GET_RESULT, body).json()["data"]
+    assert tagged["aigc_meta_tagged"] is True and tagged["status"] == "done" and tagged["video_url"]
+    assert "aigc_meta_tagged" not in result(client, task_id).json()["data"]

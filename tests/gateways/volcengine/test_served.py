@@ -7,9 +7,15 @@ from __future__ import annotations
 import re
 
 import httpx
+import pytest
 from volcengine.visual.VisualService import VisualService
 
+from mockserver.cli.main import main
+from mockserver.core.volc_v4 import default_key_pair
+from tests.conformance.test_verify_cli import served_mock
 from tests.server.test_cli import running
+
+__all__ = ["served_mock"]  # the fixture, shared with the verify tests
 
 BANNER_PAIR = re.compile(r"volcengine default key pair: access key (\S+)\s+secret key (\S+)")
 
@@ -29,3 +35,21 @@ def test_the_sdk_against_the_served_root_on_a_virtual_clock() -> None:
         assert httpx.get(done["video_url"]).content[4:8] == b"ftyp"
         listed = httpx.get(f"{base}/__admin/").json()["providers"]
         assert listed["volcengine"] == f"{base}/volcengine"
+
+
+def test_verify_signs_with_the_pair_it_is_given(served_mock: str, capsys: pytest.CaptureFixture[str]) -> None:
+    pair = str(default_key_pair(0))  # the served mock's seed
+    code = main(
+        [
+            "verify", "--provider", "volcengine", "--base-url", f"{served_mock}/volcengine", "--api-key", pair,
+            "--budget", "1", "--mock-admin", f"{served_mock}/__admin",
+        ]
+    )  # fmt: skip
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "1/1 paid submissions" in out and "media_matches_request" in out
+    assert default_key_pair(0).secret_key not in out
+    refused = main(
+        ["verify", "--provider", "volcengine", "--base-url", f"{served_mock}/volcengine", "--api-key", "AK|no"]
+    )
+    assert refused == 1 and "InvalidAccessKey" in capsys.readouterr().out

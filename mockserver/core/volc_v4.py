@@ -24,7 +24,7 @@ SCOPE_TERMINATOR = "request"
 DEFAULT_PORTS = (":80", ":443")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, order=True)
 class KeyPair:
     access_key: str
     secret_key: str

@@ -52,7 +52,7 @@ class SignedRequest:
 def accepted_pairs(api_keys: Iterable[str] | None, seed: int) -> list[KeyPair]:
     """The `AK|SK` entries of the provider's api_keys (new-api's channel key format; other keys are other gateways'
     bearer keys), else the default pair fixed by the seed (printed at start)."""
-    configured = [pair for key in sorted(api_keys or ()) if (pair := KeyPair.parse(key)) is not None]
+    configured = sorted(pair for key in api_keys or () if (pair := KeyPair.parse(key)) is not None)
     return configured or [default_key_pair(seed)]
 
 

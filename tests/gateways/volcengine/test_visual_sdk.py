@@ -35,7 +35,8 @@ def server() -> Iterator[MockServer]:
 @pytest.fixture
 def visual(server: MockServer) -> VisualService:
     server.reset()
-    pair = default_key_pair(SEED)
+    pair = server.volcengine_key_pair
+    assert pair == default_key_pair(SEED)
     service = VisualService()
     service.set_host(server.url.removeprefix("http://"))
     service.set_scheme("http")
@@ -156,3 +157,8 @@ def test_post_moderation_fails_the_task_at_get_result(visual: VisualService, ser
     body = refusal(refused)
     assert (body["code"], body["message"]) == (50516, "Post Video Risk Not Pass")
     assert body["data"]["status"] == "done" and body["data"]["video_url"] == ""
+
+
+def test_the_mock_names_its_configured_pair() -> None:
+    with MockServer(providers=["volcengine"], mode="asgi", api_keys=frozenset({"AKLTz|z-secret", "sk-x"})) as mock:
+        assert str(mock.volcengine_key_pair) == "AKLTz|z-secret"

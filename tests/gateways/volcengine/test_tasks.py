@@ -142,3 +142,12 @@ def test_asking_for_the_aigc_label_tags_the_result(client: ContractClient) -> No
     tagged = call(client, GET_RESULT, body).json()["data"]
     assert tagged["aigc_meta_tagged"] is True and tagged["status"] == "done" and tagged["video_url"]
     assert "aigc_meta_tagged" not in result(client, task_id).json()["data"]
+
+
+def test_an_access_key_mapped_to_a_scenario_gets_it_on_every_submit() -> None:
+    limited = KeyPair("AKLTlimited", "s1")
+    keys = frozenset({str(PAIR), str(limited)})
+    with make_client(seed=0, api_keys=keys, scenario_keys={limited.access_key: "volcengine_50430"}) as client:
+        refused = call(client, SUBMIT, {"req_key": T2V, "prompt": "a cat"}, pair=limited)
+        assert business_error(refused, 429)[0] == 50430
+        task_id_of(submit(client, prompt="a cat"))  # the other key is not limited

@@ -92,6 +92,24 @@ def build_parser() -> argparse.ArgumentParser:
         "(survives restarts, shared by the workers of one machine) or redis://host:port/db (shared by machines)",
     )
     serve.add_argument("--workers", type=int, help="worker processes (default 1); more than one needs --store")
+    serve.add_argument(
+        "--admin-token",
+        dest="admin_token",
+        help="require this token on /__admin (as `Authorization: Bearer <token>` or the cookie "
+        "jimeng_mock_admin_token); needed to serve on an address other than loopback",
+    )
+    serve.add_argument(
+        "--allow-open-admin",
+        dest="allow_open_admin",
+        action="store_true",
+        default=None,
+        help="serve on an address other than loopback without --admin-token: anyone who reaches it drives the mock",
+    )
+    serve.add_argument(
+        "--media-secret",
+        dest="media_secret",
+        help="key that signs result URLs (default: random at each start, shared through --store)",
+    )
     serve.add_argument("--access-log", action="store_true", help="log every request (off by default: it costs speed)")
     scenarios = commands.add_parser(
         "scenarios",
@@ -197,8 +215,6 @@ def serve(args: dict[str, Any]) -> int:
     except (SettingsError, StoreError, CassetteError) as exc:
         print(f"jimeng-mock: {exc}", file=sys.stderr)
         return 2
-    import uvicorn
-
     print(banner(settings), flush=True)
     options: dict[str, Any] = {
         "host": settings.host,
@@ -207,12 +223,27 @@ def serve(args: dict[str, Any]) -> int:
         "access_log": args["access_log"],
         "timeout_graceful_shutdown": GRACEFUL_SHUTDOWN_SECONDS,
     }
-    if app is not None:
-        uvicorn.run(app, **options)
-    else:
+    if app is None:
         os.environ[SERVE_FLAGS_ENV] = json.dumps({"flags": flags, "replay": replay})
-        uvicorn.run("mockserver.cli.main:worker_app", factory=True, workers=settings.workers, **options)
-    return 0
+        options.update(factory=True, workers=settings.workers)
+    return run_server(app or "mockserver.cli.main:worker_app", settings, options)
+
+
+def run_server(app: Any, settings: Any, options: dict[str, Any]) -> int:
+    """`uvicorn.run`, with the server's limits (`LimitedConfig`): one process, or `workers` behind one socket."""
+    import uvicorn
+    from uvicorn.supervisors import Multiprocess
+
+    from mockserver.server.http_limits import LimitedConfig
+
+    config = LimitedConfig(app, settings, **options)
+    if config.workers > 1:
+        Multiprocess(config, sockets=[config.bind_socket()]).run()
+        return 0
+    config.load_app()
+    server = uvicorn.Server(config)
+    server.run()
+    return 0 if server.started else 1
 
 
 def worker_app(settings: Any = None, replay: str | None = None) -> Any:

@@ -47,5 +47,5 @@ def test_another_seed_other_ids_and_timings() -> None:
 
 def test_reset_replays_the_same_run(client: ContractClient) -> None:
     before = conversation(client)
-    client.post("/__admin/reset")
+    client.post("/__admin/reset", json={})
     assert conversation(client) == before

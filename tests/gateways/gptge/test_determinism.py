@@ -56,7 +56,7 @@ def test_another_seed_other_ids_request_ids_and_timings() -> None:
 
 def test_reset_replays_the_same_run(client: ContractClient) -> None:
     before = conversation(client)
-    client.post("/__admin/reset")
+    client.post("/__admin/reset", json={})
     assert conversation(client) == before
 
 

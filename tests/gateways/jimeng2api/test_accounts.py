@@ -219,7 +219,7 @@ def test_admin_task_list_and_alerts(client: ContractClient) -> None:
 def test_reset_restores_a_clean_state(client: ContractClient) -> None:
     issue_key(client)
     submitted(image(client, bearer("r"), prompt="x", resolution="4k"))
-    client.post("/__admin/reset")
+    client.post("/__admin/reset", json={})
     assert client.get(f"{BASE}/admin/api/api-keys", headers=ADMIN).json() == {"data": []}
     assert points(client, "r") == 66
 

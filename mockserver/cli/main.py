@@ -151,6 +151,11 @@ def add_verify(commands: Any) -> None:
         dest="mock_admin",
         help="the target is a jimeng-mock on a virtual clock: advance it through this /__admin URL instead of waiting",
     )
+    verify.add_argument(
+        "--mock-admin-token",
+        dest="mock_admin_token",
+        help="that mock's admin token (default: JIMENG_MOCK_ADMIN_TOKEN)",
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -82,8 +82,10 @@ class ClockBounds:
     max_scale: float = math.inf
 
     def check_scale(self, scale: float) -> None:
-        if not (math.isfinite(scale) and scale > 0 and self.min_scale <= scale <= self.max_scale):
-            raise ClockError(f"scale must be a number from {self.min_scale:g} to {self.max_scale:g}, not {scale!r}")
+        if not (math.isfinite(scale) and scale > 0):
+            raise ClockError(f"scale must be a positive number, not {scale!r}")
+        if not self.min_scale <= scale <= self.max_scale:
+            raise ClockError(f"scale must be from {self.min_scale:g} to {self.max_scale:g}, not {scale!r}")
 
     def check_instant(self, when: float) -> None:
         if not (math.isfinite(when) and self.earliest <= when <= self.latest):

@@ -91,7 +91,9 @@ def build_admin(runtime: MockRuntime, urls: dict[str, str]) -> Starlette:
             return JsonResponse({"entries": []})
         q = request.query_params
         limit, offset = _page(request, page_max)
-        entries = journal.entries(provider=q.get("provider"), path=q.get("path"), task=q.get("task"), method=q.get("method"))
+        entries = journal.entries(
+            provider=q.get("provider"), path=q.get("path"), task=q.get("task"), method=q.get("method")
+        )
         page, total = _newest(entries, limit, offset)
         return JsonResponse({"entries": [_redacted(e) for e in page], "total": total})
 

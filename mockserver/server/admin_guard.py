@@ -67,6 +67,8 @@ class AdminGuard:
     def presented(scope: Scope) -> bytes:
         """The token the request carries: its bearer token, else its admin cookie (empty when neither)."""
         cookie = b""
+        name: bytes
+        value: bytes
         for name, value in scope.get("headers", ()):
             if name == b"authorization":
                 scheme, _, credentials = value.partition(b" ")
@@ -87,6 +89,8 @@ def _cookie(header: bytes) -> bytes:
 
 
 def _sends_json(scope: Scope) -> bool:
+    name: bytes
+    value: bytes
     for name, value in scope.get("headers", ()):
         if name == b"content-type":
             media_type = value.partition(b";")[0].strip().lower()

@@ -3,6 +3,7 @@ format, the gateways keep answering, and a stored clock out of range is reported
 
 from __future__ import annotations
 
+import contextlib
 import math
 
 import pytest
@@ -97,10 +98,8 @@ def test_no_sequence_of_changes_takes_the_clock_out_of_bounds(steps: list[tuple[
     bounds = ClockBounds(EARLIEST, LATEST, 1e-6, 1e6)
     clock = MockClock("virtual", bounds=bounds)
     for operation, value in steps:
-        try:
+        with contextlib.suppress(ClockError):
             getattr(clock, operation)(value)
-        except ClockError:
-            pass
         assert math.isfinite(clock.now()) and clock.now() >= EARLIEST
         if clock.mode == "virtual":  # a flowing clock runs on past the bound; only changes are held to it
             assert clock.now() <= LATEST

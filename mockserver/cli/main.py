@@ -296,7 +296,10 @@ def banner(settings: Any) -> str:
     lines += [f"  {pid:<{width}}  {base}/{pid}" for pid in settings.providers]
     if settings.root_provider:
         lines.append(f"  {'(root)':<{width}}  {base}  -> {settings.root_provider}")
-    lines.append(f"  {'admin':<{width}}  {base}/__admin")
+    guard = " (token required)" if settings.admin_token else ""
+    lines.append(f"  {'admin':<{width}}  {base}/__admin{guard}")
+    if settings.admin_token is None and settings.allow_open_admin:
+        lines += ["", f"warning: the admin API is open to anyone who can reach {settings.host} (--allow-open-admin)"]
     return "\n".join(lines)
 
 

@@ -40,7 +40,7 @@ def running(*args: str, env: dict[str, str] | None = None) -> Iterator[tuple[str
         while True:
             assert process.poll() is None, process.stderr.read() if process.stderr else "server exited"
             try:
-                if httpx.get(f"{base}/__admin/clock", timeout=1).status_code == 200:
+                if httpx.get(f"{base}/__admin/clock", timeout=1).status_code in (200, 401):  # 401: a token is set
                     break
             except httpx.TransportError:
                 pass
@@ -186,3 +186,10 @@ def test_a_served_process_freezes_its_start_heap_and_collects_young_objects_less
     )
     answer = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert answer.stdout.split() == ["0", "True", "True"]
+
+
+def test_the_banner_says_whether_the_admin_api_wants_a_token() -> None:
+    with running("--admin-token", "t") as (base, banner):
+        assert any(line.endswith(f"{base}/__admin (token required)") for line in banner)
+        assert httpx.get(f"{base}/__admin/clock", headers={"Authorization": "Bearer t"}).status_code == 200
+        assert httpx.get(f"{base}/__admin/clock").status_code == 401

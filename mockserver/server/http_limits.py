@@ -36,7 +36,7 @@ class LimitedConfig(uvicorn.Config):
 
 class GuardedHttpTools(HttpToolsProtocol):
     """A connection that must send each request's head within `header_timeout` seconds (counted from the moment
-    it connects, or from the first byte of a later request on a kept-alive connection) and within
+    it connects, or from the first read of a later request that does not hold its whole head) and within
     `h11_max_incomplete_event_size` bytes (counted as they arrive, before the parser buffers them)."""
 
     def __init__(self, config: uvicorn.Config, *args: Any, **kwargs: Any) -> None:
@@ -49,7 +49,8 @@ class GuardedHttpTools(HttpToolsProtocol):
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
-        self._start_head()
+        self.reading_head, self.head_bytes = True, 0
+        self._arm()  # a client that connects and sends nothing
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._stop_head()
@@ -66,18 +67,21 @@ class GuardedHttpTools(HttpToolsProtocol):
                     self.transport.close()
                 return
         super().data_received(data)
+        if self.reading_head and self.head_deadline is None:
+            self._arm()  # the head did not arrive whole: from now on it has `header_timeout` to
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
-        if not self.reading_head:  # a later request on a kept-alive connection: its head starts now
-            self._start_head()
+        if not self.reading_head:  # a later request on a kept-alive connection
+            self.reading_head, self.head_bytes = True, 0
 
     def on_headers_complete(self) -> None:
         self._stop_head()
         super().on_headers_complete()
 
-    def _start_head(self) -> None:
-        self.reading_head, self.head_bytes = True, 0
+    def _arm(self) -> None:
+        """Start the head's clock. Only a head that does not arrive in one read needs one: most do, and they cost
+        no timer."""
         if self.header_timeout is not None:
             self.head_deadline = self.loop.call_later(self.header_timeout, self._head_too_slow)
 

@@ -13,7 +13,11 @@ from typing import Any
 
 from mockserver.gateways import PROVIDER_IDS
 
-ENV_HELP = "Every flag can also be set as JIMENG_MOCK_<FLAG> (e.g. JIMENG_MOCK_PORT=9000) or in the --config file."
+ENV_HELP = (
+    "Every flag can also be set as JIMENG_MOCK_<FLAG> (e.g. JIMENG_MOCK_PORT=9000) or in the --config file. "
+    "Limits set only there (README, Security): admin_page_max, clock_earliest, clock_latest, clock_min_scale, "
+    "clock_max_scale, http_max_header_bytes, http_header_timeout, http_keep_alive, http_max_concurrency."
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

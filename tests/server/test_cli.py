@@ -193,3 +193,12 @@ def test_the_banner_says_whether_the_admin_api_wants_a_token() -> None:
         assert any(line.endswith(f"{base}/__admin (token required)") for line in banner)
         assert httpx.get(f"{base}/__admin/clock", headers={"Authorization": "Bearer t"}).status_code == 200
         assert httpx.get(f"{base}/__admin/clock").status_code == 401
+
+
+def test_the_banner_warns_when_the_admin_api_is_open_beyond_loopback() -> None:
+    from mockserver.cli.main import banner
+    from mockserver.server.settings import Settings
+
+    lines = banner(Settings(host="0.0.0.0", allow_open_admin=True)).splitlines()
+    assert lines[-1] == "warning: the admin API is open to anyone who can reach 0.0.0.0 (--allow-open-admin)"
+    assert not any("warning" in line for line in banner(Settings(host="0.0.0.0", admin_token="t")).splitlines())

@@ -68,7 +68,7 @@ class GuardedHttpTools(HttpToolsProtocol):
                 return
         super().data_received(data)
         if self.reading_head and self.head_deadline is None:
-            self._arm()  # the head did not arrive whole: from now on it has `header_timeout` to
+            self._arm()  # the head did not arrive whole: it has `header_timeout` from now
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
@@ -80,8 +80,7 @@ class GuardedHttpTools(HttpToolsProtocol):
         super().on_headers_complete()
 
     def _arm(self) -> None:
-        """Start the head's clock. Only a head that does not arrive in one read needs one: most do, and they cost
-        no timer."""
+        """Start the head's clock: at connection, and when a read leaves a later request's head unfinished."""
         if self.header_timeout is not None:
             self.head_deadline = self.loop.call_later(self.header_timeout, self._head_too_slow)
 

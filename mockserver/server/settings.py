@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from mockserver.core.clock import ClockBounds
+from mockserver.core.clock import DEFAULT_VIRTUAL_START, ClockBounds
 from mockserver.engine.timing import TimingError, parse_timing
 from mockserver.gateways import PROVIDER_IDS, load_provider
 from mockserver.gateways.kit.base import ProviderSettings
@@ -122,10 +122,11 @@ class Settings:
             raise SettingsError("clock_earliest must be before clock_latest")
         if not 0 < self.clock_min_scale <= self.clock_max_scale < math.inf:
             raise SettingsError("clock_min_scale and clock_max_scale must be positive, the first not above the second")
-        if self.start_time is not None and not self.clock_earliest <= self.start_time <= self.clock_latest:
+        start = DEFAULT_VIRTUAL_START if self.start_time is None and self.clock == "virtual" else self.start_time
+        if start is not None and not self.clock_earliest <= start <= self.clock_latest:
             raise SettingsError(
-                f"start_time {self.start_time} is outside the clock's bounds ({self.clock_earliest:.0f} to "
-                f"{self.clock_latest:.0f}: clock_earliest, clock_latest)"
+                f"the clock would start at {start:.0f}, outside its bounds ({self.clock_earliest:.0f} to "
+                f"{self.clock_latest:.0f}: clock_earliest, clock_latest); set start_time within them"
             )
         if not self.clock_min_scale <= self.time_scale <= self.clock_max_scale:
             raise SettingsError(

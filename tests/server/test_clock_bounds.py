@@ -76,9 +76,10 @@ def test_the_bounds_are_settings() -> None:
         {"start_time": 1e20},
         {"start_time": 0.0},
         {"time_scale": 1e-9},
+        {"clock": "virtual", "clock_earliest": 2e9},  # the virtual clock's default start, 2026, is before it
     ],
 )
-def test_settings_out_of_the_bounds_are_refused(changes: dict[str, float]) -> None:
+def test_settings_out_of_the_bounds_are_refused(changes: dict[str, object]) -> None:
     with pytest.raises(SettingsError):
         Settings(**changes)  # type: ignore[arg-type]
 

@@ -12,7 +12,7 @@ from volcengine.visual.VisualService import VisualService
 
 from mockserver.cli.main import main
 from mockserver.core.volc_v4 import default_key_pair
-from tests.conformance.test_verify_cli import served_mock
+from tests.conformance.test_verify_cli import ADMIN_TOKEN, served_mock
 from tests.server.test_cli import running
 
 __all__ = ["served_mock"]  # the fixture, shared with the verify tests
@@ -42,7 +42,7 @@ def test_verify_signs_with_the_pair_it_is_given(served_mock: str, capsys: pytest
     code = main(
         [
             "verify", "--provider", "volcengine", "--base-url", f"{served_mock}/volcengine", "--api-key", pair,
-            "--budget", "1", "--mock-admin", f"{served_mock}/__admin",
+            "--budget", "1", "--mock-admin", f"{served_mock}/__admin", "--mock-admin-token", ADMIN_TOKEN,
         ]
     )  # fmt: skip
     out = capsys.readouterr().out

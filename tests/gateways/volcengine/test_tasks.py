@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from mockserver.core.volc_v4 import KeyPair
+from mockserver.server.settings import Settings, SettingsError
 from tests.gateways.volcengine.helpers import (
     CANCEL,
     GET_RESULT,
@@ -151,3 +152,9 @@ def test_an_access_key_mapped_to_a_scenario_gets_it_on_every_submit() -> None:
         refused = call(client, SUBMIT, {"req_key": T2V, "prompt": "a cat"}, pair=limited)
         assert business_error(refused, 429)[0] == 50430
         task_id_of(submit(client, prompt="a cat"))  # the other key is not limited
+
+
+@pytest.mark.parametrize("concurrency", [0, 33, "2", 1.5])
+def test_a_concurrency_outside_1_to_32_is_refused_at_start(concurrency: object) -> None:
+    with pytest.raises(SettingsError, match="concurrency"):
+        Settings(clock="virtual", provider_options={"volcengine": {"concurrency": concurrency}})

@@ -249,11 +249,7 @@ def draw_frame(layout: VideoLayout, frame: int, *, atlas: bool = False) -> Image
         layout.line_tops, layout.caption_lines, (scheme.text, scheme.dim, scheme.text), strict=True
     ):
         draw.text((16, top), text, font=font(12 * k), fill=fill)
-    for index, char in enumerate(layout.counter_text(frame)):
-        image.paste(glyph(layout, char), (16 + layout.cell[0] * index, layout.counter_top))
-    _draw_track(draw, layout, 0, width, layout.track_top)
-    at = layout.marker_at(frame)
-    image.paste(marker(layout), (at, layout.track_top))
+    image.paste(running_band(layout, frame, width), (0, layout.counter_top))
     if atlas:
         strip_x, strip_y = layout.strip
         _draw_track(draw, layout, 0, width, strip_y)
@@ -261,6 +257,19 @@ def draw_frame(layout: VideoLayout, frame: int, *, atlas: bool = False) -> Image
         for digit in DIGITS:
             image.paste(glyph(layout, digit), (layout.glyph_x(digit), layout.glyph_row))
     return image
+
+
+def running_band(layout: VideoLayout, frame: int, width: int) -> Image:
+    """What moves, drawn at `frame`: the counter line and the track with its marker, `width` pixels wide."""
+    from PIL import Image, ImageDraw
+
+    top, k = layout.counter_top, layout.k
+    band = Image.new("RGB", (width, layout.track_top + 16 * k - top), scheme_of(layout.spec.color).panel)
+    for index, char in enumerate(layout.counter_text(frame)):
+        band.paste(glyph(layout, char), (16 + layout.cell[0] * index, 0))
+    _draw_track(ImageDraw.Draw(band), layout, 0, width, layout.track_top - top)
+    band.paste(marker(layout), (layout.marker_at(frame), layout.track_top - top))
+    return band
 
 
 def _draw_track(draw: ImageDraw, layout: VideoLayout, x0: int, x1: int, top: int) -> None:

@@ -156,24 +156,40 @@ def _plain_run(width: int, first_pcm: bool, above: Collection[int] | None) -> st
     return head + rest * (width - 2)
 
 
-def build_copy_picture(layout: StreamLayout, frame_num: int, moves: Mapping[tuple[int, int], Move]) -> bytes:
+def build_copy_picture(
+    layout: StreamLayout,
+    frame_num: int,
+    moves: Mapping[tuple[int, int], Move],
+    replaced: Mapping[tuple[int, int], bytes] | None = None,
+) -> bytes:
     """P slice NAL unit: macroblock (mb_x, mb_y) in `moves` copies the previous picture's window at its place
-    moved by the vector; every other macroblock stays as it was."""
+    moved by the vector, one in `replaced` becomes those I_PCM samples (`Planes.pcm_samples`); every other
+    macroblock stays as it was."""
     width, limit = layout.mb_width, 4 * layout.max_vertical_mv
-    vectors = {place: (4 * dx, 4 * dy) for place, (dx, dy) in moves.items()}
+    vectors: dict[tuple[int, int], Move | None] = {place: (4 * dx, 4 * dy) for place, (dx, dy) in moves.items()}
+    vectors |= dict.fromkeys(replaced or (), None)
     order = sorted(vectors, key=_raster)
     if _add_zero_vectors(vectors, order, width):
         order = sorted(vectors, key=_raster)
     bits = [_slice_start(layout, False, frame_num % (1 << layout.log2_max_frame_num))]
+    length = len(bits[0])
     next_address = 0
     for mb_x, mb_y in order:
-        mv_x, mv_y = vectors[mb_x, mb_y]
-        if not -limit <= mv_y < limit or not -8192 <= mv_x < 8192:
-            raise ValueError(f"motion vector {(mv_x / 4, mv_y / 4)} is out of range for level {layout.level_idc}")
-        pred_x, pred_y = _predicted_vector(vectors, width, mb_x, mb_y)
         address = mb_y * width + mb_x
-        # mb_skip_run, mb_type P_L0_16x16, mvd_l0, coded_block_pattern 0 (me(v) codeNum 0 for inter)
-        bits.append(ue(address - next_address) + "1" + se(mv_x - pred_x) + se(mv_y - pred_y) + "1")
+        vector = vectors[mb_x, mb_y]
+        if vector is None:  # mb_skip_run, mb_type I_PCM (5 + 25 in a P slice, Table 7-13), samples byte-aligned
+            head = ue(address - next_address) + ue(5 + _MB_TYPE_I_PCM)
+            head += "0" * (-(length + len(head)) % 8)
+            code = head + format(int.from_bytes(replaced[mb_x, mb_y], "big"), f"0{_PCM_BITS}b")  # type: ignore[index]
+        else:
+            mv_x, mv_y = vector
+            if not -limit <= mv_y < limit or not -8192 <= mv_x < 8192:
+                raise ValueError(f"motion vector {(mv_x / 4, mv_y / 4)} is out of range for level {layout.level_idc}")
+            pred_x, pred_y = _predicted_vector(vectors, width, mb_x, mb_y)
+            # mb_skip_run, mb_type P_L0_16x16, mvd_l0, coded_block_pattern 0 (me(v) codeNum 0 for inter)
+            code = ue(address - next_address) + "1" + se(mv_x - pred_x) + se(mv_y - pred_y) + "1"
+        bits.append(code)
+        length += len(code)
         next_address = address + 1
     if next_address < layout.mb_count:
         bits.append(ue(layout.mb_count - next_address))
@@ -184,36 +200,40 @@ def _raster(place: tuple[int, int]) -> tuple[int, int]:
     return place[1], place[0]
 
 
-def _add_zero_vectors(vectors: dict[tuple[int, int], Move], order: list[tuple[int, int]], width: int) -> bool:
-    """Give a zero vector to each skipped macroblock that would otherwise derive a non-zero one: that needs both
-    its left and its top neighbour to move (8.4.1.1), so it can only be right of a moving one."""
+def _add_zero_vectors(vectors: dict[tuple[int, int], Move | None], order: list[tuple[int, int]], width: int) -> bool:
+    """Give a zero vector to each skipped macroblock that would otherwise derive a non-zero one (8.4.1.1): its
+    left neighbour must be intra or moving, and so must its top one; so it can only be right of such a one."""
     added = False
+    zero = (0, 0)
     for mb_x, mb_y in order:
         right = (mb_x + 1, mb_y)
-        if mb_x + 1 >= width or right in vectors or vectors[mb_x, mb_y] == (0, 0):
+        if mb_x + 1 >= width or mb_y == 0 or right in vectors or vectors[mb_x, mb_y] == zero:
             continue
-        if vectors.get((mb_x + 1, mb_y - 1), (0, 0)) != (0, 0) and _predicted_vector(vectors, width, *right) != (0, 0):
-            vectors[right] = (0, 0)
+        if vectors.get((mb_x + 1, mb_y - 1), zero) != zero and _predicted_vector(vectors, width, *right) != zero:
+            vectors[right] = zero
             added = True
     return added
 
 
-def _predicted_vector(vectors: Mapping[tuple[int, int], Move], width: int, mb_x: int, mb_y: int) -> Move:
-    """mvpLX (8.4.1.3) of a 16x16 partition with reference 0, every available neighbour being inter with
-    reference 0 (the skipped ones with a zero vector)."""
+def _predicted_vector(vectors: Mapping[tuple[int, int], Move | None], width: int, mb_x: int, mb_y: int) -> Move:
+    """mvpLX (8.4.1.3) of a 16x16 partition with reference 0. `vectors` holds the coded macroblocks (None for an
+    intra one); every other one is skipped with a zero vector. None also stands for an unavailable neighbour:
+    both count as a reference other than 0 with a zero vector."""
     zero = (0, 0)
     if mb_y == 0:  # B and C unavailable: A's vector, or none
-        return vectors.get((mb_x - 1, mb_y), zero) if mb_x > 0 else zero
+        return (vectors.get((mb_x - 1, 0), zero) or zero) if mb_x > 0 else zero
     b = vectors.get((mb_x, mb_y - 1), zero)
     if mb_x + 1 < width:
         c = vectors.get((mb_x + 1, mb_y - 1), zero)
-    elif mb_x > 0:
-        c = vectors.get((mb_x - 1, mb_y - 1), zero)  # D stands in for C (8.4.1.3.2)
     else:
-        return b  # B is the only neighbour available
-    a = vectors.get((mb_x - 1, mb_y), zero) if mb_x > 0 else zero
-    if a == b == c:
+        c = vectors.get((mb_x - 1, mb_y - 1), zero) if mb_x > 0 else None  # D stands in for C (8.4.1.3.2)
+    a = vectors.get((mb_x - 1, mb_y), zero) if mb_x > 0 else None
+    if a is not None and a == b == c:
         return a
+    inter = [vector for vector in (a, b, c) if vector is not None]
+    if len(inter) == 1:
+        return inter[0]
+    a, b, c = a or zero, b or zero, c or zero
     return _median(a[0], b[0], c[0]), _median(a[1], b[1], c[1])
 
 

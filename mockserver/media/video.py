@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING
 from mockserver.media.h264 import EncodedStream, StreamLayout, build_pps, build_sps, encode_solid, validate
 from mockserver.media.h264_pictures import Planes, build_copy_picture, build_intra_picture
 from mockserver.media.mp4 import mux, rgb_to_ycbcr
-from mockserver.media.overlay import VideoLayout, draw_frame
+from mockserver.media.overlay import VideoLayout, draw_frame, scheme_of, uploaded_image
 from mockserver.media.spec import VideoSpec
+from mockserver.media.uploads import uploads
 
 if TYPE_CHECKING:
     from PIL.Image import Image
@@ -36,8 +37,10 @@ def encode_overlay(layout: VideoLayout) -> EncodedStream:
     spec = layout.spec
     stream = StreamLayout(spec.width, spec.height, spec.fps, spec.frames, hidden_rows=layout.hidden_rows)
     picture = draw_frame(layout, 0, atlas=True)
-    if spec.first_image:
-        planes, image_rows = planes_of(picture), range(layout.panel_top // 16)
+    image_rows = range(layout.panel_top // 16)
+    if spec.first_image and uploads.get(spec.first_image) is not None:
+        planes = planes_of(picture)
+        drawn = layout.drawn(image_rows)
     else:  # all above the panel is the task's colour
         panel = planes_of(picture.crop((0, layout.panel_top, picture.width, picture.height)))
         flat = planes_of(picture.crop((0, 0, 2, 2)))
@@ -47,10 +50,34 @@ def encode_overlay(layout: VideoLayout) -> EncodedStream:
             flat.cb[:1] * (picture.width * layout.panel_top // 4) + panel.cb,
             flat.cr[:1] * (picture.width * layout.panel_top // 4) + panel.cr,
         )
-        image_rows = None
-    first = build_intra_picture(stream, planes, layout.drawn(image_rows))
-    pictures = [first, *(build_copy_picture(stream, n, layout.moves(n)) for n in range(1, spec.frames))]
+        drawn = layout.drawn(None)
+    wipe = _wipe(layout, stream, image_rows)
+    pictures = [build_intra_picture(stream, planes, drawn)]
+    for frame in range(1, spec.frames):
+        pictures.append(build_copy_picture(stream, frame, layout.moves(frame), wipe.get(frame)))
     return EncodedStream(build_sps(stream), build_pps(), pictures)
+
+
+def _wipe(layout: VideoLayout, stream: StreamLayout, rows: range) -> dict[int, dict[tuple[int, int], bytes]]:
+    """For a video that ends on an image: the macroblocks each of the last second's frames replaces, a few
+    columns at a time from the left, so the last frame shows the image above the panel. None when this
+    instance does not hold the image."""
+    spec = layout.spec
+    image = uploaded_image(spec.last_image, (spec.width, spec.height)) if spec.last_image else None
+    if image is None or spec.frames < 2:
+        return {}
+    from PIL import Image
+
+    canvas = Image.new("RGB", (layout.coded_width, layout.panel_top), scheme_of(spec.color).background)
+    canvas.paste(image, (0, 0))
+    planes = planes_of(canvas)
+    frames = min(spec.fps, spec.frames - 1)
+    start = spec.frames - 1 - frames
+    wipe: dict[int, dict[tuple[int, int], bytes]] = {}
+    for step in range(1, frames + 1):
+        columns = range(-(-stream.mb_width * (step - 1) // frames), -(-stream.mb_width * step // frames))
+        wipe[start + step] = {(x, y): planes.pcm_samples(x, y) for y in rows for x in columns}
+    return wipe
 
 
 def planes_of(image: Image) -> Planes:

@@ -22,7 +22,7 @@ from mockserver.media.uploads import uploads
 if TYPE_CHECKING:
     from PIL.Image import Image
     from PIL.ImageDraw import ImageDraw
-    from PIL.ImageFont import FreeTypeFont
+    from PIL.ImageFont import FreeTypeFont, ImageFont
 
 MAX_TRACK_END = 2048
 """The marker's track ends here at the latest: a motion vector reaches at most 2048 samples sideways."""
@@ -53,7 +53,9 @@ def scheme_of(color: str) -> Scheme:
 
 
 @lru_cache(maxsize=16)
-def font(size: int) -> FreeTypeFont:
+def font(size: int) -> FreeTypeFont | ImageFont:
+    """Pillow's built-in font at `size` pixels (a small bitmap font, whatever the size, in a Pillow built
+    without FreeType)."""
     from PIL import ImageFont
 
     return ImageFont.load_default(size)

@@ -128,15 +128,15 @@ class StreamLayout:
     hidden_rows: int = 0
     """Macroblock rows coded below the picture and cropped away (the overlay's glyph atlas)."""
 
-    @property
+    @cached_property
     def mb_width(self) -> int:
         return -(-self.width // 16)
 
-    @property
+    @cached_property
     def mb_height(self) -> int:
         return -(-self.height // 16) + self.hidden_rows
 
-    @property
+    @cached_property
     def mb_count(self) -> int:
         return self.mb_width * self.mb_height
 

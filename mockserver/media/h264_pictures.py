@@ -36,7 +36,6 @@ _MB_TYPE_I16_VERTICAL = 1  # I_16x16_0_0_0 (Table 7-11)
 _MB_TYPE_I16_HORIZONTAL = 2  # I_16x16_1_0_0
 _CHROMA_HORIZONTAL = 1  # intra_chroma_pred_mode (7.4.5.1)
 _CHROMA_VERTICAL = 2
-_PCM_BITS = 384 * 8
 _NC_PCM = 16
 # coeff_token of an empty Intra16x16DCLevel block by nC (Table 9-5): nC 0, 8 and 16 are the only ones here.
 _EMPTY_TOKEN = {0: "1", 8: "000011", 16: "000011"}
@@ -109,8 +108,7 @@ def _nc(left_pcm: bool | None, top_pcm: bool | None) -> int:
 def build_intra_picture(layout: StreamLayout, planes: Planes, drawn: Mapping[int, Collection[int]]) -> bytes:
     """IDR slice NAL unit of `planes`, lossless, given the macroblocks drawn on: `drawn[mb_y]` holds the
     columns (never 0) that are not horizontal stripes continuing their left neighbour's last column."""
-    w = BitWriter()
-    w.bits(_slice_start(layout, idr=True, frame_num=0))
+    w = _AlignedWriter(_slice_start(layout, idr=True, frame_num=0))
     width = layout.mb_width
     plain_rows: dict[tuple[bool, bool], str] = {}
     above: Collection[int] = ()
@@ -120,9 +118,7 @@ def build_intra_picture(layout: StreamLayout, planes: Planes, drawn: Mapping[int
         first_pcm = mb_y == 0 or not planes.repeats_line_above(0, mb_y)
         top = None if mb_y == 0 else above_first_pcm
         if first_pcm:
-            w.ue(_MB_TYPE_I_PCM)
-            w.align_zero()
-            w.bits(format(int.from_bytes(planes.pcm_samples(0, mb_y), "big"), f"0{_PCM_BITS}b"))
+            w.pcm(ue(_MB_TYPE_I_PCM), planes.pcm_samples(0, mb_y))
         else:
             w.bits(_predicted(_MB_TYPE_I16_VERTICAL, _CHROMA_VERTICAL, _nc(None, top)))
         if not row and not above:
@@ -134,9 +130,7 @@ def build_intra_picture(layout: StreamLayout, planes: Planes, drawn: Mapping[int
             left_pcm = first_pcm
             for mb_x in range(1, width):
                 if mb_x in row:
-                    w.ue(_MB_TYPE_I_PCM)
-                    w.align_zero()
-                    w.bits(format(int.from_bytes(planes.pcm_samples(mb_x, mb_y), "big"), f"0{_PCM_BITS}b"))
+                    w.pcm(ue(_MB_TYPE_I_PCM), planes.pcm_samples(mb_x, mb_y))
                     left_pcm = True
                 else:
                     top_pcm = None if mb_y == 0 else mb_x in above
@@ -144,6 +138,29 @@ def build_intra_picture(layout: StreamLayout, planes: Planes, drawn: Mapping[int
                     left_pcm = False
         above, above_first_pcm = row, first_pcm
     return nal_unit(3, NAL_IDR, w.rbsp())
+
+
+class _AlignedWriter:
+    """Bit strings between byte-aligned runs of I_PCM samples, which are kept as bytes."""
+
+    def __init__(self, start: str) -> None:
+        self._chunks: list[bytes] = []
+        self._bits = [start]
+        self._length = len(start)
+
+    def bits(self, code: str) -> None:
+        self._bits.append(code)
+        self._length += len(code)
+
+    def pcm(self, head: str, samples: bytes) -> None:
+        """`head` (mb_skip_run and mb_type), pcm_alignment_zero_bits, then the samples."""
+        self.bits(head + "0" * (-(self._length + len(head)) % 8))
+        bits = "".join(self._bits)
+        self._chunks += [int(bits, 2).to_bytes(len(bits) // 8, "big") if bits else b"", samples]
+        self._bits, self._length = [], 0
+
+    def rbsp(self) -> bytes:
+        return b"".join(self._chunks) + rbsp_bytes("".join(self._bits))
 
 
 def _plain_run(width: int, first_pcm: bool, above: Collection[int] | None) -> str:
@@ -171,29 +188,24 @@ def build_copy_picture(
     order = sorted(vectors, key=_raster)
     if _add_zero_vectors(vectors, order, width):
         order = sorted(vectors, key=_raster)
-    bits = [_slice_start(layout, False, frame_num % (1 << layout.log2_max_frame_num))]
-    length = len(bits[0])
+    w = _AlignedWriter(_slice_start(layout, False, frame_num % (1 << layout.log2_max_frame_num)))
     next_address = 0
     for mb_x, mb_y in order:
         address = mb_y * width + mb_x
         vector = vectors[mb_x, mb_y]
-        if vector is None:  # mb_skip_run, mb_type I_PCM (5 + 25 in a P slice, Table 7-13), samples byte-aligned
-            head = ue(address - next_address) + ue(5 + _MB_TYPE_I_PCM)
-            head += "0" * (-(length + len(head)) % 8)
-            code = head + format(int.from_bytes(replaced[mb_x, mb_y], "big"), f"0{_PCM_BITS}b")  # type: ignore[index]
+        if vector is None:  # mb_skip_run, mb_type I_PCM (5 + 25 in a P slice, Table 7-13), samples
+            w.pcm(ue(address - next_address) + ue(5 + _MB_TYPE_I_PCM), replaced[mb_x, mb_y])  # type: ignore[index]
         else:
             mv_x, mv_y = vector
             if not -limit <= mv_y < limit or not -8192 <= mv_x < 8192:
                 raise ValueError(f"motion vector {(mv_x / 4, mv_y / 4)} is out of range for level {layout.level_idc}")
             pred_x, pred_y = _predicted_vector(vectors, width, mb_x, mb_y)
             # mb_skip_run, mb_type P_L0_16x16, mvd_l0, coded_block_pattern 0 (me(v) codeNum 0 for inter)
-            code = ue(address - next_address) + "1" + se(mv_x - pred_x) + se(mv_y - pred_y) + "1"
-        bits.append(code)
-        length += len(code)
+            w.bits(ue(address - next_address) + "1" + se(mv_x - pred_x) + se(mv_y - pred_y) + "1")
         next_address = address + 1
     if next_address < layout.mb_count:
-        bits.append(ue(layout.mb_count - next_address))
-    return nal_unit(2, NAL_SLICE, rbsp_bytes("".join(bits)))
+        w.bits(ue(layout.mb_count - next_address))
+    return nal_unit(2, NAL_SLICE, w.rbsp())
 
 
 def _raster(place: tuple[int, int]) -> tuple[int, int]:
@@ -234,8 +246,4 @@ def _predicted_vector(vectors: Mapping[tuple[int, int], Move | None], width: int
     if len(inter) == 1:
         return inter[0]
     a, b, c = a or zero, b or zero, c or zero
-    return _median(a[0], b[0], c[0]), _median(a[1], b[1], c[1])
-
-
-def _median(a: int, b: int, c: int) -> int:
-    return max(min(a, b), min(max(a, b), c))
+    return sorted((a[0], b[0], c[0]))[1], sorted((a[1], b[1], c[1]))[1]

@@ -53,12 +53,13 @@ def caption_of(gateway: str, task: str, model: object = "", prompt: object = "")
 
 
 def first_words(prompt: str, words: int = PROMPT_WORDS, limit: int = 40) -> str:
-    """The prompt's first `words` words, at most `limit` characters, an ellipsis when cut."""
+    """The prompt's first `words` words, at most `limit` characters, "..." when cut (plain ASCII keeps the URL
+    readable)."""
     parts = prompt.split()
     text = " ".join(parts[:words])
     if len(text) > limit:
-        text = text[: limit - 1].rstrip()
-    return text + "…" if text != " ".join(parts) else text
+        text = text[: limit - 3].rstrip()
+    return text + "..." if text != " ".join(parts) else text
 
 
 def keys_param(keys: tuple[str, ...]) -> str:

@@ -26,10 +26,10 @@ CAPTION = caption_of("jimeng2api", "8f3a2c1d", "jimeng-4.0", "a red fox in the s
 
 
 def test_first_words_keeps_six_words_and_marks_the_cut() -> None:
-    assert first_words("a red fox in the snow at dawn") == "a red fox in the snow…"
+    assert first_words("a red fox in the snow at dawn") == "a red fox in the snow..."
     assert first_words("  a   fox ") == "a fox"
     assert first_words("") == ""
-    assert first_words("x" * 100) == "x" * 39 + "…"
+    assert first_words("x" * 100) == "x" * 37 + "..."
 
 
 @given(

@@ -39,7 +39,7 @@ def test_a_crazyrouter_video_names_its_task_and_starts_from_the_uploaded_image(c
     url = fetch(client, task_id)["url"]
     params = query(url)
     assert (params["gw"], params["task"], params["model"]) == ("crazyrouter", task_id, "jimeng-video-3.0")
-    assert params["words"] == "the red square slowly turns into…"
+    assert params["words"] == "the red square slowly turns into..."
     assert len(params["img"]) == 16 and len(url) < 600
     spec = VideoSpec.from_params(params)
     frames = frames_of(client.get(url).content)

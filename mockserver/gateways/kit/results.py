@@ -37,11 +37,15 @@ def video_spec(view: TaskView, seed: int | None = None) -> VideoSpec:
 
 
 def task_caption(view: TaskView) -> Caption:
-    """What a task's result files show of it: gateway, task id, model (or upstream req_key) and prompt."""
-    task = view.task
-    return caption_of(
-        task.provider, task.id, task.request.get("model") or task.request.get("req_key"), task.request.get("prompt")
-    )
+    """What a task's result files show of it: gateway, task id, model (or upstream req_key) with a recamera
+    task's template or a reference task's count of references, and the prompt."""
+    task, request = view.task, view.task.request
+    model = str(request.get("model") or request.get("req_key") or "")
+    if request.get("template_id"):
+        model += f" · template {request['template_id']}"
+    elif request.get("mode") == "omni_reference":
+        model += f" · {len(request.get('images') or ()) + len(request.get('videos') or ())} references"
+    return caption_of(task.provider, task.id, model, request.get("prompt"))
 
 
 def task_images(request: Mapping[str, Any]) -> tuple[str, str]:

@@ -89,3 +89,10 @@ def png_of(color: tuple[int, int, int]) -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", (400, 400), color).save(buffer, "PNG")
     return buffer.getvalue()
+
+
+def test_a_recamera_video_shows_its_template(client: ContractClient) -> None:
+    body = {"prompt": "orbit", "image_url": "https://example.com/a.png", "template_id": "hitchcock_dolly_in"}
+    task_id = submit(client, **body).json()["id"]
+    run_to_end(client, task_id)
+    assert query(fetch(client, task_id)["url"])["model"] == "jimeng-video-3.0 · template hitchcock_dolly_in"

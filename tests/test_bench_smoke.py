@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bench import inprocess, instructions, run
+from bench import inprocess, instructions, media, run
 from bench.gateways import GATEWAYS, Picture
 from bench.inprocess import BENCH_CAPTION
 from bench.load import HttpRequest, LoadResult, _lua, parse_result, wrk_script
@@ -205,3 +205,10 @@ def test_the_mp4_targets_check_the_1080p_five_and_ten_second_videos() -> None:
         "crazyrouter mp4 1920x1080 10.04 s (ms)": False,
         "crazyrouter mp4 1920x1080 10.04 s (bytes)": False,
     }
+
+
+def test_the_media_figures_time_each_render_and_give_its_size() -> None:
+    names = [name for name, _ in media.renders()]
+    assert "video 1920x1080, 10 s" in names and "image 2048x2048 webp" in names
+    row = media.measure(lambda: b"twelve bytes", runs=3)
+    assert row["bytes"] == 12 and row["wall_ms"] >= 0 and row["cpu_ms"] >= 0

@@ -30,6 +30,8 @@ from mockserver.media.h264 import (
     se,
     ue,
 )
+from mockserver.media.h264_coarse import MB_TYPE as COARSE_MB_TYPE
+from mockserver.media.h264_coarse import QP as COARSE_QP
 
 _MB_TYPE_I_PCM = 25
 _MB_TYPE_I16_VERTICAL = 1  # I_16x16_0_0_0 (Table 7-11)
@@ -89,7 +91,7 @@ def _slice_start(layout: StreamLayout, idr: bool, frame_num: int) -> str:
         w.bits("00")  # no_output_of_prior_pics_flag, long_term_reference_flag
     else:
         w.bits("000")  # num_ref_idx_active_override_flag, ref_pic_list_modification_flag_l0, adaptive marking
-    w.se(0)  # slice_qp_delta
+    w.se(COARSE_QP - 26)  # slice_qp_delta: QP only scales the residual of coarse macroblocks
     w.ue(1)  # disable_deblocking_filter_idc: off, so copies stay exact
     return w.bitstring()
 
@@ -105,15 +107,27 @@ def _nc(left_pcm: bool | None, top_pcm: bool | None) -> int:
     return (sum(counts) + 1) >> 1 if len(counts) == 2 else (counts[0] if counts else 0)
 
 
-def build_intra_picture(layout: StreamLayout, planes: Planes, drawn: Mapping[int, Collection[int]]) -> bytes:
+def build_intra_picture(
+    layout: StreamLayout,
+    planes: Planes,
+    drawn: Mapping[int, Collection[int]],
+    coarse: Mapping[tuple[int, int], str] | None = None,
+) -> bytes:
     """IDR slice NAL unit of `planes`, lossless, given the macroblocks drawn on: `drawn[mb_y]` holds the
-    columns (never 0) that are not horizontal stripes continuing their left neighbour's last column."""
+    columns (never 0) that are not horizontal stripes continuing their left neighbour's last column. Whole rows
+    may be coarse instead (`coarse`: the layers of `h264_coarse.code_coarse`, whose reconstruction `planes`
+    then holds)."""
     w = _AlignedWriter(_slice_start(layout, idr=True, frame_num=0))
     width = layout.mb_width
     plain_rows: dict[tuple[bool, bool], str] = {}
     above: Collection[int] = ()
     above_first_pcm: bool | None = None
+    coarse = coarse or {}
     for mb_y in range(layout.mb_height):
+        if (0, mb_y) in coarse:  # neighbours of a coarse macroblock count no coefficients (9.2.1)
+            w.bits("".join(ue(COARSE_MB_TYPE) + coarse[mb_x, mb_y] for mb_x in range(width)))
+            above, above_first_pcm = (), False
+            continue
         row = drawn.get(mb_y, ())
         first_pcm = mb_y == 0 or not planes.repeats_line_above(0, mb_y)
         top = None if mb_y == 0 else above_first_pcm
@@ -177,10 +191,11 @@ def build_copy_picture(
     layout: StreamLayout,
     frame_num: int,
     moves: Mapping[tuple[int, int], Move],
-    replaced: Mapping[tuple[int, int], bytes] | None = None,
+    replaced: Mapping[tuple[int, int], bytes | str] | None = None,
 ) -> bytes:
     """P slice NAL unit: macroblock (mb_x, mb_y) in `moves` copies the previous picture's window at its place
-    moved by the vector, one in `replaced` becomes those I_PCM samples (`Planes.pcm_samples`); every other
+    moved by the vector, one in `replaced` becomes those I_PCM samples (`Planes.pcm_samples`) or that coarse
+    macroblock (a layer of `h264_coarse.code_coarse`, str); every other
     macroblock stays as it was."""
     width, limit = layout.mb_width, 4 * layout.max_vertical_mv
     vectors: dict[tuple[int, int], Move | None] = {place: (4 * dx, 4 * dy) for place, (dx, dy) in moves.items()}
@@ -193,8 +208,12 @@ def build_copy_picture(
     for mb_x, mb_y in order:
         address = mb_y * width + mb_x
         vector = vectors[mb_x, mb_y]
-        if vector is None:  # mb_skip_run, mb_type I_PCM (5 + 25 in a P slice, Table 7-13), samples
-            w.pcm(ue(address - next_address) + ue(5 + _MB_TYPE_I_PCM), replaced[mb_x, mb_y])  # type: ignore[index]
+        if vector is None:  # mb_skip_run, an intra mb_type (5 + its I-slice value in a P slice, Table 7-13), ...
+            content = replaced[mb_x, mb_y]  # type: ignore[index]
+            if isinstance(content, str):
+                w.bits(ue(address - next_address) + ue(5 + COARSE_MB_TYPE) + content)
+            else:
+                w.pcm(ue(address - next_address) + ue(5 + _MB_TYPE_I_PCM), content)
         else:
             mv_x, mv_y = vector
             if not -limit <= mv_y < limit or not -8192 <= mv_x < 8192:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from mockserver.media.h264 import EncodedStream, StreamLayout, build_pps, build_sps, encode_solid, validate
+from mockserver.media.h264_coarse import CoarsePicture, code_coarse
 from mockserver.media.h264_pictures import Planes, build_copy_picture, build_intra_picture
 from mockserver.media.mp4 import mux, rgb_to_ycbcr
 from mockserver.media.overlay import VideoLayout, draw_frame, scheme_of, uploaded_image
@@ -37,31 +38,46 @@ def encode_overlay(layout: VideoLayout) -> EncodedStream:
     spec = layout.spec
     stream = StreamLayout(spec.width, spec.height, spec.fps, spec.frames, hidden_rows=layout.hidden_rows)
     picture = draw_frame(layout, 0, atlas=True)
-    image_rows = range(layout.panel_top // 16)
+    top = layout.panel_top
+    panel = planes_of(picture.crop((0, top, picture.width, picture.height)))
+    coarse: CoarsePicture | None = None
     if spec.first_image and uploads.get(spec.first_image) is not None:
-        planes = planes_of(picture)
-        drawn = layout.drawn(image_rows)
+        coarse = _coarse(picture.crop((0, 0, picture.width, top)))
+        above = Planes(picture.width, coarse.y, coarse.cb, coarse.cr)
     else:  # all above the panel is the task's colour
-        panel = planes_of(picture.crop((0, layout.panel_top, picture.width, picture.height)))
         flat = planes_of(picture.crop((0, 0, 2, 2)))
-        planes = Planes(
+        above = Planes(
             picture.width,
-            flat.y[:1] * (picture.width * layout.panel_top) + panel.y,
-            flat.cb[:1] * (picture.width * layout.panel_top // 4) + panel.cb,
-            flat.cr[:1] * (picture.width * layout.panel_top // 4) + panel.cr,
+            flat.y[:1] * (picture.width * top),
+            flat.cb[:1] * (picture.width * top // 4),
+            flat.cr[:1] * (picture.width * top // 4),
         )
-        drawn = layout.drawn(None)
-    wipe = _wipe(layout, stream, image_rows)
-    pictures = [build_intra_picture(stream, planes, drawn)]
+    planes = Planes(picture.width, above.y + panel.y, above.cb + panel.cb, above.cr + panel.cr)
+    pictures = [build_intra_picture(stream, planes, layout.drawn(None), coarse.layers if coarse else None)]
+    wipe = _wipe(layout, stream)
     for frame in range(1, spec.frames):
         pictures.append(build_copy_picture(stream, frame, layout.moves(frame), wipe.get(frame)))
     return EncodedStream(build_sps(stream), build_pps(), pictures)
 
 
-def _wipe(layout: VideoLayout, stream: StreamLayout, rows: range) -> dict[int, dict[tuple[int, int], bytes]]:
+def _coarse(image: Image) -> CoarsePicture:
+    """An image (RGB, sides multiples of 16) as a coarse picture (`h264_coarse`)."""
+    from PIL import Image
+
+    planes = planes_of(image)
+    width, height = image.size
+    return code_coarse(
+        Image.frombytes("L", (width, height), planes.y),
+        Image.frombytes("L", (width // 2, height // 2), planes.cb),
+        Image.frombytes("L", (width // 2, height // 2), planes.cr),
+    )
+
+
+def _wipe(layout: VideoLayout, stream: StreamLayout) -> dict[int, dict[tuple[int, int], bytes | str]]:
     """For a video that ends on an image: the macroblocks each of the last second's frames replaces, a few
-    columns at a time from the left, so the last frame shows the image above the panel. None when this
-    instance does not hold the image."""
+    columns at a time from the left, so the last frame shows the image above the panel. Each is coded as it is
+    in a picture of the image alone: its left and top neighbours show that image by the time it is decoded.
+    Empty when this instance does not hold the image."""
     spec = layout.spec
     image = uploaded_image(spec.last_image, (spec.width, spec.height)) if spec.last_image else None
     if image is None or spec.frames < 2:
@@ -70,13 +86,13 @@ def _wipe(layout: VideoLayout, stream: StreamLayout, rows: range) -> dict[int, d
 
     canvas = Image.new("RGB", (layout.coded_width, layout.panel_top), scheme_of(spec.color).background)
     canvas.paste(image, (0, 0))
-    planes = planes_of(canvas)
+    layers = _coarse(canvas).layers
     frames = min(spec.fps, spec.frames - 1)
     start = spec.frames - 1 - frames
-    wipe: dict[int, dict[tuple[int, int], bytes]] = {}
+    wipe: dict[int, dict[tuple[int, int], bytes | str]] = {}
     for step in range(1, frames + 1):
         columns = range(-(-stream.mb_width * (step - 1) // frames), -(-stream.mb_width * step // frames))
-        wipe[start + step] = {(x, y): planes.pcm_samples(x, y) for y in rows for x in columns}
+        wipe[start + step] = {(x, y): layers[x, y] for y in range(layout.panel_top // 16) for x in columns}
     return wipe
 
 

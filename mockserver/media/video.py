@@ -1,5 +1,6 @@
 """A result video: the overlay drawn once, coded as one lossless intra picture and P pictures that copy only
-what changes (see `media.overlay` and `media.h264_pictures`)."""
+what changes (see `media.overlay` and `media.h264_pictures`). An uploaded image it starts from, or wipes to
+over its last second, is coded coarsely (`media.h264_coarse`)."""
 
 from __future__ import annotations
 

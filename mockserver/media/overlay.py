@@ -321,6 +321,7 @@ def uploaded_image(key: str, size: tuple[int, int]) -> Image | None:
         return None
     try:
         with Image.open(io.BytesIO(data)) as opened:
+            opened.draft("RGB", size)  # a JPEG decodes at a fraction of its size when that is enough
             return opened.convert("RGB").resize(size, Image.Resampling.BILINEAR)
-    except (UnidentifiedImageError, OSError, ValueError):
+    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, ValueError):
         return None

@@ -53,12 +53,12 @@ def caption_of(gateway: str, task: str, model: object = "", prompt: object = "")
 
 
 def first_words(prompt: str, words: int = PROMPT_WORDS, limit: int = 40) -> str:
-    """The prompt's first `words` words, at most `limit` characters, "..." when cut (plain ASCII keeps the URL
-    readable)."""
+    """The prompt's first `words` words, at most `limit` UTF-8 bytes (so at most a dozen CJK characters, each
+    nine characters in a URL), "..." when cut (plain ASCII keeps the URL readable)."""
     parts = prompt.split()
     text = " ".join(parts[:words])
-    if len(text) > limit:
-        text = text[: limit - 3].rstrip()
+    if len(text.encode()) > limit:
+        text = text.encode()[: limit - 3].decode(errors="ignore").rstrip()
     return text + "..." if text != " ".join(parts) else text
 
 

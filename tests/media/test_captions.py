@@ -30,6 +30,9 @@ def test_first_words_keeps_six_words_and_marks_the_cut() -> None:
     assert first_words("  a   fox ") == "a fox"
     assert first_words("") == ""
     assert first_words("x" * 100) == "x" * 37 + "..."
+    assert (
+        first_words("一只狐狸在雪地里奔跑，阳光洒在它身上") == "一只狐狸在雪地里奔跑，阳..."
+    )  # 12 characters: 36 bytes
 
 
 @given(

@@ -1,6 +1,7 @@
-"""Tiny H.264 encoder for solid-colour video (Baseline profile, CAVLC, 4:2:0).
+"""Tiny H.264 writer (Constrained Baseline profile, CAVLC, 4:2:0): the bitstream syntax, the parameter sets, and
+solid-colour video, what a picture too small for the overlay shows (`media.h264_pictures` codes the overlay).
 
-Frame 0 is an IDR picture: one I_PCM macroblock carrying the exact colour,
+For a solid colour, frame 0 is an IDR picture: one I_PCM macroblock carrying the exact colour,
 then I_16x16 DC-predicted macroblocks without residual, which copy it across
 the picture.  Every later frame is a P picture of skipped macroblocks.  All
 pictures are reference pictures, so pic_order_cnt_type 2 applies.

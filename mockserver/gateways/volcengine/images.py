@@ -58,14 +58,15 @@ def parse_image(body: Mapping[str, Any]) -> dict[str, Any]:
     height = int(body.get("height", key.default_side))
     if key.synchronous and body.get("use_sr", True):  # 2.1: AIGC super-resolution doubles the side (assumed x2)
         width, height = width * SUPER_RESOLUTION, height * SUPER_RESOLUTION
-    digest = None
+    digest, image_keys = None, []
     if key.takes_image:
         if body.get("binary_data_base64"):
             try:
-                check_first_frame(body["binary_data_base64"][0], "binary_data_base64[0]")
+                image = check_first_frame(body["binary_data_base64"][0], "binary_data_base64[0]")
             except InvalidImage as exc:
                 raise InvalidVideoRequest(str(exc)) from None
             digest = hashlib.sha256(body["binary_data_base64"][0].encode()).hexdigest()[:16]
+            image_keys = [image.key] if image.key else []
         else:
             digest = hashlib.sha256(body["image_urls"][0].encode()).hexdigest()[:16]
     return {
@@ -78,6 +79,7 @@ def parse_image(body: Mapping[str, Any]) -> dict[str, Any]:
         "scale": float(body.get("scale", 0.5)) if key.takes_image else None,
         "use_pre_llm": bool(body.get("use_pre_llm", True)),
         "image_digest": digest,
+        "image_keys": image_keys,
         "return_url": bool(body.get("return_url", False)),
     }
 

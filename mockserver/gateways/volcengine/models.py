@@ -69,14 +69,15 @@ def parse_submit(body: Mapping[str, Any]) -> dict[str, Any]:
     key = REQ_KEYS[body["req_key"]]
     requested = str(body.get("aspect_ratio", DEFAULT_ASPECT_RATIO))
     aspect_ratio = requested if requested in key.sizes else DEFAULT_ASPECT_RATIO
-    source, digest = None, None
+    source, digest, image_keys = None, None, []
     if body.get("binary_data_base64"):
         source = "binary_data_base64"
-        ratios = [_image_ratio(encoded, f"binary_data_base64[{n}]", key) for n, encoded in enumerate(body[source])]
+        images = [_image(encoded, f"binary_data_base64[{n}]", key) for n, encoded in enumerate(body[source])]
+        ratios = [ratio for ratio, _ in images]
         if len(set(ratios)) > 1:
             raise InvalidVideoRequest(f"the first and last frames must have the same aspect ratio, not {ratios}")
         aspect_ratio = ratios[0]
-        digest = _digest(body[source])
+        digest, image_keys = _digest(body[source]), [image_key for _, image_key in images]
     elif body.get("image_urls"):
         source = "image_urls"
         digest = _digest(body[source])
@@ -94,17 +95,19 @@ def parse_submit(body: Mapping[str, Any]) -> dict[str, Any]:
         "frames": frames,
         "image_source": source,
         "image_digest": digest,
+        "image_keys": image_keys,
         "template_id": body.get("template_id"),
         "camera_strength": body.get("camera_strength", "medium") if key.mode == "recamera" else None,
     }
 
 
-def _image_ratio(encoded: str, field: str, key: ReqKey) -> str:
+def _image(encoded: str, field: str, key: ReqKey) -> tuple[str, str | None]:
+    """An uploaded frame's nearest aspect ratio among the req_key's, and its content key (the video starts on it)."""
     try:
         image = check_first_frame(encoded, field)
     except InvalidImage as exc:
         raise InvalidVideoRequest(str(exc)) from None
-    return nearest_ratio(image.aspect, key.sizes)
+    return nearest_ratio(image.aspect, key.sizes), image.key
 
 
 def _digest(items: Sequence[str]) -> str:

@@ -23,7 +23,14 @@ from mockserver.gateways.gptge.routes import task_data
 from mockserver.gateways.kit import scripting
 from mockserver.gateways.kit.base import ProviderContext
 from mockserver.gateways.kit.http import mark_task, parse_json, read_body
-from mockserver.gateways.kit.results import finished_at, kept_json, signed_result_url, signed_url
+from mockserver.gateways.kit.results import (
+    finished_at,
+    kept_json,
+    signed_result_url,
+    signed_url,
+    task_caption,
+    video_spec,
+)
 from mockserver.gateways.kit.routing import GatewayApp
 from mockserver.gateways.kit.stamps import utc_stamp
 from mockserver.gateways.volcengine.errors import (
@@ -58,7 +65,7 @@ from mockserver.gateways.volcengine.models import (
 from mockserver.gateways.volcengine.signing import SignedRequest, key_pairs, verify
 from mockserver.media.picture import ImageSpec
 from mockserver.media.render import render_image
-from mockserver.media.spec import VideoSpec, color_from_seed
+from mockserver.media.spec import caption_of, color_from_seed
 from mockserver.scenarios import Scenario
 
 Handler = Callable[[Request, str, dict[str, Any]], Awaitable[Response]]
@@ -209,13 +216,7 @@ class VolcengineApi:
 
     def done(self, request: Request, view: TaskView) -> dict[str, Any]:
         task = view.task
-        spec = VideoSpec(
-            task.request["width"],
-            task.request["height"],
-            task.request["fps"],
-            task.request["frames"],
-            color_from_seed(video_seed(task.request, task.seed)),
-        )
+        spec = video_spec(view, seed=video_seed(task.request, task.seed))
         day = utc_stamp(math.floor(finished_at(view)), "%Y%m%d")
         url = signed_result_url(request, self.context, view, f"jimeng/{day}/{task.id}.mp4", self.url_ttl, spec)
         return task_data("done", url or "", resp_data(task.request, task.seed))
@@ -223,7 +224,11 @@ class VolcengineApi:
     def images_done(self, request: Request, view: TaskView, urls: bool) -> dict[str, Any]:
         task = view.task
         finished = finished_at(view)
-        spec = ImageSpec(task.request["width"], task.request["height"], IMAGE_FORMAT, color_from_seed(task.seed))
+        color = color_from_seed(task.seed)
+        inputs = tuple(task.request.get("image_keys") or ())
+        spec = ImageSpec(
+            task.request["width"], task.request["height"], IMAGE_FORMAT, color, task_caption(view), inputs=inputs
+        )
         images = self.images(request, spec, f"{task.id}-0", finished, urls)
         return images | {"resp_data": image_resp_data(task.request, task.seed), "status": "done"}
 
@@ -254,7 +259,8 @@ class VolcengineApi:
             raise BusinessError(failure["http_status"], failure["code"], failure["message"])
         number = context.randomness.next_number(f"{context.provider_id}:process")
         seed = image["seed"] if image["seed"] != RANDOM_SEED else int(context.randomness.token(f"process:{number}"), 16)
-        spec = ImageSpec(image["width"], image["height"], IMAGE_FORMAT, color_from_seed(seed))
+        caption = caption_of(context.provider_id, f"process-{number}", image["req_key"], image["prompt"])
+        spec = ImageSpec(image["width"], image["height"], IMAGE_FORMAT, color_from_seed(seed), caption)
         data = self.images(request, spec, f"process-{number}", context.clock.now(), image["return_url"])
         return success(
             context, data | {"algorithm_base_resp": {"status_code": 0, "status_message": "Success"}}, "result"

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
+import av
 import pytest
 
-from tests.gateways.volcengine.helpers import SUBMIT, business_error, call, submit, task_id_of
+from tests.gateways.volcengine.helpers import SUBMIT, business_error, call, result, submit, task_id_of
 from tests.support import ContractClient, make_client, png_base64
 
 URL = "https://example.com/cat.png"
@@ -107,3 +110,16 @@ def test_a_body_over_the_limit_is_413() -> None:
     with make_client(seed=0, max_body_bytes=1000) as client:
         code, message = business_error(call(client, SUBMIT, {"req_key": "jimeng_t2v_v30", "prompt": "a" * 2000}), 413)
         assert code == 50215 and "too large" in message
+
+
+def test_a_first_frame_video_starts_from_the_uploaded_image_and_names_its_task(client: ContractClient) -> None:
+    red = (220, 30, 30)
+    body = {"req_key": "jimeng_i2v_first_v30", "binary_data_base64": [png_base64(1200, 900, color=red)]}
+    task_id = task_id_of(submit(client, **body, prompt="the red square turns into a sunset"))
+    client.runtime.clock.advance(600)
+    url = result(client, task_id).json()["data"]["video_url"]
+    params = {key: values[0] for key, values in parse_qs(urlsplit(url).query).items()}
+    assert (params["gw"], params["task"], params["model"]) == ("volcengine", task_id, "jimeng_i2v_first_v30")
+    with av.open(io.BytesIO(client.get(url).content)) as container:
+        first = next(container.decode(video=0)).to_image()
+    assert all(abs(a - b) <= 6 for a, b in zip(first.getpixel((100, 100)), red, strict=True))

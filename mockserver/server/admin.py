@@ -146,12 +146,14 @@ def build_admin(runtime: MockRuntime, urls: dict[str, str]) -> Starlette:
         Route("/cassette", cassette, methods=["GET"]),
         Route("/openapi.yaml", openapi, methods=["GET"]),
     ]
-    return Starlette(routes=routes, exception_handlers=_handlers())
+    admin = Starlette(routes=routes, exception_handlers=_handlers())
+    admin.state.max_json_depth = runtime.settings.max_json_depth
+    return admin
 
 
 async def _body(request: Request) -> dict[str, Any]:
     try:
-        body = await read_json(request, _BODY_LIMIT)
+        body = await read_json(request, _BODY_LIMIT, request.app.state.max_json_depth)
     except (MalformedJson, BodyTooLarge) as exc:
         raise AdminError(400, "bad_request", str(exc)) from None
     if not isinstance(body, dict):

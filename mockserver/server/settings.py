@@ -51,6 +51,21 @@ class Settings:
     workers: int = 1
     """Worker processes `serve` starts; more than one needs a shared store."""
 
+    # What one request may make the mock do (README, Security): past these, a 4xx in the gateway's format.
+    max_json_depth: int = 64
+    """Deepest nesting of arrays and objects in a JSON body (every gateway and the admin API)."""
+    max_image_pixels: int = 8192 * 8192
+    """Largest uploaded image, in pixels, read from its header before anything decodes it."""
+    max_scenario_bytes: int = 64 * 1024
+    """Largest scenario document (a file or `POST /__admin/scenarios`); YAML aliases are refused."""
+    fault_hang_limit: float = 300.0
+    """Longest `X-Mock-Fault` latency, and how long a `hang` fault waits for the client to give up, in seconds."""
+    max_prompt_chars: int = 10_000
+    """Longest prompt a task keeps, where the gateway documents no lower limit (jimmyai, jimeng2api)."""
+    max_tasks: int = 100_000
+    """Stored tasks at most: past it the oldest finished tasks are dropped; with none to drop, a submit is
+    refused with the gateway's 429/503."""
+
     def __post_init__(self) -> None:
         if unknown := [p for p in (*self.providers, self.root_provider) if p is not None and p not in PROVIDER_IDS]:
             raise SettingsError(f"unknown provider {unknown[0]!r}: choose from {', '.join(PROVIDER_IDS)}")
@@ -73,6 +88,11 @@ class Settings:
                 f"--workers {self.workers} needs a shared store: a task kept in one worker's memory is unknown to "
                 "the others. Use --store sqlite:///jimeng-mock.db (one machine) or --store redis://127.0.0.1:6379/0"
             )
+        for name in ("max_json_depth", "max_image_pixels", "max_scenario_bytes", "max_prompt_chars", "max_tasks"):
+            if getattr(self, name) < 1:
+                raise SettingsError(f"{name} must be at least 1")
+        if not 0 < self.fault_hang_limit < float("inf"):
+            raise SettingsError("fault_hang_limit must be a positive number of seconds")
         if not 0 < self.port < 65536:
             raise SettingsError(f"port {self.port} is out of range")
         for name, options in self.provider_options.items():
@@ -89,6 +109,9 @@ class Settings:
             task_ttl=options.get("task_ttl"),
             timings=dict(options.get("timings", {})),
             max_body_bytes=self.max_body_bytes,
+            max_json_depth=self.max_json_depth,
+            max_image_pixels=self.max_image_pixels,
+            max_prompt_chars=self.max_prompt_chars,
             public_url=self.public_url,
             options={key: value for key, value in options.items() if key in _own_options(provider_id)},
         )
@@ -117,6 +140,10 @@ class Settings:
 
 
 _FIELDS = {f.name: f for f in fields(Settings)}
+_INTEGERS = frozenset(
+    {"port", "seed", "journal_size", "max_body_bytes", "workers"}
+    | {"max_json_depth", "max_image_pixels", "max_scenario_bytes", "max_prompt_chars", "max_tasks"}
+)
 _ALIASES = {"provider": "root_provider", "api_key": "api_keys"}
 
 
@@ -161,11 +188,11 @@ def _coerce(values: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _convert(name: str, value: Any) -> Any:
-    if name in ("port", "seed", "journal_size", "max_body_bytes", "workers"):
+    if name in _INTEGERS:
         if isinstance(value, bool):
             raise ValueError("expected an integer")
         return int(value)
-    if name in ("time_scale", "start_time"):
+    if name in ("time_scale", "start_time", "fault_hang_limit"):
         return float(value)
     if name in ("providers", "api_keys", "scenario_paths"):
         items = value.split(",") if isinstance(value, str) else list(value)

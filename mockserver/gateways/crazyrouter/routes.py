@@ -30,7 +30,7 @@ class CrazyrouterApi:
     async def submit(self, request: Request) -> Response:
         context = self.context
         key = newapi.authenticate(request, context)
-        body = await read_json(request, context.settings.max_body_bytes)
+        body = await read_json(request, context.settings.max_body_bytes, context.settings.max_json_depth)
         if not isinstance(body, dict):
             raise NewApiError(400, "invalid_request", "request body must be a JSON object")
         selection, body = scripting.select_for_body(request, context, body, key)

@@ -61,7 +61,7 @@ class GptGeApi:
     async def submit(self, request: Request, mode: str) -> Response:
         context = self.context
         key = authenticate(request, context)
-        body = await read_json(request, context.settings.max_body_bytes)
+        body = await read_json(request, context.settings.max_body_bytes, context.settings.max_json_depth)
         if not isinstance(body, dict):
             raise input_invalid("the request body must be a JSON object")
         prompt = body.get("prompt")

@@ -106,7 +106,7 @@ class JimmyApi:
     async def create(self, request: Request) -> Response:
         context = self.context
         key = self.authenticate(request)
-        body = await read_json(request, context.settings.max_body_bytes)
+        body = await read_json(request, context.settings.max_body_bytes, context.settings.max_json_depth)
         if not isinstance(body, dict):
             raise JimmyError("invalid_params", "request body must be a JSON object")
         prompt = body.get("prompt")

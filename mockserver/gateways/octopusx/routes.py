@@ -80,7 +80,7 @@ class OctopusxApi:
     async def _create_body(self, request: Request) -> tuple[dict[str, Any], list[bytes]]:
         limit = self.context.settings.max_body_bytes
         if not is_form(request):
-            body = await read_json(request, limit)
+            body = await read_json(request, limit, self.context.settings.max_json_depth)
             if not isinstance(body, dict):
                 raise invalid("request body must be a JSON object or multipart/form-data")
             return body, []
@@ -102,7 +102,7 @@ class OctopusxApi:
     async def create_unified(self, request: Request) -> Response:
         context = self.context
         key = newapi.authenticate(request, context)
-        body = await read_json(request, context.settings.max_body_bytes)
+        body = await read_json(request, context.settings.max_body_bytes, context.settings.max_json_depth)
         if not isinstance(body, dict):
             raise invalid("request body must be a JSON object")
         selection, body = scripting.select_for_body(request, context, body, key)

@@ -46,7 +46,7 @@ class GenerationRoutes:
     async def _validated(self, request: Request, operation_id: str) -> tuple[Payload, Selection, str | None]:
         """The payload checked in the server's order, the task's scenario (its prompt tag removed), and the
         caller's credential."""
-        payload = await read_payload(request)
+        payload = await read_payload(request, self.gateway.context.settings.max_json_depth)
         prompt = payload.fields.get("prompt")
         bearer = credential(request)
         selection = self.gateway.select(request, prompt, bearer)

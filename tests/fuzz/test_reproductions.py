@@ -3,6 +3,9 @@ client holds each answer to the gateway's contract), never a 500."""
 
 from __future__ import annotations
 
+import base64
+import struct
+import zlib
 from collections.abc import Iterator
 
 import pytest
@@ -55,3 +58,73 @@ def test_an_integer_of_more_than_4300_digits_is_a_400(client: ContractClient, wh
     response = client.post(JSON_SUBMITS[where], content=body, headers=JSON)
     assert response.status_code == 400, response.text
     assert "4300 digits" in response.text
+
+
+def chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def declared_png(width: int, height: int) -> bytes:
+    """A PNG that declares `width`x`height` pixels and holds almost none: about 60 bytes."""
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    pixels = zlib.compress(b"")
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+
+
+BOMB = declared_png(15000, 15000)
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/crazyrouter/jimeng/submit/videos", {"model": "jimeng-video-3.0", "prompt": "a cat"}),
+        ("/gptge/task/jimeng/image2video", {"prompt": "a cat"}),
+        ("/octopusx/v1/video/create", None),
+    ],
+    ids=["crazyrouter", "gptge", "octopusx-json"],
+)
+def test_a_png_declaring_15000x15000_is_refused_from_its_header(
+    client: ContractClient, path: str, body: dict[str, object] | None
+) -> None:
+    encoded = base64.b64encode(BOMB).decode()
+    if body is None:  # OctopusX's JSON create takes the image as a data URL
+        response = client.post(
+            "/octopusx/v1/videos",
+            json={"model": "jimeng-video-3.0", "prompt": "a cat", "input_reference": f"data:image/png;base64,{encoded}"},
+            headers=AUTH,
+        )
+    else:
+        response = client.post(path, json={**body, "binary_data_base64": [encoded]}, headers=AUTH)
+    assert 400 <= response.status_code < 500, response.text
+    assert "at most 67108864 pixels are accepted" in response.text
+
+
+def test_a_png_declaring_15000x15000_is_refused_in_octopusx_multipart(client: ContractClient) -> None:
+    files = [("input_reference", ("bomb.png", BOMB, "image/png"))]
+    response = client.post(
+        "/octopusx/v1/videos", data={"model": "jimeng-video-3.0", "prompt": "a cat"}, files=files, headers=AUTH
+    )
+    assert response.status_code == 400, response.text
+    assert "at most 67108864 pixels are accepted" in response.text
+
+
+def test_a_png_declaring_15000x15000_is_refused_in_jimeng2api_multipart(client: ContractClient) -> None:
+    files = [("image_file_1", ("bomb.png", BOMB, "image/png"))]
+    response = client.post(
+        "/jimeng2api/v1/videos/generations",
+        data={"prompt": "a cat", "model": "jimeng-video-3.0"},
+        files=files,
+        headers={"Authorization": "Bearer session-abc"},
+    )
+    assert response.status_code == 400, response.text
+    assert "at most 67108864 pixels are accepted" in response.text
+
+
+def test_the_pixel_limit_is_a_setting() -> None:
+    with make_client(max_image_pixels=1000 * 1000) as strict:
+        files = [("input_reference", ("big.png", declared_png(1280, 1000), "image/png"))]
+        response = strict.post(
+            "/octopusx/v1/videos", data={"model": "jimeng-video-3.0", "prompt": "a cat"}, files=files, headers=AUTH
+        )
+        assert response.status_code == 400, response.text
+        assert "at most 1000000 pixels" in response.text

@@ -38,7 +38,7 @@ class CrazyrouterApi:
         if violation is not None:
             raise NewApiError(400, "invalid_request", violation.message)
         try:
-            video = parse_submit(body)
+            video = parse_submit(body, context.settings.max_image_pixels)
         except InvalidVideoRequest as exc:
             raise NewApiError(400, "invalid_request", str(exc)) from None
         steps, outcome = plan(video, context.settings.timings)

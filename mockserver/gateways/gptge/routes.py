@@ -74,7 +74,7 @@ class GptGeApi:
         if violation is not None:
             raise input_invalid(violation.message)
         try:
-            video = parse_submit(mode, body)
+            video = parse_submit(mode, body, context.settings.max_image_pixels)
         except InvalidVideoRequest as exc:
             raise input_invalid(str(exc)) from None
         steps, outcome = plan(video, context.settings.timings)

@@ -71,7 +71,7 @@ class OctopusxApi:
         if violation is not None:
             raise invalid(violation.message)
         try:
-            video = parse_create(fields, files)
+            video = parse_create(fields, files, context.settings.max_image_pixels)
         except InvalidVideoRequest as exc:
             raise invalid(str(exc)) from None
         view = self._submit(request, video, selection, new_video_id)

@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from mockserver.gateways.jimeng2api.body import Payload, read_payload
+from mockserver.gateways.jimeng2api.errors import bad_request
 from mockserver.gateways.jimeng2api.gateway import (
     Gateway,
     Job,
@@ -23,6 +24,7 @@ from mockserver.gateways.jimeng2api.models import image as models_image
 from mockserver.gateways.jimeng2api.models import video as models_video
 from mockserver.gateways.jimeng2api.models.tasks import generation_steps
 from mockserver.gateways.kit.http import JsonResponse
+from mockserver.media.images import ImageTooLarge
 from mockserver.scenarios import Selection
 
 HEAVY_VIDEO_MODELS = {"seedance": 2.0, "veo3": 1.5, "sora2": 1.5}
@@ -67,7 +69,10 @@ class GenerationRoutes:
         video = models_video.parse_video(payload)
         caller = self.gateway.authenticate(bearer)
         session, token_id = self.gateway.acquire(caller)
-        output = models_video.video_output(video, session.region)
+        try:
+            output = models_video.video_output(video, session.region, self.gateway.context.settings.max_image_pixels)
+        except ImageTooLarge as exc:
+            raise bad_request(f"{video.images[0].field} {exc}", video.images[0].field) from None
         heavy = heavy_factor(video.model)
         heavy *= 1.4 if output.resolution == "1080p" else 1.0
         job = Job(  # positionally, in field order: see ARCHITECTURE

@@ -6,6 +6,7 @@ import math
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
@@ -29,6 +30,7 @@ class AdminError(Exception):
 
 def build_admin(runtime: MockRuntime, urls: dict[str, str]) -> Starlette:
     clock, engine, journal = runtime.clock, runtime.engine, runtime.journal
+    max_scenario_bytes = runtime.settings.max_scenario_bytes
 
     async def index(request: Request) -> Response:
         return JsonResponse(
@@ -110,12 +112,12 @@ def build_admin(runtime: MockRuntime, urls: dict[str, str]) -> Starlette:
         return JsonResponse({"default": name})
 
     async def add_scenario(request: Request) -> Response:
-        body = await _body(request)
+        body = await _body(request, limit=_BODY_LIMIT + 4 * max_scenario_bytes)  # room for JSON's escapes
         name, text = body.get("name"), body.get("yaml")
         if not isinstance(name, str) or not name or not isinstance(text, str):
             raise AdminError(400, "bad_request", 'send {"name": <scenario name>, "yaml": <scenario document>}')
-        try:
-            scenario = parse(text, name, source="admin API")
+        try:  # in a worker thread: the server answers other requests while a document is checked
+            scenario = await run_in_threadpool(parse, text, name, "admin API", max_scenario_bytes)
         except ScenarioFileError as exc:
             raise AdminError(400, "bad_scenario", f"line {exc.line}: {exc.reason}") from None
         runtime.scenarios.register(scenario)
@@ -151,9 +153,9 @@ def build_admin(runtime: MockRuntime, urls: dict[str, str]) -> Starlette:
     return admin
 
 
-async def _body(request: Request) -> dict[str, Any]:
+async def _body(request: Request, limit: int = _BODY_LIMIT) -> dict[str, Any]:
     try:
-        body = await read_json(request, _BODY_LIMIT, request.app.state.max_json_depth)
+        body = await read_json(request, limit, request.app.state.max_json_depth)
     except (MalformedJson, BodyTooLarge) as exc:
         raise AdminError(400, "bad_request", str(exc)) from None
     if not isinstance(body, dict):

@@ -34,7 +34,10 @@ class MockRuntime:
         self.journal = Journal(settings.journal_size, self.shared)
         try:
             self.scenarios = ScenarioLibrary.load(
-                [Path(p) for p in settings.scenario_paths], settings.scenario, settings.scenario_keys
+                [Path(p) for p in settings.scenario_paths],
+                settings.scenario,
+                settings.scenario_keys,
+                max_bytes=settings.max_scenario_bytes,
             )
         except (ScenarioFileError, UnknownScenario) as exc:
             raise SettingsError(str(exc)) from None

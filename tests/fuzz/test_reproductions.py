@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import base64
 import struct
+import time
 import zlib
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
+from mockserver.scenarios import ScenarioFileError
+from mockserver.scenarios.loader import load_directory
 from tests.support import AUTH, ContractClient, make_client
 
 JSON_SUBMITS = {
@@ -90,7 +94,11 @@ def test_a_png_declaring_15000x15000_is_refused_from_its_header(
     if body is None:  # OctopusX's JSON create takes the image as a data URL
         response = client.post(
             "/octopusx/v1/videos",
-            json={"model": "jimeng-video-3.0", "prompt": "a cat", "input_reference": f"data:image/png;base64,{encoded}"},
+            json={
+                "model": "jimeng-video-3.0",
+                "prompt": "a cat",
+                "input_reference": f"data:image/png;base64,{encoded}",
+            },
             headers=AUTH,
         )
     else:
@@ -128,3 +136,47 @@ def test_the_pixel_limit_is_a_setting() -> None:
         )
         assert response.status_code == 400, response.text
         assert "at most 1000000 pixels" in response.text
+
+
+def alias_bomb(levels: int = 9) -> str:
+    """A few hundred bytes of YAML that expand to 10**levels leaves through nested aliases."""
+    lines = ['a0: &a0 ["x","x","x","x","x","x","x","x","x","x"]']
+    for level in range(1, levels + 1):
+        ref = f"*a{level - 1}"
+        lines.append(f"a{level}: &a{level} [{','.join([ref] * 10)}]")
+    return "\n".join(lines) + "\n"
+
+
+def test_a_yaml_alias_bomb_is_a_quick_400(client: ContractClient) -> None:
+    bomb = alias_bomb()
+    assert len(bomb) < 700
+    started = time.perf_counter()
+    response = client.post("/__admin/scenarios", json={"name": "bomb", "yaml": bomb})
+    assert response.status_code == 400, response.text
+    assert "aliases" in response.json()["error"]["message"]
+    assert time.perf_counter() - started < 1.0
+
+
+def test_a_scenario_file_with_an_alias_is_refused_with_its_line(tmp_path: Path) -> None:
+    (tmp_path / "bomb.yaml").write_text(alias_bomb(2))
+    with pytest.raises(ScenarioFileError, match=r"bomb.yaml:2: YAML aliases \(\*a0\) are not allowed"):
+        load_directory(tmp_path)
+
+
+def test_scenario_documents_past_the_size_setting_are_refused() -> None:
+    with make_client(max_scenario_bytes=100) as strict:
+        document = "description: " + "x" * 200 + "\n"
+        response = strict.post("/__admin/scenarios", json={"name": "long", "yaml": document})
+        assert response.status_code == 400, response.text
+        assert "over 100 bytes (max_scenario_bytes)" in response.text
+        small = strict.post("/__admin/scenarios", json={"name": "short", "yaml": "description: ok\n"})
+        assert small.status_code == 201, small.text
+
+
+def test_a_lone_surrogate_in_a_scenario_is_a_400(client: ContractClient) -> None:
+    response = client.post(
+        "/__admin/scenarios",
+        content=b'{"name": "s", "yaml": "description: \\ud800"}',
+        headers={"Content-Type": "application/json"},
+    )
+    assert response.status_code == 400, response.text

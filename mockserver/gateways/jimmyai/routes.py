@@ -23,6 +23,7 @@ from mockserver.gateways.kit.base import ProviderContext
 from mockserver.gateways.kit.http import (
     BodyTooLarge,
     JsonResponse,
+    MalformedHeader,
     MalformedJson,
     Rendered,
     bearer_token,
@@ -203,6 +204,7 @@ def exception_handlers(envelope: Envelope) -> dict[Any, Any]:
         JimmyError: on_error,
         BodyTooLarge: on_too_large,
         MalformedJson: on_malformed,
+        MalformedHeader: on_malformed,
         HTTPException: on_http,
         ScriptedError: on_scripted,
         UnknownScenario: on_unknown_scenario,

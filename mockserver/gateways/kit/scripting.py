@@ -13,8 +13,8 @@ from mockserver.core.streams import Stream
 from mockserver.engine import Outcome, StepPlan, Submission, TaskView
 from mockserver.engine.engine import IdFactory
 from mockserver.gateways.kit.base import ProviderContext
+from mockserver.gateways.kit.faults import SCRIPTED_FAULTS
 from mockserver.gateways.kit.http import header_text
-from mockserver.gateways.kit.routing import SCRIPTED_FAULTS
 from mockserver.scenarios import SCENARIO_HEADER, NetworkFault, PollFault, Scenario, Selection
 
 _SCENARIO_HEADER = SCENARIO_HEADER.encode()

@@ -58,11 +58,11 @@ def inspect_image(data: bytes, max_pixels: int = MAX_IMAGE_PIXELS) -> ImageInfo:
                 fmt = (image.format or "").lower()
     except Image.DecompressionBombError:  # past twice Pillow's limit, refused by Image.open from the header
         raise ImageTooLarge(
-            f"declares over {2 * Image.MAX_IMAGE_PIXELS} pixels: at most {max_pixels} pixels are accepted"
+            f"declares far more pixels than {max_pixels}: at most {max_pixels} pixels are accepted"
         ) from None
+    except ImageTooLarge:
+        raise
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        if isinstance(exc, ImageTooLarge):
-            raise
         raise NotAnImage(f"is not a readable image ({exc.__class__.__name__})") from None
     if width <= 0 or height <= 0:
         raise NotAnImage("has no pixels")

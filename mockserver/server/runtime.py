@@ -30,7 +30,7 @@ class MockRuntime:
         )
         self.randomness = RandomSource(settings.seed, self.shared)
         self.store: TaskStore = MemoryStore() if self.shared is None else self.shared
-        self.engine = TaskEngine(self.store, self.clock, self.randomness)
+        self.engine = TaskEngine(self.store, self.clock, self.randomness, max_tasks=settings.max_tasks)
         self.journal = Journal(settings.journal_size, self.shared)
         try:
             self.scenarios = ScenarioLibrary.load(

@@ -4,16 +4,19 @@ client holds each answer to the gateway's contract), never a 500."""
 from __future__ import annotations
 
 import base64
+import itertools
 import struct
 import time
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx2
 import pytest
 
 from mockserver.scenarios import ScenarioFileError
 from mockserver.scenarios.loader import load_directory
+from tests.gateways.jimmyai.table import minimal
 from tests.support import AUTH, ContractClient, make_client
 
 JSON_SUBMITS = {
@@ -180,3 +183,70 @@ def test_a_lone_surrogate_in_a_scenario_is_a_400(client: ContractClient) -> None
         headers={"Content-Type": "application/json"},
     )
     assert response.status_code == 400, response.text
+
+
+def test_a_long_prompt_is_refused_by_jimmyai_in_its_envelope() -> None:
+    with make_client(max_prompt_chars=50) as strict:
+        body = minimal("seedance2.0-std") | {"prompt": "x" * 51}
+        response = strict.post("/jimmyai/api/open-api/v1/seedance/videos", json=body, headers=AUTH)
+        assert response.status_code == 400, response.text
+        assert response.json()["data"] is None
+        assert "at most 50 are accepted (the mock's max_prompt_chars)" in response.json()["msg"]
+        accepted = strict.post(
+            "/jimmyai/api/open-api/v1/seedance/videos", json=body | {"prompt": "x" * 50}, headers=AUTH
+        )
+        assert accepted.status_code == 200, accepted.text
+
+
+def test_a_long_prompt_is_refused_by_jimeng2api_in_its_format() -> None:
+    with make_client(max_prompt_chars=50) as strict:
+        response = strict.post(
+            "/jimeng2api/v1/videos/generations",
+            json={"prompt": "x" * 51, "model": "jimeng-video-3.0"},
+            headers={"Authorization": "Bearer session-abc"},
+        )
+        assert response.status_code == 400, response.text
+        assert "at most 50 are accepted" in response.json()["error"]["message"]
+
+
+def test_the_default_prompt_limit_holds_a_megabyte_prompt_off(client: ContractClient) -> None:
+    body = minimal("seedance2.0-std") | {"prompt": "x" * 1_000_000}
+    response = client.post("/jimmyai/api/open-api/v1/seedance/videos", json=body, headers=AUTH)
+    assert response.status_code == 400, response.text
+    assert len(client.runtime.store) == 0
+
+
+SUBMITS = {
+    "crazyrouter": ("/crazyrouter/jimeng/submit/videos", {"model": "jimeng-video-3.0", "prompt": "a cat"}, AUTH),
+    "gptge": ("/gptge/task/jimeng/text2video", {"prompt": "a cat"}, AUTH),
+    "octopusx": ("/octopusx/v1/video/create", None, AUTH),
+    "jimmyai": ("/jimmyai/api/open-api/v1/seedance/videos", minimal("seedance2.0-std"), AUTH),
+    "jimeng2api": (
+        "/jimeng2api/v1/videos/generations",
+        {"prompt": "a cat", "model": "jimeng-video-3.0"},
+        {"Authorization": "Bearer session-abc"},
+    ),
+}
+
+
+@pytest.mark.parametrize("provider", SUBMITS)
+def test_a_submit_past_the_task_cap_gets_the_gateways_429(provider: str) -> None:
+    path, body, headers = SUBMITS[provider]
+    sessions = itertools.count()
+    with make_client(max_tasks=2) as capped:
+
+        def send() -> httpx2.Response:
+            if body is None:
+                return capped.post(
+                    "/octopusx/v1/videos", data={"model": "jimeng-video-3.0", "prompt": "a cat"}, headers=headers
+                )
+            if provider == "jimeng2api":  # a session per task: a session's daily credits pay for two videos
+                return capped.post(path, json=body, headers={"Authorization": f"Bearer session-{next(sessions)}"})
+            return capped.post(path, json=body, headers=headers)
+
+        assert [send().status_code for _ in range(2)] == [200, 200]
+        refused = send()
+        assert refused.status_code == 429, refused.text
+        assert len(capped.runtime.store) == 2
+        capped.runtime.clock.advance(86_400 * 3)  # every task finished (and some gone): room again
+        assert send().status_code == 200

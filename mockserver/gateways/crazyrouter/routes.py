@@ -44,7 +44,7 @@ class CrazyrouterApi:
         steps, outcome = plan(video, context.settings.timings)
         scripted = scripting.script(context, selection, steps, outcome)
         submission = scripted.submission(context, video.to_dict(), new_task_id, self.task_ttl)
-        view = context.engine.submit(submission)
+        view = scripting.submit(context, submission)
         mark_task(request, view.task.id)
         return newapi.json_response(
             context,

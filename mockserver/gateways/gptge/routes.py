@@ -87,7 +87,7 @@ class GptGeApi:
             self.task_ttl + self.expired_window,
             outcome if failure is None else Outcome("done", error=failure),
         )
-        view = context.engine.submit(submission)
+        view = scripting.submit(context, submission)
         mark_task(request, view.task.id)
         return success(context, {"task_id": view.task.id}, "submit")
 

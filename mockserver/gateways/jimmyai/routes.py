@@ -32,7 +32,7 @@ from mockserver.gateways.kit.http import (
 )
 from mockserver.gateways.kit.results import finished_at, kept_json, signed_result_url
 from mockserver.gateways.kit.routing import GatewayApp
-from mockserver.gateways.kit.scripting import ScriptedError
+from mockserver.gateways.kit.scripting import ScriptedError, prompt_too_long
 from mockserver.gateways.kit.stamps import utc_stamp
 from mockserver.scenarios import UnknownScenario
 
@@ -117,11 +117,13 @@ class JimmyApi:
         violation = self.create_operation.check_request(body)
         if violation is not None:
             raise JimmyError("invalid_params", violation.message)
+        if (too_long := prompt_too_long(body.get("prompt"), context.settings.max_prompt_chars)) is not None:
+            raise JimmyError("invalid_params", too_long)
         video = parse_create(body, self.catalogue)
         steps, outcome = plan(video, self.catalogue, context.settings.timings)
         scripted = scripting.script(context, selection, steps, outcome)
         submission = scripted.submission(context, video.to_dict(), new_task_id, self.task_ttl)
-        view = context.engine.submit(submission)
+        view = scripting.submit(context, submission)
         mark_task(request, view.task.id)
         return self.envelope.ok(
             {"task_id": view.task.id, "status": "queued", "model": video.model, "created_at": int(view.task.created_at)}

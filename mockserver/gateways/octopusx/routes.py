@@ -118,7 +118,7 @@ class OctopusxApi:
         steps, outcome = plan(video, context.settings.timings)
         scripted = scripting.script(context, selection, steps, outcome)
         submission = scripted.submission(context, video.to_dict(), new_id, self.task_ttl)
-        view = context.engine.submit(submission)
+        view = scripting.submit(context, submission)
         mark_task(request, view.task.id)
         return view
 

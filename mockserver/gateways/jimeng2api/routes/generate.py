@@ -24,6 +24,7 @@ from mockserver.gateways.jimeng2api.models import image as models_image
 from mockserver.gateways.jimeng2api.models import video as models_video
 from mockserver.gateways.jimeng2api.models.tasks import generation_steps
 from mockserver.gateways.kit.http import JsonResponse
+from mockserver.gateways.kit.scripting import prompt_too_long
 from mockserver.media.images import ImageTooLarge
 from mockserver.scenarios import Selection
 
@@ -60,6 +61,9 @@ class GenerationRoutes:
         violation = operation.check_request(payload.fields)
         if violation is not None:
             raise violation_error(violation)
+        max_prompt = self.gateway.context.settings.max_prompt_chars
+        if (too_long := prompt_too_long(payload.fields.get("prompt"), max_prompt)) is not None:
+            raise bad_request(too_long, "prompt")
         if bearer is None:  # a credential was read from it, so the header is there
             require_authorization_header(request)
         return payload, selection, bearer

@@ -179,7 +179,7 @@ async def _field(request: Request, name: str, kind: type[str]) -> str:
 
 def _limit(request: Request) -> int:
     raw = request.query_params.get("limit", "1000")
-    if not raw.isdigit() or int(raw) < 1:
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 9) or int(raw) < 1:
         raise AdminError(400, "bad_request", "limit must be a positive integer")
     return int(raw)
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx2
 import pytest
 
-from mockserver.scenarios import ScenarioFileError
+from mockserver.scenarios import ScenarioFileError, parse
 from mockserver.scenarios.loader import load_directory
 from tests.gateways.jimmyai.table import minimal
 from tests.support import AUTH, ContractClient, make_client
@@ -176,13 +176,16 @@ def test_scenario_documents_past_the_size_setting_are_refused() -> None:
         assert small.status_code == 201, small.text
 
 
-def test_a_lone_surrogate_in_a_scenario_is_a_400(client: ContractClient) -> None:
+def test_a_lone_surrogate_in_a_scenario_is_read_as_a_replacement_character(client: ContractClient) -> None:
     response = client.post(
         "/__admin/scenarios",
         content=b'{"name": "s", "yaml": "description: \\ud800"}',
         headers={"Content-Type": "application/json"},
     )
-    assert response.status_code == 400, response.text
+    assert response.status_code == 201, response.text
+    assert response.json()["description"] == "\ufffd"
+    with pytest.raises(ScenarioFileError, match="lone surrogate"):
+        parse("description: \ud800", "s")
 
 
 def test_a_long_prompt_is_refused_by_jimmyai_in_its_envelope() -> None:
@@ -250,3 +253,15 @@ def test_a_submit_past_the_task_cap_gets_the_gateways_429(provider: str) -> None
         assert len(capped.runtime.store) == 2
         capped.runtime.clock.advance(86_400 * 3)  # every task finished (and some gone): room again
         assert send().status_code == 200
+
+
+@pytest.mark.parametrize("store", ["memory", "sqlite"])
+def test_a_lone_surrogate_in_a_prompt_is_read_as_go_reads_it(tmp_path: Path, store: str) -> None:
+    url = "memory" if store == "memory" else f"sqlite:///{tmp_path / 'mock.db'}"
+    with make_client(store=url) as fresh:
+        body = b'{"model": "jimeng-video-3.0", "prompt": "a \\ud800 b \\ud83d\\ude00"}'
+        response = fresh.post(JSON_SUBMITS["crazyrouter"], content=body, headers=JSON)
+        assert response.status_code == 200, response.text
+        task = fresh.get("/__admin/tasks").json()["tasks"][0]
+        assert task["request"]["prompt"] == "a \ufffd b \U0001f600"
+        assert fresh.get("/__admin/cassette").status_code == 200

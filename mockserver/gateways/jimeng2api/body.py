@@ -24,6 +24,7 @@ from mockserver.gateways.kit.http import (
     loads_checked,
     quick_loads,
     read_body,
+    without_lone_surrogates,
 )
 
 BODY_LIMIT = 100 * 1024 * 1024  # requestBody.jsonLimit and formidable maxFileSize
@@ -113,7 +114,8 @@ def _loads(text: str) -> Any:
     if text.startswith("\ufeff"):
         raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", text, 0)  # as json.loads
     try:
-        return _DECODER.decode(text)
+        value = _DECODER.decode(text)
+        return without_lone_surrogates(value) if "\\ud" in text.lower() else value
     except json.JSONDecodeError:
         raise
     except (ValueError, RecursionError):  # an integer of more digits than Python converts, nesting past its stack

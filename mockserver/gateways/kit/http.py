@@ -123,11 +123,29 @@ def check_json_depth(body: bytes, max_depth: int) -> None:
         raise MalformedJson(f"request body nests arrays and objects {depth} deep: the limit is {max_depth}")
 
 
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def without_lone_surrogates(value: Any) -> Any:
+    """`value` with every lone UTF-16 surrogate (`"\\ud800"` in the JSON: json reads valid pairs as one character)
+    replaced by U+FFFD, as Go's encoding/json reads them: a string that cannot be written as UTF-8 would otherwise
+    fail wherever it is stored or written back (SQLite, Redis, the journal, the admin API)."""
+    if isinstance(value, str):
+        return _LONE_SURROGATE.sub("\ufffd", value)
+    if isinstance(value, list):
+        return [without_lone_surrogates(item) for item in value]
+    if isinstance(value, dict):
+        return {without_lone_surrogates(key): without_lone_surrogates(item) for key, item in value.items()}
+    return value
+
+
 def loads_checked(text: str | bytes) -> Any:
     """`json.loads`, with what it raises besides JSONDecodeError for a hostile document (an integer of more digits
-    than Python converts, nesting past the interpreter's recursion limit) raised as MalformedJson."""
+    than Python converts, nesting past the interpreter's recursion limit) raised as MalformedJson, and lone
+    surrogates replaced (`without_lone_surrogates`)."""
     try:
-        return json.loads(text)
+        value = json.loads(text)
+        return without_lone_surrogates(value) if _may_hold_surrogates(text) else value
     except (json.JSONDecodeError, UnicodeDecodeError):
         raise
     except ValueError:
@@ -136,6 +154,12 @@ def loads_checked(text: str | bytes) -> Any:
         ) from None
     except RecursionError:
         raise MalformedJson("request body nests arrays and objects too deep") from None
+
+
+def _may_hold_surrogates(text: str | bytes) -> bool:
+    """A `\\uD800`-`\\uDFFF` escape may be in the document (orjson refuses lone surrogates: only json reads them)."""
+    lowered = text.lower()
+    return ("\\ud" in lowered) if isinstance(lowered, str) else (b"\\ud" in lowered)
 
 
 async def read_json(request: Request, limit: int, max_depth: int = MAX_JSON_DEPTH) -> Any:

@@ -178,7 +178,8 @@ class OctopusxApi:
     def _list_params(self, request: Request) -> tuple[int, str, str | None]:
         query = request.query_params
         raw_limit = query.get("limit", str(DEFAULT_LIST_LIMIT))
-        if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= MAX_LIST_LIMIT:
+        digits = raw_limit.isascii() and raw_limit.isdigit() and len(raw_limit) <= 9  # int() takes '²' for no digit
+        if not digits or not 1 <= int(raw_limit) <= MAX_LIST_LIMIT:
             raise invalid(f"limit {raw_limit!r} is not supported: use an integer from 1 to {MAX_LIST_LIMIT}")
         order = query.get("order", "desc")
         if order not in ("asc", "desc"):

@@ -21,8 +21,8 @@ from mockserver.gateways.kit.faults import (
     HEADER_FAULT,
     FaultHeaderError,
     HeaderFault,
-    check_error_name,
     refuse_plainly,
+    unknown_error,
 )
 from mockserver.gateways.kit.http import JsonResponse
 from mockserver.gateways.kit.routing import ANSWERED, answer
@@ -172,11 +172,9 @@ class TaggedGateway:
         state["provider"] = self.provider_id
         refused: FaultHeaderError | None = state.get(FAULT_REFUSED)
         fault: HeaderFault | None = state.get(HEADER_FAULT)
-        if refused is None and fault is not None and fault.error is not None:
-            try:
-                check_error_name(fault, self.context.contract.errors, self.provider_id)
-            except FaultHeaderError as exc:
-                refused = exc
+        contract = self.context.contract
+        if refused is None and fault is not None and fault.error is not None and contract.error(fault.error) is None:
+            refused = unknown_error(fault.error, self.provider_id, contract.errors)
         if refused is not None:
             await self._refuse(scope, receive, send, refused)
         elif fault is None or fault.status is None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -106,12 +106,11 @@ def _latency(raw: str, hang_limit: float) -> Fixed | Uniform:
     return Uniform(low, high) if dash else Fixed(low)
 
 
-def check_error_name(fault: HeaderFault, known: Mapping[str, Any], provider: str) -> None:
-    """Raise FaultHeaderError when the header names an error the gateway's catalogue does not have."""
-    if fault.error is not None and fault.error not in known:
-        raise FaultHeaderError(
-            f"X-Mock-Fault: error={fault.error} is not in {provider}'s error catalogue; known: {', '.join(known)}"
-        )
+def unknown_error(name: str, provider: str, known: Iterable[str]) -> FaultHeaderError:
+    """The refusal of an `error=NAME` the gateway's catalogue has neither as a name nor as a kind."""
+    return FaultHeaderError(
+        f"X-Mock-Fault: error={name} is not in {provider}'s error catalogue; known: {', '.join(known)}"
+    )
 
 
 class FaultMiddleware:

@@ -52,6 +52,10 @@ class TaskEngine:
         self.randomness = randomness
         self.max_tasks = max_tasks
         """Stored tasks at most (None: no cap); past it the oldest finished ones make room."""
+        self._unchecked = 0
+        """Submits that fit under the cap for certain since the store was last counted (it is counted once per
+        hundredth of the cap). Processes sharing a store each keep their own: there the cap holds within a
+        hundredth of it per process."""
 
     def submit(self, submission: Submission) -> TaskView:
         """Store a new task; raises StoreFull when `max_tasks` are stored and none of them can be dropped."""
@@ -89,12 +93,19 @@ class TaskEngine:
         gateway that charges for a task asks before it charges)."""
         now = self.clock.now() if now is None else now
         self.store.purge(now)
-        if self.max_tasks is not None and len(self.store) >= self.max_tasks:
-            self._make_room(now, self.max_tasks)
+        if self.max_tasks is None:
+            return
+        if self._unchecked > 0:
+            self._unchecked -= 1
+            return
+        stored = len(self.store)
+        if stored >= self.max_tasks:
+            stored = self._make_room(now, self.max_tasks)
+        self._unchecked = min(self.max_tasks - stored, self.max_tasks // 100) - 1
 
-    def _make_room(self, now: float, max_tasks: int) -> None:
-        """Drop the oldest finished tasks: a hundredth of the cap at once (at least enough for this one), so a full
-        store is scanned once per hundredth of its size, not at every submit."""
+    def _make_room(self, now: float, max_tasks: int) -> int:
+        """Drop the oldest finished tasks, a hundredth of the cap at a time (at least enough for this one); the
+        number of tasks left, or StoreFull when the store is still full."""
         wanted = len(self.store) - max_tasks + max(1, max_tasks // 100)
         finished = []
         for task in self.store.scan(now):  # oldest first
@@ -105,8 +116,10 @@ class TaskEngine:
                     break
         for task_id in finished:
             self.store.remove(task_id)
-        if len(self.store) >= max_tasks:
+        stored = len(self.store)
+        if stored >= max_tasks:
             raise StoreFull(max_tasks)
+        return stored
 
     def poll(self, provider: str, task_id: str) -> TaskView | None:
         """Read a task as its client does: the read counts as a poll, and poll-keyed steps advance."""

@@ -157,7 +157,7 @@ def test_a_yaml_alias_bomb_is_a_quick_400(client: ContractClient) -> None:
     response = client.post("/__admin/scenarios", json={"name": "bomb", "yaml": bomb})
     assert response.status_code == 400, response.text
     assert "aliases" in response.json()["error"]["message"]
-    assert time.perf_counter() - started < 1.0
+    assert time.perf_counter() - started < 2.0  # 35 s before aliases were refused
 
 
 def test_a_scenario_file_with_an_alias_is_refused_with_its_line(tmp_path: Path) -> None:

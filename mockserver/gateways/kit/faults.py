@@ -12,10 +12,11 @@ from __future__ import annotations
 import asyncio
 import json
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mockserver.core.randomness import RandomSource
@@ -52,6 +53,12 @@ class HeaderFault:
     retry_after: float | None = None
     error: str | None = None
     p: float = 1.0
+
+
+def attach_network_faults(request: Request, faults: Sequence[NetworkFault]) -> None:
+    """Hand faults to the fault layer, which applies them on the real socket to the answer `routing.answer` sends."""
+    if faults:
+        request.scope.setdefault("state", {}).setdefault(SCRIPTED_FAULTS, []).extend(faults)
 
 
 def parse_fault_header(value: str, hang_limit: float = HANG_LIMIT) -> HeaderFault:

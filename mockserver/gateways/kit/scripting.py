@@ -13,9 +13,9 @@ from mockserver.core.streams import Stream
 from mockserver.engine import Outcome, StepPlan, StoreFull, Submission, TaskView
 from mockserver.engine.engine import IdFactory
 from mockserver.gateways.kit.base import ProviderContext
-from mockserver.gateways.kit.faults import SCRIPTED_FAULTS
+from mockserver.gateways.kit.faults import attach_network_faults
 from mockserver.gateways.kit.http import header_text
-from mockserver.scenarios import SCENARIO_HEADER, NetworkFault, PollFault, Scenario, Selection
+from mockserver.scenarios import SCENARIO_HEADER, PollFault, Scenario, Selection
 
 _SCENARIO_HEADER = SCENARIO_HEADER.encode()
 
@@ -117,12 +117,6 @@ def select_for_body(
         if selection.prompt:
             cleaned[field] = selection.prompt
     return selection, cleaned
-
-
-def attach_network_faults(request: Request, faults: Sequence[NetworkFault]) -> None:
-    """Hand faults to the fault layer, which applies them on the real socket to the answer `routing.answer` sends."""
-    if faults:
-        request.scope.setdefault("state", {}).setdefault(SCRIPTED_FAULTS, []).extend(faults)
 
 
 def script(

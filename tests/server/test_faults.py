@@ -14,8 +14,11 @@ from starlette.types import Receive, Scope, Send
 from mockserver.gateways.kit.faults import (
     TRICKLE_CHUNK,
     TRICKLE_PAUSE,
+    FaultHeaderError,
     FaultMiddleware,
+    parse_fault_header,
 )
+from mockserver.scenarios import parse
 from mockserver.server.app import create_app
 from mockserver.server.runtime import MockRuntime
 from mockserver.server.settings import Settings
@@ -170,3 +173,64 @@ def test_a_latency_stops_when_the_client_leaves() -> None:
         while inflight and time.monotonic() < deadline:
             time.sleep(0.02)
         assert not inflight, "the latency kept running after the client left"
+
+
+def test_a_scripted_latency_is_cut_at_the_hang_limit() -> None:
+    scenario = "description: slow\nfaults:\n  - {latency: 1000, when: submit}\n"
+    with live_server(fault_hang_limit=0.3) as (url, runtime), httpx.Client(base_url=url, timeout=10) as http:
+        runtime.scenarios.register(parse(scenario, "slow"))
+        started = time.monotonic()
+        assert submit(http, **{"X-Mock-Scenario": "slow"}).status_code == 200
+        assert 0.3 <= time.monotonic() - started < 5
+
+
+def test_fault_probability_follows_the_seed() -> None:
+    def pattern() -> list[int]:
+        with live_server(seed=9) as (url, _), httpx.Client(base_url=url) as http:
+            return [
+                http.get(
+                    "/crazyrouter/jimeng/fetch/1", headers={**AUTH, "X-Mock-Fault": "status=502; p=0.3"}
+                ).status_code
+                for _ in range(30)
+            ]
+
+    first = pattern()
+    assert first == pattern()
+    assert set(first) == {400, 502}
+
+
+def test_a_scenario_scripts_network_faults_on_its_task() -> None:
+    scenario = "description: x\npolls:\n  - {nth: 2, fault: reset}\nfaults:\n  - {latency: 0.2, when: submit}\n"
+    with live_server() as (url, runtime), httpx.Client(base_url=url) as http:
+        runtime.scenarios.register(parse(scenario, "chaos"))
+        started = time.monotonic()
+        task_id = submit(http, **{"X-Mock-Scenario": "chaos"}).json()["id"]
+        assert time.monotonic() - started >= 0.2
+        fetch = f"/crazyrouter/jimeng/fetch/{task_id}"
+        assert http.get(fetch, headers=AUTH).status_code == 200
+        with pytest.raises(httpx.TransportError):
+            http.get(fetch, headers=AUTH)
+        assert http.get(fetch, headers=AUTH).status_code == 200
+        assert runtime.engine.peek(task_id) is not None, "a fault never loses the task"
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [("reset", "reset"), ("latency=0.5", None), ("latency=0.1-0.4; p=0.5", None), ("status=503", None)],
+)
+def test_parse_fault_header(header: str, expected: str | None) -> None:
+    fault = parse_fault_header(header)
+    assert (fault.network.fault if fault.network else None) == expected
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        *("", "boom", "status=200", "latency=x", "p=2", "error="),
+        *("latency=inf", "latency=nan", "latency=1e400", "latency=1e9", "latency=-1", "latency=2-1", "latency=0-inf"),
+        *("status=\u0665\u0660\u0663", "retry_after=inf", "p=nan", "error=rate_limited"),
+    ],
+)
+def test_parse_fault_header_rejects(header: str) -> None:
+    with pytest.raises(FaultHeaderError):
+        parse_fault_header(header)

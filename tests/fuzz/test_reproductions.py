@@ -265,3 +265,14 @@ def test_a_lone_surrogate_in_a_prompt_is_read_as_go_reads_it(tmp_path: Path, sto
         task = fresh.get("/__admin/tasks").json()["tasks"][0]
         assert task["request"]["prompt"] == "a \ufffd b \U0001f600"
         assert fresh.get("/__admin/cassette").status_code == 200
+
+
+def test_jimeng2api_refuses_a_full_store_before_it_spends_credits() -> None:
+    session = {"Authorization": "Bearer session-cap"}
+    body = {"prompt": "a cat", "model": "jimeng-video-3.0"}
+    with make_client(max_tasks=1) as capped:
+        assert capped.post("/jimeng2api/v1/videos/generations", json=body, headers=session).status_code == 200
+        before = capped.post("/jimeng2api/token/points", headers=session).json()
+        refused = capped.post("/jimeng2api/v1/videos/generations", json=body, headers=session)
+        assert refused.status_code == 429, refused.text
+        assert capped.post("/jimeng2api/token/points", headers=session).json() == before

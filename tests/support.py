@@ -6,12 +6,12 @@ import base64
 import io
 import json
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlsplit
 
 import httpx2
+import requests
 from PIL import Image
 from starlette.testclient import TestClient
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mockserver.conformance import Exchange
 from mockserver.conformance.response_checks import response_schema_conformance, status_code_documented
@@ -104,38 +104,22 @@ def dumps(value: Any) -> str:
     return json.dumps(value, sort_keys=True)
 
 
-def sign_bearer_requests(app: ASGIApp, key: str, pair: KeyPair) -> ASGIApp:
-    """`app` behind a client that signs: a request carrying `Authorization: Bearer <key>` reaches it signed with
-    `pair` (Volcengine signature V4, over the body as sent); any other goes through untouched. For generated
-    requests (schemathesis) to a gateway that takes signatures, not keys."""
-    marker = f"Bearer {key}".encode()
+class VolcengineSignature(requests.auth.AuthBase):
+    """requests' `auth=`: signs the request as prepared (its URL and body bytes, final) with Volcengine's signature V4,
+    for generated requests (schemathesis) to a gateway that takes signatures, not keys."""
 
-    async def signed(scope: Scope, receive: Receive, send: Send) -> None:
-        headers = dict(scope.get("headers", ())) if scope["type"] == "http" else {}
-        if headers.get(b"authorization") != marker:
-            await app(scope, receive, send)
-            return
-        chunks = []
-        while True:
-            message = await receive()
-            chunks.append(message.get("body", b""))
-            if not message.get("more_body", False):
-                break
-        body = b"".join(chunks)
-        query = parse_qsl(scope.get("query_string", b"").decode(), keep_blank_values=True)
-        host = headers.get(b"host", b"testserver").decode()
-        added = sign(pair, scope["method"], scope["path"], query, host, body, now=SystemClock().now())
-        kept = [(n, v) for n, v in scope["headers"] if n.decode().lower() not in {k.lower() for k in added}]
-        new_headers = kept + [(n.lower().encode(), v.encode()) for n, v in added.items()]
-        sent = False
+    def __init__(self, pair: KeyPair) -> None:
+        self.pair = pair
 
-        async def replay() -> Message:
-            nonlocal sent
-            if sent:
-                return await receive()
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-
-        await app({**scope, "headers": new_headers}, replay, send)
-
-    return signed
+    def __call__(self, prepared: requests.PreparedRequest) -> requests.PreparedRequest:
+        url = urlsplit(prepared.url or "")
+        body = prepared.body or b""
+        raw = body.encode() if isinstance(body, str) else bytes(body)  # type: ignore[arg-type]
+        query = parse_qsl(url.query, keep_blank_values=True)
+        content_type = prepared.headers.get("Content-Type", "application/json")
+        method = prepared.method or "POST"
+        signed = sign(
+            self.pair, method, url.path, query, url.netloc, raw, now=SystemClock().now(), content_type=content_type
+        )
+        prepared.headers.update({name: value for name, value in signed.items() if name != "Host"})
+        return prepared

@@ -117,7 +117,7 @@ class VolcengineApi:
             raise OpenApiError(context, "invalid_action_or_version", message=message, action=action, version=version)
         body = await read_body(request, context.settings.max_body_bytes)
         access_key = verify(context, self.signed(request, body, action, version), self.secrets, self.skew)
-        payload = parse_json(body)
+        payload = parse_json(body, context.settings.max_json_depth)
         if not isinstance(payload, dict):
             raise InputInvalid("the request body must be a JSON object")
         violation = self.operations[operation_id].check_request(payload)

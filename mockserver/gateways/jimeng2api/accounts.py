@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import math
 import re
-import uuid
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from mockserver.core.randomness import RandomSource
+from mockserver.core.randomness import RandomSource, random_uuid
 from mockserver.gateways.kit.stamps import utc_stamp
 
 _PROXY = re.compile(r"^(https?|socks(?:4|5)?)://", re.IGNORECASE)
@@ -143,8 +142,7 @@ class Accounts:
     # -- ids and time -------------------------------------------------------------------------
     def new_id(self, family: str) -> str:
         number = self.randomness.local_number(f"jimeng2api:{family}")
-        bits = self.randomness.stream(f"jimeng2api:{family}:{number}").getrandbits(128)
-        return str(uuid.UUID(int=bits, version=4))
+        return random_uuid(self.randomness.stream(f"jimeng2api:{family}:{number}"))
 
     @staticmethod
     def stamp(now: float) -> str:

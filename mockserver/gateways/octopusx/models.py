@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from mockserver.core.randomness import random_uuid
 from mockserver.core.streams import Draws
 from mockserver.engine import LogNormal, Outcome, StepPlan, parse_timing
 from mockserver.engine.timing import Timing
@@ -159,4 +159,4 @@ def new_video_id(rng: Draws) -> str:
 
 
 def new_unified_id(rng: Draws) -> str:
-    return str(uuid.UUID(int=rng.getrandbits(128), version=4))
+    return random_uuid(rng)

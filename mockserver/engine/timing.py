@@ -11,7 +11,6 @@ from mockserver.core.streams import Draws
 
 @dataclass(frozen=True, slots=True)
 class Fixed:
-
     seconds: float
 
     def draw(self, rng: Draws) -> float:

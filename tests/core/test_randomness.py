@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mockserver.core.randomness import TOKEN_BLOCK, RandomSource, draw_between
+from mockserver.core.randomness import RandomSource, draw_between
 
 
 def draws(source: RandomSource, name: str, count: int = 5) -> list[float]:
@@ -131,7 +131,6 @@ def test_reset_keeps_the_seed() -> None:
 def test_a_token_is_the_blake2b_of_seed_and_name(seed: int, name: str, length: int) -> None:
     expected = hashlib.blake2b(f"{seed}:{name}".encode(), digest_size=(length + 1) // 2).hexdigest()[:length]
     assert RandomSource(seed).token(name, length) == expected
-
 
 
 @given(st.integers(min_value=1, max_value=10**6), st.sampled_from([1, 8, 16, 20]))

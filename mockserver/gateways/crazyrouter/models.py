@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -27,7 +27,7 @@ class InvalidVideoRequest(ValueError):
     pass
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class VideoRequest:
     model: str
     mode: str  # text2video | image2video | recamera
@@ -45,7 +45,7 @@ class VideoRequest:
     unsupported_frames: int | None
 
     def to_dict(self) -> dict[str, Any]:
-        return dict(vars(self))  # every field is a scalar: asdict's recursive copy would only cost time
+        return asdict(self)
 
 
 def parse_submit(body: dict[str, Any]) -> VideoRequest:
@@ -66,21 +66,21 @@ def parse_submit(body: dict[str, Any]) -> VideoRequest:
         aspect_ratio = nearest_ratio(image.aspect)
     width, height = SIZES_1080P[aspect_ratio]
     mode = "recamera" if template_id else ("image2video" if source else "text2video")
-    return VideoRequest(  # positionally, in field order: see ARCHITECTURE
-        body["model"],
-        mode,
-        body.get("prompt", ""),
-        duration,
-        aspect_ratio,
-        width,
-        height,
-        FRAMES_BY_DURATION[duration],  # frames
-        FPS,  # fps
-        source,  # image_source
-        template_id,
-        body.get("camera_strength"),
-        body.get("req_key"),
-        unsupported_frames,
+    return VideoRequest(
+        model=body["model"],
+        mode=mode,
+        prompt=body.get("prompt", ""),
+        duration=duration,
+        aspect_ratio=aspect_ratio,
+        width=width,
+        height=height,
+        frames=FRAMES_BY_DURATION[duration],
+        fps=FPS,
+        image_source=source,
+        template_id=template_id,
+        camera_strength=body.get("camera_strength"),
+        req_key=body.get("req_key"),
+        unsupported_frames=unsupported_frames,
     )
 
 

@@ -55,7 +55,7 @@ def _family(provider_id: str) -> str:
 
 
 def json_response(context: ProviderContext, body: Any, status: int = 200) -> Response:
-    return JsonResponse(body, status, {REQUEST_ID_HEADER: request_id(context)})  # positionally: every answer
+    return JsonResponse(body, status_code=status, headers={REQUEST_ID_HEADER: request_id(context)})
 
 
 def error_response(context: ProviderContext, error: NewApiError, retry_after: float | None = None) -> Response:

@@ -29,7 +29,7 @@ from mockserver.gateways.jimeng2api.models.tasks import (
 )
 from mockserver.gateways.kit import scripting
 from mockserver.gateways.kit.base import ProviderContext
-from mockserver.gateways.kit.http import header_text, mark_task
+from mockserver.gateways.kit.http import mark_task
 from mockserver.gateways.kit.results import signed_url
 from mockserver.gateways.kit.stamps import utc_stamp
 from mockserver.media.picture import ImageSpec
@@ -46,7 +46,7 @@ class Caller:
     legacy_tokens: tuple[str, ...] = ()
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class Job:
     """A validated generation request, ready to queue."""
 
@@ -75,11 +75,8 @@ def violation_error(violation: Violation) -> Jimeng2ApiError:
 
 
 def credential(request: Request) -> str | None:
-    """The credential of an `Authorization: Bearer <credential>` header, as the server's regex reads it
-    (read once per request: the scenario and the API key both ask)."""
-    text = header_text(request, b"authorization").strip()
-    if text.startswith("Bearer "):  # what the regex takes from it, without the regex: the usual header
-        return text[6:].strip()
+    """The credential of an `Authorization: Bearer <credential>` header, as the server's regex reads it."""
+    text = request.headers.get("authorization", "").strip()
     match = _BEARER.match(text)
     return match.group(1).strip() if match else None
 
@@ -198,18 +195,18 @@ class Gateway:
             **job.details,
         }
         view = self.context.engine.submit(
-            Submission(  # positionally, in field order: see ARCHITECTURE
-                context.provider_id,
-                context.contract.lifecycle,
-                scripted.steps,
-                outcome,
-                record,
-                new_task_id,
-                self.task_ttl,
-                scenario.name,
-                None,  # fail_at_progress: the failure's cut is settled with the queue
-                scenario.status_lag,
-                lambda steps, rng: settle(self.queue, now, steps, failure, budget, queue_scripted, rng),
+            Submission(
+                provider=context.provider_id,
+                lifecycle=context.contract.lifecycle,
+                plan=scripted.steps,
+                outcome=outcome,
+                request=record,
+                new_id=new_task_id,
+                retention=self.task_ttl,
+                scenario=scenario.name,
+                fail_at_progress=None,  # the failure's cut is settled with the queue
+                status_lag=scenario.status_lag,
+                settle=lambda steps, rng: settle(self.queue, now, steps, failure, budget, queue_scripted, rng),
             )
         )
         mark_task(request, view.task.id)

@@ -41,7 +41,7 @@ MAX_FORM_FILES = 20
 async def read_body(request: Request, limit: int) -> bytes:
     """The whole body, read from the request's ASGI messages (as `request.stream()` does, without its generator);
     raises BodyTooLarge past `limit` bytes and Starlette's ClientDisconnect when the client goes away."""
-    declared = header_text(request, b"content-length")
+    declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
         _keep_for_journal(request, None)
         raise BodyTooLarge(limit)
@@ -115,7 +115,7 @@ async def read_json(request: Request, limit: int) -> Any:
 
 
 def is_form(request: Request) -> bool:
-    media_type = header_text(request, b"content-type").partition(";")[0].strip().lower()
+    media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
     return media_type in ("multipart/form-data", "application/x-www-form-urlencoded")
 
 
@@ -126,7 +126,7 @@ async def read_form(request: Request, limit: int) -> FormData:
     async def once() -> AsyncGenerator[bytes, None]:
         yield body
 
-    multipart = header_text(request, b"content-type").lower().startswith("multipart/")
+    multipart = request.headers.get("content-type", "").lower().startswith("multipart/")
     try:
         if multipart:
             parser = MultiPartParser(
@@ -146,21 +146,10 @@ def mark_task(request: Request, task_id: str) -> None:
     request.scope.setdefault("state", {})["task_id"] = task_id
 
 
-def header_text(request: Request, name: bytes) -> str:
-    """The first value of a header (`name` in lower case), '' when absent: `request.headers.get(name, "")`
-    without building the headers object."""
-    for key, value in request.scope["headers"]:
-        if key == name:
-            return str(value.decode("latin-1"))
-    return ""
-
-
 def bearer_token(request: Request) -> str | None:
     """The key of an `Authorization: Bearer <key>` header: None when no key is sent, '' when the header
     is not a bearer credential."""
-    header = header_text(request, b"authorization").strip()
-    if header.startswith("Bearer "):  # the usual spelling, read without splitting
-        return header[7:].strip() or None
+    header = request.headers.get("authorization", "").strip()
     scheme, _, key = header.partition(" ")
     if not header or (scheme.lower() == "bearer" and not key.strip()):
         return None

@@ -13,11 +13,8 @@ from mockserver.core.streams import Stream
 from mockserver.engine import Outcome, StepPlan, Submission, TaskView
 from mockserver.engine.engine import IdFactory
 from mockserver.gateways.kit.base import ProviderContext
-from mockserver.gateways.kit.http import header_text
 from mockserver.gateways.kit.routing import SCRIPTED_FAULTS
 from mockserver.scenarios import SCENARIO_HEADER, NetworkFault, PollFault, Scenario, Selection
-
-_SCENARIO_HEADER = SCENARIO_HEADER.encode()
 
 
 class ScriptedError(Exception):
@@ -47,24 +44,24 @@ class Script:
         outcome: Outcome | None = None,
     ) -> Submission:
         """The engine's submission for this scripted task (`outcome` overrides the scripted one)."""
-        return Submission(  # positionally, in field order: see ARCHITECTURE
-            context.provider_id,
-            context.contract.lifecycle,
-            self.steps,
-            outcome or self.outcome,
-            request,
-            new_id,
-            retention,
-            self.scenario.name,
-            self.fail_at_progress,
-            self.scenario.status_lag,
+        return Submission(
+            provider=context.provider_id,
+            lifecycle=context.contract.lifecycle,
+            plan=self.steps,
+            outcome=outcome or self.outcome,
+            request=request,
+            new_id=new_id,
+            retention=retention,
+            scenario=self.scenario.name,
+            fail_at_progress=self.fail_at_progress,
+            status_lag=self.scenario.status_lag,
         )
 
 
 def select(request: Request, context: ProviderContext, prompt: str | None, api_key: str | None) -> Selection:
     """The scenario for a new task (raises scenarios.UnknownScenario for a name the mock does not know).
     Its network faults for submits are attached to this request."""
-    selection = context.scenarios.select(context.provider_id, header_text(request, _SCENARIO_HEADER), prompt, api_key)
+    selection = context.scenarios.select(context.provider_id, request.headers.get(SCENARIO_HEADER, ""), prompt, api_key)
     if selection.scenario.faults:  # most scenarios have none: no list to build
         attach_network_faults(request, [f for f in selection.scenario.faults if f.when in ("submit", "any")])
     return selection

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -26,7 +26,7 @@ class InvalidVideoRequest(ValueError):
     pass
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class VideoRequest:
     model: str
     prompt: str
@@ -41,8 +41,7 @@ class VideoRequest:
     route: str  # videos | unified
 
     def to_dict(self) -> dict[str, Any]:
-        """`dataclasses.asdict` for fields that are all scalars (no deep copy to make), at a fiftieth of its cost."""
-        return dict(vars(self))
+        return asdict(self)
 
 
 def frames_for(seconds: int) -> int:
@@ -71,18 +70,18 @@ def parse_create(fields: dict[str, Any], files: list[bytes]) -> VideoRequest:
     seconds = fields.get("seconds", DEFAULT_SECONDS)
     size = fields.get("size", DEFAULT_SIZE)
     width, height = (int(side) for side in size.split("x"))
-    return VideoRequest(  # positionally, in field order: see ARCHITECTURE
-        fields["model"],
-        fields["prompt"],
-        seconds,
-        size,
-        width,
-        height,
-        frames_for(int(seconds)),
-        FPS,  # fps
-        _mode(references),
-        references,
-        "videos",  # route
+    return VideoRequest(
+        model=fields["model"],
+        prompt=fields["prompt"],
+        seconds=seconds,
+        size=size,
+        width=width,
+        height=height,
+        frames=frames_for(int(seconds)),
+        fps=FPS,
+        mode=_mode(references),
+        references=references,
+        route="videos",
     )
 
 
@@ -93,18 +92,18 @@ def parse_unified(body: dict[str, Any]) -> VideoRequest:
     resolution = body.get("size", "1080P")
     width, height = SIZES[resolution][ratio]
     seconds = int(body.get("duration", 5))
-    return VideoRequest(  # positionally, in field order: see ARCHITECTURE
-        body["model"],
-        body["prompt"],
-        str(seconds),
-        f"{width}x{height}",  # size
-        width,
-        height,
-        frames_for(seconds),
-        FPS,  # fps
-        _mode(len(images)),
-        len(images),  # references
-        "unified",  # route
+    return VideoRequest(
+        model=body["model"],
+        prompt=body["prompt"],
+        seconds=str(seconds),
+        size=f"{width}x{height}",
+        width=width,
+        height=height,
+        frames=frames_for(seconds),
+        fps=FPS,
+        mode=_mode(len(images)),
+        references=len(images),
+        route="unified",
     )
 
 

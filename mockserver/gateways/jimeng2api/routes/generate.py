@@ -70,15 +70,15 @@ class GenerationRoutes:
         output = models_video.video_output(video, session.region)
         heavy = heavy_factor(video.model)
         heavy *= 1.4 if output.resolution == "1080p" else 1.0
-        job = Job(  # positionally, in field order: see ARCHITECTURE
-            "video_generation",  # type
-            video.prompt,
-            video.response_format,
-            {"width": output.width, "height": output.height, "fps": models_video.FPS, "frames": output.frames},  # media
-            output.failure,
-            models_video.video_cost(video),
-            generation_steps("video", video.duration, heavy),
-            {
+        job = Job(
+            type="video_generation",
+            prompt=video.prompt,
+            response_format=video.response_format,
+            media={"width": output.width, "height": output.height, "fps": models_video.FPS, "frames": output.frames},
+            failure=output.failure,
+            cost=models_video.video_cost(video),
+            steps=generation_steps("video", video.duration, heavy),
+            details={
                 "model": video.model,
                 "mode": video.mode,
                 "function_mode": video.function_mode,
@@ -87,7 +87,7 @@ class GenerationRoutes:
                 "resolution": output.resolution,
                 "images": _sources(video.images),
                 "videos": _sources(video.videos),
-            },  # details
+            },
         )
         return JsonResponse(self.gateway.enqueue(request, caller, job, session, token_id, selection))
 
@@ -110,14 +110,14 @@ class GenerationRoutes:
         }
         if kind == "composition":
             details["input_images"] = image.inputs
-        job = Job(  # positionally, in field order: see ARCHITECTURE
-            task_type,
-            image.prompt,
-            image.response_format,
-            {"width": output.width, "height": output.height, "count": output.count},  # media
-            output.failure,
-            models_image.image_cost(image, output),
-            generation_steps(task_type, heavy=1.5 if output.resolution == "4k" else 1.0),
-            details,
+        job = Job(
+            type=task_type,
+            prompt=image.prompt,
+            response_format=image.response_format,
+            media={"width": output.width, "height": output.height, "count": output.count},
+            failure=output.failure,
+            cost=models_image.image_cost(image, output),
+            steps=generation_steps(task_type, heavy=1.5 if output.resolution == "4k" else 1.0),
+            details=details,
         )
         return JsonResponse(self.gateway.enqueue(request, caller, job, session, token_id, selection))

@@ -132,7 +132,7 @@ class GptGeApi:
             task.request["frames"],
             color_from_seed(video_seed(task.request, task.seed)),
         )
-        day = utc_stamp(math.floor(finished), "%Y%m%d")  # formatted once per second
+        day = utc_stamp(math.floor(finished), "%Y%m%d")
         url = signed_result_url(request, self.context, view, f"jimeng/{day}/{task.id}.mp4", self.url_ttl, spec)
         return url or ""
 

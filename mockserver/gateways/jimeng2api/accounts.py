@@ -146,7 +146,7 @@ class Accounts:
 
     @staticmethod
     def stamp(now: float) -> str:
-        """ISO 8601 in UTC with milliseconds; the whole-second part formatted once per second."""
+        """ISO 8601 in UTC with milliseconds."""
         return utc_stamp(math.floor(now), "%Y-%m-%dT%H:%M:%S") + f".{int(now * 1000) % 1000:03d}Z"
 
     # -- API keys -------------------------------------------------------------------------------

@@ -273,7 +273,7 @@ class Gateway:
         expires = terms.expires  # the scenario's URL lifetime, and its CDN lag (404 until `nbf`)
         lag = {"nbf": str(terms.available_from)} if terms.available_from is not None else {}
         as_base64 = task.request["response_format"] == "b64_json"
-        day = utc_stamp(math.floor(finished), "%Y%m%d")  # formatted once per second
+        day = utc_stamp(math.floor(finished), "%Y%m%d")
         data: list[dict[str, Any]] = []
         if task.request["type"] == "video_generation":
             spec = VideoSpec(media["width"], media["height"], media["fps"], media["frames"], color_from_seed(task.seed))

@@ -16,7 +16,7 @@ import orjson
 from starlette.background import BackgroundTask
 from starlette.datastructures import URL, FormData
 from starlette.formparsers import FormParser, MultiPartException, MultiPartParser
-from starlette.requests import ClientDisconnect, Request
+from starlette.requests import Request
 from starlette.responses import Response
 
 
@@ -39,39 +39,30 @@ MAX_FORM_FILES = 20
 
 
 async def read_body(request: Request, limit: int) -> bytes:
-    """The whole body, read from the request's ASGI messages (as `request.stream()` does, without its generator);
-    raises BodyTooLarge past `limit` bytes and Starlette's ClientDisconnect when the client goes away."""
+    """The whole body; raises BodyTooLarge past `limit` bytes and Starlette's ClientDisconnect when the client goes
+    away."""
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
         _keep_for_journal(request, None)
         raise BodyTooLarge(limit)
     chunks: list[bytes] = []
     size = 0
-    receive = request.receive
-    while True:
-        message = await receive()
-        kind = message["type"]
-        if kind == "http.disconnect":
-            raise ClientDisconnect()
-        if kind != "http.request":
-            continue
-        chunk = message.get("body", b"")
+    async for chunk in request.stream():
         size += len(chunk)
         chunks.append(chunk)
         if size > limit:
             _keep_for_journal(request, b"".join(chunks))
             raise BodyTooLarge(limit)
-        if not message.get("more_body", False):
-            body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
-            _keep_for_journal(request, body)
-            return body
+    body = b"".join(chunks)
+    _keep_for_journal(request, body)
+    return body
 
 
 def _keep_for_journal(request: Request, body: bytes | None) -> None:
     """The body as read (None: refused unread, by its declared length), for the journal
     (`scope["state"]["request_body"]`): a gateway's exchange is journaled from its response, with no `receive`
     wrapper to see the body go by."""
-    request.scope.setdefault("state", {})["request_body"] = body
+    request.state.request_body = body
 
 
 LONG_NUMBER_DIGITS = 19
@@ -141,9 +132,8 @@ async def read_form(request: Request, limit: int) -> FormData:
 
 
 def mark_task(request: Request, task_id: str) -> None:
-    """Name the task a request concerns, for the journal (`request.state.task_id` without building the state
-    object on every poll)."""
-    request.scope.setdefault("state", {})["task_id"] = task_id
+    """Name the task a request concerns, for the journal."""
+    request.state.task_id = task_id
 
 
 def bearer_token(request: Request) -> str | None:
@@ -154,17 +144,6 @@ def bearer_token(request: Request) -> str | None:
     if not header or (scheme.lower() == "bearer" and not key.strip()):
         return None
     return key.strip() if scheme.lower() == "bearer" else ""
-
-
-def called_address(request: Request) -> tuple[Any, ...]:
-    """What `public_base` reads from a request (scheme, Host header, server), without reading it: a key for
-    values built once per address."""
-    scope = request.scope
-    for name, value in scope["headers"]:
-        if name == b"host":
-            return scope.get("scheme"), value
-    server = scope.get("server")
-    return scope.get("scheme"), None, tuple(server) if server else None  # a server may give a list
 
 
 def public_base(request: Request, configured: str | None) -> str:
@@ -179,11 +158,15 @@ def public_base(request: Request, configured: str | None) -> str:
 
 @lru_cache(maxsize=256)
 def _called_base(scheme: str, host: bytes | None, server: tuple[str, int | None] | None) -> str:
-    """Starlette's reading of the Host header (validated, else the server address), once per distinct value."""
+    """Starlette's reading of the Host header, else of the server address (no Host header, or one that is not a
+    host: a result URL must not fail on it)."""
     headers = [(b"host", host)] if host is not None else []
     scope = {"type": "http", "scheme": scheme, "server": server, "path": "/", "query_string": b"", "headers": headers}
     url = URL(scope=scope)
-    return f"{url.scheme}://{url.netloc}"
+    try:
+        return f"{url.scheme}://{url.netloc}"
+    except ValueError:
+        return _called_base(scheme, None, server) if host is not None else f"{scheme}://localhost"
 
 
 class JsonResponse(Response):

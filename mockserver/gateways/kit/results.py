@@ -11,7 +11,7 @@ from starlette.requests import Request
 
 from mockserver.engine import TaskView
 from mockserver.gateways.kit.base import ProviderContext
-from mockserver.gateways.kit.http import Rendered, called_address, public_base
+from mockserver.gateways.kit.http import Rendered, public_base
 from mockserver.gateways.kit.scripting import result_terms
 from mockserver.media.routes import MEDIA_PREFIX
 from mockserver.media.signing import UrlSigner
@@ -57,7 +57,7 @@ def kept_json(
     as its polls ask for it again and again. The task, its scenario (which may be redefined: the answer is then
     built again) and the address `request` came to decide it."""
     scenario = context.scenarios.get(view.task.scenario)
-    key = (name, context.settings.public_url or called_address(request))
+    key = (name, public_base(request, context.settings.public_url))
     derived = view.task.derived
     if derived is None or len(derived) >= DERIVED_LIMIT:
         derived = view.task.derived = {}

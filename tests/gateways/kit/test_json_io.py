@@ -23,8 +23,8 @@ from mockserver.gateways.kit.http import (
     MalformedJson,
     Rendered,
     bearer_token,
-    called_address,
     dump_json,
+    public_base,
     read_json,
 )
 
@@ -202,13 +202,17 @@ def test_a_rendered_body_holds_no_more_memory_than_its_length() -> None:
 @given(
     st.sampled_from(["http", "https"]),
     st.one_of(st.none(), st.binary(min_size=1, max_size=12)),
-    st.one_of(
-        st.none(), st.tuples(st.text(max_size=6), st.integers(0, 65535)), st.lists(st.integers(0, 9), max_size=2)
-    ),
+    st.one_of(st.none(), st.tuples(st.text("abc019.", max_size=6), st.integers(0, 65535))),
 )
-def test_the_called_address_is_a_hashable_key_for_any_scope(scheme: str, host: bytes | None, server: Any) -> None:
+def test_the_public_base_is_the_address_starlette_reads_from_any_scope(
+    scheme: str, host: bytes | None, server: Any
+) -> None:
     headers = [(b"host", host)] if host is not None else []
-    request = Request({"type": "http", "scheme": scheme, "headers": headers, "server": server})
-    same = Request({"type": "http", "scheme": scheme, "headers": list(headers), "server": server})
-    assert hash(called_address(request)) == hash(called_address(same))
-    assert called_address(request) == called_address(same)
+    request = Request({"type": "http", "scheme": scheme, "headers": headers, "server": server, "path": "/x"})
+    try:
+        expected = f"{request.url.scheme}://{request.url.netloc}"
+    except ValueError:  # a Host header Starlette cannot read: the server's address
+        bare = Request({"type": "http", "scheme": scheme, "headers": [], "server": server, "path": "/x"})
+        expected = f"{bare.url.scheme}://{bare.url.netloc}"
+    assert public_base(request, None) == expected
+    assert public_base(request, "https://mock.example/") == "https://mock.example"

@@ -6,7 +6,6 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
 from mockserver.gateways.jimeng2api.body import Payload, Upload
@@ -45,9 +44,8 @@ OTHER_DURATIONS = DurationRule((), (5, 10), "该模型仅支持 5、10 秒时长
 DEFAULT_DURATIONS = {"veo3": 8, "sora2": 4}
 
 
-@lru_cache(maxsize=256)
 def duration_rule(model: str) -> DurationRule:
-    """The model's rule, looked up once per model name: every video request asks."""
+    """The first rule whose substrings the model's name contains."""
     return next((rule for rule in DURATION_RULES if any(s in model for s in rule.substrings)), OTHER_DURATIONS)
 
 

@@ -24,7 +24,7 @@ class Target:
     provider: str
     client: Any  # an httpx (or Starlette test) client; its base URL is the gateway's base URL
     api_key: str
-    wait: Callable[[float], None]
+    wait: Callable[[float], object]
     description: str
     virtual_time: bool = False
 

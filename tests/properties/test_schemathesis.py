@@ -68,7 +68,7 @@ def load(provider: str) -> Any:
     document["servers"] = [{"url": f"http://testserver/{provider}"}]
     schema = schemathesis.openapi.from_dict(document)
     # with a key configured the mock refuses others, as the real gateways do (by default it accepts any key)
-    schema.app = create_app(runtime=MockRuntime(Settings(clock="virtual", api_keys=frozenset({KEY}))))
+    schema.app = create_app(runtime=MockRuntime(Settings(clock="virtual", api_keys=(KEY,))))
     return schema
 
 

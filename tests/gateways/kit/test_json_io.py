@@ -56,7 +56,9 @@ def test_a_rendered_value_is_written_as_the_value_itself(kept: Any, beside: Any,
     envelope = {"data": Rendered(kept), "beside": beside, "n": number}
     assert dump_json(envelope) == dump_json({"data": kept, "beside": beside, "n": number})
     assert JsonResponse(Rendered(kept)).body == JsonResponse(kept).body
-    assert json.loads(JsonResponse(envelope).body) == json.loads(JSONResponse({**envelope, "data": kept}).body)
+    assert json.loads(bytes(JsonResponse(envelope).body)) == json.loads(
+        bytes(JSONResponse({**envelope, "data": kept}).body)
+    )
 
 
 @given(

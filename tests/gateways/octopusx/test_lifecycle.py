@@ -42,7 +42,7 @@ def test_success_lifecycle_through_content_and_url_expiry(client: ContractClient
     assert video.status_code == 200 and video.headers["content-type"] == "video/mp4"
     download = content(client, video_id)
     assert download.status_code == 200 and download.content == video.content
-    with av.open(io.BytesIO(video.content)) as container:
+    with av.open(io.BytesIO(video.content), mode="r") as container:
         stream = container.streams.video[0]
         assert (stream.codec_context.width, stream.codec_context.height) == (1280, 720)
         assert sum(1 for _ in container.decode(stream)) == 241

@@ -108,7 +108,7 @@ def test_download_content_every_variant(sdk: OpenAI, sleeps: list[float]) -> Non
     video = sdk.videos.create_and_poll(model="jimeng-video-3.0", prompt="a cat", size="1280x720")
     mp4 = sdk.videos.download_content(video.id).content
     assert mp4 == sdk.videos.download_content(video.id, variant="video").content
-    with av.open(io.BytesIO(mp4)) as container:
+    with av.open(io.BytesIO(mp4), mode="r") as container:
         stream = container.streams.video[0]
         assert (stream.codec_context.width, stream.codec_context.height) == (1280, 720)
         assert sum(1 for _ in container.decode(stream)) == 121

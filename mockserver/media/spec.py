@@ -6,6 +6,7 @@ import colorsys
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Protocol
 
 _COLOR = re.compile(r"^[0-9a-f]{6}$")
 MAX_SIDE = 4096
@@ -16,13 +17,40 @@ class BadSpec(ValueError):
     pass
 
 
-@dataclass(frozen=True)
+class Output(Protocol):
+    """What the media layer needs of a task: what it renders (`kind`: video or image), its size, and for a video its
+    frame rate and frame count. Gateways keep these in the task's request."""
+
+    @property
+    def kind(self) -> str: ...
+
+    @property
+    def width(self) -> int: ...
+
+    @property
+    def height(self) -> int: ...
+
+    @property
+    def fps(self) -> int: ...
+
+    @property
+    def frames(self) -> int: ...
+
+
+@dataclass(frozen=True, slots=True)
 class VideoSpec:
     width: int
     height: int
     fps: int
     frames: int
     color: str  # rrggbb
+
+    @classmethod
+    def of(cls, output: Output, color: str) -> VideoSpec:
+        """The video file of a task's output, in `color`."""
+        if output.kind != "video":
+            raise BadSpec(f"a {output.kind} output is not a video")
+        return cls(width=output.width, height=output.height, fps=output.fps, frames=output.frames, color=color)
 
     @property
     def duration(self) -> float:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, ClassVar
 
 from mockserver.core.randomness import draw_between
 from mockserver.core.streams import Draws
@@ -29,6 +29,8 @@ class InvalidVideoRequest(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class VideoRequest:
+    kind: ClassVar[str] = "video"
+    """What the task renders (the media layer's `Output`)."""
     model: str
     mode: str  # text2video | image2video | recamera
     prompt: str

@@ -30,7 +30,7 @@ from mockserver.gateways.gptge.models import (
 from mockserver.gateways.kit import scripting
 from mockserver.gateways.kit.base import ProviderContext
 from mockserver.gateways.kit.http import mark_task, read_json
-from mockserver.gateways.kit.results import finished_at, kept_json, signed_result_url
+from mockserver.gateways.kit.results import finished_at, kept_json, signed_result_url, stored_output
 from mockserver.gateways.kit.routing import GatewayApp
 from mockserver.gateways.kit.stamps import utc_stamp
 from mockserver.media.spec import VideoSpec, color_from_seed
@@ -125,13 +125,7 @@ class GptGeApi:
     def video_url(self, request: Request, view: TaskView) -> str:
         task = view.task
         finished = finished_at(view)
-        spec = VideoSpec(
-            task.request["width"],
-            task.request["height"],
-            task.request["fps"],
-            task.request["frames"],
-            color_from_seed(video_seed(task.request, task.seed)),
-        )
+        spec = VideoSpec.of(stored_output(view), color_from_seed(video_seed(task.request, task.seed)))
         day = utc_stamp(math.floor(finished), "%Y%m%d")
         url = signed_result_url(request, self.context, view, f"jimeng/{day}/{task.id}.mp4", self.url_ttl, spec)
         return url or ""

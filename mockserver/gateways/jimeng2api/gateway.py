@@ -30,7 +30,7 @@ from mockserver.gateways.jimeng2api.models.tasks import (
 from mockserver.gateways.kit import scripting
 from mockserver.gateways.kit.base import ProviderContext
 from mockserver.gateways.kit.http import mark_task
-from mockserver.gateways.kit.results import signed_url
+from mockserver.gateways.kit.results import StoredOutput, signed_url
 from mockserver.gateways.kit.stamps import utc_stamp
 from mockserver.media.picture import ImageSpec
 from mockserver.media.render import render_image, render_video
@@ -276,7 +276,7 @@ class Gateway:
         day = utc_stamp(math.floor(finished), "%Y%m%d")
         data: list[dict[str, Any]] = []
         if task.request["type"] == "video_generation":
-            spec = VideoSpec(media["width"], media["height"], media["fps"], media["frames"], color_from_seed(task.seed))
+            spec = VideoSpec.of(StoredOutput.of(media), color_from_seed(task.seed))
             if as_base64:
                 item = {"b64_json": base64.b64encode(render_video(spec).body).decode()}
             else:

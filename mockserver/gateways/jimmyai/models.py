@@ -10,7 +10,7 @@ import string
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, ClassVar
 
 from mockserver.contracts.contract import Contract
 from mockserver.core.streams import Draws
@@ -65,6 +65,8 @@ class Catalogue:
 
 @dataclass(frozen=True, slots=True)
 class SeedanceRequest:
+    kind: ClassVar[str] = "video"
+    """What the task renders (the media layer's `Output`)."""
     model: str
     route: str
     prompt: str

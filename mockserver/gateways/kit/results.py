@@ -4,6 +4,7 @@ the answers a finished task keeps."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -15,7 +16,7 @@ from mockserver.gateways.kit.http import Rendered, public_base
 from mockserver.gateways.kit.scripting import result_terms
 from mockserver.media.routes import MEDIA_PREFIX
 from mockserver.media.signing import UrlSigner
-from mockserver.media.spec import VideoSpec, color_from_seed
+from mockserver.media.spec import Output, VideoSpec, color_from_seed
 
 
 def finished_at(view: TaskView) -> float:
@@ -23,12 +24,29 @@ def finished_at(view: TaskView) -> float:
     return view.finished_at if view.finished_at is not None else view.now
 
 
+@dataclass(frozen=True, slots=True)
+class StoredOutput:
+    """A task's video as gateways keep it in the task's request (or a part of it): width, height, fps and frames.
+    It is the media layer's `Output`."""
+
+    width: int
+    height: int
+    fps: int
+    frames: int
+    kind: str = "video"
+
+    @classmethod
+    def of(cls, kept: Mapping[str, Any]) -> StoredOutput:
+        return cls(width=kept["width"], height=kept["height"], fps=kept["fps"], frames=kept["frames"])
+
+
+def stored_output(view: TaskView) -> Output:
+    return StoredOutput.of(view.task.request)
+
+
 def video_spec(view: TaskView) -> VideoSpec:
-    """The file a task renders: providers keep width, height, fps and frames in the task's request."""
-    request = view.task.request
-    return VideoSpec(
-        request["width"], request["height"], request["fps"], request["frames"], color_from_seed(view.task.seed)
-    )
+    """The file a task renders, in the task's colour."""
+    return VideoSpec.of(stored_output(view), color_from_seed(view.task.seed))
 
 
 def signed_result_url(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, ClassVar
 
 from mockserver.core.randomness import random_uuid
 from mockserver.core.streams import Draws
@@ -28,6 +28,8 @@ class InvalidVideoRequest(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class VideoRequest:
+    kind: ClassVar[str] = "video"
+    """What the task renders (the media layer's `Output`)."""
     model: str
     prompt: str
     seconds: str

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, ClassVar
 
@@ -13,6 +13,7 @@ from mockserver.engine.timing import Timing
 from mockserver.gateways.families.jimeng30 import FPS, SIZES, frames
 from mockserver.gateways.families.uploads import InvalidImage, check_first_frame
 from mockserver.gateways.families.uploads import nearest_ratio as nearest_named_ratio
+from mockserver.gateways.kit.base import flat_dict
 from mockserver.media.images import ImageInfo
 
 FRAMES_BY_DURATION = {seconds: frames(seconds) for seconds in (5, 10)}
@@ -47,7 +48,7 @@ class VideoRequest:
     unsupported_frames: int | None
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return flat_dict(self)
 
 
 def parse_submit(body: dict[str, Any]) -> VideoRequest:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, ClassVar
 
@@ -15,6 +15,7 @@ from mockserver.core.streams import Draws
 from mockserver.engine import LogNormal, Outcome, StepPlan, parse_timing
 from mockserver.engine.timing import Timing
 from mockserver.gateways.families.uploads import InvalidImage, check_first_frame, nearest_ratio
+from mockserver.gateways.kit.base import flat_dict
 from mockserver.gateways.kit.http import dump_json
 
 # The seed's aspect ratios and the resolutions it lists for them (720P).
@@ -63,7 +64,7 @@ class VideoRequest:
     image_digest: str | None
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return flat_dict(self)
 
 
 def parse_submit(mode: str, body: Mapping[str, Any]) -> VideoRequest:

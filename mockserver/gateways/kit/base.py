@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any, Protocol
 
 from starlette.types import ASGIApp
@@ -63,3 +63,9 @@ class Provider(Protocol):
     contract: str
 
     def build(self, context: ProviderContext) -> ASGIApp: ...
+
+
+def flat_dict(value: Any) -> dict[str, Any]:
+    """A dataclass whose fields are all scalars, as the dict a task keeps as its request (`dataclasses.asdict`
+    without the deep copy such fields do not need)."""
+    return {item.name: getattr(value, item.name) for item in fields(value)}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, ClassVar
 
@@ -12,6 +12,7 @@ from mockserver.engine import LogNormal, Outcome, StepPlan, parse_timing
 from mockserver.engine.timing import Timing
 from mockserver.gateways.families import uploads
 from mockserver.gateways.families.jimeng30 import FPS, SIZES, frames
+from mockserver.gateways.kit.base import flat_dict
 from mockserver.media.images import ImageInfo, NotAnImage, decode_base64
 
 DEFAULT_SECONDS = "5"
@@ -43,7 +44,7 @@ class VideoRequest:
     route: str  # videos | unified
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return flat_dict(self)
 
 
 def frames_for(seconds: int) -> int:

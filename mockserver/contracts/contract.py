@@ -208,7 +208,7 @@ def _violation(error: ValidationError) -> Violation:
 
 
 def quick_check(schema: Any, resolve: Callable[[str], Any], depth: int = 0) -> Check | None:
-    """The schema as a plain predicate, exact for the keywords it knows and many times faster than jsonschema,
-    so a valid request skips the validator (an invalid one still goes to it, for its message). None when the
-    schema uses any other keyword: then jsonschema alone decides."""
+    """The schema compiled to a Python predicate, exact for the keywords it knows: a valid request skips the
+    validator, an invalid one still goes to it for its message (PERFORMANCE.md: the compiled request predicate).
+    None when the schema uses any other keyword: then jsonschema alone decides."""
     return compile_check(schema, resolve, depth)

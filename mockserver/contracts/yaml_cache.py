@@ -1,7 +1,7 @@
 """YAML documents parsed once per content: the parsed value is kept with `marshal` in the user's cache folder,
-keyed by a hash of the file's bytes and the Python version, so a start reads it back in a millisecond instead of
-parsing the YAML again (the contracts take about 50 ms to parse). Any failure to read or write the cache falls
-back to parsing: the cache can only make a start faster, never change what it loads."""
+keyed by a hash of the file's bytes and the Python version, so a start reads it back instead of parsing the YAML
+again (PERFORMANCE.md: cold start). Any failure to read or write the cache falls back to parsing: the cache can
+never change what it loads."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: ten times faster than the pure loader
+YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's loader where PyYAML was built with it
 CACHE_FOLDER = "jimeng-mock"
 
 

@@ -135,9 +135,9 @@ class Schedule:
         return cls(phases=phases, outcome=Outcome(state=state, error=error, details=outcome))
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Status:
-    """A task's state at one instant, computed on every read."""
+    """A task's state at one instant, computed on every read (and never shared)."""
 
     state: str
     progress: int

@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.types import Message
 
 from mockserver.gateways.jimeng2api.errors import bad_request, invalid_json
-from mockserver.gateways.kit.http import UNREAD, quick_loads, read_body
+from mockserver.gateways.kit.http import UNREAD, header, quick_loads, read_body
 
 BODY_LIMIT = 100 * 1024 * 1024  # requestBody.jsonLimit and formidable maxFileSize
 _TRAILING_COMMA = re.compile(r",\s*([}\]])")
@@ -46,7 +46,7 @@ class Payload:
 
 async def read_payload(request: Request) -> Payload:
     raw = await read_body(request, BODY_LIMIT)
-    content_type = request.headers.get("content-type", "").lower()
+    content_type = header(request, "content-type").lower()
     if content_type.startswith(_FORMS):
         return await _read_form(request, raw, multipart=content_type.startswith("multipart/"))
     if "json" in content_type:

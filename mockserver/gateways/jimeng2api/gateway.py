@@ -29,7 +29,7 @@ from mockserver.gateways.jimeng2api.models.tasks import (
 )
 from mockserver.gateways.kit import scripting
 from mockserver.gateways.kit.base import ProviderContext
-from mockserver.gateways.kit.http import mark_task
+from mockserver.gateways.kit.http import header, mark_task
 from mockserver.gateways.kit.results import StoredOutput, signed_url
 from mockserver.gateways.kit.stamps import utc_stamp
 from mockserver.media.picture import ImageSpec
@@ -76,7 +76,7 @@ def violation_error(violation: Violation) -> Jimeng2ApiError:
 
 def credential(request: Request) -> str | None:
     """The credential of an `Authorization: Bearer <credential>` header, as the server's regex reads it."""
-    text = request.headers.get("authorization", "").strip()
+    text = header(request, "authorization").strip()
     match = _BEARER.match(text)
     return match.group(1).strip() if match else None
 

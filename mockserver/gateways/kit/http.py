@@ -16,7 +16,7 @@ import orjson
 from starlette.background import BackgroundTask
 from starlette.datastructures import URL, FormData
 from starlette.formparsers import FormParser, MultiPartException, MultiPartParser
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
 
@@ -39,30 +39,37 @@ MAX_FORM_FILES = 20
 
 
 async def read_body(request: Request, limit: int) -> bytes:
-    """The whole body; raises BodyTooLarge past `limit` bytes and Starlette's ClientDisconnect when the client goes
-    away."""
-    declared = request.headers.get("content-length", "")
+    """The whole body, read from the request's ASGI messages; raises BodyTooLarge past `limit` bytes and Starlette's
+    ClientDisconnect when the client goes away."""
+    declared = header(request, "content-length")
     if declared.isdigit() and int(declared) > limit:
         _keep_for_journal(request, None)
         raise BodyTooLarge(limit)
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
+    while True:
+        message = await request.receive()
+        if message["type"] == "http.disconnect":
+            raise ClientDisconnect()
+        if message["type"] != "http.request":
+            continue
+        chunk = message.get("body", b"")
         size += len(chunk)
         chunks.append(chunk)
         if size > limit:
             _keep_for_journal(request, b"".join(chunks))
             raise BodyTooLarge(limit)
-    body = b"".join(chunks)
-    _keep_for_journal(request, body)
-    return body
+        if not message.get("more_body", False):
+            body = b"".join(chunks)
+            _keep_for_journal(request, body)
+            return body
 
 
 def _keep_for_journal(request: Request, body: bytes | None) -> None:
     """The body as read (None: refused unread, by its declared length), for the journal
     (`scope["state"]["request_body"]`): a gateway's exchange is journaled from its response, with no `receive`
     wrapper to see the body go by."""
-    request.state.request_body = body
+    note(request, "request_body", body)
 
 
 LONG_NUMBER_DIGITS = 19
@@ -106,7 +113,7 @@ async def read_json(request: Request, limit: int) -> Any:
 
 
 def is_form(request: Request) -> bool:
-    media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+    media_type = header(request, "content-type").partition(";")[0].strip().lower()
     return media_type in ("multipart/form-data", "application/x-www-form-urlencoded")
 
 
@@ -117,7 +124,7 @@ async def read_form(request: Request, limit: int) -> FormData:
     async def once() -> AsyncGenerator[bytes, None]:
         yield body
 
-    multipart = request.headers.get("content-type", "").lower().startswith("multipart/")
+    multipart = header(request, "content-type").lower().startswith("multipart/")
     try:
         if multipart:
             parser = MultiPartParser(
@@ -133,15 +140,29 @@ async def read_form(request: Request, limit: int) -> FormData:
 
 def mark_task(request: Request, task_id: str) -> None:
     """Name the task a request concerns, for the journal."""
-    request.state.task_id = task_id
+    note(request, "task_id", task_id)
+
+
+def note(request: Request, key: str, value: Any) -> None:
+    """`setattr(request.state, key, value)`: the request's state is the scope's `state` mapping."""
+    request.scope.setdefault("state", {})[key] = value
+
+
+def header(request: Request, name: str) -> str:
+    """The first value of a header, '' when absent: `request.headers.get(name, "")`, read from the scope."""
+    wanted = name.lower().encode("latin-1")
+    for key, value in request.scope["headers"]:
+        if key == wanted:
+            return str(value.decode("latin-1"))
+    return ""
 
 
 def bearer_token(request: Request) -> str | None:
     """The key of an `Authorization: Bearer <key>` header: None when no key is sent, '' when the header
     is not a bearer credential."""
-    header = request.headers.get("authorization", "").strip()
-    scheme, _, key = header.partition(" ")
-    if not header or (scheme.lower() == "bearer" and not key.strip()):
+    text = header(request, "authorization").strip()
+    scheme, _, key = text.partition(" ")
+    if not text or (scheme.lower() == "bearer" and not key.strip()):
         return None
     return key.strip() if scheme.lower() == "bearer" else ""
 
@@ -196,9 +217,8 @@ class JsonResponse(Response):
         self.status_code, self.background = status_code, background
         body = self.body = content.json if type(content) is Rendered else dump_json(content)
         raw = self.raw_headers = []
-        if headers:  # a loop, not a comprehension: one fewer function made and called per answer
-            for name, value in headers.items():
-                raw.append((_PLAIN_HEADERS[name], value.encode("latin-1")))
+        for name, value in (headers or {}).items():
+            raw.append((_PLAIN_HEADERS[name], value.encode("latin-1")))
         raw.append((b"content-length", str(len(body)).encode()))
         raw.append(_JSON_TYPE)
 

@@ -13,6 +13,7 @@ from mockserver.core.streams import Stream
 from mockserver.engine import Outcome, StepPlan, Submission, TaskView
 from mockserver.engine.engine import IdFactory
 from mockserver.gateways.kit.base import ProviderContext
+from mockserver.gateways.kit.http import header
 from mockserver.gateways.kit.routing import SCRIPTED_FAULTS
 from mockserver.scenarios import SCENARIO_HEADER, NetworkFault, PollFault, Scenario, Selection
 
@@ -61,7 +62,7 @@ class Script:
 def select(request: Request, context: ProviderContext, prompt: str | None, api_key: str | None) -> Selection:
     """The scenario for a new task (raises scenarios.UnknownScenario for a name the mock does not know).
     Its network faults for submits are attached to this request."""
-    selection = context.scenarios.select(context.provider_id, request.headers.get(SCENARIO_HEADER, ""), prompt, api_key)
+    selection = context.scenarios.select(context.provider_id, header(request, SCENARIO_HEADER), prompt, api_key)
     if selection.scenario.faults:  # most scenarios have none: no list to build
         attach_network_faults(request, [f for f in selection.scenario.faults if f.when in ("submit", "any")])
     return selection

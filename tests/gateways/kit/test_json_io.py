@@ -24,6 +24,8 @@ from mockserver.gateways.kit.http import (
     Rendered,
     bearer_token,
     dump_json,
+    header,
+    note,
     public_base,
     read_json,
 )
@@ -164,6 +166,20 @@ def test_jimeng2api_reads_a_body_as_without_orjson(body: bytes) -> None:
 
     got, expected = outcome(jimeng2api_body.parse_json), outcome(jimeng2api_body.parse_json_slowly)
     assert got == expected if isinstance(expected, tuple) else _same(got, expected)
+
+
+@given(st.lists(st.tuples(st.sampled_from([b"authorization", b"host", b"x-a"]), st.binary(max_size=6)), max_size=4))
+def test_a_header_is_read_as_starlette_reads_it(raw: list[tuple[bytes, bytes]]) -> None:
+    request = Request({"type": "http", "headers": raw})
+    for name in ("authorization", "Host", "x-a", "x-missing"):
+        assert header(request, name) == request.headers.get(name, "")
+
+
+def test_a_note_is_the_requests_state() -> None:
+    request = Request({"type": "http", "headers": []})
+    note(request, "task_id", "t-1")
+    assert request.state.task_id == "t-1"
+    assert Request(request.scope).state.task_id == "t-1"
 
 
 @pytest.mark.parametrize(

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import AsyncGenerator, Mapping
+from collections.abc import AsyncGenerator
 from functools import lru_cache
 from typing import Any
 
 import orjson
-from starlette.background import BackgroundTask
 from starlette.datastructures import URL, FormData
 from starlette.formparsers import FormParser, MultiPartException, MultiPartParser
 from starlette.requests import ClientDisconnect, Request
@@ -191,48 +190,14 @@ def _called_base(scheme: str, host: bytes | None, server: tuple[str, int | None]
 
 
 class JsonResponse(Response):
-    """Starlette's `JSONResponse` byte for byte (compact, UTF-8 unescaped, keys in order), rendered by orjson:
-    every answer of every gateway is one, and `json.dumps` with those options costs more than the rest of a poll.
-    Floats keep the shortest form that reads back the same; below 1e-4 orjson writes `1e-5` where json writes
-    `1e-05`. What orjson cannot write (integers beyond 64 bits) goes to json."""
+    """Starlette's `JSONResponse` byte for byte (compact, UTF-8 unescaped, keys in order), rendered by orjson
+    (PERFORMANCE.md). Floats keep the shortest form that reads back the same; below 1e-4 orjson writes `1e-5` where
+    json writes `1e-05`. What orjson cannot write (integers beyond 64 bits) goes to json."""
 
     media_type = "application/json"
 
-    def __init__(
-        self,
-        content: Any,
-        status_code: int = 200,
-        headers: Mapping[str, str] | None = None,
-        media_type: str | None = None,
-        background: BackgroundTask | None = None,
-    ) -> None:
-        if (
-            media_type is not None
-            or (headers and not _PLAIN_HEADERS.keys() >= headers.keys())
-            or status_code < 200
-            or status_code in (204, 304)
-        ):
-            super().__init__(content, status_code, headers, media_type, background)  # Starlette's header rules
-            return
-        self.status_code, self.background = status_code, background
-        body = self.body = content.json if type(content) is Rendered else dump_json(content)
-        raw = self.raw_headers = []
-        for name, value in (headers or {}).items():
-            raw.append((_PLAIN_HEADERS[name], value.encode("latin-1")))
-        raw.append((b"content-length", str(len(body)).encode()))
-        raw.append(_JSON_TYPE)
-
     def render(self, content: Any) -> bytes:
-        return dump_json(content)
-
-
-_JSON_TYPE = (b"content-type", b"application/json")
-_PLAIN_HEADERS = {
-    name: name.lower().encode("latin-1") for name in ("X-Oneapi-Request-Id", "Retry-After", "openai-poll-after-ms")
-}
-"""Headers the gateways set that are neither a body length nor a content type, each with its name as Starlette
-writes it (lower-case bytes): `JsonResponse` writes those itself, in Starlette's order (the given headers, then
-content-length and content-type)."""
+        return content.json if isinstance(content, Rendered) else dump_json(content)
 
 
 def dump_json(content: Any) -> bytes:

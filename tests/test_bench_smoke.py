@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bench import inprocess, instructions, run
+from bench import counted, inprocess, instructions, run
 from bench.gateways import GATEWAYS, Picture
 from bench.load import HttpRequest, LoadResult, _lua, parse_result, wrk_script
 from bench.report import render, targets
@@ -195,3 +195,11 @@ def test_the_mp4_target_checks_the_1080p_five_and_ten_second_videos() -> None:
               "mp4": {"crazyrouter": rows}}  # fmt: skip
     checks = {check["name"]: check["met"] for check in targets(result) if "mp4" in check["name"]}
     assert checks == {"crazyrouter mp4 1920x1080 5.04 s (ms)": True, "crazyrouter mp4 1920x1080 10.04 s (ms)": False}
+
+
+@pytest.mark.parametrize("kind", ["submit", "poll", "finished"])
+def test_the_counted_run_makes_its_requests_and_names_their_statuses(
+    kind: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert counted.main(["crazyrouter", kind, "3"]) == 0
+    assert capsys.readouterr().err.strip() == f"crazyrouter {kind}: 3 requests, statuses {{200: 3}}"

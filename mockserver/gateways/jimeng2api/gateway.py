@@ -46,7 +46,7 @@ class Caller:
     legacy_tokens: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Job:
     """A validated generation request, ready to queue."""
 

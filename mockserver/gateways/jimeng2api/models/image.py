@@ -41,7 +41,7 @@ class ImageRequest:
     inputs: int = 0
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ImageOutput:
     width: int
     height: int

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from mockserver.gateways.jimeng2api.body import Payload, Upload
@@ -44,6 +45,7 @@ OTHER_DURATIONS = DurationRule((), (5, 10), "该模型仅支持 5、10 秒时长
 DEFAULT_DURATIONS = {"veo3": 8, "sora2": 4}
 
 
+@lru_cache(maxsize=256)
 def duration_rule(model: str) -> DurationRule:
     """The first rule whose substrings the model's name contains."""
     return next((rule for rule in DURATION_RULES if any(s in model for s in rule.substrings)), OTHER_DURATIONS)
@@ -151,7 +153,7 @@ def _materials(payload: Payload, pattern: re.Pattern[str]) -> list[Material]:
     return found
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class VideoOutput:
     width: int
     height: int

@@ -5,6 +5,7 @@ unknown name is a 400 before anything else) and applied when the task is queued.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from starlette.requests import Request
@@ -27,6 +28,7 @@ from mockserver.scenarios import Selection
 HEAVY_VIDEO_MODELS = {"seedance": 2.0, "veo3": 1.5, "sora2": 1.5}
 
 
+@lru_cache(maxsize=256)
 def heavy_factor(model: str) -> float:
     """How much longer than the base a model's videos take to generate."""
     return next((factor for key, factor in HEAVY_VIDEO_MODELS.items() if key in model), 1.0)

@@ -46,6 +46,8 @@ class VideoRequest:
     camera_strength: str | None
     req_key: str | None
     unsupported_frames: int | None
+    image_key: str | None = None
+    """The uploaded first frame's content key (`media.uploads`), shown by the result video."""
 
     def to_dict(self) -> dict[str, Any]:
         return flat_dict(self)
@@ -84,6 +86,7 @@ def parse_submit(body: dict[str, Any]) -> VideoRequest:
         camera_strength=body.get("camera_strength"),
         req_key=body.get("req_key"),
         unsupported_frames=unsupported_frames,
+        image_key=image.key if image is not None else None,
     )
 
 

@@ -58,7 +58,7 @@ class RandomSource:
         if counter is None:
             with self._lock:
                 counter = self._counters.setdefault(family, itertools.count(1))
-        return next(counter)  # atomic: no lock on the way of every request
+        return next(counter)  # next() on a count is atomic
 
     def token(self, name: str, length: int = 8) -> str:
         """A short hex token fixed by (seed, name), for when one draw is all that is needed."""

@@ -34,8 +34,7 @@ class SessionToken:
 
 @lru_cache(maxsize=256)
 def parse_token(raw: str) -> SessionToken:
-    """`[ProxyURL@][us-|hk-|jp-|sg-]<sessionid>`: the proxy ends at the last `@`, then the region prefix.
-    Every submit reads its account's token, so the few a server sees are parsed once."""
+    """`[ProxyURL@][us-|hk-|jp-|sg-]<sessionid>`: the proxy ends at the last `@`, then the region prefix."""
     token, proxy = raw.strip(), None
     if _PROXY.match(token) and "@" in token:
         proxy, _, token = token.rpartition("@")
@@ -186,17 +185,9 @@ class Accounts:
 
     def next_token(self) -> ManagedToken | None:
         """Round-robin over healthy or unchecked tokens ordered by (sort_order, id), after the last one used."""
-        if len(self.tokens) == 1:  # the usual server: one account, asked on every submit
-            (only,) = self.tokens.values()
-            if only.status not in _USABLE:
-                return None
-            self.last_token_id = only.id
-            return only
-        usable = [t for t in self.tokens.values() if t.status in _USABLE]
+        usable = sorted((t for t in self.tokens.values() if t.status in _USABLE), key=_rotation_order)
         if not usable:
             return None
-        if len(usable) > 1:
-            usable.sort(key=_rotation_order)
         start = 0
         for number, token in enumerate(usable):
             if token.id == self.last_token_id:

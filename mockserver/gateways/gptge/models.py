@@ -17,6 +17,7 @@ from mockserver.engine.timing import Timing
 from mockserver.gateways.families.uploads import InvalidImage, check_first_frame, nearest_ratio
 from mockserver.gateways.kit.base import flat_dict
 from mockserver.gateways.kit.http import dump_json
+from mockserver.media.images import MAX_IMAGE_PIXELS
 
 # The seed's aspect ratios and the resolutions it lists for them (720P).
 SIZES = {
@@ -69,7 +70,7 @@ class VideoRequest:
         return flat_dict(self)
 
 
-def parse_submit(mode: str, body: Mapping[str, Any]) -> VideoRequest:
+def parse_submit(mode: str, body: Mapping[str, Any], max_pixels: int = MAX_IMAGE_PIXELS) -> VideoRequest:
     """A contract-valid body as a task request; raises InvalidVideoRequest for what the schema cannot see
     (the bytes of an uploaded image). binary_data_base64 wins over image_urls when both are sent."""
     requested = str(body.get("aspect_ratio", DEFAULT_ASPECT_RATIO))
@@ -79,7 +80,7 @@ def parse_submit(mode: str, body: Mapping[str, Any]) -> VideoRequest:
             source = "binary_data_base64"
             encoded = body["binary_data_base64"][0]
             try:
-                image = check_first_frame(encoded, "binary_data_base64[0]")
+                image = check_first_frame(encoded, "binary_data_base64[0]", max_pixels)
             except InvalidImage as exc:
                 raise InvalidVideoRequest(str(exc)) from None
             aspect_ratio = nearest_ratio(image.aspect, SIZES)

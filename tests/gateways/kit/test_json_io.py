@@ -28,6 +28,7 @@ from mockserver.gateways.kit.http import (
     note,
     public_base,
     read_json,
+    without_lone_surrogates,
 )
 
 _FLOATS = st.floats(allow_nan=False, allow_infinity=False).filter(lambda f: f == 0 or 1e-4 <= abs(f) < 1e16)
@@ -136,8 +137,9 @@ _FRAGMENTS = st.sampled_from(
     )
 )
 def test_read_json_accepts_what_json_accepts_with_the_same_values(body: bytes) -> None:
+    """The same values, but for lone surrogates: read as U+FFFD (as Go reads them), never kept."""
     try:
-        expected: Any = json.loads(body.decode("utf-8"))
+        expected: Any = without_lone_surrogates(json.loads(body.decode("utf-8")))
     except (UnicodeDecodeError, json.JSONDecodeError):
         expected = MalformedJson
     try:
@@ -234,3 +236,7 @@ def test_the_public_base_is_the_address_starlette_reads_from_any_scope(
         expected = f"{bare.url.scheme}://{bare.url.netloc}"
     assert public_base(request, None) == expected
     assert public_base(request, "https://mock.example/") == "https://mock.example"
+
+
+def test_lone_surrogates_are_read_as_replacement_characters_and_pairs_are_kept() -> None:
+    assert _read(b'{"\\udfff": ["a\\ud800", "\\ud83d\\ude00"]}') == {"\ufffd": ["a\ufffd", "\U0001f600"]}

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import gc
 import json
 import os
+import socket
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -22,6 +24,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Offline simulator of the Jimeng / Seedance "
         "video gateways, with a virtual clock and scripted task lifecycles.",
     )
+    parser.add_argument("--version", action="version", version=f"jimeng-mock {installed_version()}")
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser(
         "serve",
@@ -30,7 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=ENV_HELP,
     )
     serve.add_argument("--host", help="address to listen on (default 127.0.0.1)")
-    serve.add_argument("--port", type=int, help="port to listen on (default 8000)")
+    serve.add_argument("--port", type=int, help="port to listen on (default 8000; 0: a free port, shown at start)")
     serve.add_argument(
         "--provider",
         choices=PROVIDER_IDS,
@@ -100,6 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
         "X-Mock-Scenario header, a [[mock:NAME]] tag in the prompt, the API key "
         "(config `scenario_keys`) or the server default (--scenario).",
     )
+    scenarios.add_argument("--config", help="a serve config file whose scenario_paths add scenarios to the library")
     add_verify(commands)
     scenario_commands = scenarios.add_subparsers(dest="action", required=True)
     scenario_commands.add_parser("list", help="one line per scenario")
@@ -148,14 +152,32 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return verify(vars(args))
     if args.command == "scenarios":
-        return scenarios(args.action, getattr(args, "name", None))
+        return scenarios(args.action, getattr(args, "name", None), args.config)
     return 2
 
 
-def scenarios(action: str, name: str | None) -> int:
-    from mockserver.scenarios import ScenarioLibrary, UnknownScenario
+def installed_version() -> str:
+    """The installed distribution's version (a wheel's, or an editable install's)."""
+    from importlib.metadata import PackageNotFoundError, version
 
-    library = ScenarioLibrary.load()
+    try:
+        return version("jimeng-mock")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        from mockserver import __version__
+
+        return f"{__version__} (not installed)"
+
+
+def scenarios(action: str, name: str | None, config: str | None = None) -> int:
+    from mockserver.scenarios import ScenarioFileError, ScenarioLibrary, UnknownScenario
+    from mockserver.server.settings import Settings, SettingsError
+
+    try:
+        paths = Settings.load({"config": config}).scenario_paths
+        library = ScenarioLibrary.load([Path(p) for p in paths])
+    except (SettingsError, ScenarioFileError) as exc:
+        print(f"jimeng-mock: {exc}", file=sys.stderr)
+        return 2
     if action == "list":
         width = max(len(n) for n in library.names())
         for scenario in library.all():
@@ -186,6 +208,7 @@ def serve(args: dict[str, Any]) -> int:
 
     flags = {k: v for k, v in args.items() if k not in ("command", "access_log", "replay")}
     replay = str(args["replay"]) if args.get("replay") is not None else None
+    listener = None
     try:
         settings = Settings.load(flags)
         store = open_store(settings.store)  # fail here, once, rather than in every worker
@@ -193,26 +216,81 @@ def serve(args: dict[str, Any]) -> int:
             store.close()
         if replay is not None:
             Cassette.load(Path(replay))
-        app = None if settings.workers > 1 else worker_app(settings, replay)
-    except (SettingsError, StoreError, CassetteError) as exc:
+        listener = listen(settings.host, settings.port)
+        flags["port"] = listener.getsockname()[1]  # --port 0 asks for a free port: the workers and URLs get it
+        settings = settings.with_overrides(port=flags["port"])
+        if settings.workers == 1:
+            app = worker_app(settings, replay)
+        else:
+            app = None
+            check_worker_app(settings)
+    except (SettingsError, StoreError, CassetteError, ListenError) as exc:
+        if listener is not None:
+            listener.close()
         print(f"jimeng-mock: {exc}", file=sys.stderr)
         return 2
     import uvicorn
 
-    print(banner(settings), flush=True)
-    options: dict[str, Any] = {
-        "host": settings.host,
-        "port": settings.port,
-        "log_level": "warning",
-        "access_log": args["access_log"],
-        "timeout_graceful_shutdown": GRACEFUL_SHUTDOWN_SECONDS,
-    }
+    config = uvicorn.Config(
+        app if app is not None else "mockserver.cli.main:worker_app",
+        factory=app is None,
+        workers=settings.workers,
+        host=settings.host,
+        port=settings.port,
+        log_level="warning",
+        access_log=args["access_log"],
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+    )
+    print(banner(settings), flush=True)  # only now: the socket is bound and listening, the app is built
     if app is not None:
-        uvicorn.run(app, **options)
+        uvicorn.Server(config).run(sockets=[listener])
     else:
+        from uvicorn.supervisors import Multiprocess
+
         os.environ[SERVE_FLAGS_ENV] = json.dumps({"flags": flags, "replay": replay})
-        uvicorn.run("mockserver.cli.main:worker_app", factory=True, workers=settings.workers, **options)
+        Multiprocess(config, sockets=[listener]).run()
     return 0
+
+
+class ListenError(OSError):
+    pass
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """A socket bound to host:port and listening: connections wait in its backlog until the server accepts
+    them, so a client that read the banner never meets a refused connection."""
+    try:
+        family, kind, protocol, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    except socket.gaierror as exc:
+        raise ListenError(f"cannot listen on {host}:{port}: unknown host ({exc.strerror})") from None
+    listener = socket.socket(family, kind, protocol)
+    try:
+        if os.name != "nt":  # elsewhere a restarted server may rebind a port whose old connections linger
+            listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(address)
+        listener.listen(LISTEN_BACKLOG)
+    except OSError as exc:
+        listener.close()
+        if exc.errno == errno.EADDRINUSE:
+            raise ListenError(
+                f"cannot listen on {host}:{port}: the address is already in use "
+                "(another server is running there: stop it or choose another --port)"
+            ) from None
+        raise ListenError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    listener.set_inheritable(True)  # --workers: the worker processes serve this one socket
+    return listener
+
+
+LISTEN_BACKLOG = 2048
+"""uvicorn's own default backlog."""
+
+
+def check_worker_app(settings: Any) -> None:
+    """With --workers, each worker builds its own app: build one here first, so a missing contract or a bad
+    scenario file stops the start with one message rather than every worker with a traceback."""
+    from mockserver.server.runtime import MockRuntime
+
+    MockRuntime(settings.with_overrides(store="memory", workers=1)).close()
 
 
 def worker_app(settings: Any = None, replay: str | None = None) -> Any:
@@ -249,6 +327,8 @@ def settle_heap() -> None:
 
 
 def banner(settings: Any) -> str:
+    from mockserver.server.app import client_urls
+
     base = f"http://{settings.host}:{settings.port}"
     clock = settings.clock if settings.time_scale == 1 else f"{settings.clock}, time scale {settings.time_scale}"
     workers = f", {settings.workers} workers" if settings.workers > 1 else ""
@@ -257,7 +337,7 @@ def banner(settings: Any) -> str:
     ]
     lines.append("")
     width = max(len(p) for p in (*settings.providers, "admin"))
-    lines += [f"  {pid:<{width}}  {base}/{pid}" for pid in settings.providers]
+    lines += [f"  {pid:<{width}}  {url}" for pid, url in client_urls(base, settings.providers).items()]
     if settings.root_provider:
         lines.append(f"  {'(root)':<{width}}  {base}  -> {settings.root_provider}")
     lines.append(f"  {'admin':<{width}}  {base}/__admin")

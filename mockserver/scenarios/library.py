@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from mockserver.scenarios.loader import bundled_dir, load_directory
+from mockserver.scenarios.loader import load_bundled, load_directory
 from mockserver.scenarios.model import DEFAULT, Scenario
 
 SCENARIO_HEADER = "x-mock-scenario"
@@ -48,8 +48,8 @@ class ScenarioLibrary:
     def load(
         cls, directories: Iterable[Path] = (), default: str = "default", by_key: Mapping[str, str] | None = None
     ) -> ScenarioLibrary:
-        found: list[Scenario] = []
-        for directory in (bundled_dir(), *directories):
+        found = load_bundled()
+        for directory in directories:
             found += load_directory(directory)
         return cls(found, default, by_key)
 

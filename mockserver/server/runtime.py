@@ -6,7 +6,7 @@ import hashlib
 from pathlib import Path
 
 from mockserver.cassettes import Cassette, Interaction, redact_body, redact_headers
-from mockserver.contracts.contract import load_contract
+from mockserver.contracts.contract import ContractError, load_contract
 from mockserver.core.clock import MockClock
 from mockserver.core.randomness import RandomSource
 from mockserver.engine import MemoryStore, TaskEngine, TaskStore
@@ -39,6 +39,10 @@ class MockRuntime:
         except (ScenarioFileError, UnknownScenario) as exc:
             raise SettingsError(str(exc)) from None
         self.signer = UrlSigner(hashlib.sha256(f"{settings.media_secret}:{settings.seed}".encode()).digest())
+        try:
+            contracts = {pid: load_contract(load_provider(pid).contract) for pid in settings.providers}
+        except ContractError as exc:
+            raise SettingsError(str(exc)) from None
         self.contexts = {
             provider_id: ProviderContext(
                 provider_id=provider_id,
@@ -46,7 +50,7 @@ class MockRuntime:
                 clock=self.clock,
                 randomness=self.randomness,
                 signer=self.signer,
-                contract=load_contract(load_provider(provider_id).contract),
+                contract=contracts[provider_id],
                 settings=settings.for_provider(provider_id),
                 scenarios=self.scenarios,
             )

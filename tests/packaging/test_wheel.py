@@ -1,5 +1,6 @@
-"""jimeng-mock as a user installs it: the wheel (built from the sdist, as `python -m build` does) installed into
-a fresh virtual environment outside the checkout, then served, listed, verified and used from pytest there.
+"""jimeng-mock as a user installs it: the README's install commands, run as written in a fresh virtual environment
+outside the checkout (the wheel built from the sdist, as `python -m build` does, then installed with its extras),
+then served, listed, verified and used from pytest there.
 The build, the install, the start command and the health check are the Dockerfile's own, read from it: no
 container builder runs on every machine, so this is where the image's commands are proved."""
 
@@ -7,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shlex
 import shutil
 import subprocess
@@ -23,12 +25,14 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
+README = (ROOT / "README.md").read_text(encoding="utf-8")
 PACKAGE_DATA = sorted(
     str(path.relative_to(ROOT)).replace(os.sep, "/")
     for folder in ("mockserver/contracts/specs", "mockserver/scenarios/builtin")
     for path in (ROOT / folder).glob("*.yaml")
 )
 AUTH = {"Authorization": "Bearer sk-local"}
+pytestmark = pytest.mark.xdist_group("wheel")  # one pytest-xdist worker runs them all: one build, one environment
 ADMIN_TOKEN = "wheel-test-admin-token"
 
 
@@ -50,39 +54,60 @@ START = json.loads(DOCKER["ENTRYPOINT"][0]) + json.loads(DOCKER["CMD"][0])
 HEALTHCHECK = json.loads(DOCKER["HEALTHCHECK"][0].split(" CMD ", 1)[1])
 
 
+def readme_install_block() -> list[str]:
+    [block] = re.findall(r"<!-- install: tests/packaging/test_wheel.py -->\n```sh\n(.*?)```", README, flags=re.DOTALL)
+    return [line.split("  # ")[0].strip() for line in block.splitlines() if line.strip()]
+
+
 @pytest.fixture(scope="session")
-def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The sdist and the wheel, built by the Dockerfile's command from a copy of the sources it copies."""
-    work = tmp_path_factory.mktemp("build")
-    source, dist = work / "src", work / "dist"
+def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A fresh virtual environment outside the checkout, where the README's install commands ran as written:
+    in a copy of the sources the Dockerfile copies, `python -m build` (the sdist, then the wheel from it) and
+    `pip install` of the wheel with its extras. Then pytest, for the plugin's test. Returns the scripts folder."""
+    home = tmp_path_factory.mktemp("fresh")
+    source = home / "src"
     source.mkdir()
     for name in ("pyproject.toml", "README.md"):
         shutil.copy(ROOT / name, source / name)
     shutil.copytree(ROOT / "mockserver", source / "mockserver", ignore=shutil.ignore_patterns("__pycache__"))
-    python, *arguments = shlex.split(BUILD.replace("/dist", str(dist)))
-    assert python == "python"
-    subprocess.run([sys.executable, *arguments], cwd=source, check=True, capture_output=True, timeout=300)
-    return dist
+    subprocess.run([sys.executable, "-m", "venv", str(home / "venv")], check=True, timeout=120)
+    scripts = home / "venv" / ("Scripts" if os.name == "nt" else "bin")
+    activated = {**clean_environment(), "VIRTUAL_ENV": str(home / "venv")}
+    activated["PATH"] = f"{scripts}{os.pathsep}{os.environ['PATH']}"
+    for command in [*readme_install_block(), "python -m pip install pytest"]:
+        done = subprocess.run(command, shell=True, cwd=source, env=activated, capture_output=True, text=True)
+        assert done.returncode == 0, f"{command}\n{done.stdout}{done.stderr}"
+    return scripts
 
 
 @pytest.fixture(scope="session")
-def venv(dist: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A fresh virtual environment outside the checkout, with the wheel (as the Dockerfile installs it) and
-    pytest. Its pip is this environment's (`pip --python`), which saves installing one more."""
-    home = tmp_path_factory.mktemp("fresh")
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(home / "venv")], check=True, timeout=120)
-    [wheel] = dist.glob("*.whl")
-    python = home / "venv" / ("Scripts" if os.name == "nt" else "bin") / "python"
+def dist(installed: Path) -> Path:
+    return installed.parent.parent / "src" / "dist"
+
+
+@pytest.fixture(scope="session")
+def venv(installed: Path) -> Path:
+    return installed
+
+
+def clean_environment() -> dict[str, str]:
+    """This process's environment without what would make the fresh one find the checkout or its settings."""
+    return {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "JIMENG_MOCK_", "VIRTUAL_ENV"))}
+
+
+def test_the_dockerfile_builds_and_installs_as_the_readme_does() -> None:
+    """The image runs the README's commands: `python -m build` (into /dist) after installing build, then a pip
+    install of the wheel."""
+    assert BUILD == "python -m build --outdir /dist" and "pip install --no-cache-dir build" in DOCKER["RUN"]
+    assert readme_install_block()[0] == "python -m pip install build && python -m build"
     install = shlex.split(INSTALL.split("&&")[0])
-    assert install[:2] == ["pip", "install"] and install[-1].endswith("*.whl")
-    command = [sys.executable, "-m", "pip", "--python", str(python), "install", "--quiet", str(wheel), "pytest"]
-    subprocess.run(command, check=True, capture_output=True, timeout=600)
-    return python.parent
+    assert install[:2] == ["pip", "install"] and install[-1] == "/tmp/wheels/*.whl"
+    assert readme_install_block()[1].startswith('python -m pip install "dist/jimeng_mock-0.1.0-py3-none-any.whl')
 
 
 def outside(venv: Path, *command: str, **options: object) -> subprocess.CompletedProcess[str]:
     """Run a command of the fresh environment in its own folder, far from the checkout's sources."""
-    environ = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "JIMENG_MOCK_"))}
+    environ = clean_environment()
     return subprocess.run(
         [str(venv / command[0]), *command[1:]],
         cwd=venv.parent.parent,
@@ -98,7 +123,7 @@ def outside(venv: Path, *command: str, **options: object) -> subprocess.Complete
 def serving(venv: Path, *command: str, env: dict[str, str] | None = None) -> Iterator[str]:
     """A real server process from the fresh environment; yields its base URL, read from the banner it prints
     once its socket listens."""
-    environ = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "JIMENG_MOCK_"))}
+    environ = clean_environment()
     process = subprocess.Popen(
         [str(venv / command[0]), *command[1:]],
         cwd=venv.parent.parent,
@@ -135,6 +160,8 @@ def test_the_installed_package_is_the_wheel_not_the_checkout(venv: Path) -> None
     assert "site-packages" in found.stdout and str(ROOT) not in found.stdout, found
     version = outside(venv, "jimeng-mock", "--version")
     assert version.returncode == 0 and version.stdout.strip() == "jimeng-mock 0.1.0"
+    extras = outside(venv, "python", "-c", "import av, redis")  # the README installs [redis,verify]
+    assert extras.returncode == 0, extras.stderr
 
 
 def test_serve_answers_a_submit_and_a_poll(venv: Path) -> None:

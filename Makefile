@@ -42,8 +42,8 @@ contract: $(STAMP)
 	$(BIN)/python -m pytest tests/contract tests/properties $(PYTEST_ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check mockserver tests bench
-	$(BIN)/ruff format --check mockserver tests bench
+	$(BIN)/ruff check mockserver tests bench examples
+	$(BIN)/ruff format --check mockserver tests bench examples
 	$(BIN)/mypy
 
 # Not part of `make test`: a few minutes of load on loopback. ARGS="--duration 3" and more: python -m bench --help

@@ -181,3 +181,20 @@ def test_the_octopusx_base_url_is_the_same_everywhere() -> None:
     assert json.dumps({"octopusx": f"{MOCK_ADDRESS}/octopusx/v1"})[1:-1] in json.dumps(
         TestClient(create_app(Settings(clock="virtual")), base_url=MOCK_ADDRESS).get("/").json()["gateways"]
     )
+
+
+def anchor(heading: str) -> str:
+    """GitHub's anchor of a heading: lower case, punctuation dropped, spaces as hyphens."""
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
+def test_the_contents_link_every_section_and_the_links_resolve() -> None:
+    contents = README.split("## Contents\n", 1)[1].split("\n## ", 1)[0]
+    headings = re.findall(r"^#{2,3} (.+)$", README, flags=re.MULTILINE)
+    anchors = {anchor(heading) for heading in headings}
+    for heading in re.findall(r"^## (.+)$", README, flags=re.MULTILINE):
+        assert heading == "Contents" or f"(#{anchor(heading)})" in contents, f"the contents miss {heading}"
+    for target in re.findall(r"\]\(#([^)]+)\)", README):
+        assert target in anchors, f"a link to #{target}, which no heading has"
+    for target in re.findall(r"\]\(((?!https?:|#)[^)]+)\)", README):
+        assert (ROOT / target).exists(), f"a link to {target}, which is not in the repository"

@@ -163,9 +163,7 @@ def installed_version() -> str:
     try:
         return version("jimeng-mock")
     except PackageNotFoundError:  # run from a source tree that was never installed
-        from mockserver import __version__
-
-        return f"{__version__} (not installed)"
+        return "(not installed)"
 
 
 def scenarios(action: str, name: str | None, config: str | None = None) -> int:

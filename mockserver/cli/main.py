@@ -214,7 +214,7 @@ def serve(args: dict[str, Any]) -> int:
             store.close()
         if replay is not None:
             Cassette.load(Path(replay))
-        listener = listen(settings.host, settings.port)
+        listener = bind(settings.host, settings.port)
         flags["port"] = listener.getsockname()[1]  # --port 0 asks for a free port: the workers and URLs get it
         settings = settings.with_overrides(port=flags["port"])
         if settings.workers == 1:
@@ -239,7 +239,13 @@ def serve(args: dict[str, Any]) -> int:
         access_log=args["access_log"],
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
     )
-    print(banner(settings), flush=True)  # only now: the socket is bound and listening, the app is built
+    try:
+        listener.listen(LISTEN_BACKLOG)  # from here connections wait in the backlog: one made after the banner
+    except OSError as exc:  # is never refused (another server may have bound the port too, and listened first)
+        listener.close()
+        print(f"jimeng-mock: {cannot_listen(settings.host, settings.port, exc)}", file=sys.stderr)
+        return 2
+    print(banner(settings), flush=True)
     if app is not None:
         uvicorn.Server(config).run(sockets=[listener])
     else:
@@ -254,9 +260,9 @@ class ListenError(OSError):
     pass
 
 
-def listen(host: str, port: int) -> socket.socket:
-    """A socket bound to host:port and listening: connections wait in its backlog until the server accepts
-    them, so a client that read the banner never meets a refused connection."""
+def bind(host: str, port: int) -> socket.socket:
+    """A socket bound to host:port, not yet listening (connections are refused until the app is built and
+    `serve` calls listen); a port in use is found here, before anything is built."""
     try:
         family, kind, protocol, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
     except socket.gaierror as exc:
@@ -266,17 +272,20 @@ def listen(host: str, port: int) -> socket.socket:
         if os.name != "nt":  # elsewhere a restarted server may rebind a port whose old connections linger
             listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         listener.bind(address)
-        listener.listen(LISTEN_BACKLOG)
     except OSError as exc:
         listener.close()
-        if exc.errno == errno.EADDRINUSE:
-            raise ListenError(
-                f"cannot listen on {host}:{port}: the address is already in use "
-                "(another server is running there: stop it or choose another --port)"
-            ) from None
-        raise ListenError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+        raise cannot_listen(host, port, exc) from None
     listener.set_inheritable(True)  # --workers: the worker processes serve this one socket
     return listener
+
+
+def cannot_listen(host: str, port: int, exc: OSError) -> ListenError:
+    if exc.errno == errno.EADDRINUSE:
+        return ListenError(
+            f"cannot listen on {host}:{port}: the address is already in use "
+            "(another server is running there: stop it or choose another --port)"
+        )
+    return ListenError(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
 
 
 LISTEN_BACKLOG = 2048

@@ -98,6 +98,8 @@ def check_step(shell: Shell, step: Step, workdir: Path) -> None:
         assert not step.shown, f"output shown under a command no test runs: {step.command}"
         return
     output = shell.run(step)
+    if not step.shown:  # a command shown without its answer must succeed
+        assert shell.status < 400, f"{step.command}\n  -> {shell.status} {output}"
     for shown in step.shown:
         said = f"HTTP {shell.status} {output}" if shown.startswith("HTTP ") and "/" not in shown[:5] else output
         assert matches(shown, said), f"{step.command}\n  README: {shown}\n  mock:   {said}"

@@ -232,3 +232,11 @@ def test_the_container_start_command_serves_and_passes_its_health_check(venv: Pa
         )
         assert made.returncode == 0, made.stderr
         assert "downloaded" in made.stdout and "bytes of video/mp4" in made.stdout
+
+
+def test_the_container_start_command_refuses_an_open_admin_api(venv: Path) -> None:
+    """The image binds every interface: without JIMENG_MOCK_ADMIN_TOKEN it does not start, rather than serve an
+    admin API (reset, the clock) to anyone who reaches the port."""
+    refused = outside(venv, *START, "--port", "0")
+    assert refused.returncode == 2 and "listening" not in refused.stdout
+    assert "refusing to serve the admin API on 0.0.0.0 without a token" in refused.stderr

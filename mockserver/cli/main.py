@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import errno
 import gc
 import json
 import os
-import socket
 import sys
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -228,6 +227,7 @@ GRACEFUL_SHUTDOWN_SECONDS = 10
 
 def serve(args: dict[str, Any]) -> int:
     from mockserver.cassettes import Cassette, CassetteError
+    from mockserver.cli.serving import ListenError, bind, run_server
     from mockserver.server.settings import Settings, SettingsError
     from mockserver.stores import StoreError, open_store
 
@@ -264,68 +264,12 @@ def serve(args: dict[str, Any]) -> int:
     if app is None:
         os.environ[SERVE_FLAGS_ENV] = json.dumps({"flags": flags, "replay": replay})
         options.update(factory=True, workers=settings.workers)
+    announce = partial(print, banner(settings), flush=True)
     try:
-        listener.listen(LISTEN_BACKLOG)  # from here connections wait in the backlog: one made after the banner
-    except OSError as exc:  # is never refused (another server may have bound the port too, and listened first)
-        listener.close()
-        print(f"jimeng-mock: {cannot_listen(settings.host, settings.port, exc)}", file=sys.stderr)
+        return run_server(app or "mockserver.cli.main:worker_app", settings, options, listener, announce)
+    except ListenError as exc:
+        print(f"jimeng-mock: {exc}", file=sys.stderr)
         return 2
-    print(banner(settings), flush=True)
-    return run_server(app or "mockserver.cli.main:worker_app", settings, options, listener)
-
-
-def run_server(app: Any, settings: Any, options: dict[str, Any], listener: socket.socket) -> int:
-    """`uvicorn.run` on the socket `serve` listens on, with the server's limits (`LimitedConfig`): one process,
-    or `workers` behind that socket."""
-    import uvicorn
-    from uvicorn.supervisors import Multiprocess
-
-    from mockserver.server.http_limits import LimitedConfig
-
-    config = LimitedConfig(app, settings, **options)
-    if config.workers > 1:
-        Multiprocess(config, sockets=[listener]).run()
-        return 0
-    config.load_app()
-    server = uvicorn.Server(config)
-    server.run(sockets=[listener])
-    return 0 if server.started else 1
-
-
-class ListenError(OSError):
-    pass
-
-
-def bind(host: str, port: int) -> socket.socket:
-    """A socket bound to host:port, not yet listening (connections are refused until the app is built and
-    `serve` calls listen); a port in use is found here, before anything is built."""
-    try:
-        family, kind, protocol, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
-    except socket.gaierror as exc:
-        raise ListenError(f"cannot listen on {host}:{port}: unknown host ({exc.strerror})") from None
-    listener = socket.socket(family, kind, protocol)
-    try:
-        if os.name != "nt":  # elsewhere a restarted server may rebind a port whose old connections linger
-            listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        listener.bind(address)
-    except OSError as exc:
-        listener.close()
-        raise cannot_listen(host, port, exc) from None
-    listener.set_inheritable(True)  # --workers: the worker processes serve this one socket
-    return listener
-
-
-def cannot_listen(host: str, port: int, exc: OSError) -> ListenError:
-    if exc.errno == errno.EADDRINUSE:
-        return ListenError(
-            f"cannot listen on {host}:{port}: the address is already in use "
-            "(another server is running there: stop it or choose another --port)"
-        )
-    return ListenError(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
-
-
-LISTEN_BACKLOG = 2048
-"""uvicorn's own default backlog."""
 
 
 def check_worker_app(settings: Any) -> None:

@@ -283,8 +283,8 @@ def check_worker_app(settings: Any) -> None:
 def worker_app(settings: Any = None, replay: str | None = None) -> Any:
     """The app one worker serves: the gateways (behind a cassette's recorded answers, with --replay) behind the
     fault middleware. Also the uvicorn factory of each worker process."""
+    from mockserver.gateways.kit.faults import FaultMiddleware
     from mockserver.server.app import create_app
-    from mockserver.server.faults import FaultMiddleware
     from mockserver.server.settings import Settings
 
     if settings is None:
@@ -297,7 +297,8 @@ def worker_app(settings: Any = None, replay: str | None = None) -> Any:
 
         served = Replayer(Cassette.load(Path(replay)), fallback=app)
     settle_heap()
-    return FaultMiddleware(served, app.state.runtime.randomness)
+    runtime = app.state.runtime
+    return FaultMiddleware(served, runtime.randomness, hang_limit=runtime.settings.fault_hang_limit)
 
 
 GC_YOUNG_THRESHOLD = 50_000

@@ -9,6 +9,7 @@ import hashlib
 import marshal
 import os
 import sys
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
@@ -24,18 +25,19 @@ def cache_dir() -> Path:
     return Path(base) / CACHE_FOLDER
 
 
-def load_yaml(path: Path, folder: Path | None = None) -> Any:
-    """`path` parsed as YAML (safe loader); raises what reading and parsing raise."""
+def load_yaml(path: Traversable, folder: Path | None = None) -> Any:
+    """`path` (a file, or a package resource) parsed as YAML (safe loader); raises what reading and parsing raise."""
     raw = path.read_bytes()
     folder = cache_dir() if folder is None else folder
+    stem = path.name.rsplit(".", 1)[0]
     version = f"{sys.version_info[:3]}:{marshal.version}:".encode()  # marshal's format is the interpreter's
-    cached = folder / f"{path.stem}.{hashlib.blake2b(version + raw, digest_size=16).hexdigest()}.marshal"
+    cached = folder / f"{stem}.{hashlib.blake2b(version + raw, digest_size=16).hexdigest()}.marshal"
     try:
         return marshal.loads(cached.read_bytes())
     except (OSError, ValueError, EOFError, TypeError):
         pass
     document = yaml.load(raw, Loader=YAML_LOADER)
-    _keep(cached, path.stem, document)
+    _keep(cached, stem, document)
     return document
 
 

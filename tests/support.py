@@ -38,7 +38,7 @@ class ContractClient(TestClient):
         self.runtime = runtime
         self.checked = 0
 
-    def send(self, request: httpx2.Request, *args: Any, **kwargs: Any) -> httpx2.Response:  # type: ignore[override]
+    def send(self, request: httpx2.Request, *args: Any, **kwargs: Any) -> httpx2.Response:
         """Every request goes through here, whether made by the test or by a real client (the OpenAI SDK)."""
         response = super().send(request, *args, **kwargs)
         self._check(request.method, response)
@@ -116,7 +116,7 @@ class VolcengineSignature(requests.auth.AuthBase):
         body = prepared.body or b""
         raw = body.encode() if isinstance(body, str) else bytes(body)  # type: ignore[arg-type]
         query = parse_qsl(url.query, keep_blank_values=True)
-        content_type = prepared.headers.get("Content-Type", "application/json")
+        content_type = str(prepared.headers.get("Content-Type", "application/json"))
         method = prepared.method or "POST"
         signed = sign(
             self.pair, method, url.path, query, url.netloc, raw, now=SystemClock().now(), content_type=content_type

@@ -32,7 +32,7 @@ def test_a_video_through_the_relay(mock: ContractClient) -> None:
     created = relay.post("/v1/videos", json={"prompt": "a cat", "seconds": 10})
     assert created.status_code == 200 and created.json()["status"] == "queued"
     video_id = created.json()["id"]
-    seen = []
+    seen: list[str] = []
     while not seen or seen[-1] not in ("succeeded", "failed"):
         seen.append(relay.get(f"/v1/videos/{video_id}").json()["status"])
         mock.runtime.clock.advance(15)

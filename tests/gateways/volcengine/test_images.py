@@ -7,6 +7,7 @@ import base64
 import io
 import json
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from PIL import Image
@@ -28,14 +29,16 @@ def picture(data: bytes) -> tuple[str, tuple[int, int]]:
         return str(image.format), image.size
 
 
-def finished(client: ContractClient, task_id: str, req_key: str, req_json: dict[str, object] | None = None) -> dict:
+def finished(
+    client: ContractClient, task_id: str, req_key: str, req_json: dict[str, object] | None = None
+) -> dict[str, Any]:
     client.runtime.clock.advance(600)
     body: dict[str, object] = {"req_key": req_key, "task_id": task_id}
     if req_json is not None:
         body["req_json"] = json.dumps(req_json)
     response = call(client, GET_RESULT, body)
     assert response.status_code == 200, response.text
-    data: dict = response.json()["data"]
+    data: dict[str, Any] = response.json()["data"]
     assert data["status"] == "done"
     return data
 

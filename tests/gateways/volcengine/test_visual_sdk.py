@@ -69,7 +69,7 @@ def test_submit_poll_to_done_and_download_the_video(visual: VisualService, serve
     assert json.loads(result["data"]["resp_data"])["infer_ctx"]["frames"] == 241
     download = httpx.get(video_url)
     assert download.status_code == 200 and download.headers["content-type"] == "video/mp4"
-    with av.open(io.BytesIO(download.content)) as container:
+    with av.open(io.BytesIO(download.content), mode="r") as container:
         stream = container.streams.video[0]
         assert (stream.codec_context.width, stream.codec_context.height, stream.frames) == (1280, 720, 241)
     server.clock.advance(3600)  # the URL lives an hour

@@ -43,6 +43,11 @@ class Payload:
     def all_files(self) -> list[Upload]:
         return [upload for uploads in self.files.values() for upload in uploads]
 
+    def file_fields(self) -> list[Upload]:
+        """One upload per field name, as the server's `_.values(request.files)` counts them: several files under
+        one name are one entry (their first file stands for them here, x-source assumed)."""
+        return [uploads[0] for uploads in self.files.values()]
+
 
 async def read_payload(request: Request) -> Payload:
     raw = await read_body(request, BODY_LIMIT)
@@ -68,8 +73,8 @@ def parse_json_slowly(raw: bytes) -> Any:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise invalid_json("Unexpected token in JSON: the body is not UTF-8 text") from None
-    if not text.strip():
-        return {}
+    if not text.strip():  # JSON.parse("") after the server's trim
+        raise invalid_json("Unexpected end of JSON input")
     try:
         return _loads(text)
     except json.JSONDecodeError:
@@ -129,7 +134,10 @@ async def _read_form(request: Request, raw: bytes, *, multipart: bool) -> Payloa
                 data = await value.read()
                 upload = Upload(name, value.filename or "", value.content_type or "", data)
                 payload.files.setdefault(name, []).append(upload)
-            elif name not in payload.fields:
+            elif name in payload.fields:  # koa-body collects a repeated field into an array
+                earlier = payload.fields[name]
+                payload.fields[name] = [*earlier, value] if isinstance(earlier, list) else [earlier, value]
+            else:
                 payload.fields[name] = value
     finally:
         await form.close()

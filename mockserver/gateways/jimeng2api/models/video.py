@@ -17,7 +17,7 @@ from mockserver.media.images import NotAnImage, inspect_image
 from mockserver.media.probe import mp4_duration
 
 FPS = 24
-_INTEGER_TEXT = re.compile(r"^\d+$")
+_PARSE_INT = re.compile(r"^\s*([+-]?\d+)")
 _IMAGE_FIELD = re.compile(r"^image_file(_\d+)?$")
 _VIDEO_FIELD = re.compile(r"^video_file(_\d+)?$")
 MAX_OMNI_IMAGES, MAX_OMNI_VIDEOS, MAX_OMNI_MATERIALS, MAX_OMNI_VIDEO_SECONDS = 9, 3, 12, 15.0
@@ -30,18 +30,19 @@ class DurationRule:
     message: str
 
 
-# Checked in this order on the user's model name (veo3.1 contains veo3); the first match decides.
+# Checked in this order on the user's model name (veo3.1 contains veo3); the first match decides. Every message
+# ends with the value given, as the server's `${errorMessage}，当前值: ${durationValue}`.
 DURATION_RULES = (
-    DurationRule(("veo3.1", "veo3"), (8,), "veo3 模型仅支持 8 秒时长"),
-    DurationRule(("sora2",), (4, 8, 12), "sora2 模型仅支持 4、8、12 秒时长"),
-    DurationRule(("3.5-pro", "3.5_pro"), (5, 10, 12), "3.5-pro 模型仅支持 5、10、12 秒时长"),
+    DurationRule(("veo3.1", "veo3"), (8,), "veo3 模型仅支持 8 秒时长，当前值: {value}"),
+    DurationRule(("sora2",), (4, 8, 12), "sora2 模型仅支持 4、8、12 秒时长，当前值: {value}"),
+    DurationRule(("3.5-pro", "3.5_pro"), (5, 10, 12), "3.5-pro 模型仅支持 5、10、12 秒时长，当前值: {value}"),
     DurationRule(
         ("seedance-2.0", "40_pro", "40-pro"),
         tuple(range(4, 16)),
         "seedance 2.0/2.0-fast 模型支持 4~15 秒时长，当前值: {value}",
     ),
 )
-OTHER_DURATIONS = DurationRule((), (5, 10), "该模型仅支持 5、10 秒时长")
+OTHER_DURATIONS = DurationRule((), (5, 10), "该模型仅支持 5、10 秒时长，当前值: {value}")
 DEFAULT_DURATIONS = {"veo3": 8, "sora2": 4}
 
 
@@ -54,18 +55,17 @@ def duration_rule(model: str) -> DurationRule:
 ABSENT = object()
 
 
-def parse_duration(value: Any, model: str) -> int:
-    """Step 2: integer text or a finite integer, then the model's allowed values. Absent: the model's default."""
+def parse_duration(value: Any, model: str, *, multipart: bool = False) -> int:
+    """Step 2: integer text (multipart only, read as `parseInt`) or a finite integer, then the model's allowed
+    values. Absent: the model's default. A JSON string, even "5", is of another type."""
     if value is ABSENT:
         return next((d for key, d in DEFAULT_DURATIONS.items() if key in model), 5)
-    if type(value) is int:
-        number = value
-    elif isinstance(value, str):
-        if not _INTEGER_TEXT.match(value):
+    if multipart and isinstance(value, str):
+        number = js_parse_int(value)
+        if number is None or value.strip() != str(number):
             raise bad_request(f"duration 必须是整数，当前值: {value}", "duration")
-        number = int(value)
-    elif isinstance(value, (int, float)) and not isinstance(value, bool):
-        if not math.isfinite(value) or value != int(value):
+    elif isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+        if value != int(value):
             raise bad_request(f"duration 必须是整数，当前值: {value}", "duration")
         number = int(value)
     else:
@@ -74,6 +74,12 @@ def parse_duration(value: Any, model: str) -> int:
     if number not in rule.allowed:
         raise bad_request(rule.message.format(value=number), "duration")
     return number
+
+
+def js_parse_int(text: str) -> int | None:
+    """JavaScript's `parseInt(text, 10)`: leading blanks, a sign and the digits that follow; None for NaN."""
+    match = _PARSE_INT.match(text)
+    return int(match.group(1)) if match else None
 
 
 @dataclass
@@ -103,15 +109,16 @@ def parse_video(payload: Payload) -> VideoRequest:
     """Steps 2-4 of the route (step 1, field types, is the contract's schema)."""
     body = payload.fields
     model = body.get("model") or catalog.DEFAULT_VIDEO_MODEL
-    duration = parse_duration(body.get("duration", ABSENT), model)
-    file_paths = body.get("filePaths", body.get("file_paths"))
-    if file_paths is not None and (not isinstance(file_paths, list) or len(file_paths) > 2):
-        raise params_invalid("body.filePaths")
-    urls = [u for u in file_paths if isinstance(u, str)] if file_paths else []
+    duration = parse_duration(body.get("duration", ABSENT), model, multipart=payload.multipart)
+    for name in ("file_paths", "filePaths"):  # validated in this order; null is not undefined
+        if name in body and (not isinstance(body[name], list) or len(body[name]) > 2):
+            raise params_invalid(f"body.{name}")
+    file_paths, snake_paths = body.get("filePaths") or [], body.get("file_paths") or []
     mode = body.get("functionMode") or "first_last_frames"
     images: list[Material]
     videos: list[Material] = []
     if mode == "omni_reference":
+        urls = [u for u in [*file_paths, *snake_paths] if isinstance(u, str)]
         images = _materials(payload, _IMAGE_FIELD) + [Material("url", "filePaths", url=u) for u in urls]
         videos = _materials(payload, _VIDEO_FIELD)
         if len(images) > MAX_OMNI_IMAGES:
@@ -119,16 +126,17 @@ def parse_video(payload: Payload) -> VideoRequest:
         if len(videos) > MAX_OMNI_VIDEOS:
             raise bad_request("全能模式最多上传3个视频", "video_file")
         if len(images) + len(videos) > MAX_OMNI_MATERIALS:
-            raise bad_request("全能模式图片+视频总数不超过12个", "image_file")
+            raise bad_request("全能模式图片+视频总数不超过12个", None)
         kind = "omni_reference"
     else:
-        uploads = payload.all_files() if payload.files else []
+        uploads = payload.file_fields()
         if len(uploads) > 2:
-            raise bad_request("最多只能上传2个图片文件", "image_file")
+            raise bad_request("最多只能上传2个图片文件", None)
+        urls = [u for u in (file_paths or snake_paths) if isinstance(u, str)]
         if uploads:  # local files win over filePaths
             images = [Material("file", u.field, upload=u) for u in uploads]
         else:
-            images = [Material("url", "filePaths", url=u) for u in urls[:2]] if urls else []
+            images = [Material("url", "filePaths", url=u) for u in urls[:2]]
         kind = ("text2video", "image2video", "first_last_frames")[len(images)]
     return VideoRequest(  # positionally, in field order: see ARCHITECTURE
         model,
@@ -145,9 +153,9 @@ def parse_video(payload: Payload) -> VideoRequest:
 
 
 def _materials(payload: Payload, pattern: re.Pattern[str]) -> list[Material]:
-    found = [Material("file", u.field, upload=u) for u in payload.all_files() if pattern.match(u.field)]
+    found = [Material("file", u.field, upload=u) for u in payload.file_fields() if pattern.match(u.field)]
     for name, value in payload.fields.items():
-        is_url = isinstance(value, str) and value.startswith(("http://", "https://"))
+        is_url = isinstance(value, str) and value.startswith("http")
         if pattern.match(name) and is_url and not any(m.field == name for m in found):
             found.append(Material("url", name, url=value))
     return found

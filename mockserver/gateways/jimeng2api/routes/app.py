@@ -3,6 +3,8 @@ routes and the admin API, all answering errors in the server's OpenAI-style body
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
@@ -49,6 +51,8 @@ async def models(request: Request) -> Response:
 class Jimeng2ApiProvider:
     id = "jimeng2api"
     contract = "jimeng2api"
+    options: ClassVar[dict[str, tuple[object, ...]]] = {"admin_key": (str,)}
+    """`admin_key`: the key the admin API requires (the server's ADMIN_API_KEY); unset, any non-empty key passes."""
 
     def build(self, context: ProviderContext) -> GatewayApp:
         gateway = Gateway(context)

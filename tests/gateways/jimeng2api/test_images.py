@@ -83,7 +83,8 @@ def test_b64_json_carries_the_image_bytes(client: ContractClient) -> None:
 
 def test_every_refused_size_field_is_named_in_one_message(client: ContractClient) -> None:
     response = image(client, prompt="x", height=1, size="1024x1024", width=2)
-    assert error_of(response)["message"] == "不支持的参数: size, width, height。请使用 ratio 和 resolution 参数控制图像尺寸。"
+    expected = "不支持的参数: size, width, height。请使用 ratio 和 resolution 参数控制图像尺寸。"
+    assert error_of(response)["message"] == expected
 
 
 @pytest.mark.parametrize("field", ["size", "width", "height"])

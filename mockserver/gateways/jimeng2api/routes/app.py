@@ -17,6 +17,7 @@ from mockserver.gateways.jimeng2api.routes.generate import GenerationRoutes
 from mockserver.gateways.jimeng2api.routes.tasks import TaskRoutes
 from mockserver.gateways.jimeng2api.routes.tokens import TokenRoutes
 from mockserver.gateways.kit.base import ProviderContext
+from mockserver.gateways.kit.cors import KOA2_CORS
 from mockserver.gateways.kit.http import JsonResponse
 from mockserver.gateways.kit.routing import GatewayApp
 
@@ -81,4 +82,4 @@ class Jimeng2ApiProvider:
             Route("/admin/api/tasks", admin.list_tasks, methods=["GET"]),
             Route("/admin/api/alerts", admin.list_alerts, methods=["GET"]),
         ]
-        return GatewayApp(routes, exception_handlers=exception_handlers())
+        return GatewayApp(routes, exception_handlers=exception_handlers(), cors=KOA2_CORS)

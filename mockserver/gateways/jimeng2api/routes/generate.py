@@ -27,6 +27,7 @@ from mockserver.gateways.kit.http import JsonResponse
 from mockserver.scenarios import Selection
 
 UNSUPPORTED_IMAGE_FIELDS = ("size", "width", "height")  # all named in one message, in this order
+UNSUPPORTED_MESSAGE = "不支持的参数: {}。请使用 ratio 和 resolution 参数控制图像尺寸。"
 HEAVY_VIDEO_MODELS = {"seedance": 2.0, "veo3": 1.5, "sora2": 1.5}
 
 
@@ -56,7 +57,7 @@ class GenerationRoutes:
             payload.fields["prompt"] = selection.prompt or ""
         operation = self.gateway.context.contract.operation(operation_id)
         if operation_id != "createVideo" and (found := [n for n in UNSUPPORTED_IMAGE_FIELDS if n in payload.fields]):
-            raise errors.bad_request(f"不支持的参数: {', '.join(found)}。请使用 ratio 和 resolution 参数控制图像尺寸。", None)
+            raise errors.bad_request(UNSUPPORTED_MESSAGE.format(", ".join(found)), None)
         if payload.multipart and operation_id != "createVideo":
             payload.fields = models_image.normalise_form(payload.fields)
         violation = operation.check_request(payload.fields)

@@ -28,6 +28,9 @@ class Target:
     description: str
     virtual_time: bool = False
 
+    hint: str = ""
+    """Added to a timeout's report: what may have kept the tasks from finishing."""
+
     def send(self, method: str, path: str, *, headers: Mapping[str, str], body: Any = None) -> HttpResponse:
         kwargs: dict[str, Any] = {"headers": dict(headers)}
         if body is not None:
@@ -68,15 +71,35 @@ def by_url(
     """A gateway over HTTP. With `mock_admin` (a jimeng-mock's /__admin URL on a virtual clock) waiting
     advances that clock; otherwise the runner really waits."""
     client = httpx.Client(base_url=base_url.rstrip("/") + "/", timeout=request_timeout, follow_redirects=True)
-    if mock_admin:
-        admin = mock_admin.rstrip("/")
+    found = None if mock_admin else find_mock_admin(client)
+    if mock_admin or found:
+        admin = (mock_admin or found or "").rstrip("/")
 
         def advance(seconds: float) -> None:
             client.post(f"{admin}/clock/advance", json={"seconds": seconds}).raise_for_status()
 
-        return Target(provider, client, api_key, advance, f"jimeng-mock at {base_url}", virtual_time=True)
+        where = f" (its virtual clock found at {admin})" if found else ""
+        return Target(provider, client, api_key, advance, f"jimeng-mock at {base_url}{where}", virtual_time=True)
     if sleep is None:
         import time
 
         sleep = time.sleep
-    return Target(provider, client, api_key, sleep, base_url)
+    hint = (
+        "; if the target is a jimeng-mock on a virtual clock its tasks wait for that clock: pass "
+        "--mock-admin <server>/__admin"
+    )
+    return Target(provider, client, api_key, sleep, base_url, hint=hint)
+
+
+def find_mock_admin(client: httpx.Client) -> str | None:
+    """The admin API of a jimeng-mock on a virtual clock at the base URL's server, or None: one GET without
+    the key (`/__admin/clock`), which a real gateway answers with an error or a page that is not a clock."""
+    origin = f"{client.base_url.scheme}://{client.base_url.netloc.decode('ascii')}"
+    try:
+        response = client.get(f"{origin}/__admin/clock", timeout=5.0)
+        clock = response.json() if response.status_code == 200 else None
+    except (httpx.HTTPError, ValueError):
+        return None
+    if isinstance(clock, dict) and clock.get("mode") == "virtual" and isinstance(clock.get("now"), int | float):
+        return f"{origin}/__admin"
+    return None

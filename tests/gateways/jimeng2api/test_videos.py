@@ -234,11 +234,19 @@ def test_more_than_two_uploaded_frames_is_a_400(client: ContractClient) -> None:
     }
 
 
-def test_files_under_one_name_count_once(client: ContractClient) -> None:
-    """The server counts `_.values(request.files)`: three files under one field name are one entry."""
+def test_files_under_one_name_count_once_and_fail_their_upload(client: ContractClient) -> None:
+    """The server counts `_.values(request.files)`: three files under one field name are one entry (no 400), an
+    array its upload cannot read: as the first frame, the task fails (-2001); later, that frame is left out."""
     files = [("image", (f"{i}.png", png(32, 32), "image/png")) for i in range(3)]
-    stored = record(client, submitted(multipart(client, {"prompt": "x"}, files)))
-    assert (stored["mode"], stored["images"]) == ("image2video", ["upload:image"])
+    failed = run_to_end(client, submitted(multipart(client, {"prompt": "x"}, files)))
+    assert failed["error"]["code"] == -2001
+    assert failed["error"]["message"] == (
+        '首帧图片上传失败: The "path" argument must be of type string or an instance of Buffer or URL. '
+        "Received undefined"
+    )
+    second = [("first", ("a.png", png(32, 32), "image/png")), *files[:2]]
+    stored = record(client, submitted(multipart(client, {"prompt": "x"}, second)))
+    assert (stored["mode"], stored["images"]) == ("image2video", ["upload:first"])
 
 
 def test_an_unreadable_upload_fails_inside_the_task(client: ContractClient) -> None:

@@ -20,6 +20,8 @@ FPS = 24
 _PARSE_INT = re.compile(r"^\s*([+-]?\d+)")
 _IMAGE_FIELD = re.compile(r"^image_file(_\d+)?$")
 _VIDEO_FIELD = re.compile(r"^video_file(_\d+)?$")
+# fs.readFile(file.filepath) on the array koa-body makes of several files under one name (derived from the code)
+SEVERAL_FILES_ERROR = 'The "path" argument must be of type string or an instance of Buffer or URL. Received undefined'
 MAX_OMNI_IMAGES, MAX_OMNI_VIDEOS, MAX_OMNI_MATERIALS, MAX_OMNI_VIDEO_SECONDS = 9, 3, 12, 15.0
 
 
@@ -103,6 +105,8 @@ class VideoRequest:
     videos: tuple[Material, ...] = ()
     mode: str = "text2video"  # text2video | image2video | first_last_frames | omni_reference
     materials: dict[str, Any] = field(default_factory=dict)
+    upload_error: str | None = None
+    """Why the first frame's upload fails inside the task (the task fails with -2001), if it does."""
 
 
 def parse_video(payload: Payload) -> VideoRequest:
@@ -117,6 +121,7 @@ def parse_video(payload: Payload) -> VideoRequest:
     mode = body.get("functionMode") or "first_last_frames"
     images: list[Material]
     videos: list[Material] = []
+    upload_error: str | None = None
     if mode == "omni_reference":
         urls = [u for u in [*file_paths, *snake_paths] if isinstance(u, str)]
         images = _materials(payload, _IMAGE_FIELD) + [Material("url", "filePaths", url=u) for u in urls]
@@ -129,12 +134,17 @@ def parse_video(payload: Payload) -> VideoRequest:
             raise bad_request("全能模式图片+视频总数不超过12个", None)
         kind = "omni_reference"
     else:
-        uploads = payload.file_fields()
-        if len(uploads) > 2:
+        if len(payload.files) > 2:
             raise bad_request("最多只能上传2个图片文件", None)
         urls = [u for u in (file_paths or snake_paths) if isinstance(u, str)]
-        if uploads:  # local files win over filePaths
-            images = [Material("file", u.field, upload=u) for u in uploads]
+        if payload.files:  # local files win over filePaths
+            images = []
+            for position, uploads in enumerate(payload.files.values()):
+                if len(uploads) == 1:
+                    images.append(Material("file", uploads[0].field, upload=uploads[0]))
+                elif position == 0:  # an array where one file is read: the first frame's upload fails
+                    upload_error = SEVERAL_FILES_ERROR
+                # a later field with several files fails its upload too, which the server only logs
         else:
             images = [Material("url", "filePaths", url=u) for u in urls[:2]]
         kind = ("text2video", "image2video", "first_last_frames")[len(images)]
@@ -149,6 +159,7 @@ def parse_video(payload: Payload) -> VideoRequest:
         tuple(images),
         tuple(videos),
         kind,  # mode
+        upload_error=upload_error,
     )
 
 
@@ -174,6 +185,8 @@ class VideoOutput:
 def video_output(request: VideoRequest, region: str) -> VideoOutput:
     """What the task renders, or why it fails inside the task (unsupported model, omni rules, bad inputs)."""
     failure = _task_failure(request, region)
+    if request.upload_error is not None:
+        failure = failure or TaskFailure(f"首帧图片上传失败: {request.upload_error}", -2001)
     resolution = request.resolution if request.model in catalog.RESOLUTION_MODELS else "720p"
     ratio = request.ratio
     if request.images and request.images[0].upload is not None:

@@ -4,9 +4,13 @@ and read from the environment, news while a run waits, a timeout reported as a t
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from mockserver.cli.main import main
 from mockserver.conformance import Runner
@@ -55,6 +59,33 @@ def test_a_json_report_stays_json_whatever_the_key() -> None:
         "evidence": f"Authorization: Bearer {REDACTED}",
         "checks": [REDACTED],
     }
+
+
+KEYS = st.from_regex(r"[A-Za-z0-9_-]{1,12}", fullmatch=True)
+TEXT = st.text(alphabet=st.sampled_from('ab k-_ true"{}:,=.\n'), max_size=40)
+DOCUMENTS = st.recursive(
+    st.none() | st.booleans() | st.integers() | TEXT,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(TEXT, inner, max_size=4),
+    max_leaves=20,
+)
+
+
+def strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [s for item in value for s in strings(item)]
+    if isinstance(value, dict):
+        return [s for k, v in value.items() for s in [k, *strings(v)]]
+    return []
+
+
+@given(key=KEYS, document=DOCUMENTS)
+def test_a_redacted_report_is_json_and_holds_the_key_nowhere_as_a_token(key: str, document: Any) -> None:
+    redacted = json.loads(json.dumps(redact_document(document, [key])))
+    whole = re.compile(f"(?<![A-Za-z0-9_-]){re.escape(key)}(?![A-Za-z0-9_-])")
+    assert not any(whole.search(text) for text in strings(redacted))
+    assert json.dumps(redact_document(document, [])) == json.dumps(document)
 
 
 def test_the_cli_reads_the_key_from_the_environment_and_keeps_reports_valid(

@@ -126,7 +126,7 @@ class Runner:
         else:
             self.record(exchange.label, f"probe: {name}", None)
 
-    def submissions(self) -> list[Mapping[str, Any]]:
+    def submit_plans(self) -> list[Mapping[str, Any]]:
         """The plan's submits, taken in turn by the paid tasks: `submit`, then each of `also-submit`."""
         return [self.plan["submit"], *self.plan.get("also-submit", ())]
 
@@ -139,8 +139,8 @@ class Runner:
         return body
 
     def paid_task(self) -> None:
-        submissions = self.submissions()
-        submit, poll = submissions[self._tasks % len(submissions)], self.plan["poll"]
+        plans = self.submit_plans()
+        submit, poll = plans[self._tasks % len(plans)], self.plan["poll"]
         self._tasks += 1
         operation = self.contract.operation(submit["operation"])
         exchange = self.call(operation.method, operation.path, self.headers(), self.submit_body(submit), retry=False)

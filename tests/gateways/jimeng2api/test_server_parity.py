@@ -77,6 +77,12 @@ def test_a_configured_admin_key_is_required() -> None:
     assert client.get(f"{BASE}/admin/api/tokens", headers=wrong_header_right_bearer).status_code == 401
 
 
+def test_admin_auth_can_be_disabled() -> None:
+    client = make_client(provider_options={"jimeng2api": {"admin_key": "k", "admin_auth_disabled": True}})
+    assert client.get(f"{BASE}/admin/api/config").json() == {"admin_auth_disabled": True}
+    assert client.get(f"{BASE}/admin/api/tokens").status_code == 200
+
+
 def test_the_admin_key_option_is_text() -> None:
     assert Settings(provider_options={"jimeng2api": {"admin_key": "k"}}).for_provider("jimeng2api").options == {
         "admin_key": "k"

@@ -1,6 +1,7 @@
 """The server's own admin API under `/admin/api/` (reference A.2, A.11): API keys, managed tokens, tasks.
 The admin key is the provider option `admin_key` (the server's ADMIN_API_KEY); with none configured the mock
-accepts any non-empty key (`x-admin-key` or Bearer)."""
+accepts any non-empty key (`x-admin-key` or Bearer); `admin_auth_disabled: true` (ADMIN_AUTH_DISABLED) lets every
+request in."""
 
 from __future__ import annotations
 
@@ -30,10 +31,13 @@ class AdminRoutes:
         self.accounts = gateway.accounts
         configured = gateway.context.settings.options.get("admin_key")
         self.admin_key: str | None = configured if isinstance(configured, str) and configured else None
+        self.auth_disabled = gateway.context.settings.options.get("admin_auth_disabled") is True
 
     def _authorize(self, request: Request) -> None:
         """`requireAdmin`: `x-admin-key`, else the Bearer credential, equal to the configured key. With no key
         configured (the provider option `admin_key`) any non-empty key passes: the mock cannot know the operator's."""
+        if self.auth_disabled:  # ADMIN_AUTH_DISABLED=true
+            return
         provided = request.headers.get("x-admin-key") or credential(request)
         if self.admin_key is None and provided:
             return
@@ -44,7 +48,7 @@ class AdminRoutes:
         return self.gateway.context.clock.now()
 
     async def config(self, request: Request) -> Response:
-        return JsonResponse({"admin_auth_disabled": False})
+        return JsonResponse({"admin_auth_disabled": self.auth_disabled})
 
     async def list_keys(self, request: Request) -> Response:
         self._authorize(request)

@@ -52,8 +52,9 @@ async def models(request: Request) -> Response:
 class Jimeng2ApiProvider:
     id = "jimeng2api"
     contract = "jimeng2api"
-    options: ClassVar[dict[str, tuple[object, ...]]] = {"admin_key": (str,)}
-    """`admin_key`: the key the admin API requires (the server's ADMIN_API_KEY); unset, any non-empty key passes."""
+    options: ClassVar[dict[str, tuple[object, ...]]] = {"admin_key": (str,), "admin_auth_disabled": (True, False)}
+    """`admin_key`: the key the admin API requires (the server's ADMIN_API_KEY); unset, any non-empty key passes.
+    `admin_auth_disabled`: the server's ADMIN_AUTH_DISABLED, no key needed (and `/admin/api/config` says so)."""
 
     def build(self, context: ProviderContext) -> GatewayApp:
         gateway = Gateway(context)

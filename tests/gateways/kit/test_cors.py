@@ -13,6 +13,7 @@ import pytest
 from tests.server.live import live_server
 
 ORIGIN = "https://studio.example"
+BEARER = {"Authorization": "Bearer jm_key"}
 SUBMITS = {
     "jimeng2api": ("/v1/videos/generations", {"prompt": "a cat"}),
     "crazyrouter": ("/jimeng/submit/videos", {"model": "jimeng-video-3.0", "prompt": "a cat"}),
@@ -111,3 +112,15 @@ def test_a_scripted_status_fault_is_still_answered_for_the_origin(base: str) -> 
     _, limited = browser_call(base, "jimeng2api", headers)
     assert limited.status_code == 429 and limited.json()["error"]["code"] == "rate_limited"
     assert cors_headers(limited) == {"vary": "Origin", "access-control-allow-origin": "*"}
+
+
+def test_the_preflight_of_the_issue_at_the_root_mount() -> None:
+    """`serve --provider jimeng2api --api-key KEY`: the gateway at the root, as a browser app would call it."""
+    with live_server(root_provider="jimeng2api", api_keys=("jm_key",)) as (url, _):
+        preflight = httpx.options(f"{url}/v1/images/generations", headers=PREFLIGHT)
+        answer = httpx.post(
+            f"{url}/v1/images/generations", json={"prompt": "a cat"}, headers={"Origin": ORIGIN, **BEARER}
+        )
+    assert preflight.status_code == 204 and cors_headers(preflight)["access-control-allow-origin"] == "*"
+    assert answer.status_code == 200, answer.text
+    assert cors_headers(answer) == {"vary": "Origin", "access-control-allow-origin": "*"}

@@ -117,13 +117,13 @@ def parse_video(payload: Payload) -> VideoRequest:
     for name in ("file_paths", "filePaths"):  # validated in this order; null is not undefined
         if name in body and (not isinstance(body[name], list) or len(body[name]) > 2):
             raise params_invalid(f"body.{name}")
-    file_paths, snake_paths = body.get("filePaths") or [], body.get("file_paths") or []
+    camel_paths, snake_paths = body.get("filePaths") or [], body.get("file_paths") or []
     mode = body.get("functionMode") or "first_last_frames"
     images: list[Material]
     videos: list[Material] = []
     upload_error: str | None = None
     if mode == "omni_reference":
-        urls = [u for u in [*file_paths, *snake_paths] if isinstance(u, str)]
+        urls = [u for u in [*camel_paths, *snake_paths] if isinstance(u, str)]
         images = _materials(payload, _IMAGE_FIELD) + [Material("url", "filePaths", url=u) for u in urls]
         videos = _materials(payload, _VIDEO_FIELD)
         if len(images) > MAX_OMNI_IMAGES:
@@ -136,7 +136,7 @@ def parse_video(payload: Payload) -> VideoRequest:
     else:
         if len(payload.files) > 2:
             raise bad_request("最多只能上传2个图片文件", None)
-        urls = [u for u in (file_paths or snake_paths) if isinstance(u, str)]
+        urls = [u for u in (camel_paths or snake_paths) if isinstance(u, str)]  # filePaths preferred
         if payload.files:  # local files win over filePaths
             images = []
             for position, uploads in enumerate(payload.files.values()):

@@ -65,18 +65,20 @@ def by_url(
     api_key: str,
     *,
     mock_admin: str | None = None,
+    mock_admin_token: str | None = None,
     sleep: Callable[[float], None] | None = None,
     request_timeout: float = 30.0,
 ) -> Target:
     """A gateway over HTTP. With `mock_admin` (a jimeng-mock's /__admin URL on a virtual clock) waiting
-    advances that clock; otherwise the runner really waits."""
+    advances that clock (sending `mock_admin_token` when the mock wants one); otherwise the runner really waits."""
     client = httpx.Client(base_url=base_url.rstrip("/") + "/", timeout=request_timeout, follow_redirects=True)
-    found = None if mock_admin else find_mock_admin(client)
+    headers = {"Authorization": f"Bearer {mock_admin_token}"} if mock_admin_token else {}
+    found = None if mock_admin else find_mock_admin(client, headers)
     if mock_admin or found:
         admin = (mock_admin or found or "").rstrip("/")
 
         def advance(seconds: float) -> None:
-            client.post(f"{admin}/clock/advance", json={"seconds": seconds}).raise_for_status()
+            client.post(f"{admin}/clock/advance", json={"seconds": seconds}, headers=headers).raise_for_status()
 
         where = f" (its virtual clock found at {admin})" if found else ""
         return Target(provider, client, api_key, advance, f"jimeng-mock at {base_url}{where}", virtual_time=True)
@@ -86,17 +88,18 @@ def by_url(
         sleep = time.sleep
     hint = (
         "; if the target is a jimeng-mock on a virtual clock its tasks wait for that clock: pass "
-        "--mock-admin <server>/__admin"
+        "--mock-admin <server>/__admin (and --mock-admin-token when its admin API wants one)"
     )
     return Target(provider, client, api_key, sleep, base_url, hint=hint)
 
 
-def find_mock_admin(client: httpx.Client) -> str | None:
+def find_mock_admin(client: httpx.Client, headers: dict[str, str]) -> str | None:
     """The admin API of a jimeng-mock on a virtual clock at the base URL's server, or None: one GET without
-    the key (`/__admin/clock`), which a real gateway answers with an error or a page that is not a clock."""
+    the API key (`/__admin/clock`, with the admin token when one was given), which a real gateway answers with
+    an error or a page that is not a clock."""
     origin = f"{client.base_url.scheme}://{client.base_url.netloc.decode('ascii')}"
     try:
-        response = client.get(f"{origin}/__admin/clock", timeout=5.0)
+        response = client.get(f"{origin}/__admin/clock", headers=headers, timeout=5.0)
         clock = response.json() if response.status_code == 200 else None
     except (httpx.HTTPError, ValueError):
         return None

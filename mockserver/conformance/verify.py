@@ -33,7 +33,13 @@ def verify(args: dict[str, Any]) -> int:
     key = api_key(args)
     for provider in providers:
         if args.get("base_url"):
-            target = by_url(provider, args["base_url"], key, mock_admin=args.get("mock_admin"))
+            target = by_url(
+                provider,
+                args["base_url"],
+                key,
+                mock_admin=args.get("mock_admin"),
+                mock_admin_token=args.get("mock_admin_token") or os.environ.get("JIMENG_MOCK_ADMIN_TOKEN"),
+            )
         else:
             target = in_process(provider)
         try:

@@ -183,7 +183,10 @@ def exception_handlers(envelope: Envelope) -> dict[Any, Any]:
         status = exc.status_code if isinstance(exc, HTTPException) else 500
         where = f"{request.method} {request.url.path}"
         if status == 405:
-            return envelope.error(JimmyError("method_not_allowed", f"method not allowed: {where}"))
+            response = envelope.error(JimmyError("method_not_allowed", f"method not allowed: {where}"))
+            if isinstance(exc, HTTPException) and exc.headers:
+                response.headers.update(exc.headers)  # Allow: the methods the route takes (RFC 9110 15.5.6)
+            return response
         if status == 404:
             return envelope.error(JimmyError("route_not_found", f"route not found: {where}"))
         return envelope.error(JimmyError("internal_error", f"internal error: {exc}"))

@@ -127,3 +127,13 @@ def test_a_target_that_really_waits_says_how_to_reach_a_mock_clock() -> None:
         found = by_url("crazyrouter", f"{url}/crazyrouter", "sk-x")
         found.close()
     assert found.virtual_time and found.hint == ""
+
+
+def test_a_mock_whose_admin_wants_a_token_is_found_with_it() -> None:
+    with live_server(admin_token="adm-1") as (url, _):
+        without = by_url("crazyrouter", f"{url}/crazyrouter", "sk-x")
+        with_token = by_url("crazyrouter", f"{url}/crazyrouter", "sk-x", mock_admin_token="adm-1")
+        without.close()
+        with_token.close()
+    assert not without.virtual_time and "--mock-admin-token" in without.hint
+    assert with_token.virtual_time and "its virtual clock found at" in with_token.description

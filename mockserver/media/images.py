@@ -18,6 +18,8 @@ class ImageInfo:
     width: int
     height: int
     size: int
+    key: str = ""
+    """Its content key in `media.uploads`, once a gateway has kept it to show in results."""
 
     @property
     def aspect(self) -> float:

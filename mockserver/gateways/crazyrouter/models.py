@@ -43,6 +43,8 @@ class VideoRequest:
     camera_strength: str | None
     req_key: str | None
     unsupported_frames: int | None
+    image_key: str | None = None
+    """The uploaded first frame's content key (`media.uploads`), shown by the result video."""
 
     def to_dict(self) -> dict[str, Any]:
         return dict(vars(self))  # every field is a scalar: asdict's recursive copy would only cost time
@@ -81,6 +83,7 @@ def parse_submit(body: dict[str, Any]) -> VideoRequest:
         body.get("camera_strength"),
         body.get("req_key"),
         unsupported_frames,
+        image.key if image is not None else None,  # image_key
     )
 
 

@@ -8,8 +8,10 @@ read from the bytes, never from a name.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 
 from mockserver.media.images import ImageInfo, NotAnImage, decode_base64, inspect_image
+from mockserver.media.uploads import uploads
 
 MAX_IMAGE_BYTES = 4_700_000
 MAX_IMAGE_SIDE = 4096
@@ -35,7 +37,8 @@ def check_image(
     data: bytes, field: str, formats: frozenset[str] = IMAGE_FORMATS, accepted: str = "JPEG and PNG"
 ) -> ImageInfo:
     """An uploaded image, identified by its bytes, within upstream's limits; `formats` are those the gateway
-    takes (named `accepted` in the message). Raises InvalidImage naming the rule it breaks."""
+    takes (named `accepted` in the message), kept (`media.uploads`) for the result video to start from.
+    Raises InvalidImage naming the rule it breaks."""
     try:
         info = inspect_image(data)
     except NotAnImage as exc:
@@ -51,7 +54,7 @@ def check_image(
         raise InvalidImage(f"{size}: the short side must be at least {MIN_IMAGE_SHORT_SIDE} px")
     if max(info.aspect, 1 / info.aspect) > MAX_IMAGE_ASPECT:
         raise InvalidImage(f"{size}: the aspect ratio must be at most 3:1")
-    return info
+    return replace(info, key=uploads.keep(data))
 
 
 def nearest_ratio(aspect: float, sizes: Mapping[str, tuple[int, int]]) -> str:

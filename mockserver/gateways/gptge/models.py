@@ -59,6 +59,8 @@ class VideoRequest:
     frames: int
     image_source: str | None  # binary_data_base64 | image_urls
     image_digest: str | None
+    image_key: str | None = None
+    """The uploaded image's content key (`media.uploads`), shown by the result video."""
 
     def to_dict(self) -> dict[str, Any]:
         """`dataclasses.asdict` for fields that are all scalars (no deep copy to make), at a fiftieth of its cost."""
@@ -69,7 +71,7 @@ def parse_submit(mode: str, body: Mapping[str, Any]) -> VideoRequest:
     """A contract-valid body as a task request; raises InvalidVideoRequest for what the schema cannot see
     (the bytes of an uploaded image). binary_data_base64 wins over image_urls when both are sent."""
     requested = str(body.get("aspect_ratio", DEFAULT_ASPECT_RATIO))
-    aspect_ratio, source, digest = requested, None, None
+    aspect_ratio, source, digest, key = requested, None, None, None
     if mode == "image2video":
         if body.get("binary_data_base64"):
             source = "binary_data_base64"
@@ -79,7 +81,7 @@ def parse_submit(mode: str, body: Mapping[str, Any]) -> VideoRequest:
             except InvalidImage as exc:
                 raise InvalidVideoRequest(str(exc)) from None
             aspect_ratio = nearest_ratio(image.aspect, SIZES)
-            digest = hashlib.sha256(encoded.encode()).hexdigest()[:16]
+            digest, key = hashlib.sha256(encoded.encode()).hexdigest()[:16], image.key
         else:
             source = "image_urls"
             digest = hashlib.sha256(body["image_urls"][0].encode()).hexdigest()[:16]
@@ -97,6 +99,7 @@ def parse_submit(mode: str, body: Mapping[str, Any]) -> VideoRequest:
         FRAMES,  # frames
         source,  # image_source
         digest,  # image_digest
+        key,  # image_key
     )
 
 

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from typing import Any
 
 from starlette.requests import Request
@@ -19,6 +20,7 @@ from mockserver.gateways.gptge.envelope import (
     success,
 )
 from mockserver.gateways.gptge.models import (
+    RANDOM_SEED,
     InvalidVideoRequest,
     new_task_id,
     parse_submit,
@@ -31,10 +33,9 @@ from mockserver.gateways.kit import scripting
 from mockserver.gateways.kit.base import ProviderContext
 from mockserver.gateways.kit.cors import GIN_ALL_ORIGINS
 from mockserver.gateways.kit.http import mark_task, read_json
-from mockserver.gateways.kit.results import finished_at, kept_json, signed_result_url
+from mockserver.gateways.kit.results import finished_at, kept_json, signed_result_url, video_spec
 from mockserver.gateways.kit.routing import GatewayApp
 from mockserver.gateways.kit.stamps import utc_stamp
-from mockserver.media.spec import VideoSpec, color_from_seed
 from mockserver.scenarios import Scenario
 
 OPERATIONS = {"text2video": "textToVideo", "image2video": "imageToVideo"}
@@ -126,13 +127,9 @@ class GptGeApi:
     def video_url(self, request: Request, view: TaskView) -> str:
         task = view.task
         finished = finished_at(view)
-        spec = VideoSpec(
-            task.request["width"],
-            task.request["height"],
-            task.request["fps"],
-            task.request["frames"],
-            color_from_seed(video_seed(task.request, task.seed)),
-        )
+        spec = video_spec(view, seed=video_seed(task.request, task.seed))
+        if int(task.request["seed"]) != RANDOM_SEED:  # the same seed and parameters give the same video
+            spec = replace(spec, caption=replace(spec.caption, task=f"seed {task.request['seed']}"))
         day = utc_stamp(math.floor(finished), "%Y%m%d")  # formatted once per second
         url = signed_result_url(request, self.context, view, f"jimeng/{day}/{task.id}.mp4", self.url_ttl, spec)
         return url or ""

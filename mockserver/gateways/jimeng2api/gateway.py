@@ -30,7 +30,7 @@ from mockserver.gateways.jimeng2api.models.tasks import (
 from mockserver.gateways.kit import scripting
 from mockserver.gateways.kit.base import ProviderContext
 from mockserver.gateways.kit.http import header_text, mark_task
-from mockserver.gateways.kit.results import signed_url
+from mockserver.gateways.kit.results import signed_url, task_caption, task_images
 from mockserver.gateways.kit.stamps import utc_stamp
 from mockserver.media.picture import ImageSpec
 from mockserver.media.render import render_image, render_video
@@ -280,7 +280,17 @@ class Gateway:
         day = utc_stamp(math.floor(finished), "%Y%m%d")  # formatted once per second
         data: list[dict[str, Any]] = []
         if task.request["type"] == "video_generation":
-            spec = VideoSpec(media["width"], media["height"], media["fps"], media["frames"], color_from_seed(task.seed))
+            first, last = task_images(task.request)
+            spec = VideoSpec(
+                media["width"],
+                media["height"],
+                media["fps"],
+                media["frames"],
+                color_from_seed(task.seed),
+                task_caption(view),
+                first,
+                last,
+            )
             if as_base64:
                 item = {"b64_json": base64.b64encode(render_video(spec).body).decode()}
             else:
@@ -289,7 +299,16 @@ class Gateway:
             data.append(item | {"revised_prompt": task.request["prompt"]})
         else:
             for index in range(media["count"]):
-                image = ImageSpec(media["width"], media["height"], "webp", color_from_seed(task.seed + 47 * index))
+                image = ImageSpec(
+                    media["width"],
+                    media["height"],
+                    "webp",
+                    color_from_seed(task.seed + 47 * index),
+                    task_caption(view),
+                    task.request.get("ratio") or "",
+                    task.request.get("resolution") or "",
+                    tuple(task.request.get("image_keys") or ()),
+                )
                 if as_base64:
                     data.append({"b64_json": base64.b64encode(render_image(image).body).decode()})
                 else:

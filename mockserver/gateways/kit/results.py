@@ -15,7 +15,7 @@ from mockserver.gateways.kit.http import Rendered, called_address, public_base
 from mockserver.gateways.kit.scripting import result_terms
 from mockserver.media.routes import MEDIA_PREFIX
 from mockserver.media.signing import UrlSigner
-from mockserver.media.spec import VideoSpec, color_from_seed
+from mockserver.media.spec import Caption, VideoSpec, caption_of, color_from_seed
 
 
 def finished_at(view: TaskView) -> float:
@@ -23,12 +23,35 @@ def finished_at(view: TaskView) -> float:
     return view.finished_at if view.finished_at is not None else view.now
 
 
-def video_spec(view: TaskView) -> VideoSpec:
-    """The file a task renders: providers keep width, height, fps and frames in the task's request."""
+def video_spec(view: TaskView, seed: int | None = None) -> VideoSpec:
+    """The file a task renders: providers keep width, height, fps and frames in the task's request, and the
+    content keys of the images it was given as `image_key` (one) or `image_keys` (first, last); the colour
+    comes from `seed` (default: the task's)."""
     request = view.task.request
+    color = color_from_seed(view.task.seed if seed is None else seed)
+    first, last = task_images(request)
+    caption = task_caption(view)
     return VideoSpec(
-        request["width"], request["height"], request["fps"], request["frames"], color_from_seed(view.task.seed)
+        request["width"], request["height"], request["fps"], request["frames"], color, caption, first, last
     )
+
+
+def task_caption(view: TaskView) -> Caption:
+    """What a task's result files show of it: gateway, task id, model (or upstream req_key) with a recamera
+    task's template or a reference task's count of references, and the prompt."""
+    task, request = view.task, view.task.request
+    model = str(request.get("model") or request.get("req_key") or "")
+    if request.get("template_id"):
+        model += f" · template {request['template_id']}"
+    elif request.get("mode") == "omni_reference":
+        model += f" · {len(request.get('images') or ()) + len(request.get('videos') or ())} references"
+    return caption_of(task.provider, task.id, model, request.get("prompt"))
+
+
+def task_images(request: Mapping[str, Any]) -> tuple[str, str]:
+    """Content keys of the first and last image a task was given (empty when none was uploaded)."""
+    keys = [key or "" for key in request.get("image_keys") or [request.get("image_key")]]
+    return keys[0], (keys[1] if len(keys) > 1 else "")
 
 
 def signed_result_url(

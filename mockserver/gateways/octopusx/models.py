@@ -39,6 +39,8 @@ class VideoRequest:
     mode: str  # text2video | image2video | first_last_frame
     references: int
     route: str  # videos | unified
+    image_key: str | None = None
+    """The uploaded reference image's content key (`media.uploads`), shown by the result video."""
 
     def to_dict(self) -> dict[str, Any]:
         """`dataclasses.asdict` for fields that are all scalars (no deep copy to make), at a fiftieth of its cost."""
@@ -53,8 +55,10 @@ def parse_create(fields: dict[str, Any], files: list[bytes]) -> VideoRequest:
     """A contract-valid `/v1/videos` body (text fields) and its uploaded files as a task request."""
     if len(files) > MAX_REFERENCE_FILES:
         raise InvalidVideoRequest(f"input_reference takes a single image file (got {len(files)})")
-    for number, data in enumerate(files):
-        check_image(data, "input_reference" if len(files) == 1 else f"input_reference[{number}]")
+    keys = [
+        check_image(data, "input_reference" if len(files) == 1 else f"input_reference[{number}]").key
+        for number, data in enumerate(files)
+    ]
     references = len(files)
     reference = fields.get("input_reference")
     if isinstance(reference, dict):
@@ -64,7 +68,7 @@ def parse_create(fields: dict[str, Any], files: list[bytes]) -> VideoRequest:
             raise InvalidVideoRequest("send input_reference either as a file or as a URL, not both")
         if reference.startswith("data:"):
             try:
-                check_image(decode_base64(reference), "input_reference")
+                keys.append(check_image(decode_base64(reference), "input_reference").key)
             except NotAnImage as exc:
                 raise InvalidVideoRequest(f"input_reference {exc}") from None
         references = 1
@@ -83,6 +87,7 @@ def parse_create(fields: dict[str, Any], files: list[bytes]) -> VideoRequest:
         _mode(references),
         references,
         "videos",  # route
+        keys[0] if keys else None,  # image_key
     )
 
 

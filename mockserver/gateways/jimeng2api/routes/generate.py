@@ -24,6 +24,9 @@ from mockserver.gateways.jimeng2api.models import image as models_image
 from mockserver.gateways.jimeng2api.models import video as models_video
 from mockserver.gateways.jimeng2api.models.tasks import generation_steps
 from mockserver.gateways.kit.http import JsonResponse
+from mockserver.media.images import NotAnImage, inspect_image
+from mockserver.media.picture import MAX_INPUT_TILES
+from mockserver.media.uploads import uploads
 from mockserver.scenarios import Selection
 
 UNSUPPORTED_IMAGE_FIELDS = ("size", "width", "height")  # all named in one message, in this order
@@ -35,6 +38,18 @@ HEAVY_VIDEO_MODELS = {"seedance": 2.0, "veo3": 1.5, "sora2": 1.5}
 def heavy_factor(model: str) -> float:
     """How much longer than the base a model's videos take to generate (once per model name)."""
     return next((factor for key, factor in HEAVY_VIDEO_MODELS.items() if key in model), 1.0)
+
+
+def _kept_images(uploaded: list[bytes | None]) -> list[str]:
+    """Content keys (`media.uploads`) of the uploaded images a result shows, in order: "" for one given as a URL
+    (the mock never fetches it) or unreadable."""
+    keys = []
+    for data in uploaded[:MAX_INPUT_TILES]:
+        try:
+            keys.append(uploads.keep(data) if data is not None and inspect_image(data) else "")
+        except NotAnImage:
+            keys.append("")
+    return keys
 
 
 def _sources(materials: tuple[models_video.Material, ...]) -> tuple[str, ...]:
@@ -91,6 +106,9 @@ class GenerationRoutes:
                 "ratio": output.ratio,
                 "resolution": output.resolution,
                 "images": _sources(video.images),
+                "image_keys": _kept_images([m.upload.data if m.upload else None for m in video.images])[:2]
+                if video.mode in ("image2video", "first_last_frames")
+                else [],
                 "videos": _sources(video.videos),
             },  # details
         )
@@ -115,6 +133,9 @@ class GenerationRoutes:
         }
         if kind == "composition":
             details["input_images"] = image.inputs
+            details["image_keys"] = [
+                key for key in _kept_images([u.data for u in payload.files.get("images", [])]) if key
+            ]
         job = Job(  # positionally, in field order: see ARCHITECTURE
             task_type,
             image.prompt,

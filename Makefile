@@ -30,7 +30,7 @@ test: $(STAMP) redis-server
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 contract: $(STAMP)
-	$(BIN)/python -m pytest tests/contract tests/properties $(PYTEST_ARGS)
+	$(BIN)/python -m pytest tests/contracts tests/properties tests/fuzz $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check mockserver tests bench

@@ -35,7 +35,9 @@ class InProcessMock:
     """The mock's ASGI app called directly: the whole HTTP stack above the socket."""
 
     def __init__(self) -> None:
-        self.runtime = MockRuntime(Settings(clock="virtual", api_keys=("sk-bench",)))
+        self.runtime = MockRuntime(
+            Settings(clock="virtual", api_keys=("sk-bench",), max_tasks=10**9)
+        )  # a million filled
         self.app = create_app(runtime=self.runtime)
         self.loop = asyncio.new_event_loop()
 

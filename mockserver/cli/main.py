@@ -274,8 +274,8 @@ def run_server(app: Any, settings: Any, options: dict[str, Any]) -> int:
 def worker_app(settings: Any = None, replay: str | None = None) -> Any:
     """The app one worker serves: the gateways (behind a cassette's recorded answers, with --replay) behind the
     fault middleware. Also the uvicorn factory of each worker process."""
+    from mockserver.gateways.kit.faults import FaultMiddleware
     from mockserver.server.app import create_app
-    from mockserver.server.faults import FaultMiddleware
     from mockserver.server.settings import Settings
 
     if settings is None:
@@ -288,7 +288,8 @@ def worker_app(settings: Any = None, replay: str | None = None) -> Any:
 
         served = Replayer(Cassette.load(Path(replay)), fallback=app)
     settle_heap()
-    return FaultMiddleware(served, app.state.runtime.randomness)
+    runtime = app.state.runtime
+    return FaultMiddleware(served, runtime.randomness, hang_limit=runtime.settings.fault_hang_limit)
 
 
 GC_YOUNG_THRESHOLD = 50_000

@@ -16,13 +16,20 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mockserver.core.clock import MockClock
 from mockserver.gateways import ProviderContext, load_provider
+from mockserver.gateways.kit.faults import (
+    FAULT_REFUSED,
+    HEADER_FAULT,
+    FaultHeaderError,
+    HeaderFault,
+    refuse_plainly,
+    unknown_error,
+)
 from mockserver.gateways.kit.http import JsonResponse
 from mockserver.gateways.kit.routing import ANSWERED, answer
 from mockserver.gateways.kit.scripting import ScriptedError
-from mockserver.media.routes import media_routes
+from mockserver.media.routes import MEDIA_PREFIX, media_routes
 from mockserver.server.admin import ADMIN_PREFIX, build_admin
 from mockserver.server.admin_guard import AdminGuard
-from mockserver.server.faults import HeaderFault
 from mockserver.server.journal import AnswerRecorder, JournalMiddleware
 from mockserver.server.runtime import MockRuntime
 from mockserver.server.settings import Settings
@@ -64,7 +71,10 @@ def create_app(settings: Settings | None = None, runtime: MockRuntime | None = N
         partial(Starlette.__call__, app), journal=runtime.journal, now=runtime.clock.now, skip=(ADMIN_PREFIX,)
     )
     answered = AnswerRecorder(runtime.journal, now=runtime.clock.now)
-    front: ASGIApp = GatewayDispatch(journaled, gateways=gateways, router=app.router, answered=answered)
+    own_prefixes = (ADMIN_PREFIX + "/", MEDIA_PREFIX + "/") if settings.root_provider is not None else ("/",)
+    front: ASGIApp = GatewayDispatch(
+        journaled, gateways=gateways, router=app.router, answered=answered, own_prefixes=own_prefixes
+    )
     if runtime.clock.shared:
         front = ClockPinMiddleware(front, clock=runtime.clock)
     app.front = front
@@ -98,8 +108,12 @@ class GatewayDispatch:
         gateways: dict[str, TaggedGateway],
         router: Router,
         answered: Callable[[Scope, Response], None],
+        own_prefixes: tuple[str, ...] = ("/",),
     ) -> None:
         self.app = app
+        self.own_prefixes = own_prefixes
+        """Paths the mock answers itself (not a gateway mounted at the root): those refuse a bad fault header in
+        the mock's own format."""
         self.gateways = {pid: ("/" + pid, gateway) for pid, gateway in gateways.items()}
         self.router = router
         self.answered = answered
@@ -120,6 +134,10 @@ class GatewayDispatch:
                 scope[ANSWERED] = self.answered
                 await gateway(scope, receive, send)
                 return
+            refused = scope.get("state", {}).get(FAULT_REFUSED)
+            if refused is not None and path.startswith(self.own_prefixes):
+                await refuse_plainly(send, refused)
+                return
         await self.app(scope, receive, send)
 
 
@@ -139,9 +157,10 @@ class ClockPinMiddleware:
 
 
 class TaggedGateway:
-    """A provider's app, with each request marked with the provider that serves it (for the journal) and an
-    `X-Mock-Fault` status answered in the gateway's own error format, through the provider's handler for
-    scripted errors."""
+    """A provider's app, with each request marked with the provider that serves it (for the journal), and the
+    `X-Mock-Fault` header answered in the gateway's own error format: a status through the provider's handler for
+    scripted errors, a header the mock cannot read (or an error name the gateway does not have) through its handler
+    for malformed requests, before anything reaches the gateway."""
 
     def __init__(self, context: ProviderContext, app: ASGIApp) -> None:
         self.context = context
@@ -152,11 +171,26 @@ class TaggedGateway:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         state = scope.setdefault("state", {})
         state["provider"] = self.provider_id
-        fault: HeaderFault | None = state.get("header_fault")
-        if fault is None or fault.status is None:
+        refused: FaultHeaderError | None = state.get(FAULT_REFUSED)
+        fault: HeaderFault | None = state.get(HEADER_FAULT)
+        contract = self.context.contract
+        if refused is None and fault is not None and fault.error is not None and contract.error(fault.error) is None:
+            refused = unknown_error(fault.error, self.provider_id, contract.errors)
+        if refused is not None:
+            await self._refuse(scope, receive, send, refused)
+        elif fault is None or fault.status is None:
             await self.app(scope, receive, send)
         else:
             await self._answer_fault(scope, receive, send, fault, fault.status)
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send, error: FaultHeaderError) -> None:
+        mro = type(error).__mro__
+        handler = next((self.handlers[cls] for cls in mro if cls in self.handlers and cls is not Exception), None)
+        if handler is None:
+            response: Response = JsonResponse({"error": {"code": "bad_fault", "message": str(error)}}, status_code=400)
+        else:
+            response = await handler(Request(scope, receive), error)
+        await answer(scope, receive, send, response)
 
     async def _answer_fault(self, scope: Scope, receive: Receive, send: Send, fault: HeaderFault, status: int) -> None:
         error = ScriptedError(

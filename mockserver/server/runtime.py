@@ -34,11 +34,14 @@ class MockRuntime:
         )
         self.randomness = RandomSource(settings.seed, self.shared)
         self.store: TaskStore = MemoryStore() if self.shared is None else self.shared
-        self.engine = TaskEngine(self.store, self.clock, self.randomness)
+        self.engine = TaskEngine(self.store, self.clock, self.randomness, max_tasks=settings.max_tasks)
         self.journal = Journal(settings.journal_size, self.shared)
         try:
             self.scenarios = ScenarioLibrary.load(
-                [Path(p) for p in settings.scenario_paths], settings.scenario, settings.scenario_keys
+                [Path(p) for p in settings.scenario_paths],
+                settings.scenario,
+                settings.scenario_keys,
+                max_bytes=settings.max_scenario_bytes,
             )
         except (ScenarioFileError, UnknownScenario) as exc:
             raise SettingsError(str(exc)) from None

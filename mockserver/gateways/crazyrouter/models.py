@@ -13,7 +13,7 @@ from mockserver.engine.timing import Timing
 from mockserver.gateways.families.jimeng30 import FPS, SIZES, frames
 from mockserver.gateways.families.uploads import InvalidImage, check_first_frame
 from mockserver.gateways.families.uploads import nearest_ratio as nearest_named_ratio
-from mockserver.media.images import ImageInfo
+from mockserver.media.images import MAX_IMAGE_PIXELS, ImageInfo
 
 FRAMES_BY_DURATION = {seconds: frames(seconds) for seconds in (5, 10)}
 DURATION_BY_FRAMES = {frames: seconds for seconds, frames in FRAMES_BY_DURATION.items()}
@@ -50,9 +50,9 @@ class VideoRequest:
         return dict(vars(self))  # every field is a scalar: asdict's recursive copy would only cost time
 
 
-def parse_submit(body: dict[str, Any]) -> VideoRequest:
+def parse_submit(body: dict[str, Any], max_pixels: int = MAX_IMAGE_PIXELS) -> VideoRequest:
     """A contract-valid submit body as a task request; raises InvalidVideoRequest for what the schema cannot see."""
-    image = _uploaded_image(body)
+    image = _uploaded_image(body, max_pixels)
     source = next((key for key in ("image_url", "binary_data_base64", "image_urls") if key in body), None)
     template_id = body.get("template_id")
     duration = int(body.get("duration", 5))
@@ -87,12 +87,12 @@ def parse_submit(body: dict[str, Any]) -> VideoRequest:
     )
 
 
-def _uploaded_image(body: dict[str, Any]) -> ImageInfo | None:
+def _uploaded_image(body: dict[str, Any], max_pixels: int) -> ImageInfo | None:
     encoded = body.get("binary_data_base64")
     if not encoded:
         return None
     try:
-        return check_first_frame(encoded[0], "binary_data_base64[0]")
+        return check_first_frame(encoded[0], "binary_data_base64[0]", max_pixels)
     except InvalidImage as exc:
         raise InvalidVideoRequest(str(exc)) from None
 

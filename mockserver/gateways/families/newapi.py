@@ -14,7 +14,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from mockserver.gateways.kit.base import ProviderContext
-from mockserver.gateways.kit.http import BodyTooLarge, JsonResponse, MalformedForm, MalformedJson, bearer_token
+from mockserver.gateways.kit.http import (
+    BodyTooLarge,
+    JsonResponse,
+    MalformedForm,
+    MalformedHeader,
+    MalformedJson,
+    bearer_token,
+)
 from mockserver.gateways.kit.scripting import ScriptedError
 from mockserver.gateways.kit.stamps import utc_stamp
 from mockserver.scenarios import UnknownScenario
@@ -131,6 +138,7 @@ def exception_handlers(context: ProviderContext) -> dict[Any, Any]:
         BodyTooLarge: on_too_large,
         MalformedJson: on_malformed,
         MalformedForm: on_malformed,
+        MalformedHeader: on_malformed,
         HTTPException: on_http,
         ScriptedError: on_scripted,
         UnknownScenario: on_unknown_scenario,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import replace
 
-from mockserver.media.images import ImageInfo, NotAnImage, decode_base64, inspect_image
+from mockserver.media.images import MAX_IMAGE_PIXELS, ImageInfo, NotAnImage, decode_base64, inspect_image
 from mockserver.media.uploads import uploads
 
 MAX_IMAGE_BYTES = 4_700_000
@@ -24,23 +24,27 @@ class InvalidImage(ValueError):
     """The upload breaks one of upstream's image rules; the message says which."""
 
 
-def check_first_frame(encoded: str, field: str) -> ImageInfo:
+def check_first_frame(encoded: str, field: str, max_pixels: int = MAX_IMAGE_PIXELS) -> ImageInfo:
     """The base64 image sent as `field`, or InvalidImage naming the rule it breaks."""
     try:
         data = decode_base64(encoded)
     except NotAnImage as exc:
         raise InvalidImage(f"{field} {exc}") from None
-    return check_image(data, field)
+    return check_image(data, field, max_pixels=max_pixels)
 
 
 def check_image(
-    data: bytes, field: str, formats: frozenset[str] = IMAGE_FORMATS, accepted: str = "JPEG and PNG"
+    data: bytes,
+    field: str,
+    formats: frozenset[str] = IMAGE_FORMATS,
+    accepted: str = "JPEG and PNG",
+    max_pixels: int = MAX_IMAGE_PIXELS,
 ) -> ImageInfo:
-    """An uploaded image, identified by its bytes, within upstream's limits; `formats` are those the gateway
-    takes (named `accepted` in the message), kept (`media.uploads`) for the result video to start from.
-    Raises InvalidImage naming the rule it breaks."""
+    """An uploaded image, identified by its bytes, within upstream's limits and the mock's `max_pixels` (the
+    `max_image_pixels` setting); `formats` are those the gateway takes (named `accepted` in the message), kept
+    (`media.uploads`) for the result video to start from. Raises InvalidImage naming the rule it breaks."""
     try:
-        info = inspect_image(data)
+        info = inspect_image(data, max_pixels)
     except NotAnImage as exc:
         raise InvalidImage(f"{field} {exc}") from None
     size = f"{field} is {info.width}x{info.height}"

@@ -18,7 +18,7 @@ from starlette.responses import Response
 
 from mockserver.core.randomness import TOKEN_BLOCK
 from mockserver.gateways.kit.base import ProviderContext
-from mockserver.gateways.kit.http import BodyTooLarge, JsonResponse, MalformedJson, bearer_token
+from mockserver.gateways.kit.http import BodyTooLarge, JsonResponse, MalformedHeader, MalformedJson, bearer_token
 from mockserver.gateways.kit.scripting import ScriptedError
 from mockserver.gateways.kit.stamps import utc_stamp
 from mockserver.scenarios import UnknownScenario
@@ -175,6 +175,7 @@ def exception_handlers(context: ProviderContext) -> dict[Any, Any]:
         VolcError: on_error,
         BodyTooLarge: on_too_large,
         MalformedJson: on_malformed,
+        MalformedHeader: on_malformed,
         HTTPException: on_http,
         ScriptedError: on_scripted,
         UnknownScenario: on_unknown_scenario,

@@ -16,6 +16,7 @@ from mockserver.engine import LogNormal, Outcome, StepPlan, parse_timing
 from mockserver.engine.timing import Timing
 from mockserver.gateways.families.uploads import InvalidImage, check_first_frame, nearest_ratio
 from mockserver.gateways.kit.http import dump_json
+from mockserver.media.images import MAX_IMAGE_PIXELS
 
 # The seed's aspect ratios and the resolutions it lists for them (720P).
 SIZES = {
@@ -67,7 +68,7 @@ class VideoRequest:
         return dict(vars(self))
 
 
-def parse_submit(mode: str, body: Mapping[str, Any]) -> VideoRequest:
+def parse_submit(mode: str, body: Mapping[str, Any], max_pixels: int = MAX_IMAGE_PIXELS) -> VideoRequest:
     """A contract-valid body as a task request; raises InvalidVideoRequest for what the schema cannot see
     (the bytes of an uploaded image). binary_data_base64 wins over image_urls when both are sent."""
     requested = str(body.get("aspect_ratio", DEFAULT_ASPECT_RATIO))
@@ -77,7 +78,7 @@ def parse_submit(mode: str, body: Mapping[str, Any]) -> VideoRequest:
             source = "binary_data_base64"
             encoded = body["binary_data_base64"][0]
             try:
-                image = check_first_frame(encoded, "binary_data_base64[0]")
+                image = check_first_frame(encoded, "binary_data_base64[0]", max_pixels)
             except InvalidImage as exc:
                 raise InvalidVideoRequest(str(exc)) from None
             aspect_ratio = nearest_ratio(image.aspect, SIZES)

@@ -63,7 +63,7 @@ class GptGeApi:
     async def submit(self, request: Request, mode: str) -> Response:
         context = self.context
         key = authenticate(request, context)
-        body = await read_json(request, context.settings.max_body_bytes)
+        body = await read_json(request, context.settings.max_body_bytes, context.settings.max_json_depth)
         if not isinstance(body, dict):
             raise input_invalid("the request body must be a JSON object")
         prompt = body.get("prompt")
@@ -76,7 +76,7 @@ class GptGeApi:
         if violation is not None:
             raise input_invalid(violation.message)
         try:
-            video = parse_submit(mode, body)
+            video = parse_submit(mode, body, context.settings.max_image_pixels)
         except InvalidVideoRequest as exc:
             raise input_invalid(str(exc)) from None
         steps, outcome = plan(video, context.settings.timings)
@@ -89,7 +89,7 @@ class GptGeApi:
             self.task_ttl + self.expired_window,
             outcome if failure is None else Outcome("done", error=failure),
         )
-        view = context.engine.submit(submission)
+        view = scripting.submit(context, submission)
         mark_task(request, view.task.id)
         return success(context, {"task_id": view.task.id}, "submit")
 

@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from mockserver.gateways.jimeng2api.models.failures import entry_error, failure_body
-from mockserver.gateways.kit.http import BodyTooLarge, JsonResponse
+from mockserver.gateways.kit.http import BodyTooLarge, JsonResponse, MalformedHeader
 from mockserver.gateways.kit.scripting import ScriptedError
 from mockserver.scenarios import UnknownScenario
 
@@ -123,6 +123,9 @@ def exception_handlers() -> dict[Any, Any]:
     async def on_too_large(request: Request, exc: Exception) -> Response:
         return render(payload_too_large())
 
+    async def on_malformed_header(request: Request, exc: Exception) -> Response:
+        return render(bad_request(str(exc), None))
+
     async def on_http(request: Request, exc: Exception) -> Response:
         # koa-router answers an unknown path and a known path with another method alike: 404, -1002.
         return render(route_not_found(request.method, relative_url(request)))
@@ -141,6 +144,7 @@ def exception_handlers() -> dict[Any, Any]:
     return {
         Jimeng2ApiError: on_error,
         BodyTooLarge: on_too_large,
+        MalformedHeader: on_malformed_header,
         HTTPException: on_http,
         ScriptedError: on_scripted,
         UnknownScenario: on_unknown_scenario,

@@ -183,6 +183,7 @@ class Gateway:
             failed = self.scripted_failure(scenario, kind)
         if failed is None and session.expired:
             failed = self.catalogue_failure("token_expired", kind)
+        scripting.ensure_room(context)  # a full store refuses before the credits are spent
         if failed is None and not self.accounts.spend(session, job.cost, now):
             failed = self.catalogue_failure("insufficient_credit", kind)
         failure, outcome = failed or (None, SUCCEEDED)
@@ -198,7 +199,8 @@ class Gateway:
             "region": session.region,
             **job.details,
         }
-        view = self.context.engine.submit(
+        view = scripting.submit(
+            self.context,
             Submission(  # positionally, in field order: see ARCHITECTURE
                 context.provider_id,
                 context.contract.lifecycle,
@@ -211,7 +213,7 @@ class Gateway:
                 None,  # fail_at_progress: the failure's cut is settled with the queue
                 scenario.status_lag,
                 lambda steps, rng: settle(self.queue, now, steps, failure, budget, queue_scripted, rng),
-            )
+            ),
         )
         mark_task(request, view.task.id)
         created = int(view.task.created_at)

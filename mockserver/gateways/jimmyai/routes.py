@@ -23,6 +23,7 @@ from mockserver.gateways.kit.base import ProviderContext
 from mockserver.gateways.kit.http import (
     BodyTooLarge,
     JsonResponse,
+    MalformedHeader,
     MalformedJson,
     Rendered,
     bearer_token,
@@ -31,7 +32,7 @@ from mockserver.gateways.kit.http import (
 )
 from mockserver.gateways.kit.results import finished_at, kept_json, signed_result_url
 from mockserver.gateways.kit.routing import GatewayApp
-from mockserver.gateways.kit.scripting import ScriptedError
+from mockserver.gateways.kit.scripting import ScriptedError, prompt_too_long
 from mockserver.gateways.kit.stamps import utc_stamp
 from mockserver.scenarios import UnknownScenario
 
@@ -106,7 +107,7 @@ class JimmyApi:
     async def create(self, request: Request) -> Response:
         context = self.context
         key = self.authenticate(request)
-        body = await read_json(request, context.settings.max_body_bytes)
+        body = await read_json(request, context.settings.max_body_bytes, context.settings.max_json_depth)
         if not isinstance(body, dict):
             raise JimmyError("invalid_params", "request body must be a JSON object")
         prompt = body.get("prompt")
@@ -116,11 +117,13 @@ class JimmyApi:
         violation = self.create_operation.check_request(body)
         if violation is not None:
             raise JimmyError("invalid_params", violation.message)
+        if (too_long := prompt_too_long(body.get("prompt"), context.settings.max_prompt_chars)) is not None:
+            raise JimmyError("invalid_params", too_long)
         video = parse_create(body, self.catalogue)
         steps, outcome = plan(video, self.catalogue, context.settings.timings)
         scripted = scripting.script(context, selection, steps, outcome)
         submission = scripted.submission(context, video.to_dict(), new_task_id, self.task_ttl)
-        view = context.engine.submit(submission)
+        view = scripting.submit(context, submission)
         mark_task(request, view.task.id)
         return self.envelope.ok(
             {"task_id": view.task.id, "status": "queued", "model": video.model, "created_at": int(view.task.created_at)}
@@ -206,6 +209,7 @@ def exception_handlers(envelope: Envelope) -> dict[Any, Any]:
         JimmyError: on_error,
         BodyTooLarge: on_too_large,
         MalformedJson: on_malformed,
+        MalformedHeader: on_malformed,
         HTTPException: on_http,
         ScriptedError: on_scripted,
         UnknownScenario: on_unknown_scenario,

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from collections.abc import AsyncGenerator, Mapping
 from functools import lru_cache
+from itertools import accumulate
 from typing import Any
 
 import orjson
@@ -28,6 +30,10 @@ class BodyTooLarge(Exception):
 
 class MalformedJson(Exception):
     pass
+
+
+class MalformedHeader(Exception):
+    """A request header the mock reads (`X-Mock-Fault`) that it cannot read: a 400 in the gateway's format."""
 
 
 class MalformedForm(Exception):
@@ -97,15 +103,76 @@ def quick_loads(body: bytes) -> Any:
     return UNREAD
 
 
-async def read_json(request: Request, limit: int) -> Any:
-    """The body as JSON, accepting exactly what `json.loads` accepts: orjson first, then json."""
+MAX_JSON_DEPTH = 64
+"""The default of the `max_json_depth` setting."""
+_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+_NOT_BRACKETS = bytes(sorted(set(range(256)) - set(b"[]{}")))
+_STEP = [0] * 256
+_STEP[ord("[")] = _STEP[ord("{")] = 1
+_STEP[ord("]")] = _STEP[ord("}")] = -1
+
+
+def check_json_depth(body: bytes, max_depth: int) -> None:
+    """Raise MalformedJson when the body's arrays and objects nest deeper than `max_depth` (brackets inside
+    strings do not count): checked before parsing, as both parsers recurse once per level."""
+    if body.count(b"[") + body.count(b"{") <= max_depth:  # too few brackets to nest that deep: nothing to scan
+        return
+    brackets = _STRING.sub(b"", body).translate(None, _NOT_BRACKETS)
+    depth = max(accumulate(map(_STEP.__getitem__, brackets)), default=0)
+    if depth > max_depth:
+        raise MalformedJson(f"request body nests arrays and objects {depth} deep: the limit is {max_depth}")
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def without_lone_surrogates(value: Any) -> Any:
+    """`value` with every lone UTF-16 surrogate (`"\\ud800"` in the JSON: json reads valid pairs as one character)
+    replaced by U+FFFD, as Go's encoding/json reads them: a string that cannot be written as UTF-8 would otherwise
+    fail wherever it is stored or written back (SQLite, Redis, the journal, the admin API)."""
+    if isinstance(value, str):
+        return _LONE_SURROGATE.sub("\ufffd", value)
+    if isinstance(value, list):
+        return [without_lone_surrogates(item) for item in value]
+    if isinstance(value, dict):
+        return {without_lone_surrogates(key): without_lone_surrogates(item) for key, item in value.items()}
+    return value
+
+
+def loads_checked(text: str | bytes) -> Any:
+    """`json.loads`, with what it raises besides JSONDecodeError for a hostile document (an integer of more digits
+    than Python converts, nesting past the interpreter's recursion limit) raised as MalformedJson, and lone
+    surrogates replaced (`without_lone_surrogates`)."""
+    try:
+        value = json.loads(text)
+        return without_lone_surrogates(value) if _may_hold_surrogates(text) else value
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise
+    except ValueError:
+        raise MalformedJson(
+            f"request body holds an integer of more than {sys.get_int_max_str_digits()} digits"
+        ) from None
+    except RecursionError:
+        raise MalformedJson("request body nests arrays and objects too deep") from None
+
+
+def _may_hold_surrogates(text: str | bytes) -> bool:
+    """A `\\uD800`-`\\uDFFF` escape may be in the document (orjson refuses lone surrogates: only json reads them)."""
+    lowered = text.lower()
+    return ("\\ud" in lowered) if isinstance(lowered, str) else (b"\\ud" in lowered)
+
+
+async def read_json(request: Request, limit: int, max_depth: int = MAX_JSON_DEPTH) -> Any:
+    """The body as JSON, accepting exactly what `json.loads` accepts (orjson first, then json), nested at most
+    `max_depth` deep."""
     body = await read_body(request, limit)
     if not body.strip():
         raise MalformedJson("request body is empty: send a JSON object")
+    check_json_depth(body, max_depth)
     if (value := quick_loads(body)) is not UNREAD:
         return value
     try:
-        return json.loads(body.decode("utf-8"))
+        return loads_checked(body.decode("utf-8"))
     except UnicodeDecodeError:
         raise MalformedJson("request body is not UTF-8 text") from None
     except json.JSONDecodeError as exc:

@@ -25,6 +25,7 @@ from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from mockserver.gateways.kit.cors import CorsPolicy
+from mockserver.gateways.kit.faults import FAULTY_SEND, SCRIPTED_FAULTS
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 ExceptionHandler = Callable[[Request, Exception], Awaitable[Response]]
@@ -32,12 +33,6 @@ ExceptionHandler = Callable[[Request, Exception], Awaitable[Response]]
 ANSWERED = "jimeng.answered"
 """Scope key of a hook a front layer may set (the journal): called as `hook(scope, response)` with every whole
 response just before it is sent, so that layer needs no `send` wrapper."""
-
-
-FAULTY_SEND = "jimeng.faulty_send"
-"""Scope key of a factory a front layer may set (the fault layer): `factory(send, receive, state)` is the `send` that
-applies the network faults a provider scripted into the request's state (`SCRIPTED_FAULTS`) to the answer."""
-SCRIPTED_FAULTS = "network_faults"
 
 
 async def answer(scope: Scope, receive: Receive, send: Send, response: Response) -> None:

@@ -12,7 +12,7 @@ from mockserver.engine import LogNormal, Outcome, StepPlan, parse_timing
 from mockserver.engine.timing import Timing
 from mockserver.gateways.families import uploads
 from mockserver.gateways.families.jimeng30 import FPS, SIZES, frames
-from mockserver.media.images import ImageInfo, NotAnImage, decode_base64
+from mockserver.media.images import MAX_IMAGE_PIXELS, ImageInfo, NotAnImage, decode_base64
 
 DEFAULT_SECONDS = "5"
 DEFAULT_SIZE = "720x1280"
@@ -51,12 +51,12 @@ def frames_for(seconds: int) -> int:
     return frames(seconds)
 
 
-def parse_create(fields: dict[str, Any], files: list[bytes]) -> VideoRequest:
+def parse_create(fields: dict[str, Any], files: list[bytes], max_pixels: int = MAX_IMAGE_PIXELS) -> VideoRequest:
     """A contract-valid `/v1/videos` body (text fields) and its uploaded files as a task request."""
     if len(files) > MAX_REFERENCE_FILES:
         raise InvalidVideoRequest(f"input_reference takes a single image file (got {len(files)})")
     keys = [
-        check_image(data, "input_reference" if len(files) == 1 else f"input_reference[{number}]").key
+        check_image(data, "input_reference" if len(files) == 1 else f"input_reference[{number}]", max_pixels).key
         for number, data in enumerate(files)
     ]
     references = len(files)
@@ -68,7 +68,7 @@ def parse_create(fields: dict[str, Any], files: list[bytes]) -> VideoRequest:
             raise InvalidVideoRequest("send input_reference either as a file or as a URL, not both")
         if reference.startswith("data:"):
             try:
-                keys.append(check_image(decode_base64(reference), "input_reference").key)
+                keys.append(check_image(decode_base64(reference), "input_reference", max_pixels).key)
             except NotAnImage as exc:
                 raise InvalidVideoRequest(f"input_reference {exc}") from None
         references = 1
@@ -117,10 +117,10 @@ def _mode(images: int) -> str:
     return ("text2video", "image2video", "first_last_frame")[images]
 
 
-def check_image(data: bytes, name: str) -> ImageInfo:
+def check_image(data: bytes, name: str, max_pixels: int) -> ImageInfo:
     """An uploaded reference image, identified by its bytes, within the gateway's and upstream's limits."""
     try:
-        return uploads.check_image(data, name, IMAGE_FORMATS, "png, jpeg, jpg and webp")
+        return uploads.check_image(data, name, IMAGE_FORMATS, "png, jpeg, jpg and webp", max_pixels)
     except uploads.InvalidImage as exc:
         raise InvalidVideoRequest(str(exc)) from None
 

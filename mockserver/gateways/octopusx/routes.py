@@ -72,7 +72,7 @@ class OctopusxApi:
         if violation is not None:
             raise invalid(violation.message)
         try:
-            video = parse_create(fields, files)
+            video = parse_create(fields, files, context.settings.max_image_pixels)
         except InvalidVideoRequest as exc:
             raise invalid(str(exc)) from None
         view = self._submit(request, video, selection, new_video_id)
@@ -81,7 +81,7 @@ class OctopusxApi:
     async def _create_body(self, request: Request) -> tuple[dict[str, Any], list[bytes]]:
         limit = self.context.settings.max_body_bytes
         if not is_form(request):
-            body = await read_json(request, limit)
+            body = await read_json(request, limit, self.context.settings.max_json_depth)
             if not isinstance(body, dict):
                 raise invalid("request body must be a JSON object or multipart/form-data")
             return body, []
@@ -103,7 +103,7 @@ class OctopusxApi:
     async def create_unified(self, request: Request) -> Response:
         context = self.context
         key = newapi.authenticate(request, context)
-        body = await read_json(request, context.settings.max_body_bytes)
+        body = await read_json(request, context.settings.max_body_bytes, context.settings.max_json_depth)
         if not isinstance(body, dict):
             raise invalid("request body must be a JSON object")
         selection, body = scripting.select_for_body(request, context, body, key)
@@ -119,7 +119,7 @@ class OctopusxApi:
         steps, outcome = plan(video, context.settings.timings)
         scripted = scripting.script(context, selection, steps, outcome)
         submission = scripted.submission(context, video.to_dict(), new_id, self.task_ttl)
-        view = context.engine.submit(submission)
+        view = scripting.submit(context, submission)
         mark_task(request, view.task.id)
         return view
 

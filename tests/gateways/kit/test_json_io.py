@@ -26,6 +26,7 @@ from mockserver.gateways.kit.http import (
     dump_json,
     header_text,
     read_json,
+    without_lone_surrogates,
 )
 
 _FLOATS = st.floats(allow_nan=False, allow_infinity=False).filter(lambda f: f == 0 or 1e-4 <= abs(f) < 1e16)
@@ -139,8 +140,9 @@ _FRAGMENTS = st.sampled_from(
     )
 )
 def test_read_json_accepts_what_json_accepts_with_the_same_values(body: bytes) -> None:
+    """The same values, but for lone surrogates: read as U+FFFD (as Go reads them), never kept."""
     try:
-        expected: Any = json.loads(body.decode("utf-8"))
+        expected: Any = without_lone_surrogates(json.loads(body.decode("utf-8")))
     except (UnicodeDecodeError, json.JSONDecodeError):
         expected = MalformedJson
     try:
@@ -215,3 +217,7 @@ def test_the_called_address_is_a_hashable_key_for_any_scope(scheme: str, host: b
     same = Request({"type": "http", "scheme": scheme, "headers": list(headers), "server": server})
     assert hash(called_address(request)) == hash(called_address(same))
     assert called_address(request) == called_address(same)
+
+
+def test_lone_surrogates_are_read_as_replacement_characters_and_pairs_are_kept() -> None:
+    assert _read(b'{"\\udfff": ["a\\ud800", "\\ud83d\\ude00"]}') == {"\ufffd": ["a\ufffd", "\U0001f600"]}

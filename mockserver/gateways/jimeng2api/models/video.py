@@ -13,7 +13,7 @@ from mockserver.gateways.jimeng2api.body import Payload, Upload
 from mockserver.gateways.jimeng2api.errors import bad_request, params_invalid
 from mockserver.gateways.jimeng2api.models import catalog
 from mockserver.gateways.jimeng2api.models.failures import TaskFailure
-from mockserver.media.images import NotAnImage, inspect_image
+from mockserver.media.images import MAX_IMAGE_PIXELS, ImageTooLarge, NotAnImage, inspect_image
 from mockserver.media.probe import mp4_duration
 
 FPS = 24
@@ -182,8 +182,9 @@ class VideoOutput:
     failure: TaskFailure | None
 
 
-def video_output(request: VideoRequest, region: str) -> VideoOutput:
-    """What the task renders, or why it fails inside the task (unsupported model, omni rules, bad inputs)."""
+def video_output(request: VideoRequest, region: str, max_pixels: int = MAX_IMAGE_PIXELS) -> VideoOutput:
+    """What the task renders, or why it fails inside the task (unsupported model, omni rules, bad inputs).
+    Raises ImageTooLarge for an upload declaring more than `max_pixels` (the mock's bound, not the server's)."""
     failure = _task_failure(request, region)
     if request.upload_error is not None:
         failure = failure or TaskFailure(f"首帧图片上传失败: {request.upload_error}", -2001)
@@ -191,8 +192,10 @@ def video_output(request: VideoRequest, region: str) -> VideoOutput:
     ratio = request.ratio
     if request.images and request.images[0].upload is not None:
         try:
-            info = inspect_image(request.images[0].upload.data)
+            info = inspect_image(request.images[0].upload.data, max_pixels)
             ratio = nearest_ratio(info.aspect)
+        except ImageTooLarge:
+            raise
         except NotAnImage:
             failure = failure or TaskFailure("首帧图片上传失败: 图片格式不支持或已损坏", -2001)
     sizes = catalog.VIDEO_SIZES.get(resolution)

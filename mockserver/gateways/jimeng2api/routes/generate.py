@@ -13,6 +13,7 @@ from starlette.responses import Response
 
 from mockserver.gateways.jimeng2api import errors
 from mockserver.gateways.jimeng2api.body import Payload, read_payload
+from mockserver.gateways.jimeng2api.errors import bad_request
 from mockserver.gateways.jimeng2api.gateway import (
     Gateway,
     Job,
@@ -24,7 +25,8 @@ from mockserver.gateways.jimeng2api.models import image as models_image
 from mockserver.gateways.jimeng2api.models import video as models_video
 from mockserver.gateways.jimeng2api.models.tasks import generation_steps
 from mockserver.gateways.kit.http import JsonResponse
-from mockserver.media.images import NotAnImage, inspect_image
+from mockserver.gateways.kit.scripting import prompt_too_long
+from mockserver.media.images import ImageTooLarge, NotAnImage, inspect_image
 from mockserver.media.picture import MAX_INPUT_TILES
 from mockserver.media.uploads import uploads
 from mockserver.scenarios import Selection
@@ -64,7 +66,7 @@ class GenerationRoutes:
     async def _validated(self, request: Request, operation_id: str) -> tuple[Payload, Selection, str | None]:
         """The payload checked in the server's order, the task's scenario (its prompt tag removed), and the
         caller's credential."""
-        payload = await read_payload(request)
+        payload = await read_payload(request, self.gateway.context.settings.max_json_depth)
         prompt = payload.fields.get("prompt")
         bearer = credential(request)
         selection = self.gateway.select(request, prompt, bearer)
@@ -78,6 +80,9 @@ class GenerationRoutes:
         violation = operation.check_request(payload.fields)
         if violation is not None:
             raise violation_error(violation)
+        max_prompt = self.gateway.context.settings.max_prompt_chars
+        if (too_long := prompt_too_long(payload.fields.get("prompt"), max_prompt)) is not None:
+            raise bad_request(too_long, "prompt")
         if bearer is None:  # a credential was read from it, so the header is there
             require_authorization_header(request)
         return payload, selection, bearer
@@ -87,7 +92,10 @@ class GenerationRoutes:
         video = models_video.parse_video(payload)
         caller = self.gateway.authenticate(bearer)
         session, token_id = self.gateway.acquire(caller)
-        output = models_video.video_output(video, session.region)
+        try:
+            output = models_video.video_output(video, session.region, self.gateway.context.settings.max_image_pixels)
+        except ImageTooLarge as exc:
+            raise bad_request(f"{video.images[0].field} {exc}", video.images[0].field) from None
         heavy = heavy_factor(video.model)
         heavy *= 1.4 if output.resolution == "1080p" else 1.0
         job = Job(  # positionally, in field order: see ARCHITECTURE

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bench import inprocess, instructions, media, run
+from bench import counted, inprocess, instructions, media, run
 from bench.gateways import GATEWAYS, Picture
 from bench.inprocess import BENCH_CAPTION
 from bench.load import HttpRequest, LoadResult, _lua, parse_result, wrk_script
@@ -212,3 +212,11 @@ def test_the_media_figures_time_each_render_and_give_its_size() -> None:
     assert "video 1920x1080, 10 s" in names and "image 2048x2048 webp" in names
     row = media.measure(lambda: b"twelve bytes", runs=3)
     assert row["bytes"] == 12 and row["wall_ms"] >= 0 and row["cpu_ms"] >= 0
+
+
+@pytest.mark.parametrize("kind", ["submit", "poll", "finished"])
+def test_the_counted_run_makes_its_requests_and_names_their_statuses(
+    kind: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert counted.main(["crazyrouter", kind, "3"]) == 0
+    assert capsys.readouterr().err.strip() == f"crazyrouter {kind}: 3 requests, statuses {{200: 3}}"

@@ -72,18 +72,18 @@ class TaskEngine:
     def _new_task(self, submission: Submission, schedule: Schedule, rng: Draws, now: float) -> Task:
         seed = rng.getrandbits(32)
         while True:
-            task = Task(  # positionally, in field order: see ARCHITECTURE
-                submission.new_id(rng),
-                submission.provider,
-                now,  # created_at
-                now + submission.retention,  # expires_at
-                schedule,
-                submission.request,
-                submission.scenario,
-                seed,
-                0,  # polls
-                None,  # finished_at
-                submission.status_lag,
+            task = Task(
+                id=submission.new_id(rng),
+                provider=submission.provider,
+                created_at=now,
+                expires_at=now + submission.retention,
+                schedule=schedule,
+                request=submission.request,
+                scenario=submission.scenario,
+                seed=seed,
+                polls=0,
+                finished_at=None,
+                status_lag=submission.status_lag,
             )
             if self.store.add(task):
                 return task
@@ -157,7 +157,7 @@ class TaskEngine:
 
     def _view(self, task: Task, now: float) -> TaskView:
         elapsed = now - task.created_at - task.status_lag
-        status = evaluate(task.schedule, elapsed if elapsed > 0.0 else 0.0, task.polls)
+        status = evaluate(task.schedule, max(elapsed, 0.0), task.polls)
         if status.terminal and task.finished_at is None:
             finished = (
                 now if status.finished_after is None else task.created_at + task.status_lag + status.finished_after

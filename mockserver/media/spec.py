@@ -10,6 +10,7 @@ import colorsys
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Protocol
 
 _COLOR = re.compile(r"^[0-9a-f]{6}$")
 _KEY = re.compile(r"^[0-9a-f]{16}$")
@@ -24,6 +25,26 @@ _CAPTION_PARAMS = {"gateway": "gw", "task": "task", "model": "model", "prompt": 
 
 class BadSpec(ValueError):
     pass
+
+
+class Output(Protocol):
+    """What the media layer needs of a task: what it renders (`kind`: video or image), its size, and for a video its
+    frame rate and frame count. Gateways keep these in the task's request."""
+
+    @property
+    def kind(self) -> str: ...
+
+    @property
+    def width(self) -> int: ...
+
+    @property
+    def height(self) -> int: ...
+
+    @property
+    def fps(self) -> int: ...
+
+    @property
+    def frames(self) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -73,7 +94,7 @@ def keys_from_param(value: str, limit: int) -> tuple[str, ...]:
     return keys
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class VideoSpec:
     width: int
     height: int
@@ -85,6 +106,24 @@ class VideoSpec:
     """Content key (`media.uploads`) of the image the video starts from; empty for text-to-video."""
     last_image: str = ""
     """Content key of the image the video ends on."""
+
+    @classmethod
+    def of(
+        cls, output: Output, color: str, *, caption: Caption | None = None, first_image: str = "", last_image: str = ""
+    ) -> VideoSpec:
+        """The video file of a task's output, in `color`, showing `caption` and the images it was given."""
+        if output.kind != "video":
+            raise BadSpec(f"a {output.kind} output is not a video")
+        return cls(
+            width=output.width,
+            height=output.height,
+            fps=output.fps,
+            frames=output.frames,
+            color=color,
+            caption=caption or Caption(),
+            first_image=first_image,
+            last_image=last_image,
+        )
 
     @property
     def duration(self) -> float:

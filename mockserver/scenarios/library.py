@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from mockserver.scenarios.loader import MAX_SCENARIO_BYTES, bundled_dir, load_directory
+from mockserver.scenarios.loader import MAX_SCENARIO_BYTES, load_bundled, load_directory
 from mockserver.scenarios.model import DEFAULT, Scenario
 
 SCENARIO_HEADER = "x-mock-scenario"
@@ -52,8 +52,8 @@ class ScenarioLibrary:
         by_key: Mapping[str, str] | None = None,
         max_bytes: int = MAX_SCENARIO_BYTES,
     ) -> ScenarioLibrary:
-        """The bundled scenarios and those in `directories` (each of their files at most `max_bytes`)."""
-        found = load_directory(bundled_dir())
+        """The shipped scenarios and those in `directories` (each of their files at most `max_bytes`)."""
+        found = load_bundled()
         for directory in directories:
             found += load_directory(directory, max_bytes)
         return cls(found, default, by_key)

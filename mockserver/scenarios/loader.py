@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
+from importlib.resources import files
+from importlib.resources.abc import Traversable
 from typing import Any
 
 import yaml
@@ -23,28 +24,43 @@ to import; a bad one goes to jsonschema for the message."""
 
 
 class ScenarioFileError(ValueError):
-    def __init__(self, path: Path | str, line: int, message: str) -> None:
+    def __init__(self, path: Traversable | str, line: int, message: str) -> None:
         super().__init__(f"{path}:{line}: {message}")
         self.path, self.line, self.reason = str(path), line, message
 
 
-def bundled_dir() -> Path:
-    """The library shipped inside the package: mockserver/scenarios/builtin/."""
-    return Path(__file__).resolve().parent / "builtin"
+def bundled_dir() -> Traversable:
+    """The library shipped inside the package (package data): mockserver/scenarios/builtin/."""
+    return files("mockserver.scenarios") / "builtin"
 
 
-def load_directory(directory: Path, max_bytes: int = MAX_SCENARIO_BYTES) -> list[Scenario]:
-    return [load_file(path, max_bytes) for path in sorted(directory.glob("*.yaml"))]
+def load_bundled(max_bytes: int = MAX_SCENARIO_BYTES) -> list[Scenario]:
+    """The shipped library; a missing or empty one is an error, never an empty library."""
+    folder = bundled_dir()
+    found = load_directory(folder, max_bytes) if folder.is_dir() else []
+    if not found:
+        raise ScenarioFileError(
+            folder, 0, "the scenario library shipped inside the package is missing; reinstall jimeng-mock"
+        )
+    return found
 
 
-def load_file(path: Path, max_bytes: int = MAX_SCENARIO_BYTES) -> Scenario:
+def load_directory(directory: Traversable, max_bytes: int = MAX_SCENARIO_BYTES) -> list[Scenario]:
+    """Every `*.yaml` of a folder; a folder that is not there is an error (a misspelt path would hide scenarios)."""
+    if not directory.is_dir():
+        raise ScenarioFileError(directory, 0, "no such folder of scenario files")
+    paths = sorted((path for path in directory.iterdir() if path.name.endswith(".yaml")), key=lambda p: p.name)
+    return [load_file(path, max_bytes) for path in paths]
+
+
+def load_file(path: Traversable, max_bytes: int = MAX_SCENARIO_BYTES) -> Scenario:
     try:
         with path.open("rb") as file:
             raw = file.read(max_bytes + 1)
         text = raw.decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ScenarioFileError(path, 0, f"cannot read the file: {exc}") from None
-    return parse(text, path.stem, str(path), max_bytes)
+    return parse(text, path.name.removesuffix(".yaml"), str(path), max_bytes)
 
 
 def parse(text: str, name: str, source: str = "<inline>", max_bytes: int = MAX_SCENARIO_BYTES) -> Scenario:

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from functools import partial
 from typing import Any
@@ -14,6 +14,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route, Router
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from mockserver.contracts.contract import load_contract
 from mockserver.core.clock import MockClock
 from mockserver.gateways import ProviderContext, load_provider
 from mockserver.gateways.kit.faults import (
@@ -42,7 +43,7 @@ def create_app(settings: Settings | None = None, runtime: MockRuntime | None = N
         pid: TaggedGateway(context, load_provider(pid).build(context)) for pid, context in runtime.contexts.items()
     }
     base = f"http://{settings.host}:{settings.port}"
-    urls = {pid: f"{base}/{pid}" for pid in gateways}
+    urls = client_urls(base, runtime.contexts)
 
     async def index(request: Request) -> Response:
         return JsonResponse({"gateways": urls, "admin": f"{base}{ADMIN_PREFIX}"})
@@ -80,6 +81,12 @@ def create_app(settings: Settings | None = None, runtime: MockRuntime | None = N
     app.front = front
     app.state.runtime = runtime
     return app
+
+
+def client_urls(base: str, providers: Iterable[str]) -> dict[str, str]:
+    """The base URL a client of each gateway is given: its mount plus the contract's client base path (OctopusX's
+    `/v1`, as the OpenAI SDK wants it). The start banner, the index and the admin API all show these."""
+    return {pid: f"{base}/{pid}{load_contract(load_provider(pid).contract).client_base_path}" for pid in providers}
 
 
 class MockApp(Starlette):

@@ -6,7 +6,7 @@ import secrets
 from pathlib import Path
 
 from mockserver.cassettes import Cassette, Interaction, redact_body, redact_headers
-from mockserver.contracts.contract import load_contract
+from mockserver.contracts.contract import ContractError, load_contract
 from mockserver.core.clock import MockClock
 from mockserver.core.randomness import RandomSource
 from mockserver.engine import MemoryStore, TaskEngine, TaskStore
@@ -46,6 +46,10 @@ class MockRuntime:
         except (ScenarioFileError, UnknownScenario) as exc:
             raise SettingsError(str(exc)) from None
         self.signer = UrlSigner(self._media_key())
+        try:
+            contracts = {pid: load_contract(load_provider(pid).contract) for pid in settings.providers}
+        except ContractError as exc:
+            raise SettingsError(str(exc)) from None
         self.contexts = {
             provider_id: ProviderContext(
                 provider_id=provider_id,
@@ -53,7 +57,7 @@ class MockRuntime:
                 clock=self.clock,
                 randomness=self.randomness,
                 signer=self.signer,
-                contract=load_contract(load_provider(provider_id).contract),
+                contract=contracts[provider_id],
                 settings=settings.for_provider(provider_id),
                 scenarios=self.scenarios,
             )

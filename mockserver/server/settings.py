@@ -116,7 +116,7 @@ class Settings:
                 f"--workers {self.workers} needs a shared store: a task kept in one worker's memory is unknown to "
                 "the others. Use --store sqlite:///jimeng-mock.db (one machine) or --store redis://127.0.0.1:6379/0"
             )
-        if not 0 < self.port < 65536:
+        if not 0 <= self.port < 65536:  # 0: serve picks a free port
             raise SettingsError(f"port {self.port} is out of range")
         self._check_safety()
         self._check_bounds()

@@ -43,7 +43,7 @@ def random_planes(width: int, height: int, rng: random.Random, wild: float) -> t
 
 
 def decoded(data: bytes) -> list[tuple[bytes, bytes, bytes]]:
-    with av.open(io.BytesIO(data)) as container:
+    with av.open(io.BytesIO(data), mode="r") as container:
         frames = []
         for frame in container.decode(video=0):
             planes = []

@@ -44,7 +44,7 @@ class Picture:
 
 
 def decoded_planes(data: bytes) -> list[tuple[bytes, bytes, bytes]]:
-    with av.open(io.BytesIO(data)) as container:
+    with av.open(io.BytesIO(data), mode="r") as container:
         result = []
         for frame in container.decode(video=0):
             planes = []

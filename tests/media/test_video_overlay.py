@@ -23,7 +23,7 @@ SPEC = VideoSpec(1280, 720, 24, 121, "2d6fd2", CAPTION)
 def decoded_frames(data: bytes) -> list[av.VideoFrame]:
     av.logging.set_level(av.logging.WARNING)
     try:
-        with av.logging.Capture() as logs, av.open(io.BytesIO(data)) as container:
+        with av.logging.Capture() as logs, av.open(io.BytesIO(data), mode="r") as container:
             frames = list(container.decode(video=0))
         assert list(logs) == []
         return frames
@@ -38,8 +38,19 @@ def luma(frame: av.VideoFrame) -> bytes:
     return b"".join(data[row * plane.line_size : row * plane.line_size + frame.width] for row in range(frame.height))
 
 
+def as_image(frame: av.VideoFrame) -> Image.Image:
+    image: Image.Image = frame.to_image()  # type: ignore[no-untyped-call]  # PyAV leaves it unannotated
+    return image
+
+
+def pixel(frame: av.VideoFrame, xy: tuple[int, int]) -> tuple[int, ...]:
+    value = as_image(frame).getpixel(xy)
+    assert isinstance(value, tuple)  # an RGB picture
+    return value
+
+
 def region(frame: av.VideoFrame, box: tuple[int, int, int, int]) -> Image.Image:
-    return frame.to_image().crop(box)
+    return as_image(frame).crop(box)
 
 
 def mean_difference(a: Image.Image, b: Image.Image) -> float:
@@ -81,7 +92,7 @@ def test_the_task_id_drawn_matches_the_same_text_in_the_same_font() -> None:
     first = decoded_frames(render_video_file(SPEC))[0]
     text = f"{CAPTION.gateway} · {CAPTION.task}"
     scheme, size = scheme_of(SPEC.color), 12 * layout.k
-    left, top, right, bottom = font(size).getbbox(text)
+    left, top, right, bottom = (int(edge) for edge in font(size).getbbox(text))
     box = (16 + left, layout.line_tops[0] + top, 16 + right, layout.line_tops[0] + bottom)
     expected = Image.new("RGB", (SPEC.width, SPEC.height), scheme.panel)
     ImageDraw.Draw(expected).text((16, layout.line_tops[0]), text, font=font(size), fill=scheme.text)
@@ -110,7 +121,7 @@ def test_a_picture_too_small_for_the_panel_is_its_plain_colour() -> None:
     spec = VideoSpec(64, 48, 24, 5, "2d6fd2", CAPTION)
     assert not VideoLayout(spec).fits
     for frame in decoded_frames(render_video_file(spec)):
-        assert all(abs(a - b) <= 4 for a, b in zip(frame.to_image().getpixel((32, 24)), spec.rgb, strict=True))
+        assert all(abs(a - b) <= 4 for a, b in zip(pixel(frame, (32, 24)), spec.rgb, strict=True))
 
 
 def gradient(size: tuple[int, int], start: tuple[int, int, int], end: tuple[int, int, int]) -> bytes:
@@ -148,7 +159,7 @@ def test_image_to_video_starts_from_the_uploaded_image_and_ends_on_the_last() ->
 def test_an_image_this_instance_does_not_hold_falls_back_to_the_colour() -> None:
     spec = replace(SPEC, frames=5, first_image="0123456789abcdef", last_image="fedcba9876543210")
     for frame in decoded_frames(render_video_file(spec)):
-        assert all(abs(a - b) <= 4 for a, b in zip(frame.to_image().getpixel((640, 100)), spec.rgb, strict=True))
+        assert all(abs(a - b) <= 4 for a, b in zip(pixel(frame, (640, 100)), spec.rgb, strict=True))
 
 
 def test_cjk_prompts_show_as_the_fonts_missing_glyph_box() -> None:

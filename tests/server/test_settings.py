@@ -260,7 +260,6 @@ def test_for_provider_timings_is_a_copy(tmp_path: Path) -> None:
     [
         ({"colour": "red"}, {}, "unknown setting 'colour'"),
         ({}, {"JIMENG_MOCK_PORT": "http"}, "setting port='http' is invalid"),
-        ({"port": 0}, {}, "port 0 is out of range"),
         ({"port": 65536}, {}, "port 65536 is out of range"),
         ({"port": -1}, {}, "port -1 is out of range"),
         ({"port": True}, {}, "setting port=True is invalid: expected an integer"),

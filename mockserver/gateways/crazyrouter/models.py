@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, ClassVar
 
 from mockserver.core.randomness import draw_between
 from mockserver.core.streams import Draws
@@ -13,6 +13,7 @@ from mockserver.engine.timing import Timing
 from mockserver.gateways.families.jimeng30 import FPS, SIZES, frames
 from mockserver.gateways.families.uploads import InvalidImage, check_first_frame
 from mockserver.gateways.families.uploads import nearest_ratio as nearest_named_ratio
+from mockserver.gateways.kit.base import flat_dict
 from mockserver.media.images import MAX_IMAGE_PIXELS, ImageInfo
 
 FRAMES_BY_DURATION = {seconds: frames(seconds) for seconds in (5, 10)}
@@ -27,8 +28,10 @@ class InvalidVideoRequest(ValueError):
     pass
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class VideoRequest:
+    kind: ClassVar[str] = "video"
+    """What the task renders (the media layer's `Output`)."""
     model: str
     mode: str  # text2video | image2video | recamera
     prompt: str
@@ -47,7 +50,7 @@ class VideoRequest:
     """The uploaded first frame's content key (`media.uploads`), shown by the result video."""
 
     def to_dict(self) -> dict[str, Any]:
-        return dict(vars(self))  # every field is a scalar: asdict's recursive copy would only cost time
+        return flat_dict(self)
 
 
 def parse_submit(body: dict[str, Any], max_pixels: int = MAX_IMAGE_PIXELS) -> VideoRequest:
@@ -68,22 +71,22 @@ def parse_submit(body: dict[str, Any], max_pixels: int = MAX_IMAGE_PIXELS) -> Vi
         aspect_ratio = nearest_ratio(image.aspect)
     width, height = SIZES_1080P[aspect_ratio]
     mode = "recamera" if template_id else ("image2video" if source else "text2video")
-    return VideoRequest(  # positionally, in field order: see ARCHITECTURE
-        body["model"],
-        mode,
-        body.get("prompt", ""),
-        duration,
-        aspect_ratio,
-        width,
-        height,
-        FRAMES_BY_DURATION[duration],  # frames
-        FPS,  # fps
-        source,  # image_source
-        template_id,
-        body.get("camera_strength"),
-        body.get("req_key"),
-        unsupported_frames,
-        image.key if image is not None else None,  # image_key
+    return VideoRequest(
+        model=body["model"],
+        mode=mode,
+        prompt=body.get("prompt", ""),
+        duration=duration,
+        aspect_ratio=aspect_ratio,
+        width=width,
+        height=height,
+        frames=FRAMES_BY_DURATION[duration],
+        fps=FPS,
+        image_source=source,
+        template_id=template_id,
+        camera_strength=body.get("camera_strength"),
+        req_key=body.get("req_key"),
+        unsupported_frames=unsupported_frames,
+        image_key=image.key if image is not None else None,
     )
 
 

@@ -47,22 +47,16 @@ def request_id(context: ProviderContext) -> str:
     """The mock clock's second, a six-digit counter and eight hex digits (new-api's time string and random
     suffix), numbered per gateway."""
     randomness = context.randomness
-    number = randomness.next_number(_REQUEST_ID_FAMILIES.get(context.provider_id) or _family(context.provider_id))
+    number = randomness.next_number(f"{context.provider_id}:request-id")
     token = randomness.numbered_token("request-id", number)
-    counter = str(1_000_000 + number % 1_000_000)[1:]  # six digits, zero-padded, without a format spec to parse
-    return f"{utc_stamp(context.clock.now(), _TIME_STRING)}{counter}{token}"
+    return f"{utc_stamp(context.clock.now(), _TIME_STRING)}{number % 1_000_000:06d}{token}"
 
 
 _TIME_STRING = "%Y%m%d%H%M%S"
-_REQUEST_ID_FAMILIES: dict[str, str] = {}
-
-
-def _family(provider_id: str) -> str:
-    return _REQUEST_ID_FAMILIES.setdefault(provider_id, provider_id + ":request-id")
 
 
 def json_response(context: ProviderContext, body: Any, status: int = 200) -> Response:
-    return JsonResponse(body, status, {REQUEST_ID_HEADER: request_id(context)})  # positionally: every answer
+    return JsonResponse(body, status_code=status, headers={REQUEST_ID_HEADER: request_id(context)})
 
 
 def error_response(context: ProviderContext, error: NewApiError, retry_after: float | None = None) -> Response:

@@ -130,7 +130,7 @@ class GptGeApi:
         spec = video_spec(view, seed=video_seed(task.request, task.seed))
         if int(task.request["seed"]) != RANDOM_SEED:  # the same seed and parameters give the same video
             spec = replace(spec, caption=replace(spec.caption, task=f"seed {task.request['seed']}"))
-        day = utc_stamp(math.floor(finished), "%Y%m%d")  # formatted once per second
+        day = utc_stamp(math.floor(finished), "%Y%m%d")
         url = signed_result_url(request, self.context, view, f"jimeng/{day}/{task.id}.mp4", self.url_ttl, spec)
         return url or ""
 

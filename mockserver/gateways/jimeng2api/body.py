@@ -20,7 +20,7 @@ from mockserver.gateways.kit.http import (
     UNREAD,
     MalformedJson,
     check_json_depth,
-    header_text,
+    header,
     loads_checked,
     quick_loads,
     read_body,
@@ -62,7 +62,7 @@ class Payload:
 async def read_payload(request: Request, max_depth: int = MAX_JSON_DEPTH) -> Payload:
     """The body; JSON nested deeper than `max_depth` (the `max_json_depth` setting) is refused."""
     raw = await read_body(request, BODY_LIMIT)
-    content_type = header_text(request, b"content-type").lower()
+    content_type = header(request, "content-type").lower()
     if content_type.startswith(_FORMS):
         return await _read_form(request, raw, multipart=content_type.startswith("multipart/"))
     if "json" in content_type:

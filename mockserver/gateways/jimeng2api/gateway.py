@@ -29,8 +29,8 @@ from mockserver.gateways.jimeng2api.models.tasks import (
 )
 from mockserver.gateways.kit import scripting
 from mockserver.gateways.kit.base import ProviderContext
-from mockserver.gateways.kit.http import header_text, mark_task
-from mockserver.gateways.kit.results import signed_url, task_caption, task_images
+from mockserver.gateways.kit.http import header, mark_task
+from mockserver.gateways.kit.results import StoredOutput, signed_url, task_caption, task_images
 from mockserver.gateways.kit.stamps import utc_stamp
 from mockserver.media.picture import ImageSpec
 from mockserver.media.render import render_image, render_video
@@ -46,7 +46,7 @@ class Caller:
     legacy_tokens: tuple[str, ...] = ()
 
 
-@dataclass
+@dataclass(slots=True)
 class Job:
     """A validated generation request, ready to queue."""
 
@@ -76,11 +76,8 @@ def violation_error(violation: Violation) -> Jimeng2ApiError:
 
 
 def credential(request: Request) -> str | None:
-    """The credential of an `Authorization: Bearer <credential>` header, as the server's regex reads it
-    (read once per request: the scenario and the API key both ask)."""
-    text = header_text(request, b"authorization").strip()
-    if text.startswith("Bearer "):  # what the regex takes from it, without the regex: the usual header
-        return text[6:].strip()
+    """The credential of an `Authorization: Bearer <credential>` header, as the server's regex reads it."""
+    text = header(request, "authorization").strip()
     match = _BEARER.match(text)
     return match.group(1).strip() if match else None
 
@@ -201,18 +198,18 @@ class Gateway:
         }
         view = scripting.submit(
             self.context,
-            Submission(  # positionally, in field order: see ARCHITECTURE
-                context.provider_id,
-                context.contract.lifecycle,
-                scripted.steps,
-                outcome,
-                record,
-                new_task_id,
-                self.task_ttl,
-                scenario.name,
-                None,  # fail_at_progress: the failure's cut is settled with the queue
-                scenario.status_lag,
-                lambda steps, rng: settle(self.queue, now, steps, failure, budget, queue_scripted, rng),
+            Submission(
+                provider=context.provider_id,
+                lifecycle=context.contract.lifecycle,
+                plan=scripted.steps,
+                outcome=outcome,
+                request=record,
+                new_id=new_task_id,
+                retention=self.task_ttl,
+                scenario=scenario.name,
+                fail_at_progress=None,  # the failure's cut is settled with the queue
+                status_lag=scenario.status_lag,
+                settle=lambda steps, rng: settle(self.queue, now, steps, failure, budget, queue_scripted, rng),
             ),
         )
         mark_task(request, view.task.id)
@@ -279,19 +276,16 @@ class Gateway:
         expires = terms.expires  # the scenario's URL lifetime, and its CDN lag (404 until `nbf`)
         lag = {"nbf": str(terms.available_from)} if terms.available_from is not None else {}
         as_base64 = task.request["response_format"] == "b64_json"
-        day = utc_stamp(math.floor(finished), "%Y%m%d")  # formatted once per second
+        day = utc_stamp(math.floor(finished), "%Y%m%d")
         data: list[dict[str, Any]] = []
         if task.request["type"] == "video_generation":
             first, last = task_images(task.request)
-            spec = VideoSpec(
-                media["width"],
-                media["height"],
-                media["fps"],
-                media["frames"],
+            spec = VideoSpec.of(
+                StoredOutput.of(media),
                 color_from_seed(task.seed),
-                task_caption(view),
-                first,
-                last,
+                caption=task_caption(view),
+                first_image=first,
+                last_image=last,
             )
             if as_base64:
                 item = {"b64_json": base64.b64encode(render_video(spec).body).decode()}

@@ -164,7 +164,7 @@ class JimmyApi:
         return data
 
     def video_url(self, request: Request, view: TaskView, finished: float) -> str:
-        day = utc_stamp(math.floor(finished), "%Y%m%d")  # formatted once per second
+        day = utc_stamp(math.floor(finished), "%Y%m%d")
         key = f"seedance/{day}/{view.task.id}.mp4"
         return signed_result_url(request, self.context, view, key, self.url_ttl) or ""
 

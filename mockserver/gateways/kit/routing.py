@@ -83,18 +83,6 @@ class GatewayApp:
         crash: ExceptionHandler | None = self.exception_handlers.get(500) or self.exception_handlers.get(Exception)
         self._crash_handler = crash
         self._compiled = [_compile(route) for route in self.routes]
-        keys = {_literal_key(route.path) for route in self.routes}
-        keys |= {key[:1] for key in keys} | {()}
-        self._candidates = {
-            key: [
-                c
-                for r, c in zip(self.routes, self._compiled, strict=True)
-                if key[: len(k := _literal_key(r.path))] == k
-            ]
-            for key in keys
-        }
-        """For the first two segments of a path: the routes that could match it (their leading literal segments
-        agree), in their order, so a request is matched against a few routes rather than all of them."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -106,10 +94,7 @@ class GatewayApp:
         method = scope["method"]
         partial: _Compiled | None = None
         partial_params: dict[str, Any] = {}
-        segments = path.split("/", 3)[1:3]
-        candidates = self._candidates
-        found = candidates.get(tuple(segments)) or candidates.get(tuple(segments[:1])) or candidates[()]
-        for route in found:
+        for route in self._compiled:
             params = route.match(path)
             if params is None:
                 continue
@@ -178,16 +163,6 @@ def _compile(route: Route) -> _Compiled:
     convertors = dict(route.param_convertors)
     text_only = all(type(convertor) is StringConvertor for convertor in convertors.values())
     return _Compiled(static, route.path_regex, convertors, methods, route.endpoint, text_only)
-
-
-def _literal_key(route_path: str) -> tuple[str, ...]:
-    """The route's leading segments without a parameter, at most two: `/v1/tasks/{id}` gives ('v1', 'tasks')."""
-    key: list[str] = []
-    for segment in route_path.split("/")[1:3]:
-        if "{" in segment:
-            break
-        key.append(segment)
-    return tuple(key)
 
 
 def _refuse(status: int, headers: dict[str, str] | None = None) -> Endpoint:

@@ -14,10 +14,8 @@ from mockserver.engine import Outcome, StepPlan, StoreFull, Submission, TaskView
 from mockserver.engine.engine import IdFactory
 from mockserver.gateways.kit.base import ProviderContext
 from mockserver.gateways.kit.faults import attach_network_faults
-from mockserver.gateways.kit.http import header_text
+from mockserver.gateways.kit.http import header
 from mockserver.scenarios import SCENARIO_HEADER, PollFault, Scenario, Selection
-
-_SCENARIO_HEADER = SCENARIO_HEADER.encode()
 
 
 class ScriptedError(Exception):
@@ -47,17 +45,17 @@ class Script:
         outcome: Outcome | None = None,
     ) -> Submission:
         """The engine's submission for this scripted task (`outcome` overrides the scripted one)."""
-        return Submission(  # positionally, in field order: see ARCHITECTURE
-            context.provider_id,
-            context.contract.lifecycle,
-            self.steps,
-            outcome or self.outcome,
-            request,
-            new_id,
-            retention,
-            self.scenario.name,
-            self.fail_at_progress,
-            self.scenario.status_lag,
+        return Submission(
+            provider=context.provider_id,
+            lifecycle=context.contract.lifecycle,
+            plan=self.steps,
+            outcome=outcome or self.outcome,
+            request=request,
+            new_id=new_id,
+            retention=retention,
+            scenario=self.scenario.name,
+            fail_at_progress=self.fail_at_progress,
+            status_lag=self.scenario.status_lag,
         )
 
 
@@ -98,8 +96,8 @@ def prompt_too_long(prompt: Any, max_chars: int) -> str | None:
 def select(request: Request, context: ProviderContext, prompt: str | None, api_key: str | None) -> Selection:
     """The scenario for a new task (raises scenarios.UnknownScenario for a name the mock does not know).
     Its network faults for submits are attached to this request."""
-    selection = context.scenarios.select(context.provider_id, header_text(request, _SCENARIO_HEADER), prompt, api_key)
-    if selection.scenario.faults:  # most scenarios have none: no list to build
+    selection = context.scenarios.select(context.provider_id, header(request, SCENARIO_HEADER), prompt, api_key)
+    if selection.scenario.faults:
         attach_network_faults(request, [f for f in selection.scenario.faults if f.when in ("submit", "any")])
     return selection
 

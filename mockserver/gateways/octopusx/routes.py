@@ -60,8 +60,15 @@ class OctopusxApi:
         self.unified_operation = context.contract.operation("createUnifiedVideo")
         self.url_ttl = context.lifetime("result_url", context.settings.url_ttl)
         self.task_ttl = context.lifetime("task", context.settings.task_ttl)
-        self.poll_after_ms = int(context.contract.extension("x-poll-after-ms")["value"])
-        self.poll_after_header = (POLL_AFTER_HEADER.encode("latin-1"), str(self.poll_after_ms).encode("latin-1"))
+        hint = context.contract.extension("x-poll-after-ms")
+        self.poll_after_ms, self.poll_after_minimum_ms = int(hint["value"]), int(hint["minimum"])
+
+    def poll_after_header(self) -> tuple[bytes, bytes]:
+        """`openai-poll-after-ms`: the gateway's interval as a wait in real time, so scaled by the clock's speed
+        (a clock 50 times faster: a fiftieth), never below the minimum; a virtual clock (scale 0), where
+        waiting moves nothing, gets the minimum."""
+        milliseconds = max(self.poll_after_minimum_ms, round(self.poll_after_ms * self.context.clock.scale))
+        return POLL_AFTER_HEADER.encode("latin-1"), str(milliseconds).encode("latin-1")
 
     async def create(self, request: Request) -> Response:
         context = self.context
@@ -131,7 +138,7 @@ class OctopusxApi:
             response = newapi.json_response(self.context, kept_json(request, self.context, view, "video", build))
         else:
             response = newapi.json_response(self.context, views.video(view, None))
-        response.raw_headers.append(self.poll_after_header)  # as `headers[...] = ...` appends a header not yet set
+        response.raw_headers.append(self.poll_after_header())  # as `headers[...] = ...` appends a header not yet set
         return response
 
     async def query_unified(self, request: Request) -> Response:

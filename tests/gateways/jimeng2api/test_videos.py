@@ -161,7 +161,8 @@ def test_multipart_duration_may_carry_blanks_and_a_sign(client: ContractClient) 
 def test_file_paths_hold_at_most_two_urls(client: ContractClient) -> None:
     urls = ["https://e.com/1.png", "https://e.com/2.png", "https://e.com/3.png"]
     for name in ("filePaths", "file_paths"):
-        response = video(client, prompt="x", **{name: urls})
+        paths: dict[str, Any] = {name: urls}
+        response = video(client, prompt="x", **paths)
         assert error_of(response) == error_of(response) | {
             "message": f"Params body.{name} invalid",
             "param": f"body.{name}",

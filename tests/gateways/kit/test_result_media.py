@@ -20,8 +20,8 @@ RED, GREEN, BLUE = (220, 30, 30), (30, 200, 60), (40, 60, 220)
 
 
 def frames_of(data: bytes) -> list[Image.Image]:
-    with av.open(io.BytesIO(data)) as container:
-        return [frame.to_image() for frame in container.decode(video=0)]
+    with av.open(io.BytesIO(data), mode="r") as container:
+        return [frame.to_image() for frame in container.decode(video=0)]  # type: ignore[no-untyped-call]
 
 
 def close(pixel: Any, rgb: tuple[int, int, int], tolerance: int = 6) -> bool:

@@ -50,7 +50,7 @@ DEFAULT_DURATIONS = {"veo3": 8, "sora2": 4}
 
 @lru_cache(maxsize=256)
 def duration_rule(model: str) -> DurationRule:
-    """The model's rule, looked up once per model name: every video request asks."""
+    """The first rule whose substrings the model's name contains."""
     return next((rule for rule in DURATION_RULES if any(s in model for s in rule.substrings)), OTHER_DURATIONS)
 
 
@@ -92,7 +92,7 @@ class Material:
     url: str | None = None
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class VideoRequest:
     model: str
     prompt: str
@@ -148,17 +148,17 @@ def parse_video(payload: Payload) -> VideoRequest:
         else:
             images = [Material("url", "filePaths", url=u) for u in urls[:2]]
         kind = ("text2video", "image2video", "first_last_frames")[len(images)]
-    return VideoRequest(  # positionally, in field order: see ARCHITECTURE
-        model,
-        body["prompt"],
-        body.get("ratio") or "1:1",
-        body.get("resolution") or "720p",
-        duration,
-        body.get("response_format") or "url",
-        mode,  # function_mode
-        tuple(images),
-        tuple(videos),
-        kind,  # mode
+    return VideoRequest(
+        model=model,
+        prompt=body["prompt"],
+        ratio=body.get("ratio") or "1:1",
+        resolution=body.get("resolution") or "720p",
+        duration=duration,
+        response_format=body.get("response_format") or "url",
+        function_mode=mode,
+        images=tuple(images),
+        videos=tuple(videos),
+        mode=kind,
         upload_error=upload_error,
     )
 
@@ -172,7 +172,7 @@ def _materials(payload: Payload, pattern: re.Pattern[str]) -> list[Material]:
     return found
 
 
-@dataclass
+@dataclass(slots=True)
 class VideoOutput:
     width: int
     height: int

@@ -38,7 +38,7 @@ HEAVY_VIDEO_MODELS = {"seedance": 2.0, "veo3": 1.5, "sora2": 1.5}
 
 @lru_cache(maxsize=256)
 def heavy_factor(model: str) -> float:
-    """How much longer than the base a model's videos take to generate (once per model name)."""
+    """How much longer than the base a model's videos take to generate."""
     return next((factor for key, factor in HEAVY_VIDEO_MODELS.items() if key in model), 1.0)
 
 
@@ -98,15 +98,15 @@ class GenerationRoutes:
             raise bad_request(f"{video.images[0].field} {exc}", video.images[0].field) from None
         heavy = heavy_factor(video.model)
         heavy *= 1.4 if output.resolution == "1080p" else 1.0
-        job = Job(  # positionally, in field order: see ARCHITECTURE
-            "video_generation",  # type
-            video.prompt,
-            video.response_format,
-            {"width": output.width, "height": output.height, "fps": models_video.FPS, "frames": output.frames},  # media
-            output.failure,
-            models_video.video_cost(video),
-            generation_steps("video", video.duration, heavy),
-            {
+        job = Job(
+            type="video_generation",
+            prompt=video.prompt,
+            response_format=video.response_format,
+            media={"width": output.width, "height": output.height, "fps": models_video.FPS, "frames": output.frames},
+            failure=output.failure,
+            cost=models_video.video_cost(video),
+            steps=generation_steps("video", video.duration, heavy),
+            details={
                 "model": video.model,
                 "mode": video.mode,
                 "function_mode": video.function_mode,
@@ -118,7 +118,7 @@ class GenerationRoutes:
                 if video.mode in ("image2video", "first_last_frames")
                 else [],
                 "videos": _sources(video.videos),
-            },  # details
+            },
         )
         return JsonResponse(self.gateway.enqueue(request, caller, job, session, token_id, selection))
 
@@ -144,14 +144,14 @@ class GenerationRoutes:
             details["image_keys"] = [
                 key for key in _kept_images([u.data for u in payload.files.get("images", [])]) if key
             ]
-        job = Job(  # positionally, in field order: see ARCHITECTURE
-            task_type,
-            image.prompt,
-            image.response_format,
-            {"width": output.width, "height": output.height, "count": output.count},  # media
-            output.failure,
-            models_image.image_cost(image, output),
-            generation_steps(task_type, heavy=1.5 if output.resolution == "4k" else 1.0),
-            details,
+        job = Job(
+            type=task_type,
+            prompt=image.prompt,
+            response_format=image.response_format,
+            media={"width": output.width, "height": output.height, "count": output.count},
+            failure=output.failure,
+            cost=models_image.image_cost(image, output),
+            steps=generation_steps(task_type, heavy=1.5 if output.resolution == "4k" else 1.0),
+            details=details,
         )
         return JsonResponse(self.gateway.enqueue(request, caller, job, session, token_id, selection))

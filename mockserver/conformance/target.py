@@ -33,6 +33,8 @@ class Target:
     wait: Callable[[float], object]
     description: str
     virtual_time: bool = False
+    hint: str = ""
+    """Added to a timeout's report: what may have kept the tasks from finishing."""
     signing: Mapping[str, str] | None = None
     """The contract's request signature (`x-conformance.auth`), when its gateway takes no bearer key."""
 
@@ -92,7 +94,8 @@ def in_process(provider: str, runtime: Any = None, api_key: str = "sk-conformanc
     signing = signing_of(provider)
     if signing is not None and KeyPair.parse(api_key) is None:
         api_key = str(default_key_pair(runtime.settings.seed))  # the pair the mock accepts when none is configured
-    return Target(provider, client, api_key, runtime.clock.advance, "the mock, in-process", True, signing)
+    description = "the mock, in-process"
+    return Target(provider, client, api_key, runtime.clock.advance, description, virtual_time=True, signing=signing)
 
 
 def signing_of(provider: str) -> Mapping[str, str] | None:
@@ -122,16 +125,38 @@ def by_url(
     advances that clock (sending `mock_admin_token` when the mock wants one); otherwise the runner really waits."""
     root = gateway_root(base_url, load_contract(provider).client_base_path)
     client = httpx.Client(base_url=root + "/", timeout=request_timeout, follow_redirects=True)
-    if mock_admin:
-        admin = mock_admin.rstrip("/")
-        headers = {"Authorization": f"Bearer {mock_admin_token}"} if mock_admin_token else {}
+    headers = {"Authorization": f"Bearer {mock_admin_token}"} if mock_admin_token else {}
+    found = None if mock_admin else find_mock_admin(client, headers)
+    if mock_admin or found:
+        admin = (mock_admin or found or "").rstrip("/")
 
         def advance(seconds: float) -> None:
             client.post(f"{admin}/clock/advance", json={"seconds": seconds}, headers=headers).raise_for_status()
 
-        return Target(provider, client, api_key, advance, f"jimeng-mock at {base_url}", True, signing_of(provider))
+        where = f" (its virtual clock found at {admin})" if found else ""
+        description = f"jimeng-mock at {base_url}{where}"
+        return Target(provider, client, api_key, advance, description, virtual_time=True, signing=signing_of(provider))
     if sleep is None:
         import time
 
         sleep = time.sleep
-    return Target(provider, client, api_key, sleep, base_url, signing=signing_of(provider))
+    hint = (
+        "; if the target is a jimeng-mock on a virtual clock its tasks wait for that clock: pass "
+        "--mock-admin <server>/__admin (and --mock-admin-token when its admin API wants one)"
+    )
+    return Target(provider, client, api_key, sleep, base_url, hint=hint, signing=signing_of(provider))
+
+
+def find_mock_admin(client: httpx.Client, headers: dict[str, str]) -> str | None:
+    """The admin API of a jimeng-mock on a virtual clock at the base URL's server, or None: one GET without
+    the API key (`/__admin/clock`, with the admin token when one was given), which a real gateway answers with
+    an error or a page that is not a clock."""
+    origin = f"{client.base_url.scheme}://{client.base_url.netloc.decode('ascii')}"
+    try:
+        response = client.get(f"{origin}/__admin/clock", headers=headers, timeout=5.0)
+        clock = response.json() if response.status_code == 200 else None
+    except (httpx.HTTPError, ValueError):
+        return None
+    if isinstance(clock, dict) and clock.get("mode") == "virtual" and isinstance(clock.get("now"), int | float):
+        return f"{origin}/__admin"
+    return None

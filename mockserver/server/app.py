@@ -213,6 +213,8 @@ class TaggedGateway:
             )
         else:
             response = await handler(Request(scope, receive), error)
+        if (cors := getattr(self.app, "cors", None)) is not None:  # a scripted fault is still the gateway's answer
+            response.raw_headers.extend(cors.headers(scope))
         await answer(scope, receive, send, response)
 
 

@@ -70,8 +70,9 @@ def violation_error(violation: Violation) -> Jimeng2ApiError:
     message = violation.message
     if message.startswith("Params "):
         return errors.params_invalid(message.split(" ")[1])
-    match = re.match(r"^不支持的参数: (\w+)。", message)
-    return errors.bad_request(message, match.group(1) if match else (violation.field or None))
+    if message.startswith("不支持的参数"):  # the server's invalidRequest(message) names no param
+        return errors.bad_request(message, None)
+    return errors.bad_request(message, violation.field or None)
 
 
 def credential(request: Request) -> str | None:

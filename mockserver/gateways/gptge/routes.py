@@ -11,13 +11,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from mockserver.engine import Outcome, TaskView
-from mockserver.gateways.gptge.envelope import (
-    VolcError,
-    authenticate,
-    exception_handlers,
-    input_invalid,
-    success,
-)
+from mockserver.gateways.gptge.envelope import success
+from mockserver.gateways.gptge.errors import GptGeShape, InputInvalid, VolcError, authenticate
 from mockserver.gateways.gptge.models import (
     InvalidVideoRequest,
     new_task_id,
@@ -29,6 +24,7 @@ from mockserver.gateways.gptge.models import (
 )
 from mockserver.gateways.kit import scripting
 from mockserver.gateways.kit.base import ProviderContext
+from mockserver.gateways.kit.errors import exception_handlers
 from mockserver.gateways.kit.http import mark_task, read_json
 from mockserver.gateways.kit.results import finished_at, kept_json, signed_result_url
 from mockserver.gateways.kit.routing import GatewayApp
@@ -63,7 +59,7 @@ class GptGeApi:
         key = authenticate(request, context)
         body = await read_json(request, context.settings.max_body_bytes)
         if not isinstance(body, dict):
-            raise input_invalid("the request body must be a JSON object")
+            raise InputInvalid("the request body must be a JSON object")
         prompt = body.get("prompt")
         selection = scripting.select(request, context, prompt if isinstance(prompt, str) else None, key)
         if isinstance(prompt, str) and selection.prompt != prompt:
@@ -72,11 +68,11 @@ class GptGeApi:
             )
         violation = self.operations[mode].check_request(body)
         if violation is not None:
-            raise input_invalid(violation.message)
+            raise InputInvalid(violation.message)
         try:
             video = parse_submit(mode, body)
         except InvalidVideoRequest as exc:
-            raise input_invalid(str(exc)) from None
+            raise InputInvalid(str(exc)) from None
         steps, outcome = plan(video, context.settings.timings)
         scripted = scripting.script(context, selection, steps, outcome)
         failure = self.failure(scripted.scenario)
@@ -148,4 +144,4 @@ class GptGeProvider:
             Route("/task/jimeng/image2video", api.image_to_video, methods=["POST"]),
             Route("/task/{task_id}", api.get_task, methods=["GET"]),
         ]
-        return GatewayApp(routes, exception_handlers=exception_handlers(context))
+        return GatewayApp(routes, exception_handlers=exception_handlers(GptGeShape(context)))

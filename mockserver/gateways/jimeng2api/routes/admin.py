@@ -13,7 +13,7 @@ from mockserver.gateways.jimeng2api.body import read_payload
 from mockserver.gateways.jimeng2api.errors import Jimeng2ApiError, bad_request, params_invalid
 from mockserver.gateways.jimeng2api.gateway import Gateway
 from mockserver.gateways.jimeng2api.models.catalog import REGIONS
-from mockserver.gateways.kit.http import JsonResponse
+from mockserver.gateways.kit.http import JsonResponse, public_base
 
 TOKEN_STATUSES = ("unchecked", "healthy", "unhealthy", "disabled")
 TASK_LIST_LIMIT = 200
@@ -90,7 +90,8 @@ class AdminRoutes:
         self._authorize(request)
         context = self.gateway.context
         views = list(context.engine.tasks(context.provider_id))[-TASK_LIST_LIMIT:]
-        return JsonResponse({"data": [self.gateway.task_object(request, view) for view in reversed(views)]})
+        base = public_base(request, context.settings.public_url)
+        return JsonResponse({"data": [self.gateway.task_object(base, view) for view in reversed(views)]})
 
     async def list_alerts(self, request: Request) -> Response:
         self._authorize(request)

@@ -22,7 +22,7 @@ from mockserver.gateways.kit.scripting import ScriptedError
 from mockserver.media.routes import media_routes
 from mockserver.server.admin import ADMIN_PREFIX, build_admin
 from mockserver.server.faults import HeaderFault
-from mockserver.server.journal import AnswerRecorder, JournalMiddleware
+from mockserver.server.recorders import AnswerRecorder, JournalMiddleware
 from mockserver.server.runtime import MockRuntime
 from mockserver.server.settings import Settings
 

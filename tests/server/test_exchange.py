@@ -12,7 +12,8 @@ from starlette.responses import Response
 from starlette.types import Message, Receive, Scope, Send
 
 from mockserver.server.exchange import BODY_LIMIT, KEPT, Exchange, kept
-from mockserver.server.journal import AnswerRecorder, Journal, JournalMiddleware
+from mockserver.server.journal import Journal
+from mockserver.server.recorders import AnswerRecorder, JournalMiddleware
 
 header_pairs = st.lists(st.tuples(st.binary(max_size=20), st.binary(max_size=40)), max_size=6)
 exchanges = st.builds(

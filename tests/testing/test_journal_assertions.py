@@ -6,7 +6,8 @@ import anyio
 import pytest
 from starlette.types import Message, Receive, Scope, Send
 
-from mockserver.server.journal import Exchange, Journal, JournalMiddleware
+from mockserver.server.journal import Exchange, Journal
+from mockserver.server.recorders import JournalMiddleware
 
 
 def journal_with(*requests: tuple[str, str, int]) -> Journal:

@@ -100,17 +100,11 @@ class ErrorShape(ABC):
 def exception_handlers(shape: ErrorShape) -> dict[Any, Handler]:
     """The exception handlers of a gateway's `GatewayApp`: every failure answered in `shape`, never a bare 500."""
 
-    async def on_error(request: Request, exc: Exception) -> Response:
-        assert isinstance(exc, GatewayError)
-        return shape.render(exc)
+    def rendering(error_for: Callable[[Any], GatewayError]) -> Handler:
+        async def handler(request: Request, exc: Exception) -> Response:
+            return shape.render(error_for(exc))
 
-    async def on_too_large(request: Request, exc: Exception) -> Response:
-        assert isinstance(exc, BodyTooLarge)
-        return shape.render(shape.too_large(exc))
-
-    async def on_malformed(request: Request, exc: Exception) -> Response:
-        assert isinstance(exc, MalformedBody)
-        return shape.render(shape.malformed(exc))
+        return handler
 
     async def on_http(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
@@ -123,23 +117,12 @@ def exception_handlers(shape: ErrorShape) -> dict[Any, Handler]:
             return shape.render(error)
         return shape.render(shape.http_error(request, exc))
 
-    async def on_scripted(request: Request, exc: Exception) -> Response:
-        assert isinstance(exc, ScriptedError)
-        return shape.render(shape.scripted(exc))
-
-    async def on_unknown_scenario(request: Request, exc: Exception) -> Response:
-        assert isinstance(exc, UnknownScenario)
-        return shape.render(shape.unknown_scenario(exc))
-
-    async def on_unexpected(request: Request, exc: Exception) -> Response:
-        return shape.render(shape.unexpected(exc))
-
     return {
-        GatewayError: on_error,
-        BodyTooLarge: on_too_large,
-        MalformedBody: on_malformed,
+        GatewayError: rendering(lambda error: error),
+        BodyTooLarge: rendering(shape.too_large),
+        MalformedBody: rendering(shape.malformed),
         HTTPException: on_http,
-        ScriptedError: on_scripted,
-        UnknownScenario: on_unknown_scenario,
-        Exception: on_unexpected,
+        ScriptedError: rendering(shape.scripted),
+        UnknownScenario: rendering(shape.unknown_scenario),
+        Exception: rendering(shape.unexpected),
     }

@@ -1,17 +1,10 @@
-"""OctopusX's errors: new-api's (the gateway software it runs on), and those of new-api's video proxy, which
-answers the `content` route in the OpenAI shape."""
+"""OctopusX's errors: new-api's (the gateway software it runs on, `families/newapi.py`: `InvalidRequest` and
+`TaskNotExist` in the task shape, `Unauthorized` and `InvalidUrl` in the OpenAI shape), and those of new-api's
+video proxy, which answers the `content` route in the OpenAI shape."""
 
 from __future__ import annotations
 
-from mockserver.gateways.families.newapi import (
-    InvalidRequest,
-    InvalidUrl,
-    MockInternalError,
-    NewApiError,
-    NewApiShape,
-    TaskNotExist,
-    Unauthorized,
-)
+from mockserver.gateways.families.newapi import InvalidRequest, NewApiError, NewApiShape, TaskNotExist
 
 
 class ProxyError(NewApiError):
@@ -51,14 +44,11 @@ __all__ = [
     "ContentExpired",
     "ContentUnavailable",
     "InvalidRequest",
-    "InvalidUrl",
     "InvalidVariant",
-    "MockInternalError",
     "NewApiError",
     "NewApiShape",
     "ProxyError",
     "TaskNotExist",
     "TaskNotFound",
-    "Unauthorized",
     "VideoNotReady",
 ]

@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from functools import partial
-from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -17,7 +16,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from mockserver.core.clock import MockClock
 from mockserver.gateways import ProviderContext, load_provider
 from mockserver.gateways.kit.http import JsonResponse
-from mockserver.gateways.kit.routing import ANSWERED, answer
+from mockserver.gateways.kit.routing import ANSWERED, GatewayApp
 from mockserver.gateways.kit.scripting import ScriptedError
 from mockserver.media.routes import media_routes
 from mockserver.server.admin import ADMIN_PREFIX, build_admin
@@ -139,14 +138,12 @@ class ClockPinMiddleware:
 
 class TaggedGateway:
     """A provider's app, with each request marked with the provider that serves it (for the journal) and an
-    `X-Mock-Fault` status answered in the gateway's own error format, through the provider's handler for
-    scripted errors."""
+    `X-Mock-Fault` status answered as the gateway answers a scripted error (its error pipeline)."""
 
-    def __init__(self, context: ProviderContext, app: ASGIApp) -> None:
+    def __init__(self, context: ProviderContext, app: GatewayApp) -> None:
         self.context = context
         self.app = app
         self.provider_id = context.provider_id
-        self.handlers: dict[Any, Any] = getattr(app, "exception_handlers", {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         state = scope.setdefault("state", {})
@@ -154,24 +151,10 @@ class TaggedGateway:
         fault: HeaderFault | None = state.get("header_fault")
         if fault is None or fault.status is None:
             await self.app(scope, receive, send)
-        else:
-            await self._answer_fault(scope, receive, send, fault, fault.status)
-
-    async def _answer_fault(self, scope: Scope, receive: Receive, send: Send, fault: HeaderFault, status: int) -> None:
-        error = ScriptedError(
-            self.context.contract.error(fault.error) if fault.error else None,
-            status,
-            fault.retry_after,
-            fault.error or "",
-        )
-        handler = self.handlers.get(ScriptedError)
-        if handler is None:
-            response: Response = JsonResponse(
-                {"error": {"code": "mock_fault", "message": str(error)}}, status_code=status
-            )
-        else:
-            response = await handler(Request(scope, receive), error)
-        await answer(scope, receive, send, response)
+            return
+        entry = self.context.contract.error(fault.error) if fault.error else None
+        error = ScriptedError(entry, fault.status, fault.retry_after, fault.error or "")
+        await self.app.answer_error(scope, receive, send, error)
 
 
 __all__ = ["create_app"]

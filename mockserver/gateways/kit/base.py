@@ -6,12 +6,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from starlette.types import ASGIApp
-
 from mockserver.contracts.contract import Contract
 from mockserver.core.clock import MockClock
 from mockserver.core.randomness import RandomSource
 from mockserver.engine import TaskEngine
+from mockserver.gateways.kit.routing import GatewayApp
 from mockserver.media.signing import UrlSigner
 from mockserver.scenarios import ScenarioLibrary
 
@@ -62,4 +61,4 @@ class Provider(Protocol):
     id: str
     contract: str
 
-    def build(self, context: ProviderContext) -> ASGIApp: ...
+    def build(self, context: ProviderContext) -> GatewayApp: ...

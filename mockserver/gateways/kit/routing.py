@@ -137,6 +137,14 @@ class GatewayApp:
             return
         await answer(scope, receive, send, response)
 
+    async def answer_error(self, scope: Scope, receive: Receive, send: Send, exc: Exception) -> None:
+        """Answer `exc`, raised for this gateway outside its routes (a status an `X-Mock-Fault` header scripts),
+        through its exception handlers, as if a route had raised it."""
+        handler = self._handler(exc)
+        if handler is None:
+            raise exc
+        await answer(scope, receive, send, await handler(Request(scope, receive, send), exc))
+
     def _handler(self, exc: Exception) -> ExceptionHandler | None:
         handlers = self.exception_handlers
         if isinstance(exc, HTTPException) and exc.status_code in handlers:

@@ -23,6 +23,7 @@ from mockserver.gateways.kit.routing import GatewayApp
 from mockserver.gateways.kit.scripting import ScriptedError
 from mockserver.scenarios import UnknownScenario
 from mockserver.server.app import create_app
+from mockserver.server.faults import FaultMiddleware
 from mockserver.server.runtime import MockRuntime
 from mockserver.server.settings import Settings
 from tests.support import AUTH
@@ -209,6 +210,19 @@ def test_an_unknown_scenario_is_a_400_in_the_gateways_own_shape(provider: str, r
     assert response.status_code == 400
     assert GATEWAYS[provider].in_shape(response), response.text
     assert "no_such_scenario" in response.text
+
+
+@pytest.mark.parametrize("provider", PROVIDER_IDS)
+def test_a_status_scripted_by_the_fault_header_is_answered_in_the_gateways_own_shape(
+    provider: str, runtime: MockRuntime
+) -> None:
+    client = TestClient(FaultMiddleware(create_app(runtime=runtime), runtime.randomness))
+    headers = {**AUTH, "X-Mock-Fault": "status=503; retry_after=4"}
+    response = client.post(f"/{provider}{GATEWAYS[provider].submit}", json={"prompt": "a cat"}, headers=headers)
+    assert response.status_code == 503
+    assert GATEWAYS[provider].in_shape(response), response.text
+    assert response.headers["retry-after"] == "4"
+    assert runtime.journal.entries(provider=provider)[-1].status == 503
 
 
 # -- the pipeline on its own -------------------------------------------------------------------------------------

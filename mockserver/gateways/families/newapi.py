@@ -1,4 +1,5 @@
-"""Conventions of new-api, the gateway software Crazyrouter and OctopusX run on (reference B.3).
+"""Conventions of new-api, the gateway software Crazyrouter and OctopusX run on (reference B.3): its errors,
+named after new-api's codes, its error shape (`NewApiShape`), request ids and authentication.
 
 Two error bodies: task routes answer `{"code", "message", "data": null}`; authentication and unknown
 routes answer OpenAI-style `{"error": {"message", "type", "code"}}`. Every response carries an

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -73,6 +74,9 @@ def violation_error(violation: Violation) -> Jimeng2ApiError:
 
 
 SUCCEEDED = Outcome("succeeded")
+Address = Callable[[], str]
+"""Where result URLs point (`scheme://host[:port]`): the address the client called, or the configured public URL;
+read by the routes from the request, and only when a URL is signed."""
 
 
 class Gateway:
@@ -203,15 +207,15 @@ class Gateway:
             raise errors.task_not_found(task_id)
         return view
 
-    def task_object(self, base: str, view: TaskView) -> dict[str, Any]:
-        """The task as `GET /v1/tasks/{id}` answers it; result URLs are signed under `base` (the address called)."""
+    def task_object(self, view: TaskView, address: Address) -> dict[str, Any]:
+        """The task as `GET /v1/tasks/{id}` answers it; result URLs are signed under `address()`."""
         task = view.task
         body = self._base(
             task.id, task.request["type"], view.state, int(task.created_at), self._updated(view), task.request
         )
         extra: dict[str, Any] = {}
         if view.succeeded:
-            extra["result"] = self.result(base, view)
+            extra["result"] = self.result(view, address)
         elif view.terminal:
             extra["error"] = dict(task.schedule.outcome.error or {})
         owners = {"api_key_id": body.pop("api_key_id"), "token_id": body.pop("token_id")}
@@ -249,8 +253,8 @@ class Gateway:
         """The task answers with its media as base64 (`response_format: b64_json`): too big to keep per task."""
         return bool(view.task.request["response_format"] == "b64_json")
 
-    def result(self, base: str, view: TaskView) -> dict[str, Any]:
-        """The finished task's `result` object, its URLs signed under `base`."""
+    def result(self, view: TaskView, address: Address) -> dict[str, Any]:
+        """The finished task's `result` object, its URLs signed under `address()`."""
         task, media = view.task, view.task.request["media"]
         finished = view.finished_at if view.finished_at is not None else view.now
         terms = scripting.result_terms(self.context, view, self.url_ttl)
@@ -258,6 +262,7 @@ class Gateway:
         lag = {"nbf": str(terms.available_from)} if terms.available_from is not None else {}
         as_base64 = task.request["response_format"] == "b64_json"
         day = utc_stamp(math.floor(finished), "%Y%m%d")  # formatted once per second
+        base = address()
         data: list[dict[str, Any]] = []
         if task.request["type"] == "video_generation":
             spec = VideoSpec(media["width"], media["height"], media["fps"], media["frames"], color_from_seed(task.seed))

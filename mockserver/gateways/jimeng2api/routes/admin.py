@@ -3,6 +3,7 @@ The mock accepts any non-empty admin key (`x-admin-key` or Bearer): it cannot kn
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from starlette.requests import Request
@@ -90,8 +91,8 @@ class AdminRoutes:
         self._authorize(request)
         context = self.gateway.context
         views = list(context.engine.tasks(context.provider_id))[-TASK_LIST_LIMIT:]
-        base = public_base(request, context.settings.public_url)
-        return JsonResponse({"data": [self.gateway.task_object(base, view) for view in reversed(views)]})
+        address = partial(public_base, request, context.settings.public_url)
+        return JsonResponse({"data": [self.gateway.task_object(view, address) for view in reversed(views)]})
 
     async def list_alerts(self, request: Request) -> Response:
         self._authorize(request)

@@ -128,7 +128,8 @@ class Client:
 
     def call(self, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None) -> Any:
         payload = None if body is None else json.dumps(body).encode()
-        self.connection.request(method, path, body=payload, headers=headers or {})
+        headers = {**({} if payload is None else {"Content-Type": "application/json"}), **(headers or {})}
+        self.connection.request(method, path, body=payload, headers=headers)
         response = self.connection.getresponse()
         data = response.read()
         if response.status >= 400:

@@ -13,7 +13,11 @@ from typing import Any
 
 from mockserver.gateways import PROVIDER_IDS
 
-ENV_HELP = "Every flag can also be set as JIMENG_MOCK_<FLAG> (e.g. JIMENG_MOCK_PORT=9000) or in the --config file."
+ENV_HELP = (
+    "Every flag can also be set as JIMENG_MOCK_<FLAG> (e.g. JIMENG_MOCK_PORT=9000) or in the --config file. "
+    "Limits set only there (README, Security): admin_page_max, clock_earliest, clock_latest, clock_min_scale, "
+    "clock_max_scale, http_max_header_bytes, http_header_timeout, http_keep_alive, http_max_concurrency."
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -92,6 +96,24 @@ def build_parser() -> argparse.ArgumentParser:
         "(survives restarts, shared by the workers of one machine) or redis://host:port/db (shared by machines)",
     )
     serve.add_argument("--workers", type=int, help="worker processes (default 1); more than one needs --store")
+    serve.add_argument(
+        "--admin-token",
+        dest="admin_token",
+        help="require this token on /__admin (as `Authorization: Bearer <token>` or the cookie "
+        "jimeng_mock_admin_token); needed to serve on an address other than loopback",
+    )
+    serve.add_argument(
+        "--allow-open-admin",
+        dest="allow_open_admin",
+        action="store_true",
+        default=None,
+        help="serve on an address other than loopback without --admin-token: anyone who reaches it drives the mock",
+    )
+    serve.add_argument(
+        "--media-secret",
+        dest="media_secret",
+        help="key that signs result URLs (default: random at each start, shared through --store)",
+    )
     serve.add_argument("--access-log", action="store_true", help="log every request (off by default: it costs speed)")
     scenarios = commands.add_parser(
         "scenarios",
@@ -132,6 +154,11 @@ def add_verify(commands: Any) -> None:
         "--mock-admin",
         dest="mock_admin",
         help="the target is a jimeng-mock on a virtual clock: advance it through this /__admin URL instead of waiting",
+    )
+    verify.add_argument(
+        "--mock-admin-token",
+        dest="mock_admin_token",
+        help="that mock's admin token (default: JIMENG_MOCK_ADMIN_TOKEN)",
     )
 
 
@@ -197,8 +224,6 @@ def serve(args: dict[str, Any]) -> int:
     except (SettingsError, StoreError, CassetteError) as exc:
         print(f"jimeng-mock: {exc}", file=sys.stderr)
         return 2
-    import uvicorn
-
     print(banner(settings), flush=True)
     options: dict[str, Any] = {
         "host": settings.host,
@@ -207,12 +232,27 @@ def serve(args: dict[str, Any]) -> int:
         "access_log": args["access_log"],
         "timeout_graceful_shutdown": GRACEFUL_SHUTDOWN_SECONDS,
     }
-    if app is not None:
-        uvicorn.run(app, **options)
-    else:
+    if app is None:
         os.environ[SERVE_FLAGS_ENV] = json.dumps({"flags": flags, "replay": replay})
-        uvicorn.run("mockserver.cli.main:worker_app", factory=True, workers=settings.workers, **options)
-    return 0
+        options.update(factory=True, workers=settings.workers)
+    return run_server(app or "mockserver.cli.main:worker_app", settings, options)
+
+
+def run_server(app: Any, settings: Any, options: dict[str, Any]) -> int:
+    """`uvicorn.run`, with the server's limits (`LimitedConfig`): one process, or `workers` behind one socket."""
+    import uvicorn
+    from uvicorn.supervisors import Multiprocess
+
+    from mockserver.server.http_limits import LimitedConfig
+
+    config = LimitedConfig(app, settings, **options)
+    if config.workers > 1:
+        Multiprocess(config, sockets=[config.bind_socket()]).run()
+        return 0
+    config.load_app()
+    server = uvicorn.Server(config)
+    server.run()
+    return 0 if server.started else 1
 
 
 def worker_app(settings: Any = None, replay: str | None = None) -> Any:
@@ -260,7 +300,10 @@ def banner(settings: Any) -> str:
     lines += [f"  {pid:<{width}}  {base}/{pid}" for pid in settings.providers]
     if settings.root_provider:
         lines.append(f"  {'(root)':<{width}}  {base}  -> {settings.root_provider}")
-    lines.append(f"  {'admin':<{width}}  {base}/__admin")
+    guard = " (token required)" if settings.admin_token else ""
+    lines.append(f"  {'admin':<{width}}  {base}/__admin{guard}")
+    if settings.admin_token is None and settings.allow_open_admin:
+        lines += ["", f"warning: the admin API is open to anyone who can reach {settings.host} (--allow-open-admin)"]
     return "\n".join(lines)
 
 

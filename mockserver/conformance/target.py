@@ -62,17 +62,19 @@ def by_url(
     api_key: str,
     *,
     mock_admin: str | None = None,
+    mock_admin_token: str | None = None,
     sleep: Callable[[float], None] | None = None,
     request_timeout: float = 30.0,
 ) -> Target:
     """A gateway over HTTP. With `mock_admin` (a jimeng-mock's /__admin URL on a virtual clock) waiting
-    advances that clock; otherwise the runner really waits."""
+    advances that clock (sending `mock_admin_token` when the mock wants one); otherwise the runner really waits."""
     client = httpx.Client(base_url=base_url.rstrip("/") + "/", timeout=request_timeout, follow_redirects=True)
     if mock_admin:
         admin = mock_admin.rstrip("/")
+        headers = {"Authorization": f"Bearer {mock_admin_token}"} if mock_admin_token else {}
 
         def advance(seconds: float) -> None:
-            client.post(f"{admin}/clock/advance", json={"seconds": seconds}).raise_for_status()
+            client.post(f"{admin}/clock/advance", json={"seconds": seconds}, headers=headers).raise_for_status()
 
         return Target(provider, client, api_key, advance, f"jimeng-mock at {base_url}", virtual_time=True)
     if sleep is None:

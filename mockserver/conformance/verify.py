@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,13 @@ def verify(args: dict[str, Any]) -> int:
     results: list[RunResult] = []
     for provider in providers:
         if args.get("base_url"):
-            target = by_url(provider, args["base_url"], args.get("api_key") or "", mock_admin=args.get("mock_admin"))
+            target = by_url(
+                provider,
+                args["base_url"],
+                args.get("api_key") or "",
+                mock_admin=args.get("mock_admin"),
+                mock_admin_token=args.get("mock_admin_token") or os.environ.get("JIMENG_MOCK_ADMIN_TOKEN"),
+            )
         else:
             target = in_process(provider)
         try:

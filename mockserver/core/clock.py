@@ -8,6 +8,8 @@ can be advanced, set, frozen or rescaled at run time by the admin API and the Py
 from __future__ import annotations
 
 import json
+import logging
+import math
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -66,7 +68,42 @@ class VirtualClock:
 
 
 class ClockError(ValueError):
-    """A clock operation that would break the mock's invariants (time going backwards)."""
+    """A clock operation that would break the mock's invariants (time going backwards, or out of its bounds)."""
+
+
+@dataclass(frozen=True)
+class ClockBounds:
+    """Where the clock may go: the instants (unix time) it stays between and the scales it may run at. Without
+    bounds a clock still refuses what is not a finite number."""
+
+    earliest: float = -math.inf
+    latest: float = math.inf
+    min_scale: float = 0.0
+    max_scale: float = math.inf
+
+    def check_scale(self, scale: float) -> None:
+        if not (math.isfinite(scale) and scale > 0):
+            raise ClockError(f"scale must be a positive number, not {scale!r}")
+        if not self.min_scale <= scale <= self.max_scale:
+            raise ClockError(f"scale must be from {self.min_scale:g} to {self.max_scale:g}, not {scale!r}")
+
+    def check_instant(self, when: float) -> None:
+        if not (math.isfinite(when) and self.earliest <= when <= self.latest):
+            raise ClockError(
+                f"the clock must stay between {self.earliest:.0f} and {self.latest:.0f} (unix time), not {when!r}"
+            )
+
+    def problem(self, state: ClockState, now: float) -> str | None:
+        """Why `state` (read `now`) is outside these bounds, or None."""
+        try:
+            if not all(map(math.isfinite, (state.start, state.scale, state.anchor, state.offset))):
+                raise ClockError("a field is not a finite number")
+            if state.mode == "scaled":
+                self.check_scale(state.scale)
+            self.check_instant(now)
+        except ClockError as exc:
+            return str(exc)
+        return None
 
 
 class SharedClockState(Protocol):
@@ -107,9 +144,21 @@ class ClockState:
     def decode(cls, text: str) -> ClockState:
         return cls(**json.loads(text))
 
+    @classmethod
+    def read(cls, text: str) -> ClockState | None:
+        """A stored state, or None when the text is not one (a damaged store)."""
+        try:
+            state = cls.decode(text)
+        except (ValueError, TypeError):
+            return None
+        if state.mode not in ("system", "scaled", "virtual"):
+            return None
+        return state
+
 
 _PINNED: ContextVar[tuple[MockClock, ClockState] | None] = ContextVar("jimeng_mock_pinned_clock", default=None)
 _SWAP_ATTEMPTS = 100
+log = logging.getLogger("jimeng_mock")
 
 
 class MockClock:
@@ -126,13 +175,28 @@ class MockClock:
         time_scale: float = 1.0,
         start: float | None = None,
         shared: SharedClockState | None = None,
+        bounds: ClockBounds | None = None,
     ) -> None:
         self._initial = (mode, time_scale, start)
         self._shared = shared
+        self.bounds = bounds or ClockBounds()
         self._lock = threading.Lock()
         self._state = self._initial_state()
-        if shared is not None and shared.load_clock() is None:
-            shared.swap_clock(None, self._state.encode())  # the first process to start sets it; a restart keeps it
+        if shared is not None:
+            self._join(shared)
+
+    def _join(self, shared: SharedClockState) -> None:
+        """The first process to start sets the shared clock; a restart or a later worker keeps it, unless what is
+        stored is not a clock within the bounds (a damaged store, older limits): that is reported and reset."""
+        text = shared.load_clock()
+        if text is None:
+            shared.swap_clock(None, self._state.encode())
+            return
+        stored = ClockState.read(text)
+        problem = "it is not a clock state" if stored is None else self.bounds.problem(stored, stored.now(True))
+        if problem is not None:
+            log.warning("jimeng-mock: the stored clock %s is reset to the start clock: %s", text[:200], problem)
+            shared.swap_clock(text, self._state.encode())
 
     def _initial_state(self) -> ClockState:
         mode, time_scale, start = self._initial
@@ -145,8 +209,7 @@ class MockClock:
         return self._scaled(time_scale, time.time() if start is None else start)
 
     def _scaled(self, scale: float, start: float) -> ClockState:
-        if not scale > 0:
-            raise ClockError("scale must be a positive number")
+        self.bounds.check_scale(scale)
         anchor = time.time() if self._shared is not None else time.monotonic()
         return ClockState("scaled", start, scale, anchor)
 
@@ -179,12 +242,15 @@ class MockClock:
     def _change(self, change: Callable[[ClockState, float], ClockState]) -> float:
         if self._shared is None:
             with self._lock:
-                self._state = change(self._state, self._state.now(False))
-                return self._state.now(False)
+                new = change(self._state, self._state.now(False))
+                self.bounds.check_instant(new.now(False))
+                self._state = new
+                return new.now(False)
         for _ in range(_SWAP_ATTEMPTS):
             text = self._shared.load_clock()
             current = self._state if text is None else ClockState.decode(text)
             new = change(current, current.now(True))
+            self.bounds.check_instant(new.now(True))
             if self._shared.swap_clock(text, new.encode()):
                 if (pinned := _PINNED.get()) is not None and pinned[0] is self:
                     _PINNED.set((self, new))
@@ -212,9 +278,13 @@ class MockClock:
     def advance(self, seconds: float) -> float:
         if not seconds >= 0:
             raise ClockError("the clock only moves forward: seconds must be >= 0")
+        if not math.isfinite(seconds):
+            raise ClockError("seconds must be a finite number")
         return self._change(lambda state, now: replace(state, offset=state.offset + seconds))
 
     def set(self, when: float) -> float:
+        self.bounds.check_instant(when)
+
         def move(state: ClockState, now: float) -> ClockState:
             if when < now:
                 raise ClockError(f"the clock only moves forward: {when} is before now ({now})")

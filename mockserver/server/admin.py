@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import math
-from typing import Any
+from collections import deque
+from collections.abc import Iterable, Sequence
+from typing import Any, TypeVar
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -11,14 +13,19 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from mockserver.cassettes import redact_body, redact_headers
 from mockserver.contracts.contract import contracts_dir
 from mockserver.core.clock import ClockError
 from mockserver.gateways.kit.http import BodyTooLarge, JsonResponse, MalformedJson, read_json
 from mockserver.scenarios import ScenarioFileError, UnknownScenario, parse
+from mockserver.server.journal import JournalEntry
 from mockserver.server.runtime import MockRuntime
 
 ADMIN_PREFIX = "/__admin"
 _BODY_LIMIT = 64 * 1024
+_COUNT_DIGITS = 9
+"""Digits a `limit` or `offset` may have: more is refused before it is read as a number."""
+Item = TypeVar("Item")
 
 
 class AdminError(Exception):
@@ -29,6 +36,7 @@ class AdminError(Exception):
 
 def build_admin(runtime: MockRuntime, urls: dict[str, str]) -> Starlette:
     clock, engine, journal = runtime.clock, runtime.engine, runtime.journal
+    page_max = runtime.settings.admin_page_max
 
     async def index(request: Request) -> Response:
         return JsonResponse(
@@ -66,9 +74,10 @@ def build_admin(runtime: MockRuntime, urls: dict[str, str]) -> Starlette:
     async def list_tasks(request: Request) -> Response:
         provider = request.query_params.get("provider")
         state = request.query_params.get("state")
-        limit = _limit(request)
-        views = [v for v in engine.tasks(provider) if state is None or v.state == state]
-        return JsonResponse({"tasks": [v.to_dict() for v in views[-limit:]], "total": len(views)})
+        limit, offset = _page(request, page_max)
+        views = (v for v in engine.tasks(provider) if state is None or v.state == state)
+        page, total = _newest(views, limit, offset)
+        return JsonResponse({"tasks": [v.to_dict() for v in page], "total": total})
 
     async def get_task(request: Request) -> Response:
         view = engine.peek(request.path_params["task_id"])
@@ -77,21 +86,20 @@ def build_admin(runtime: MockRuntime, urls: dict[str, str]) -> Starlette:
         return JsonResponse(view.to_dict())
 
     async def get_journal(request: Request) -> Response:
+        if request.method == "DELETE":
+            journal.clear()
+            return JsonResponse({"entries": []})
         q = request.query_params
+        limit, offset = _page(request, page_max)
         entries = journal.entries(
-            provider=q.get("provider"),
-            path=q.get("path"),
-            task=q.get("task"),
-            method=q.get("method"),
-            limit=_limit(request),
+            provider=q.get("provider"), path=q.get("path"), task=q.get("task"), method=q.get("method")
         )
-        return JsonResponse({"entries": [e.to_dict() for e in entries]})
+        page, total = _newest(entries, limit, offset)
+        return JsonResponse({"entries": [_redacted(e) for e in page], "total": total})
 
-    async def clear_journal(request: Request) -> Response:
-        journal.clear()
-        return JsonResponse({"entries": []})
-
-    async def list_scenarios(request: Request) -> Response:
+    async def scenarios(request: Request) -> Response:
+        if request.method == "POST":
+            return await add_scenario(request)
         scenarios = runtime.scenarios
         return JsonResponse({"default": scenarios.default, "scenarios": [s.describe() for s in scenarios.all()]})
 
@@ -137,10 +145,8 @@ def build_admin(runtime: MockRuntime, urls: dict[str, str]) -> Starlette:
         Route("/clock/scale", scale, methods=["POST"]),
         Route("/tasks", list_tasks, methods=["GET"]),
         Route("/tasks/{task_id}", get_task, methods=["GET"]),
-        Route("/journal", get_journal, methods=["GET"]),
-        Route("/journal", clear_journal, methods=["DELETE"]),
-        Route("/scenarios", list_scenarios, methods=["GET"]),
-        Route("/scenarios", add_scenario, methods=["POST"]),
+        Route("/journal", get_journal, methods=["GET", "DELETE"]),  # one route a path: a 405 lists every method
+        Route("/scenarios", scenarios, methods=["GET", "POST"]),
         Route("/scenarios/default", use_scenario, methods=["POST"]),
         Route("/scenarios/{name}", get_scenario, methods=["GET"]),
         Route("/cassette", cassette, methods=["GET"]),
@@ -173,11 +179,39 @@ async def _field(request: Request, name: str, kind: type[str]) -> str:
     return value
 
 
-def _limit(request: Request) -> int:
-    raw = request.query_params.get("limit", "1000")
-    if not raw.isdigit() or int(raw) < 1:
-        raise AdminError(400, "bad_request", "limit must be a positive integer")
+def _page(request: Request, page_max: int) -> tuple[int, int]:
+    """`limit` (1 to `page_max`, default `page_max`) and `offset` (how many of the newest to skip, default 0)."""
+    limit = _count(request, "limit", str(page_max))
+    if not 1 <= limit <= page_max:
+        raise AdminError(400, "bad_request", f"limit must be an integer from 1 to {page_max} (admin_page_max)")
+    return limit, _count(request, "offset", "0")
+
+
+def _count(request: Request, name: str, default: str) -> int:
+    raw = request.query_params.get(name, default)
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= _COUNT_DIGITS):
+        raise AdminError(400, "bad_request", f"{name} must be a whole number of at most {_COUNT_DIGITS} digits")
     return int(raw)
+
+
+def _newest(items: Iterable[Item], limit: int, offset: int) -> tuple[Sequence[Item], int]:
+    """The newest `limit` items after the newest `offset` (oldest first), and how many there were, holding no more
+    than `limit + offset` of them at once."""
+    kept: deque[Item] = deque(maxlen=limit + offset)
+    total = 0
+    for item in items:
+        kept.append(item)
+        total += 1
+    return list(kept)[: max(0, len(kept) - offset)], total
+
+
+def _redacted(entry: JournalEntry) -> dict[str, Any]:
+    """An entry as the admin API shows it: credentials masked as in an exported cassette."""
+    shown = entry.to_dict()
+    shown["request_headers"] = redact_headers(entry.request_headers.items())
+    shown["response_headers"] = redact_headers(entry.response_headers.items())
+    shown["request_body"] = redact_body(entry.request_body.encode()).decode("utf-8", "replace")
+    return shown
 
 
 def _handlers() -> dict[Any, Any]:
@@ -194,7 +228,9 @@ def _handlers() -> dict[Any, Any]:
     async def on_http(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
         if exc.status_code == 405:
-            return error(405, "method_not_allowed", f"{request.method} is not allowed on {request.url.path}")
+            response = error(405, "method_not_allowed", f"{request.method} is not allowed on {request.url.path}")
+            response.headers.update(exc.headers or {})  # Allow
+            return response
         return error(
             exc.status_code, "not_found", f"no admin route {request.url.path}; see {ADMIN_PREFIX}/openapi.yaml"
         )

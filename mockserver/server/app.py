@@ -20,6 +20,7 @@ from mockserver.gateways.kit.routing import ANSWERED, GatewayApp
 from mockserver.gateways.kit.scripting import ScriptedError
 from mockserver.media.routes import media_routes
 from mockserver.server.admin import ADMIN_PREFIX, build_admin
+from mockserver.server.admin_guard import AdminGuard
 from mockserver.server.faults import HeaderFault
 from mockserver.server.recorders import AnswerRecorder, JournalMiddleware
 from mockserver.server.runtime import MockRuntime
@@ -43,7 +44,7 @@ def create_app(settings: Settings | None = None, runtime: MockRuntime | None = N
         return JsonResponse({"error": {"code": "not_found", "message": message}}, status_code=404)
 
     routes: list[BaseRoute] = [
-        Mount(ADMIN_PREFIX, build_admin(runtime, urls)),
+        Mount(ADMIN_PREFIX, AdminGuard(build_admin(runtime, urls), ADMIN_PREFIX, settings.admin_token)),
         *media_routes(runtime.signer, runtime.clock),
     ]
     routes += [Mount(f"/{pid}", app) for pid, app in gateways.items()]

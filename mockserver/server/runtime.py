@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
+import secrets
 from pathlib import Path
 
 from mockserver.cassettes import Cassette, Interaction, redact_body, redact_headers
@@ -26,7 +26,11 @@ class MockRuntime:
         except StoreError as exc:
             raise SettingsError(str(exc)) from None
         self.clock = MockClock(
-            settings.clock, time_scale=settings.time_scale, start=settings.start_time, shared=self.shared
+            settings.clock,
+            time_scale=settings.time_scale,
+            start=settings.start_time,
+            shared=self.shared,
+            bounds=settings.clock_bounds,
         )
         self.randomness = RandomSource(settings.seed, self.shared)
         self.store: TaskStore = MemoryStore() if self.shared is None else self.shared
@@ -38,7 +42,7 @@ class MockRuntime:
             )
         except (ScenarioFileError, UnknownScenario) as exc:
             raise SettingsError(str(exc)) from None
-        self.signer = UrlSigner(hashlib.sha256(f"{settings.media_secret}:{settings.seed}".encode()).digest())
+        self.signer = UrlSigner(self._media_key())
         self.contexts = {
             provider_id: ProviderContext(
                 provider_id=provider_id,
@@ -52,6 +56,14 @@ class MockRuntime:
             )
             for provider_id in settings.providers
         }
+
+    def _media_key(self) -> bytes:
+        """The configured `media_secret`; else a random key, made at this start or, with a shared store, by the
+        first instance that started on it (so any instance serves any URL)."""
+        if self.settings.media_secret is not None:
+            return self.settings.media_secret.encode()
+        key = secrets.token_hex(32)
+        return (key if self.shared is None else self.shared.media_key(key)).encode()
 
     def cassette(self) -> Cassette:
         """The journal as a cassette, secrets redacted: every exchange captured whole (media downloads and

@@ -3,6 +3,8 @@ variables, a YAML config file, and the defaults below."""
 
 from __future__ import annotations
 
+import ipaddress
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
@@ -11,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from mockserver.core.clock import DEFAULT_VIRTUAL_START, ClockBounds
 from mockserver.engine.timing import TimingError, parse_timing
 from mockserver.gateways import PROVIDER_IDS, load_provider
 from mockserver.gateways.kit.base import ProviderSettings
@@ -34,7 +37,6 @@ class Settings:
     time_scale: float = 1.0
     start_time: float | None = None
     api_keys: tuple[str, ...] = ()
-    media_secret: str = "jimeng-mock-media"
     public_url: str | None = None
     journal_size: int = 1000
     max_body_bytes: int = 16 * 1024 * 1024
@@ -50,6 +52,33 @@ class Settings:
     """Where tasks, the clock, the random counters and the journal live: memory, sqlite:///path.db, redis://..."""
     workers: int = 1
     """Worker processes `serve` starts; more than one needs a shared store."""
+
+    # -- safe to expose: the admin API, the clock's bounds, the media key, the HTTP server's limits --------------
+    admin_token: str | None = None
+    """When set, /__admin answers only requests that carry it (`Authorization: Bearer`, or the cookie
+    `jimeng_mock_admin_token`)."""
+    allow_open_admin: bool = False
+    """Serve on an address other than loopback without an admin token (anyone who reaches it drives the mock)."""
+    admin_page_max: int = 1000
+    """The most tasks or journal entries one admin listing returns (`?limit=` above it is refused)."""
+    clock_earliest: float = 946_684_800.0
+    """The earliest instant the clock may be set to (unix time; default 2000-01-01T00:00:00Z)."""
+    clock_latest: float = 4_102_444_800.0
+    """The latest instant the clock may reach (unix time; default 2100-01-01T00:00:00Z)."""
+    clock_min_scale: float = 1e-6
+    """The smallest time scale (time then runs a million times faster than the wall clock)."""
+    clock_max_scale: float = 1e6
+    """The largest time scale (time then runs a million times slower)."""
+    media_secret: str | None = None
+    """The key that signs result URLs: random at each start unless set (instances on a shared store share one)."""
+    http_max_header_bytes: int = 64 * 1024
+    """The most bytes a request's line and headers may take (431 above it)."""
+    http_header_timeout: float = 10.0
+    """Seconds a connection has to send a request's headers, from its first byte (or from connecting)."""
+    http_keep_alive: int = 5
+    """Seconds an idle keep-alive connection stays open."""
+    http_max_concurrency: int = 1000
+    """The most connections and requests in flight at once; beyond it the server answers 503."""
 
     def __post_init__(self) -> None:
         if unknown := [p for p in (*self.providers, self.root_provider) if p is not None and p not in PROVIDER_IDS]:
@@ -75,10 +104,46 @@ class Settings:
             )
         if not 0 < self.port < 65536:
             raise SettingsError(f"port {self.port} is out of range")
+        self._check_safety()
         for name, options in self.provider_options.items():
             if name not in PROVIDER_IDS:
                 raise SettingsError(f"config names unknown provider {name!r}")
             _check_provider_options(name, options)
+
+    def _check_safety(self) -> None:
+        if self.admin_token is not None and not self.admin_token.strip():
+            raise SettingsError("admin_token must not be empty")
+        if self.admin_token is None and not self.allow_open_admin and not is_loopback(self.host):
+            raise SettingsError(
+                f"refusing to serve the admin API on {self.host} without a token: set --admin-token "
+                "(or JIMENG_MOCK_ADMIN_TOKEN), or pass --allow-open-admin to let anyone who reaches it drive the mock"
+            )
+        if not self.clock_earliest < self.clock_latest:
+            raise SettingsError("clock_earliest must be before clock_latest")
+        if not 0 < self.clock_min_scale <= self.clock_max_scale < math.inf:
+            raise SettingsError("clock_min_scale and clock_max_scale must be positive, the first not above the second")
+        start = DEFAULT_VIRTUAL_START if self.start_time is None and self.clock == "virtual" else self.start_time
+        if start is not None and not self.clock_earliest <= start <= self.clock_latest:
+            raise SettingsError(
+                f"the clock would start at {start:.0f}, outside its bounds ({self.clock_earliest:.0f} to "
+                f"{self.clock_latest:.0f}: clock_earliest, clock_latest); set start_time within them"
+            )
+        if not self.clock_min_scale <= self.time_scale <= self.clock_max_scale:
+            raise SettingsError(
+                f"time_scale must be from {self.clock_min_scale:g} to {self.clock_max_scale:g} "
+                "(clock_min_scale, clock_max_scale)"
+            )
+        if self.media_secret is not None and not self.media_secret:
+            raise SettingsError("media_secret must not be empty")
+        for name in ("admin_page_max", "http_max_header_bytes", "http_keep_alive", "http_max_concurrency"):
+            if getattr(self, name) < 1:
+                raise SettingsError(f"{name} must be at least 1")
+        if not 0 < self.http_header_timeout < math.inf:
+            raise SettingsError("http_header_timeout must be a positive number of seconds")
+
+    @property
+    def clock_bounds(self) -> ClockBounds:
+        return ClockBounds(self.clock_earliest, self.clock_latest, self.clock_min_scale, self.clock_max_scale)
 
     def for_provider(self, provider_id: str) -> ProviderSettings:
         options = self.provider_options.get(provider_id, {})
@@ -160,13 +225,38 @@ def _coerce(values: Mapping[str, Any]) -> dict[str, Any]:
     return result
 
 
+_INTEGERS = ("port", "seed", "journal_size", "max_body_bytes", "workers")
+_FLOATS = ("time_scale", "start_time")
+_SAFETY_INTEGERS = ("admin_page_max", "http_max_header_bytes", "http_keep_alive", "http_max_concurrency")
+_SAFETY_FLOATS = ("clock_earliest", "clock_latest", "clock_min_scale", "clock_max_scale", "http_header_timeout")
+_TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off", "")
+
+
+def is_loopback(host: str) -> bool:
+    """Whether `host` is reachable from this machine only."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def _convert(name: str, value: Any) -> Any:
-    if name in ("port", "seed", "journal_size", "max_body_bytes", "workers"):
+    if name in (*_INTEGERS, *_SAFETY_INTEGERS):
         if isinstance(value, bool):
             raise ValueError("expected an integer")
         return int(value)
-    if name in ("time_scale", "start_time"):
+    if name in (*_FLOATS, *_SAFETY_FLOATS):
+        if isinstance(value, bool):
+            raise ValueError("expected a number")
         return float(value)
+    if name == "allow_open_admin":
+        if isinstance(value, bool):
+            return value
+        if str(value).strip().lower() in (*_TRUE, *_FALSE):
+            return str(value).strip().lower() in _TRUE
+        raise ValueError("expected true or false")
     if name in ("providers", "api_keys", "scenario_paths"):
         items = value.split(",") if isinstance(value, str) else list(value)
         return tuple(str(item).strip() for item in items if str(item).strip())

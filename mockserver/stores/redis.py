@@ -130,6 +130,11 @@ class RedisStore:
     def swap_clock(self, expected: str | None, new: str) -> bool:
         return bool(self._swap(keys=[PREFIX + "clock"], args=[expected or "", new]))
 
+    # -- the media signing key ------------------------------------------------------------------------
+    def media_key(self, candidate: str) -> str:
+        self._redis.set(PREFIX + "media-key", candidate, nx=True)
+        return str(self._redis.get(PREFIX + "media-key"))
+
     # -- the journal ------------------------------------------------------------------------------
     def journal_append(self, entry: dict[str, Any], keep: int) -> int:
         text = json.dumps(entry, separators=(",", ":"), ensure_ascii=False)

@@ -25,6 +25,7 @@ CREATE TABLE IF NOT EXISTS tasks (
 CREATE INDEX IF NOT EXISTS tasks_by_expiry ON tasks (expires_at);
 CREATE TABLE IF NOT EXISTS counters (family TEXT PRIMARY KEY, value INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS clock (id INTEGER PRIMARY KEY CHECK (id = 1), state TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS secrets (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS journal (seq INTEGER PRIMARY KEY AUTOINCREMENT, entry TEXT NOT NULL);
 """
 _TRIM_EVERY = 64
@@ -113,6 +114,11 @@ class SqliteStore:
         else:
             cursor = self._run("UPDATE clock SET state = ? WHERE id = 1 AND state = ?", (new, expected))
         return cursor.rowcount == 1
+
+    # -- the media signing key ------------------------------------------------------------------------
+    def media_key(self, candidate: str) -> str:
+        self._run("INSERT INTO secrets (name, value) VALUES ('media', ?) ON CONFLICT (name) DO NOTHING", (candidate,))
+        return str(self._rows("SELECT value FROM secrets WHERE name = 'media'")[0][0])
 
     # -- the journal ------------------------------------------------------------------------------
     def journal_append(self, entry: dict[str, Any], keep: int) -> int:

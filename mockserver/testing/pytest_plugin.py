@@ -11,7 +11,9 @@ Fixtures (all opt-in: nothing starts until a test asks for `jimeng_mock`):
 Settings, highest first: the marker; `jimeng_mock_settings`; `JIMENG_MOCK_*` environment variables (and
 the `JIMENG_MOCK_CONFIG` file); the plugin's default, a virtual clock. `JIMENG_MOCK_HOST` and
 `JIMENG_MOCK_PORT` configure `jimeng-mock serve` only: the plugin always takes a free port, so parallel
-workers never collide (give `host`/`port` in `jimeng_mock_settings` to choose).
+workers never collide (give `host`/`port` in `jimeng_mock_settings` to choose). With an `admin_token` (a
+setting like any other, e.g. `JIMENG_MOCK_ADMIN_TOKEN`), HTTP calls to `jimeng_mock.admin_url` carry
+`jimeng_mock.admin_headers`; the in-process API (`jimeng_mock.clock`, `.journal`, `.reset()`) needs nothing.
 """
 
 from __future__ import annotations

@@ -34,7 +34,8 @@ class MockServer:
     `mode="thread"` (default) listens on `host`:`port` (port 0: a free one), so any client, in any library,
     reaches it over real HTTP. `mode="asgi"` starts no server: `async_client()` talks to the app in-process.
     Keyword arguments are settings (see `Settings`) over `settings` (default: `Settings(clock="virtual")`):
-    `api_keys=["sk-ci"]`, `provider_options={"crazyrouter": {"url_ttl": 60}}`, ...
+    `api_keys=["sk-ci"]`, `provider_options={"crazyrouter": {"url_ttl": 60}}`, `admin_token="t"` (then
+    /__admin wants `admin_headers`), ...
     """
 
     def __init__(
@@ -178,6 +179,12 @@ class MockServer:
     @property
     def admin_url(self) -> str:
         return f"{self.url}/__admin"
+
+    @property
+    def admin_headers(self) -> dict[str, str]:
+        """What a request to `admin_url` carries: the admin token (setting `admin_token`), if one is set."""
+        token = self._settings.admin_token
+        return {} if token is None else {"Authorization": f"Bearer {token}"}
 
     @property
     def app(self) -> Swappable:

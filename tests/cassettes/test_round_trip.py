@@ -64,7 +64,7 @@ def test_an_unreachable_upstream_is_a_502_and_nothing_is_recorded(tmp_path: Path
 
 def test_one_seed_one_script_identical_journals() -> None:
     def journal() -> bytes:
-        with make_client(seed=21) as client:
+        with make_client(seed=21, media_secret="k") as client:  # result URLs are signed with it: fixed, not random
             script(client, client.runtime.clock.advance)  # type: ignore[arg-type]
             return client.get("/__admin/cassette").content
 

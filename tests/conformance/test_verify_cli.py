@@ -17,6 +17,7 @@ from mockserver.cli.main import main
 from mockserver.core.clock import SystemClock
 
 SECRET = "sk-verify-SECRET-77"
+ADMIN_TOKEN = "admin-verify-TOKEN-5"
 
 
 def free_port() -> int:
@@ -30,6 +31,7 @@ def free_port() -> int:
 def served_mock() -> Iterator[str]:
     port = free_port()
     command = [sys.executable, "-m", "mockserver", "serve", "--clock", "virtual", "--port", str(port)]
+    command += ["--admin-token", ADMIN_TOKEN]  # verify advances its clock with --mock-admin-token
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -58,7 +60,8 @@ def test_verify_against_a_served_mock_passes(
     code = main(
         [
             "verify", "--provider", "octopusx", "--base-url", f"{served_mock}/octopusx", "--api-key", SECRET,
-            "--budget", "1", "--mock-admin", f"{served_mock}/__admin", "--junit", str(junit), "--json", str(report),
+            "--budget", "1", "--mock-admin", f"{served_mock}/__admin", "--mock-admin-token", ADMIN_TOKEN,
+            "--junit", str(junit), "--json", str(report),
         ]
     )  # fmt: skip
     out = capsys.readouterr().out
@@ -69,6 +72,7 @@ def test_verify_against_a_served_mock_passes(
     suite = ElementTree.parse(junit).getroot().find("testsuite")
     assert suite is not None and suite.get("failures") == "0" and int(suite.get("tests", "0")) > 20
     assert SECRET not in out + report.read_text() + junit.read_text()
+    assert ADMIN_TOKEN not in out + report.read_text() + junit.read_text()
 
 
 def test_verify_against_a_broken_target_fails(served_mock: str, capsys: pytest.CaptureFixture[str]) -> None:

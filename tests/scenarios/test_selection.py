@@ -66,7 +66,7 @@ def test_the_scenario_is_bound_at_submit(client: ContractClient) -> None:
 
 def test_reset_restores_the_default_scenario(client: ContractClient) -> None:
     client.runtime.scenarios.use("instant")
-    client.post("/__admin/reset")
+    client.post("/__admin/reset", json={})
     task_id = client.post(SUBMIT, json=BODY, headers=AUTH).json()["id"]
     assert scenario_of(client, task_id) == "default"
 

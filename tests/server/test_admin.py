@@ -11,6 +11,8 @@ from mockserver.core.clock import DEFAULT_VIRTUAL_START
 from mockserver.gateways import PROVIDER_IDS
 from tests.support import AUTH, ContractClient, make_client, submit
 
+JSON = {"Content-Type": "application/json"}
+
 
 def error_of(response: Any, status: int) -> dict[str, str]:
     assert response.status_code == status, response.text
@@ -36,7 +38,7 @@ def test_clock_set(client: ContractClient) -> None:
 def test_freeze_and_scale() -> None:
     with make_client(clock="system") as client:
         assert client.get("/__admin/clock").json()["mode"] == "system"
-        frozen = client.post("/__admin/clock/freeze").json()
+        frozen = client.post("/__admin/clock/freeze", json={}).json()
         assert frozen["mode"] == "virtual"
         assert client.get("/__admin/clock").json()["now"] == frozen["now"]
         scaled = client.post("/__admin/clock/scale", json={"scale": 0.05}).json()
@@ -69,7 +71,7 @@ def test_bad_clock_input(client: ContractClient, path: str, body: Any) -> None:
 
 @pytest.mark.parametrize("raw", [b"", b"{", b"nan", b'{"seconds": 1e999}'])
 def test_malformed_admin_json(client: ContractClient, raw: bytes) -> None:
-    error_of(client.post("/__admin/clock/advance", content=raw), 400)
+    error_of(client.post("/__admin/clock/advance", content=raw, headers=JSON), 400)
 
 
 def test_tasks_list_and_detail(client: ContractClient) -> None:
@@ -143,7 +145,7 @@ def test_admin_requests_are_not_journaled(client: ContractClient) -> None:
 def test_reset_restores_a_clean_mock(client: ContractClient) -> None:
     first = submit(client, prompt="a cat").json()["id"]
     client.post("/__admin/clock/advance", json={"seconds": 100})
-    body = client.post("/__admin/reset").json()
+    body = client.post("/__admin/reset", json={}).json()
     assert body["reset"] is True and body["clock"]["now"] == DEFAULT_VIRTUAL_START
     assert client.get("/__admin/tasks").json()["total"] == 0
     assert client.get("/__admin/journal").json()["entries"] == []
@@ -183,6 +185,6 @@ def test_admin_openapi_document_covers_every_route(client: ContractClient) -> No
 def test_reset_restores_the_configured_default_scenario() -> None:
     with make_client(scenario="stuck_queue") as client:
         client.runtime.scenarios.use("instant")
-        client.post("/__admin/reset")
+        client.post("/__admin/reset", json={})
         task_id = submit(client, prompt="a cat").json()["id"]
         assert client.get(f"/__admin/tasks/{task_id}").json()["scenario"] == "stuck_queue"

@@ -40,7 +40,7 @@ def running(*args: str, env: dict[str, str] | None = None) -> Iterator[tuple[str
         while True:
             assert process.poll() is None, process.stderr.read() if process.stderr else "server exited"
             try:
-                if httpx.get(f"{base}/__admin/clock", timeout=1).status_code == 200:
+                if httpx.get(f"{base}/__admin/clock", timeout=1).status_code in (200, 401):  # 401: a token is set
                     break
             except httpx.TransportError:
                 pass
@@ -186,3 +186,19 @@ def test_a_served_process_freezes_its_start_heap_and_collects_young_objects_less
     )
     answer = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert answer.stdout.split() == ["0", "True", "True"]
+
+
+def test_the_banner_says_whether_the_admin_api_wants_a_token() -> None:
+    with running("--admin-token", "t") as (base, banner):
+        assert any(line.endswith(f"{base}/__admin (token required)") for line in banner)
+        assert httpx.get(f"{base}/__admin/clock", headers={"Authorization": "Bearer t"}).status_code == 200
+        assert httpx.get(f"{base}/__admin/clock").status_code == 401
+
+
+def test_the_banner_warns_when_the_admin_api_is_open_beyond_loopback() -> None:
+    from mockserver.cli.main import banner
+    from mockserver.server.settings import Settings
+
+    lines = banner(Settings(host="0.0.0.0", allow_open_admin=True)).splitlines()
+    assert lines[-1] == "warning: the admin API is open to anyone who can reach 0.0.0.0 (--allow-open-admin)"
+    assert not any("warning" in line for line in banner(Settings(host="0.0.0.0", admin_token="t")).splitlines())

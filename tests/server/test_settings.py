@@ -37,7 +37,12 @@ def test_defaults() -> None:
     assert settings.time_scale == 1.0
     assert settings.start_time is None
     assert settings.api_keys == ()
-    assert settings.media_secret == "jimeng-mock-media"
+    assert settings.media_secret is None
+    assert (settings.admin_token, settings.allow_open_admin, settings.admin_page_max) == (None, False, 1000)
+    assert (settings.clock_earliest, settings.clock_latest) == (946_684_800.0, 4_102_444_800.0)
+    assert (settings.clock_min_scale, settings.clock_max_scale) == (1e-6, 1e6)
+    assert (settings.http_max_header_bytes, settings.http_header_timeout) == (65536, 10.0)
+    assert (settings.http_keep_alive, settings.http_max_concurrency) == (5, 1000)
     assert settings.public_url is None
     assert settings.journal_size == 1000
     assert settings.max_body_bytes == 16 * 1024 * 1024
@@ -56,7 +61,7 @@ def test_load_ignores_none_flags() -> None:
 
 
 def test_flags_beat_env_beat_config(tmp_path: Path) -> None:
-    config = write(tmp_path, "port: 1111\nseed: 1\nhost: 0.0.0.0\n")
+    config = write(tmp_path, "port: 1111\nseed: 1\nhost: 0.0.0.0\nadmin_token: t\n")
     environ = {"JIMENG_MOCK_PORT": "2222", "JIMENG_MOCK_SEED": "2"}
     settings = load({"port": 3333}, environ, config)
     assert (settings.port, settings.seed, settings.host) == (3333, 2, "0.0.0.0")
@@ -68,9 +73,9 @@ def test_env_beats_config(tmp_path: Path) -> None:
 
 
 def test_config_beats_defaults(tmp_path: Path) -> None:
-    config = write(tmp_path, "port: 1111\nclock: virtual\nstart_time: 100\ntime_scale: 0.5\n")
+    config = write(tmp_path, "port: 1111\nclock: virtual\nstart_time: 1000000000\ntime_scale: 0.5\n")
     settings = load(config=config)
-    assert (settings.port, settings.clock, settings.start_time, settings.time_scale) == (1111, "virtual", 100.0, 0.5)
+    assert (settings.port, settings.clock, settings.start_time, settings.time_scale) == (1111, "virtual", 1e9, 0.5)
 
 
 def test_empty_env_values_are_ignored(tmp_path: Path) -> None:
@@ -116,7 +121,8 @@ def test_empty_config_file_gives_the_defaults(tmp_path: Path) -> None:
     ],
 )
 def test_env_values_are_converted(name: str, raw: str, field: str, value: Any) -> None:
-    assert getattr(load(None, {"JIMENG_MOCK_" + name: raw}), field) == value
+    environ = {"JIMENG_MOCK_" + name: raw, "JIMENG_MOCK_ADMIN_TOKEN": "t"}
+    assert getattr(load(None, environ), field) == value
 
 
 def test_env_without_the_prefix_is_ignored() -> None:

@@ -97,7 +97,7 @@ def run_script(submit_to: list[Served], poll_from: list[Served], advance_on: Ser
 
 
 def test_two_workers_on_sqlite_answer_as_one_process(tmp_path: Path) -> None:
-    flags = ("--clock", "virtual", "--seed", "11", "--public-url", "http://mock.test")
+    flags = ("--clock", "virtual", "--seed", "11", "--public-url", "http://mock.test", "--media-secret", "k")
     with serving(*flags) as one:
         expected = run_script([one], [one], one)
     with serving(*flags, "--store", f"sqlite:///{tmp_path / 'mock.db'}", "--workers", "2") as two:
@@ -123,7 +123,7 @@ def test_two_instances_on_redis_answer_as_one_process(redis_url: str) -> None:
 
     with redis.Redis.from_url(redis_url) as client:
         client.flushdb()
-    flags = ("--clock", "virtual", "--seed", "11", "--public-url", "http://mock.test")
+    flags = ("--clock", "virtual", "--seed", "11", "--public-url", "http://mock.test", "--media-secret", "k")
     with serving(*flags) as one:
         expected = run_script([one], [one], one)
     with serving(*flags, "--store", redis_url) as first, serving(*flags, "--store", redis_url) as second:

@@ -186,3 +186,29 @@ def test_each_xdist_worker_runs_its_own_mock(pytester: pytest.Pytester) -> None:
     assert sorted(urls) == ["gw0", "gw1"]
     assert all(len(seen) == 1 for seen in urls.values())
     assert urls["gw0"] != urls["gw1"]
+
+
+def test_the_admin_token_comes_from_the_environment_the_fixture_or_a_marker(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("JIMENG_MOCK_ADMIN_TOKEN", "from-env")
+    pytester.makepyfile(
+        """
+        import httpx
+        import pytest
+
+        def advance(mock, headers):
+            return httpx.post(mock.admin_url + "/clock/advance", json={"seconds": 1}, headers=headers).status_code
+
+        def test_env_token(jimeng_mock):
+            assert advance(jimeng_mock, {}) == 401
+            assert jimeng_mock.admin_headers == {"Authorization": "Bearer from-env"}
+            assert advance(jimeng_mock, jimeng_mock.admin_headers) == 200
+
+        @pytest.mark.jimeng_mock(admin_token="from-marker")
+        def test_marker_token(jimeng_mock):
+            assert advance(jimeng_mock, {"Authorization": "Bearer from-env"}) == 401
+            assert advance(jimeng_mock, jimeng_mock.admin_headers) == 200
+        """
+    )
+    pytester.runpytest(*QUIET).assert_outcomes(passed=2)

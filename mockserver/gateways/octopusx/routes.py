@@ -174,12 +174,18 @@ class OctopusxApi:
     def _list_params(self, request: Request) -> tuple[int, str, str | None]:
         query = request.query_params
         raw_limit = query.get("limit", str(DEFAULT_LIST_LIMIT))
-        if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= MAX_LIST_LIMIT:
-            raise InvalidRequest(f"limit {raw_limit!r} is not supported: use an integer from 1 to {MAX_LIST_LIMIT}")
+        # ASCII digits only (str.isdigit() also takes "²"), and no more of them than the largest limit has once
+        # leading zeros are dropped: int() refuses strings past 4,300 digits
+        significant = raw_limit.lstrip("0")
+        digits = raw_limit.isascii() and raw_limit.isdigit() and len(significant) <= len(str(MAX_LIST_LIMIT))
+        limit = int(significant or "0") if digits else 0
+        if not 1 <= limit <= MAX_LIST_LIMIT:
+            shown = raw_limit[:20]  # an over-long value is not echoed whole
+            raise InvalidRequest(f"limit {shown!r} is not supported: use an integer from 1 to {MAX_LIST_LIMIT}")
         order = query.get("order", "desc")
         if order not in ("asc", "desc"):
             raise InvalidRequest(f"order {order!r} is not supported: use asc or desc")
-        return int(raw_limit), order, query.get("after") or None
+        return limit, order, query.get("after") or None
 
     async def delete(self, request: Request) -> Response:
         context = self.context

@@ -219,7 +219,7 @@ def test_admin_task_list_and_alerts(client: ContractClient) -> None:
 def test_reset_restores_a_clean_state(client: ContractClient) -> None:
     issue_key(client)
     submitted(image(client, bearer("r"), prompt="x", resolution="4k"))
-    client.post("/__admin/reset")
+    client.post("/__admin/reset", json={})
     assert client.get(f"{BASE}/admin/api/api-keys", headers=ADMIN).json() == {"data": []}
     assert points(client, "r") == 66
 
@@ -258,3 +258,18 @@ def test_every_task_past_the_credits_fails_on_its_own_and_other_accounts_still_s
         }
     assert run_to_end(client, submitted(video(client, fresh, prompt="x", duration=10)), fresh)["status"] == "succeeded"
     assert client.get(f"{BASE}/v1/tasks/{failed[0]}", headers=broke).json()["error"]["code"] == -2009
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [{"name": False}, {"name": None}, {"name": ""}, {"name": "   "}, {"name": 7}, {"token": ["t"]}, {"token": ""}],
+)
+def test_a_token_update_is_held_to_what_a_create_is(client: ContractClient, fields: dict[str, object]) -> None:
+    (token,) = client.get(f"{BASE}/admin/api/tokens", headers=ADMIN).json()["data"]
+    response = client.put(f"{BASE}/admin/api/tokens/{token['id']}", json=fields, headers=ADMIN)
+    assert response.status_code == 400
+    (field,) = fields
+    assert response.json()["error"]["message"] == f"Params body.{field} invalid"
+    assert client.get(f"{BASE}/admin/api/tokens", headers=ADMIN).json()["data"] == [token]  # the listing stays whole
+    renamed = client.put(f"{BASE}/admin/api/tokens/{token['id']}", json={"name": "main"}, headers=ADMIN).json()
+    assert renamed["name"] == "main"

@@ -102,8 +102,11 @@ def test_unknown_routes(client: ContractClient, method: str, path: str) -> None:
     ],
 )
 def test_wrong_methods(client: ContractClient, method: str, path: str) -> None:
-    message = rejected(client.request(method, path, headers=AUTH), 405, "40500")
+    response = client.request(method, path, headers=AUTH)
+    message = rejected(response, 405, "40500")
     assert message == f"method not allowed: {method} {path}"
+    allowed = set(response.headers["allow"].split(", "))
+    assert method not in allowed and allowed & {"GET", "POST"}
 
 
 def test_nothing_is_stored_for_a_rejected_create(client: ContractClient) -> None:

@@ -184,6 +184,10 @@ def test_list_default_limit_is_20_and_empty_list(client: ContractClient) -> None
         ({"limit": "0"}, "limit '0'"),
         ({"limit": "101"}, "limit '101'"),
         ({"limit": "x"}, "limit 'x'"),
+        ({"limit": "\u00b2"}, "limit '\u00b2'"),  # a Unicode digit: str.isdigit() says yes, int() says no
+        ({"limit": "\u0661"}, "limit '\u0661'"),
+        ({"limit": "1" * 5000}, "limit '11111111111111111111'"),  # past int()'s 4,300 digits, not echoed whole
+        ({"limit": "0" * 5000}, "limit '00000000000000000000'"),
         ({"order": "up"}, "order 'up'"),
         ({"after": "video_nope"}, "after: no video 'video_nope'"),
     ],

@@ -109,6 +109,9 @@ class AdminRoutes:
         chosen: dict[str, Any] = {
             k: fields[k] for k in ("name", "token", "proxy_url", "status", "sort_order") if k in fields
         }
+        for name in ("name", "token"):  # an update is held to what a create is (assumed: the listing stays whole)
+            if name in chosen and (not isinstance(chosen[name], str) or not chosen[name].strip()):
+                raise params_invalid(f"body.{name}")
         if "region" in fields:
             region = str(fields["region"]).lower()
             if region not in REGIONS:

@@ -1,0 +1,102 @@
+"""The door of /__admin/: the path as the client spelled it, the admin token, and a JSON body on every call that
+changes state. Each refusal is answered in the admin API's error format."""
+
+from __future__ import annotations
+
+import hmac
+from http.cookies import CookieError, SimpleCookie
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from mockserver.gateways.kit.http import JsonResponse
+
+ADMIN_COOKIE = "jimeng_mock_admin_token"
+"""The cookie that carries the admin token, for a browser (a dashboard) that cannot set a header."""
+CHANGING_METHODS = frozenset({"POST", "PUT", "PATCH"})
+"""The methods a cross-site page can send without a preflight (POST), and those that carry a body. DELETE cannot be
+sent cross-site without a preflight the mock never grants, so it needs no body."""
+
+
+class AdminGuard:
+    """In front of the admin app (mounted at `prefix`)."""
+
+    def __init__(self, app: ASGIApp, prefix: str, token: str | None) -> None:
+        self.app = app
+        self.prefix = prefix.encode()
+        self.token = None if token is None else token.encode()
+        self.routes = getattr(app, "routes", [])  # what the Mount lists (url_path_for, the route table)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        refusal = self.refusal(scope)
+        if refusal is None:
+            await self.app(scope, receive, send)
+        else:
+            await refusal(scope, receive, send)
+
+    def refusal(self, scope: Scope) -> JsonResponse | None:
+        if not self.spelled_out(scope):
+            return _error(404, "not_found", "no route: the admin API is served under /__admin/ spelled as is")
+        if self.token is not None and not hmac.compare_digest(self.presented(scope), self.token):
+            return _error(
+                401,
+                "unauthorized",
+                f"the admin API needs its token: send `Authorization: Bearer <token>` or the cookie {ADMIN_COOKIE}",
+                {"WWW-Authenticate": 'Bearer realm="jimeng-mock admin"'},
+            )
+        if scope["method"] in CHANGING_METHODS and not _sends_json(scope):
+            return _error(
+                415,
+                "unsupported_media_type",
+                "send a JSON body with `Content-Type: application/json` (even an empty one: {})",
+            )
+        return None
+
+    def spelled_out(self, scope: Scope) -> bool:
+        """Whether the client wrote the prefix itself, not percent-encoded (`/%5f%5fadmin/`): a proxy in front of
+        the mock that blocks `/__admin` must not be walked around."""
+        raw: bytes | None = scope.get("raw_path")
+        if raw is None:
+            return True
+        raw = raw.partition(b"?")[0]
+        return raw == self.prefix or raw.startswith(self.prefix + b"/")
+
+    @staticmethod
+    def presented(scope: Scope) -> bytes:
+        """The token the request carries: its bearer token, else its admin cookie (empty when neither)."""
+        cookie = b""
+        name: bytes
+        value: bytes
+        for name, value in scope.get("headers", ()):
+            if name == b"authorization":
+                scheme, _, credentials = value.partition(b" ")
+                if scheme.lower() == b"bearer":
+                    return credentials.strip()
+            elif name == b"cookie":
+                cookie = _cookie(value) or cookie
+        return cookie
+
+
+def _cookie(header: bytes) -> bytes:
+    try:
+        jar = SimpleCookie(header.decode("latin-1"))
+    except CookieError:
+        return b""
+    morsel = jar.get(ADMIN_COOKIE)
+    return b"" if morsel is None else morsel.value.encode("latin-1")
+
+
+def _sends_json(scope: Scope) -> bool:
+    name: bytes
+    value: bytes
+    for name, value in scope.get("headers", ()):
+        if name == b"content-type":
+            media_type = value.partition(b";")[0].strip().lower()
+            return media_type == b"application/json"
+    return False
+
+
+def _error(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> JsonResponse:
+    return JsonResponse({"error": {"code": code, "message": message}}, status_code=status, headers=headers)

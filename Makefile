@@ -1,8 +1,10 @@
 # Every target installs what it needs into .venv first, so each works on a fresh machine with only Python.
+# `make run` installs only what serving needs; the development tools come with `make test`, `make lint`.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-dev
+RUN_STAMP := $(VENV)/.installed-run
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
@@ -15,9 +17,16 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m compileall -q mockserver
 	touch $(STAMP)
 
+$(RUN_STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python -m compileall -q mockserver
+	touch $(RUN_STAMP)
+
 install: $(STAMP)
 
-run: $(STAMP)
+run: $(RUN_STAMP)
 	$(BIN)/jimeng-mock serve --host $(HOST) --port $(PORT) $(ARGS)
 
 # The store tests start a real redis-server: install Debian's when it is missing and we may (root).
@@ -30,11 +39,11 @@ test: $(STAMP) redis-server
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 contract: $(STAMP)
-	$(BIN)/python -m pytest tests/contract tests/properties $(PYTEST_ARGS)
+	$(BIN)/python -m pytest tests/contracts tests/properties tests/fuzz $(PYTEST_ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check mockserver tests bench
-	$(BIN)/ruff format --check mockserver tests bench
+	$(BIN)/ruff check mockserver tests bench examples
+	$(BIN)/ruff format --check mockserver tests bench examples
 	$(BIN)/mypy
 
 # Not part of `make test`: a few minutes of load on loopback. ARGS="--duration 3" and more: python -m bench --help
@@ -46,5 +55,5 @@ bench: $(STAMP)
 	$(BIN)/python -m bench $(ARGS)
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) build dist *.egg-info
 	find mockserver -name __pycache__ -prune -exec rm -rf {} +

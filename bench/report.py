@@ -10,6 +10,8 @@ BYTES_PER_TASK = 2048
 FLAT = 1.25
 """Poll cost at the large store may be at most this many times the small store's (timing noise)."""
 MP4_MS = 50
+MP4_BYTES = 200_000
+"""A 10-second 1080P result video, captioned, stays under this size."""
 
 
 def targets(result: dict[str, Any]) -> list[dict[str, Any]]:
@@ -31,6 +33,8 @@ def targets(result: dict[str, Any]) -> list[dict[str, Any]]:
                 continue
             checks.append(_check(f"{gw} mp4 {row['size']} {row['seconds']} s (ms)", row["first_ms"], f"< {MP4_MS}",
                                  row["first_ms"] < MP4_MS))  # fmt: skip
+            checks.append(_check(f"{gw} mp4 {row['size']} {row['seconds']} s (bytes)", row["bytes"],
+                                 f"< {MP4_BYTES:,}", row["bytes"] < MP4_BYTES))  # fmt: skip
     return checks
 
 
@@ -114,6 +118,13 @@ def render(result: dict[str, Any]) -> str:
         lines.append(f"MP4 generation ({gw}):")
         lines += [
             f"  {r['size']:>9} {r['seconds']:>5} s {r['frames']:>4} frames: first {r['first_ms']:>6.2f} ms, "
+            f"cached {r['cached_us']:>5.2f} µs, {r['bytes']:,} bytes"
+            for r in rows
+        ]
+    for gw, rows in result.get("image_to_video", {}).items():
+        lines.append(f"MP4 generation from uploaded images ({gw}):")
+        lines += [
+            f"  {r['kind']:>20} {r['size']:>9} {r['seconds']:>5} s: first {r['first_ms']:>7.2f} ms, "
             f"cached {r['cached_us']:>5.2f} µs, {r['bytes']:,} bytes"
             for r in rows
         ]

@@ -229,7 +229,7 @@ def _in_process(args: argparse.Namespace, gateways: tuple[Gateway, ...]) -> dict
     """Memory per task for every gateway; the poll cost against store size (a million tasks) for the first,
     as the engine and store under it are the same for all."""
     small, large = (int(n) for n in args.store_sizes.split(","))
-    figures: dict[str, Any] = {"memory": {}, "poll_cost": {}, "mp4": {}, "pictures": {}}
+    figures: dict[str, Any] = {"memory": {}, "poll_cost": {}, "mp4": {}, "pictures": {}, "image_to_video": {}}
     for gw in gateways:
         figures["memory"][gw.id] = inprocess.memory_per_task(gw, args.memory_tasks)
         _say(f"memory ({gw.id}): {json.dumps(figures['memory'][gw.id])}")
@@ -238,6 +238,8 @@ def _in_process(args: argparse.Namespace, gateways: tuple[Gateway, ...]) -> dict
             _say(f"poll cost ({gw.id}): {json.dumps(figures['poll_cost'][gw.id])}")
         if gw.outputs:
             figures["mp4"][gw.id] = inprocess.mp4_figures(gw, args.mp4_limit)
+            if not figures["image_to_video"]:
+                figures["image_to_video"][gw.id] = inprocess.image_to_video_figures(gw)
         if gw.pictures:
             figures["pictures"][gw.id] = inprocess.picture_figures(gw, args.mp4_limit)
     return figures

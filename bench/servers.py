@@ -41,6 +41,8 @@ class ServerKind:
         ]  # fmt: skip
 
 
+BENCH_ENV = {"JIMENG_MOCK_MAX_TASKS": str(10**9)}
+"""On the virtual clock no task finishes, and a throughput run submits more than the default cap holds."""
 MOCK = ServerKind("mock", "/__admin/clock")
 BARE = ServerKind("bare", "/clock")
 
@@ -86,7 +88,11 @@ def started(
     """The server running (its command after `prefix`, such as valgrind's) and answering: its port and process."""
     port = free_port()
     process = subprocess.Popen(
-        pinned([*prefix, *kind.command(port, extra)], core), cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        pinned([*prefix, *kind.command(port, extra)], core),
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env={**os.environ, **BENCH_ENV},
     )
     try:
         if not first_200(port, kind.ready_path, time.perf_counter() + timeout):

@@ -34,7 +34,7 @@ class ContractClient(TestClient):
         self.runtime = runtime
         self.checked = 0
 
-    def send(self, request: httpx2.Request, *args: Any, **kwargs: Any) -> httpx2.Response:  # type: ignore[override]
+    def send(self, request: httpx2.Request, *args: Any, **kwargs: Any) -> httpx2.Response:
         """Every request goes through here, whether made by the test or by a real client (the OpenAI SDK)."""
         response = super().send(request, *args, **kwargs)
         self._check(request.method, response)

@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from bench import inprocess, instructions, run
+from bench import counted, inprocess, instructions, media, run
 from bench.gateways import GATEWAYS, Picture
+from bench.inprocess import BENCH_CAPTION
 from bench.load import HttpRequest, LoadResult, _lua, parse_result, wrk_script
 from bench.report import render, targets
 from mockserver.gateways import PROVIDER_IDS
@@ -65,6 +66,9 @@ def test_a_reduced_run_measures_every_endpoint_and_writes_its_json(tmp_path: Pat
     assert len(cost["batch_ratios"]) == 5 and cost["growth"] == statistics.median(cost["batch_ratios"])
     [mp4] = result["mp4"]["crazyrouter"]
     assert mp4["bytes"] > 0 and mp4["size"] == "1920x1080"
+    from_images = result["image_to_video"]["crazyrouter"]
+    assert [row["kind"] for row in from_images] == ["first frame", "first and last frame"]
+    assert mp4["bytes"] < from_images[0]["bytes"] < from_images[1]["bytes"]
     assert set(result["pictures"]) == {"octopusx", "jimeng2api"}
     [thumbnail] = result["pictures"]["octopusx"]
     assert (thumbnail["kind"], thumbnail["size"], thumbnail["format"]) == ("thumbnail", "1280x720", "webp")
@@ -97,9 +101,9 @@ def test_picture_figures_render_each_kind_through_the_serving_path() -> None:
         10.04,
         "jpeg",
     )
-    assert sheet["bytes"] == len(render_spritesheet(VideoSpec(1280, 720, 24, 241, "2d6fd2")).body)
+    assert sheet["bytes"] == len(render_spritesheet(VideoSpec(1280, 720, 24, 241, "2d6fd2", BENCH_CAPTION)).body)
     assert (image["kind"], image["size"], "seconds" in image) == ("image", "64x48", False)
-    assert image["bytes"] == len(render_image(ImageSpec(64, 48, "webp", "2d6fd2")).body)
+    assert image["bytes"] == len(render_image(ImageSpec(64, 48, "webp", "2d6fd2", BENCH_CAPTION, "1:1", "2k")).body)
     assert [row["kind"] for row in inprocess.picture_figures(gateway, limit=1)] == ["spritesheet"]
 
 
@@ -186,12 +190,33 @@ def test_side_by_side_slices_alternate_the_load_started_first_and_give_mock_over
     assert ratios == [0.61, 0.62, 0.63]
 
 
-def test_the_mp4_target_checks_the_1080p_five_and_ten_second_videos() -> None:
-    def mp4(size: str, frames: int, first_ms: float) -> dict[str, object]:
-        return {"size": size, "seconds": round(frames / 24, 2), "frames": frames, "first_ms": first_ms}
+def test_the_mp4_targets_check_the_1080p_five_and_ten_second_videos() -> None:
+    def mp4(size: str, frames: int, first_ms: float, size_bytes: int) -> dict[str, object]:
+        return {"size": size, "seconds": round(frames / 24, 2), "frames": frames, "first_ms": first_ms,
+                "bytes": size_bytes}  # fmt: skip
 
-    rows = [mp4("1920x1080", 121, 2.0), mp4("1920x1080", 241, 60.0), mp4("2176x928", 241, 90.0)]
+    rows = [mp4("1920x1080", 121, 2.0, 90_000), mp4("1920x1080", 241, 60.0, 250_000), mp4("2176x928", 241, 90.0, 1)]
     result = {"endpoints": [], "cold_start": {"mock": {"median_ms": 1}}, "memory": {}, "poll_cost": {},
               "mp4": {"crazyrouter": rows}}  # fmt: skip
     checks = {check["name"]: check["met"] for check in targets(result) if "mp4" in check["name"]}
-    assert checks == {"crazyrouter mp4 1920x1080 5.04 s (ms)": True, "crazyrouter mp4 1920x1080 10.04 s (ms)": False}
+    assert checks == {
+        "crazyrouter mp4 1920x1080 5.04 s (ms)": True,
+        "crazyrouter mp4 1920x1080 5.04 s (bytes)": True,
+        "crazyrouter mp4 1920x1080 10.04 s (ms)": False,
+        "crazyrouter mp4 1920x1080 10.04 s (bytes)": False,
+    }
+
+
+def test_the_media_figures_time_each_render_and_give_its_size() -> None:
+    names = [name for name, _ in media.renders()]
+    assert "video 1920x1080, 10 s" in names and "image 2048x2048 webp" in names
+    row = media.measure(lambda: b"twelve bytes", runs=3)
+    assert row["bytes"] == 12 and row["wall_ms"] >= 0 and row["cpu_ms"] >= 0
+
+
+@pytest.mark.parametrize("kind", ["submit", "poll", "finished"])
+def test_the_counted_run_makes_its_requests_and_names_their_statuses(
+    kind: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert counted.main(["crazyrouter", kind, "3"]) == 0
+    assert capsys.readouterr().err.strip() == f"crazyrouter {kind}: 3 requests, statuses {{200: 3}}"

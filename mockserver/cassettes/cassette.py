@@ -122,9 +122,13 @@ def redact_body(body: bytes) -> bytes:
     """JSON bodies keep their shape with secret-looking fields masked; other bodies pass unchanged."""
     try:
         document = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, RecursionError):  # not JSON, not UTF-8, digits or nesting past what Python reads
         return body
-    return json.dumps(_redact(document), ensure_ascii=False, separators=(",", ":")).encode()
+    redacted = json.dumps(_redact(document), ensure_ascii=False, separators=(",", ":"))
+    try:
+        return redacted.encode()
+    except UnicodeEncodeError:  # a lone surrogate (`\\ud800` in the body): kept escaped, as it was sent
+        return json.dumps(_redact(document), separators=(",", ":")).encode()
 
 
 def _redact(value: Any) -> Any:

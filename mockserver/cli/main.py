@@ -8,6 +8,7 @@ import json
 import os
 import sys
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Offline simulator of the Jimeng / Seedance "
         "video gateways, with a virtual clock and scripted task lifecycles.",
     )
+    parser.add_argument("--version", action="version", version=f"jimeng-mock {installed_version()}")
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser(
         "serve",
@@ -34,7 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=ENV_HELP,
     )
     serve.add_argument("--host", help="address to listen on (default 127.0.0.1)")
-    serve.add_argument("--port", type=int, help="port to listen on (default 8000)")
+    serve.add_argument("--port", type=int, help="port to listen on (default 8000; 0: a free port, shown at start)")
     serve.add_argument(
         "--provider",
         choices=PROVIDER_IDS,
@@ -122,6 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
         "X-Mock-Scenario header, a [[mock:NAME]] tag in the prompt, the API key "
         "(config `scenario_keys`) or the server default (--scenario).",
     )
+    scenarios.add_argument("--config", help="a serve config file whose scenario_paths add scenarios to the library")
     add_verify(commands)
     scenario_commands = scenarios.add_subparsers(dest="action", required=True)
     scenario_commands.add_parser("list", help="one line per scenario")
@@ -175,14 +178,30 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return verify(vars(args))
     if args.command == "scenarios":
-        return scenarios(args.action, getattr(args, "name", None))
+        return scenarios(args.action, getattr(args, "name", None), args.config)
     return 2
 
 
-def scenarios(action: str, name: str | None) -> int:
-    from mockserver.scenarios import ScenarioLibrary, UnknownScenario
+def installed_version() -> str:
+    """The installed distribution's version (a wheel's, or an editable install's)."""
+    from importlib.metadata import PackageNotFoundError, version
 
-    library = ScenarioLibrary.load()
+    try:
+        return version("jimeng-mock")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "(not installed)"
+
+
+def scenarios(action: str, name: str | None, config: str | None = None) -> int:
+    from mockserver.scenarios import ScenarioFileError, ScenarioLibrary, UnknownScenario
+    from mockserver.server.settings import Settings, SettingsError
+
+    try:
+        paths = Settings.load({"config": config}).scenario_paths
+        library = ScenarioLibrary.load([Path(p) for p in paths])
+    except (SettingsError, ScenarioFileError) as exc:
+        print(f"jimeng-mock: {exc}", file=sys.stderr)
+        return 2
     if action == "list":
         width = max(len(n) for n in library.names())
         for scenario in library.all():
@@ -208,11 +227,13 @@ GRACEFUL_SHUTDOWN_SECONDS = 10
 
 def serve(args: dict[str, Any]) -> int:
     from mockserver.cassettes import Cassette, CassetteError
+    from mockserver.cli.serving import ListenError, bind, run_server
     from mockserver.server.settings import Settings, SettingsError
     from mockserver.stores import StoreError, open_store
 
     flags = {k: v for k, v in args.items() if k not in ("command", "access_log", "replay")}
     replay = str(args["replay"]) if args.get("replay") is not None else None
+    listener = None
     try:
         settings = Settings.load(flags)
         store = open_store(settings.store)  # fail here, once, rather than in every worker
@@ -220,11 +241,19 @@ def serve(args: dict[str, Any]) -> int:
             store.close()
         if replay is not None:
             Cassette.load(Path(replay))
-        app = None if settings.workers > 1 else worker_app(settings, replay)
-    except (SettingsError, StoreError, CassetteError) as exc:
+        listener = bind(settings.host, settings.port)
+        flags["port"] = listener.getsockname()[1]  # --port 0 asks for a free port: the workers and URLs get it
+        settings = settings.with_overrides(port=flags["port"])
+        if settings.workers == 1:
+            app = worker_app(settings, replay)
+        else:
+            app = None
+            check_worker_app(settings)
+    except (SettingsError, StoreError, CassetteError, ListenError) as exc:
+        if listener is not None:
+            listener.close()
         print(f"jimeng-mock: {exc}", file=sys.stderr)
         return 2
-    print(banner(settings), flush=True)
     options: dict[str, Any] = {
         "host": settings.host,
         "port": settings.port,
@@ -235,31 +264,27 @@ def serve(args: dict[str, Any]) -> int:
     if app is None:
         os.environ[SERVE_FLAGS_ENV] = json.dumps({"flags": flags, "replay": replay})
         options.update(factory=True, workers=settings.workers)
-    return run_server(app or "mockserver.cli.main:worker_app", settings, options)
+    announce = partial(print, banner(settings), flush=True)
+    try:
+        return run_server(app or "mockserver.cli.main:worker_app", settings, options, listener, announce)
+    except ListenError as exc:
+        print(f"jimeng-mock: {exc}", file=sys.stderr)
+        return 2
 
 
-def run_server(app: Any, settings: Any, options: dict[str, Any]) -> int:
-    """`uvicorn.run`, with the server's limits (`LimitedConfig`): one process, or `workers` behind one socket."""
-    import uvicorn
-    from uvicorn.supervisors import Multiprocess
+def check_worker_app(settings: Any) -> None:
+    """With --workers, each worker builds its own app: build one here first, so a missing contract or a bad
+    scenario file stops the start with one message rather than every worker with a traceback."""
+    from mockserver.server.runtime import MockRuntime
 
-    from mockserver.server.http_limits import LimitedConfig
-
-    config = LimitedConfig(app, settings, **options)
-    if config.workers > 1:
-        Multiprocess(config, sockets=[config.bind_socket()]).run()
-        return 0
-    config.load_app()
-    server = uvicorn.Server(config)
-    server.run()
-    return 0 if server.started else 1
+    MockRuntime(settings.with_overrides(store="memory", workers=1)).close()
 
 
 def worker_app(settings: Any = None, replay: str | None = None) -> Any:
     """The app one worker serves: the gateways (behind a cassette's recorded answers, with --replay) behind the
     fault middleware. Also the uvicorn factory of each worker process."""
+    from mockserver.gateways.kit.faults import FaultMiddleware
     from mockserver.server.app import create_app
-    from mockserver.server.faults import FaultMiddleware
     from mockserver.server.settings import Settings
 
     if settings is None:
@@ -272,7 +297,8 @@ def worker_app(settings: Any = None, replay: str | None = None) -> Any:
 
         served = Replayer(Cassette.load(Path(replay)), fallback=app)
     settle_heap()
-    return FaultMiddleware(served, app.state.runtime.randomness)
+    runtime = app.state.runtime
+    return FaultMiddleware(served, runtime.randomness, hang_limit=runtime.settings.fault_hang_limit)
 
 
 GC_YOUNG_THRESHOLD = 50_000
@@ -289,6 +315,8 @@ def settle_heap() -> None:
 
 
 def banner(settings: Any) -> str:
+    from mockserver.server.app import client_urls
+
     base = f"http://{settings.host}:{settings.port}"
     clock = settings.clock if settings.time_scale == 1 else f"{settings.clock}, time scale {settings.time_scale}"
     workers = f", {settings.workers} workers" if settings.workers > 1 else ""
@@ -297,7 +325,7 @@ def banner(settings: Any) -> str:
     ]
     lines.append("")
     width = max(len(p) for p in (*settings.providers, "admin"))
-    lines += [f"  {pid:<{width}}  {base}/{pid}" for pid in settings.providers]
+    lines += [f"  {pid:<{width}}  {url}" for pid, url in client_urls(base, settings.providers).items()]
     if settings.root_provider:
         lines.append(f"  {'(root)':<{width}}  {base}  -> {settings.root_provider}")
     guard = " (token required)" if settings.admin_token else ""

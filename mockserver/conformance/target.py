@@ -8,6 +8,8 @@ from typing import Any, Protocol
 
 import httpx
 
+from mockserver.contracts.contract import load_contract
+
 
 class HttpResponse(Protocol):
     status_code: int
@@ -24,7 +26,7 @@ class Target:
     provider: str
     client: Any  # an httpx (or Starlette test) client; its base URL is the gateway's base URL
     api_key: str
-    wait: Callable[[float], None]
+    wait: Callable[[float], object]
     description: str
     virtual_time: bool = False
 
@@ -56,6 +58,13 @@ def in_process(provider: str, runtime: Any = None, api_key: str = "sk-conformanc
     return Target(provider, client, api_key, runtime.clock.advance, "the mock, in-process", virtual_time=True)
 
 
+def gateway_root(base_url: str, client_base_path: str) -> str:
+    """The gateway's address, which the contract's paths follow, from the base URL a client is given: an
+    OpenAI SDK's base URL (`.../v1`) and the gateway's own address are both accepted."""
+    root = base_url.rstrip("/")
+    return root.removesuffix(client_base_path) if client_base_path else root
+
+
 def by_url(
     provider: str,
     base_url: str,
@@ -68,7 +77,8 @@ def by_url(
 ) -> Target:
     """A gateway over HTTP. With `mock_admin` (a jimeng-mock's /__admin URL on a virtual clock) waiting
     advances that clock (sending `mock_admin_token` when the mock wants one); otherwise the runner really waits."""
-    client = httpx.Client(base_url=base_url.rstrip("/") + "/", timeout=request_timeout, follow_redirects=True)
+    root = gateway_root(base_url, load_contract(provider).client_base_path)
+    client = httpx.Client(base_url=root + "/", timeout=request_timeout, follow_redirects=True)
     if mock_admin:
         admin = mock_admin.rstrip("/")
         headers = {"Authorization": f"Bearer {mock_admin_token}"} if mock_admin_token else {}

@@ -9,6 +9,8 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache, cached_property
+from importlib.resources import files
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -37,19 +39,28 @@ class Violation:
     message: str
 
 
-def contracts_dir() -> Path:
+def contracts_dir() -> Traversable:
+    """The folder `JIMENG_MOCK_CONTRACTS` names, else the contracts shipped inside the package (package data)."""
     configured = os.environ.get(CONTRACTS_ENV)
-    return Path(configured) if configured else Path(__file__).resolve().parent / "specs"
+    return Path(configured) if configured else files("mockserver.contracts") / "specs"
 
 
 @cache
 def load_contract(name: str) -> Contract:
-    path = contracts_dir() / f"{name}.yaml"
+    folder = contracts_dir()
+    if not folder.is_dir():
+        raise ContractError(f"no contract folder at {folder}: {_where_contracts_come_from()}")
     try:
-        document = load_yaml(path)
+        document = load_yaml(folder / f"{name}.yaml")
     except FileNotFoundError:
-        raise ContractError(f"no contract {name!r} in {path.parent}") from None
+        raise ContractError(f"no contract {name!r} in {folder}: {_where_contracts_come_from()}") from None
     return Contract(name, document)
+
+
+def _where_contracts_come_from() -> str:
+    if configured := os.environ.get(CONTRACTS_ENV):
+        return f"{CONTRACTS_ENV}={configured} must name a folder holding <provider>.yaml for every gateway"
+    return "the contracts shipped inside the package are missing; reinstall jimeng-mock"
 
 
 @dataclass(frozen=True)
@@ -176,6 +187,12 @@ class Contract:
             raise ContractError(f"{self.name}: the contract has no {name}")
         return self.document[name]
 
+    @property
+    def client_base_path(self) -> str:
+        """What a client appends to the gateway's address to get its base URL (`/v1` for an OpenAI SDK), or ''."""
+        declared: dict[str, Any] = self.document.get("x-client-base-path", {})
+        return str(declared.get("value", ""))
+
     @cached_property
     def lifecycle(self) -> Lifecycle:
         return Lifecycle.from_contract(self.extension("x-lifecycle"))
@@ -208,7 +225,7 @@ def _violation(error: ValidationError) -> Violation:
 
 
 def quick_check(schema: Any, resolve: Callable[[str], Any], depth: int = 0) -> Check | None:
-    """The schema as a plain predicate, exact for the keywords it knows and many times faster than jsonschema,
-    so a valid request skips the validator (an invalid one still goes to it, for its message). None when the
-    schema uses any other keyword: then jsonschema alone decides."""
+    """The schema compiled to a Python predicate, exact for the keywords it knows: a valid request skips the
+    validator, an invalid one still goes to it for its message (PERFORMANCE.md: the compiled request predicate).
+    None when the schema uses any other keyword: then jsonschema alone decides."""
     return compile_check(schema, resolve, depth)

@@ -1,7 +1,7 @@
 """YAML documents parsed once per content: the parsed value is kept with `marshal` in the user's cache folder,
-keyed by a hash of the file's bytes and the Python version, so a start reads it back in a millisecond instead of
-parsing the YAML again (the contracts take about 50 ms to parse). Any failure to read or write the cache falls
-back to parsing: the cache can only make a start faster, never change what it loads."""
+keyed by a hash of the file's bytes and the Python version, so a start reads it back instead of parsing the YAML
+again (PERFORMANCE.md: cold start). Any failure to read or write the cache falls back to parsing: the cache can
+never change what it loads."""
 
 from __future__ import annotations
 
@@ -9,12 +9,13 @@ import hashlib
 import marshal
 import os
 import sys
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: ten times faster than the pure loader
+YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's loader where PyYAML was built with it
 CACHE_FOLDER = "jimeng-mock"
 
 
@@ -24,18 +25,19 @@ def cache_dir() -> Path:
     return Path(base) / CACHE_FOLDER
 
 
-def load_yaml(path: Path, folder: Path | None = None) -> Any:
-    """`path` parsed as YAML (safe loader); raises what reading and parsing raise."""
+def load_yaml(path: Traversable, folder: Path | None = None) -> Any:
+    """`path` (a file, or a package resource) parsed as YAML (safe loader); raises what reading and parsing raise."""
     raw = path.read_bytes()
     folder = cache_dir() if folder is None else folder
+    stem = path.name.rsplit(".", 1)[0]
     version = f"{sys.version_info[:3]}:{marshal.version}:".encode()  # marshal's format is the interpreter's
-    cached = folder / f"{path.stem}.{hashlib.blake2b(version + raw, digest_size=16).hexdigest()}.marshal"
+    cached = folder / f"{stem}.{hashlib.blake2b(version + raw, digest_size=16).hexdigest()}.marshal"
     try:
         return marshal.loads(cached.read_bytes())
     except (OSError, ValueError, EOFError, TypeError):
         pass
     document = yaml.load(raw, Loader=YAML_LOADER)
-    _keep(cached, path.stem, document)
+    _keep(cached, stem, document)
     return document
 
 

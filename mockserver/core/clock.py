@@ -271,9 +271,7 @@ class MockClock:
         return {"scaled": state.scale, "virtual": 0.0}.get(state.mode, 1.0)
 
     def now(self) -> float:
-        if self._shared is None:  # every request reads the clock two or three times: one call, not two
-            return self._state.now(False)
-        return self.state().now(True)
+        return self.state().now(self._shared is not None)
 
     def advance(self, seconds: float) -> float:
         if not seconds >= 0:

@@ -1,8 +1,8 @@
-"""A seeded stream of random draws that costs little to start: BLAKE2b of its key in counter mode.
+"""A seeded stream of random draws: BLAKE2b of its key in counter mode.
 
-Every submit starts one (a task's own stream) and makes a handful of draws from it. Seeding a Mersenne Twister
-(`random.Random(key)`) costs about 45,000 instructions, a sixth of a whole submit; a stream costs one hash of
-eight 64-bit words, which most tasks never use up, and a draw is one method call.
+Every submit starts one (a task's own stream) and makes a handful of draws from it: its step lengths, its id,
+its seed. The stream is part of the mock's behaviour: a seed's task ids come from it, so changing how it draws
+changes every id (PERFORMANCE.md says why it is not a `random.Random`).
 """
 
 from __future__ import annotations
@@ -65,8 +65,6 @@ class Stream:
         count = -(-k // 64)
         if len(words) < count:
             words = self._refill(count)
-        if count == 2:  # a UUID's worth, on every submit of some gateways
-            return (words.pop() << 64 | words.pop()) >> (128 - k)
         value = 0
         for _ in range(count):
             value = value << 64 | words.pop()

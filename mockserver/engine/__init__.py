@@ -1,6 +1,6 @@
 """Tasks, their lifecycles and where they are kept. Knows nothing of HTTP or of any gateway."""
 
-from mockserver.engine.engine import Submission, TaskEngine
+from mockserver.engine.engine import StoreFull, Submission, TaskEngine
 from mockserver.engine.lifecycle import Lifecycle, LifecycleError, Outcome, Phase, Schedule, Status, StepPlan, evaluate
 from mockserver.engine.store import MemoryStore, TaskStore
 from mockserver.engine.task import Task, TaskView
@@ -19,6 +19,7 @@ __all__ = [
     "Schedule",
     "Status",
     "StepPlan",
+    "StoreFull",
     "Submission",
     "Task",
     "TaskEngine",

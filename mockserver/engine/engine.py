@@ -37,15 +37,30 @@ class Submission:
     tasks at submit draws how long each runs here), so a submit starts one stream, not two."""
 
 
+class StoreFull(Exception):
+    """The store holds `max_tasks` tasks and none of them is finished: a new one has no room."""
+
+    def __init__(self, max_tasks: int) -> None:
+        super().__init__(f"the mock holds {max_tasks} tasks, none finished (the max_tasks setting): retry later")
+        self.max_tasks = max_tasks
+
+
 class TaskEngine:
-    def __init__(self, store: TaskStore, clock: Clock, randomness: RandomSource) -> None:
+    def __init__(self, store: TaskStore, clock: Clock, randomness: RandomSource, max_tasks: int | None = None) -> None:
         self.store = store
         self.clock = clock
         self.randomness = randomness
+        self.max_tasks = max_tasks
+        """Stored tasks at most (None: no cap); past it the oldest finished ones make room."""
+        self._unchecked = 0
+        """Submits that fit under the cap for certain since the store was last counted (it is counted once per
+        hundredth of the cap). Processes sharing a store each keep their own: there the cap holds within a
+        hundredth of it per process."""
 
     def submit(self, submission: Submission) -> TaskView:
+        """Store a new task; raises StoreFull when `max_tasks` are stored and none of them can be dropped."""
         now = self.clock.now()
-        self.store.purge(now)
+        self.ensure_room(now)
         _, rng = self.randomness.next_stream(f"task:{submission.provider}")
         plan = submission.plan if submission.settle is None else submission.settle(submission.plan, rng)
         schedule = draw_schedule(
@@ -57,21 +72,54 @@ class TaskEngine:
     def _new_task(self, submission: Submission, schedule: Schedule, rng: Draws, now: float) -> Task:
         seed = rng.getrandbits(32)
         while True:
-            task = Task(  # positionally, in field order: see ARCHITECTURE
-                submission.new_id(rng),
-                submission.provider,
-                now,  # created_at
-                now + submission.retention,  # expires_at
-                schedule,
-                submission.request,
-                submission.scenario,
-                seed,
-                0,  # polls
-                None,  # finished_at
-                submission.status_lag,
+            task = Task(
+                id=submission.new_id(rng),
+                provider=submission.provider,
+                created_at=now,
+                expires_at=now + submission.retention,
+                schedule=schedule,
+                request=submission.request,
+                scenario=submission.scenario,
+                seed=seed,
+                polls=0,
+                finished_at=None,
+                status_lag=submission.status_lag,
             )
             if self.store.add(task):
                 return task
+
+    def ensure_room(self, now: float | None = None) -> None:
+        """Drop expired tasks and, at the cap, the oldest finished ones; raises StoreFull when none can go (a
+        gateway that charges for a task asks before it charges)."""
+        now = self.clock.now() if now is None else now
+        self.store.purge(now)
+        if self.max_tasks is None:
+            return
+        if self._unchecked > 0:
+            self._unchecked -= 1
+            return
+        stored = len(self.store)
+        if stored >= self.max_tasks:
+            stored = self._make_room(now, self.max_tasks)
+        self._unchecked = min(self.max_tasks - stored, self.max_tasks // 100) - 1
+
+    def _make_room(self, now: float, max_tasks: int) -> int:
+        """Drop the oldest finished tasks, a hundredth of the cap at a time (at least enough for this one); the
+        number of tasks left, or StoreFull when the store is still full."""
+        wanted = len(self.store) - max_tasks + max(1, max_tasks // 100)
+        finished = []
+        for task in self.store.scan(now):  # oldest first
+            elapsed = now - task.created_at - task.status_lag
+            if evaluate(task.schedule, max(elapsed, 0.0), task.polls).terminal:
+                finished.append(task.id)
+                if len(finished) >= wanted:
+                    break
+        for task_id in finished:
+            self.store.remove(task_id)
+        stored = len(self.store)
+        if stored >= max_tasks:
+            raise StoreFull(max_tasks)
+        return stored
 
     def poll(self, provider: str, task_id: str) -> TaskView | None:
         """Read a task as its client does: the read counts as a poll, and poll-keyed steps advance."""
@@ -109,7 +157,7 @@ class TaskEngine:
 
     def _view(self, task: Task, now: float) -> TaskView:
         elapsed = now - task.created_at - task.status_lag
-        status = evaluate(task.schedule, elapsed if elapsed > 0.0 else 0.0, task.polls)
+        status = evaluate(task.schedule, max(elapsed, 0.0), task.polls)
         if status.terminal and task.finished_at is None:
             finished = (
                 now if status.finished_after is None else task.created_at + task.status_lag + status.finished_after

@@ -30,12 +30,6 @@ class Lifecycle:
     aliases: Mapping[str, str] = field(default_factory=dict)
     """Other names for this gateway's states (the scenario library's generic `processing` is OctopusX's
     `in_progress`), so one scenario file scripts every gateway."""
-    moves: frozenset[tuple[str, str]] = field(init=False, repr=False, compare=False)
-    """Every (before, after) the transitions allow, for one set lookup per step drawn."""
-
-    def __post_init__(self) -> None:
-        moves = {(before, after) for before, targets in self.transitions.items() for after in targets}
-        object.__setattr__(self, "moves", frozenset(moves))
 
     @classmethod
     def from_contract(cls, spec: Mapping[str, Any]) -> Lifecycle:
@@ -69,24 +63,22 @@ class Lifecycle:
             raise LifecycleError("a terminal state cannot have outgoing transitions")
 
     def allows(self, before: str, after: str) -> bool:
-        return before == after or (before, after) in self.moves
+        return before == after or after in self.transitions.get(before, ())
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class StepPlan:
-    """One non-terminal step of a profile: its state, how long it lasts, the progress it covers. Not frozen, as a
-    gateway that settles its queue at submit builds two per task; nothing changes a plan once made."""
+    """One non-terminal step of a profile: its state, how long it lasts, the progress it covers."""
 
     state: str
     timing: Timing
     progress: tuple[int, int] = (0, 0)
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class Phase:
     """A drawn step: it ends `until_seconds` after submit, or once the task has had `until_polls` polls,
-    or never (neither set). Not frozen, as every submit builds some and a frozen one costs twice as much;
-    nothing changes a phase once drawn."""
+    or never (neither set)."""
 
     state: str
     progress: tuple[int, int]
@@ -104,7 +96,12 @@ class Phase:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Phase:
         low, high = data["progress"]
-        return cls(data["state"], (low, high), data.get("until_seconds"), data.get("until_polls"))
+        return cls(
+            state=data["state"],
+            progress=(low, high),
+            until_seconds=data.get("until_seconds"),
+            until_polls=data.get("until_polls"),
+        )
 
 
 @dataclass(frozen=True)
@@ -116,10 +113,9 @@ class Outcome:
     details: Mapping[str, Any] = field(default_factory=dict)
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class Schedule:
-    """A task's drawn phases and its outcome. Not frozen, as every submit builds one (and its phases, which are
-    not frozen either, make it unhashable anyway); nothing changes a schedule once drawn."""
+    """A task's drawn phases and its outcome."""
 
     phases: tuple[Phase, ...]
     outcome: Outcome
@@ -135,12 +131,13 @@ class Schedule:
         """The inverse of `to_dict` (an outcome's details are the keys beside `state` and `error`)."""
         outcome = dict(data["outcome"])
         state, error = outcome.pop("state"), outcome.pop("error", None)
-        return cls(tuple(Phase.from_dict(p) for p in data["phases"]), Outcome(state, error, outcome))
+        phases = tuple(Phase.from_dict(p) for p in data["phases"])
+        return cls(phases=phases, outcome=Outcome(state=state, error=error, details=outcome))
 
 
 @dataclass(slots=True)
 class Status:
-    """A task's state at one instant (computed on every read; not frozen, as building a frozen one costs more)."""
+    """A task's state at one instant, computed on every read (and never shared)."""
 
     state: str
     progress: int
@@ -163,10 +160,9 @@ def draw_schedule(
     phases: list[Phase] = []
     elapsed, polls = 0.0, 0
     previous = None
-    moves = lifecycle.moves  # `lifecycle.allows`, inline: a call per step costs more than the lookup
     for step in plan:
         state, timing = step.state, step.timing
-        if previous is not None and previous != state and (previous, state) not in moves:
+        if previous is not None and not lifecycle.allows(previous, state):
             raise LifecycleError(f"the lifecycle does not allow {previous!r} -> {state!r}")
         progress, fraction, cut = step.progress, 1.0, False
         if fail_at_progress is not None:
@@ -176,20 +172,20 @@ def draw_schedule(
                 fraction = (fail_at_progress - start) / (end - start) if end > start else 1.0
                 progress = (start, fail_at_progress)
         if isinstance(timing, Forever):
-            phases.append(Phase(state, progress))
-            return Schedule(tuple(phases), outcome)
+            phases.append(Phase(state=state, progress=progress))
+            return Schedule(phases=tuple(phases), outcome=outcome)
         if isinstance(timing, Polls):
             polls += max(1, round(timing.count * fraction))
-            phases.append(Phase(state, progress, None, polls))
+            phases.append(Phase(state=state, progress=progress, until_polls=polls))
         else:
             elapsed += timing.draw(rng) * fraction
-            phases.append(Phase(state, progress, int(elapsed * 1000.0 + 0.5) / 1000.0))  # round(elapsed, 3), cheaper
+            phases.append(Phase(state=state, progress=progress, until_seconds=round(elapsed, 3)))
         previous = state
         if cut:
             break
     if previous is not None and not lifecycle.allows(previous, outcome.state):
         raise LifecycleError(f"the lifecycle does not allow {previous!r} -> {outcome.state!r}")
-    return Schedule(tuple(phases), outcome)
+    return Schedule(phases=tuple(phases), outcome=outcome)
 
 
 def evaluate(schedule: Schedule, elapsed: float, polls: int) -> Status:
@@ -204,24 +200,27 @@ def evaluate(schedule: Schedule, elapsed: float, polls: int) -> Status:
             if elapsed < phase.until_seconds:
                 span = phase.until_seconds - start_seconds
                 fraction = (elapsed - start_seconds) / span if span > 0 else 1.0
-                return Status(phase.state, _between(low, high, fraction), False, None)
+                return _running(phase.state, _between(low, high, fraction))
             start_seconds = finished_after = phase.until_seconds
         elif phase.until_polls is not None:
             if polls <= phase.until_polls:
                 span = phase.until_polls - start_polls
                 fraction = (polls - start_polls) / span if span > 0 else 1.0
-                return Status(phase.state, _between(low, high, fraction), False, None)
+                return _running(phase.state, _between(low, high, fraction))
             start_polls = phase.until_polls
             ended_by_polls = True
         else:
-            return Status(phase.state, low, False, None)
+            return _running(phase.state, low)
         last_progress = high
     if ended_by_polls:
         finished_after = None  # a poll ended a step: only the first read that sees the end can date it
     progress = 100 if schedule.outcome.error is None else last_progress
-    return Status(schedule.outcome.state, progress, True, finished_after)
+    return Status(state=schedule.outcome.state, progress=progress, terminal=True, finished_after=finished_after)
+
+
+def _running(state: str, progress: int) -> Status:
+    return Status(state=state, progress=progress, terminal=False, finished_after=None)
 
 
 def _between(low: int, high: int, fraction: float) -> int:
-    clamped = 0.0 if fraction < 0.0 else 1.0 if fraction > 1.0 else fraction
-    return int(low + (high - low) * clamped)
+    return int(low + (high - low) * min(max(fraction, 0.0), 1.0))

@@ -9,18 +9,15 @@ from typing import Any
 from mockserver.core.streams import Draws
 
 
-@dataclass(slots=True, unsafe_hash=True)
+@dataclass(frozen=True, slots=True)
 class Fixed:
-    """Not frozen, as a gateway that settles its queue at submit builds two per task and a frozen one costs twice
-    as much; nothing changes one once made. Hashable by value all the same: plans are cached by their timings."""
-
     seconds: float
 
     def draw(self, rng: Draws) -> float:
         return self.seconds
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Uniform:
     low: float
     high: float
@@ -29,7 +26,7 @@ class Uniform:
         return rng.uniform(self.low, self.high)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LogNormal:
     """Right-skewed durations, as real generation queues have: most near the median, a long tail."""
 
@@ -45,18 +42,17 @@ class LogNormal:
 
     def draw(self, rng: Draws) -> float:
         drawn = rng.lognormvariate(self.mu, self.sigma)
-        floored = self.low if drawn < self.low else drawn  # min(high, max(low, drawn)), without their cost
-        return self.high if floored > self.high else floored
+        return min(max(drawn, self.low), self.high)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Polls:
     """The step lasts until the task has been polled `count` more times."""
 
     count: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Forever:
     """The step never ends: a task stuck in queue or in generation."""
 
@@ -80,7 +76,7 @@ def parse_timing(value: Any) -> Timing:
     if isinstance(value, int | float):
         if value < 0:
             raise TimingError("a duration cannot be negative")
-        return Fixed(float(value))
+        return Fixed(seconds=float(value))
     if isinstance(value, dict) and len(value) == 1:
         ((kind, arg),) = value.items()
         try:
@@ -90,7 +86,7 @@ def parse_timing(value: Any) -> Timing:
                 low, high = (float(x) for x in arg)
                 if not 0 <= low <= high:
                     raise TimingError("uniform needs 0 <= low <= high")
-                return Uniform(low, high)
+                return Uniform(low=low, high=high)
             if kind == "lognormal":
                 if not isinstance(arg, dict):
                     raise TimingError("lognormal takes a mapping: {median: seconds, sigma: spread}")
@@ -105,7 +101,7 @@ def parse_timing(value: Any) -> Timing:
             if kind == "polls":
                 if not isinstance(arg, int) or isinstance(arg, bool) or arg < 1:
                     raise TimingError("polls must be a positive integer")
-                return Polls(arg)
+                return Polls(count=arg)
         except (TypeError, ValueError) as exc:
             if isinstance(exc, TimingError):
                 raise

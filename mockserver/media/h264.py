@@ -1,6 +1,7 @@
-"""Tiny H.264 encoder for solid-colour video (Baseline profile, CAVLC, 4:2:0).
+"""Tiny H.264 writer (Constrained Baseline profile, CAVLC, 4:2:0): the bitstream syntax, the parameter sets, and
+solid-colour video, what a picture too small for the overlay shows (`media.h264_pictures` codes the overlay).
 
-Frame 0 is an IDR picture: one I_PCM macroblock carrying the exact colour,
+For a solid colour, frame 0 is an IDR picture: one I_PCM macroblock carrying the exact colour,
 then I_16x16 DC-predicted macroblocks without residual, which copy it across
 the picture.  Every later frame is a P picture of skipped macroblocks.  All
 pictures are reference pictures, so pic_order_cnt_type 2 applies.
@@ -13,6 +14,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from functools import cached_property, lru_cache
 
 MIN_SIZE = 16
 MAX_SIZE = 4096
@@ -37,6 +39,8 @@ _LEVELS = (
     (52, 2073600, 36864), (60, 4177920, 139264), (61, 8355840, 139264), (62, 16711680, 139264),
 )
 # fmt: on
+# MaxVmvR by level (Table A-1), as (highest level_idc, range in luma samples).
+_VERTICAL_MV_RANGE = ((10, 64), (20, 128), (30, 256), (255, 512))
 
 _SLICE_P = 0
 _SLICE_I = 2
@@ -50,12 +54,14 @@ _NC_PCM = 16  # nN for an I_PCM neighbour (9.2.1)
 _EMULATION = re.compile(rb"\x00\x00(?=[\x00-\x03])")
 
 
+@lru_cache(maxsize=4096)
 def ue(value: int) -> str:
     """Unsigned Exp-Golomb code ue(v) as a bit string (9.1)."""
     code = bin(value + 1)[2:]
     return "0" * (len(code) - 1) + code
 
 
+@lru_cache(maxsize=4096)
 def se(value: int) -> str:
     """Signed Exp-Golomb code se(v) as a bit string (9.1.1)."""
     return ue(2 * value - 1 if value > 0 else -2 * value)
@@ -120,26 +126,33 @@ class StreamLayout:
     height: int
     fps: int
     frames: int
+    hidden_rows: int = 0
+    """Macroblock rows coded below the picture and cropped away (the overlay's glyph atlas)."""
 
-    @property
+    @cached_property
     def mb_width(self) -> int:
         return -(-self.width // 16)
 
-    @property
+    @cached_property
     def mb_height(self) -> int:
-        return -(-self.height // 16)
+        return -(-self.height // 16) + self.hidden_rows
 
-    @property
+    @cached_property
     def mb_count(self) -> int:
         return self.mb_width * self.mb_height
 
-    @property
+    @cached_property
     def log2_max_frame_num(self) -> int:
         return min(16, max(4, (self.frames - 1).bit_length()))
 
-    @property
+    @cached_property
     def level_idc(self) -> int:
         return select_level(self.mb_width, self.mb_height, self.fps)
+
+    @cached_property
+    def max_vertical_mv(self) -> int:
+        """MaxVmvR (Table A-1): the vertical motion vector range, in luma samples either way."""
+        return next(limit for level, limit in _VERTICAL_MV_RANGE if self.level_idc <= level)
 
 
 def validate(width: int, height: int, fps: int) -> None:

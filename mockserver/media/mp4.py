@@ -1,4 +1,4 @@
-"""ISO base media file (MP4) muxer for the solid-colour H.264 stream.
+"""ISO base media file (MP4) muxer for the writer's H.264 streams.
 
 The layout is ftyp, moov, mdat ("faststart"): one video track, one chunk,
 samples stored as 4-byte length-prefixed NAL units (ISO/IEC 14496-15).

@@ -11,6 +11,16 @@ class UnsatisfiableRange(Exception):
     pass
 
 
+_BEYOND_ANY_BODY = 1 << 63
+
+
+def _position(digits: str) -> int:
+    """A byte position as written: past 18 significant digits it lies beyond any body, and is not converted
+    (Python refuses to convert more than 4,300 digits)."""
+    significant = digits.lstrip("0") or "0"
+    return int(significant) if len(significant) <= 18 else _BEYOND_ANY_BODY
+
+
 def parse_range(header: str | None, length: int) -> tuple[int, int] | None:
     """The inclusive (first, last) byte range asked for, None for the whole body.
 
@@ -26,12 +36,12 @@ def parse_range(header: str | None, length: int) -> tuple[int, int] | None:
     if first_text == "":
         if last_text == "":
             return None
-        suffix = int(last_text)
+        suffix = _position(last_text)
         if suffix == 0 or length == 0:
             raise UnsatisfiableRange(header)
         return max(0, length - suffix), length - 1
-    first = int(first_text)
-    last = int(last_text) if last_text else length - 1
+    first = _position(first_text)
+    last = _position(last_text) if last_text else length - 1
     if last_text and last < first:
         return None
     if first >= length:

@@ -62,9 +62,9 @@ class Kept(Generic[Spec]):
 
 
 def _video(spec: VideoSpec) -> Rendered:
-    from mockserver.media.mp4 import render_mp4
+    from mockserver.media.video import render_video_file
 
-    return _rendered(render_mp4(spec.width, spec.height, spec.fps, spec.duration, spec.rgb), CONTENT_TYPES["mp4"])
+    return _rendered(render_video_file(spec), CONTENT_TYPES["mp4"])
 
 
 def _thumbnail(spec: VideoSpec) -> Rendered:

@@ -1,7 +1,7 @@
-"""Still images of a result video: a thumbnail (one frame) and a spritesheet (a grid of frames).
+"""Still images of a result video: a thumbnail (its first frame) and a spritesheet (a grid of frames).
 
-The videos are solid colour, so a frame is that colour; a spritesheet samples one frame per second of
-video into tiles of `TILE_WIDTH` pixels, `COLUMNS` to a row, separated by a dark gutter.
+A spritesheet samples one frame per second of video into tiles of `TILE_WIDTH` pixels, `COLUMNS` to a row,
+separated by a dark gutter; each tile is the first frame scaled down with that second's counter and marker.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ import io
 import math
 from typing import TYPE_CHECKING
 
+from mockserver.media.overlay import VideoLayout, draw_frame, running_band
 from mockserver.media.spec import VideoSpec
 
 if TYPE_CHECKING:
@@ -24,9 +25,7 @@ MAX_TILES = 60
 
 def thumbnail(spec: VideoSpec, fmt: str = "WEBP") -> bytes:
     """The first frame at the video's own size."""
-    from PIL import Image
-
-    return _encode(Image.new("RGB", (spec.width, spec.height), spec.rgb), fmt)
+    return _encode(draw_frame(VideoLayout(spec), 0), fmt)
 
 
 def spritesheet_layout(spec: VideoSpec) -> tuple[int, int, int, int]:
@@ -37,16 +36,24 @@ def spritesheet_layout(spec: VideoSpec) -> tuple[int, int, int, int]:
 
 
 def spritesheet(spec: VideoSpec, fmt: str = "JPEG") -> bytes:
-    from PIL import Image, ImageDraw
+    from PIL import Image
 
     tiles, columns, width, height = spritesheet_layout(spec)
     rows = math.ceil(tiles / columns)
     sheet = Image.new("RGB", (columns * (width + GUTTER) + GUTTER, rows * (height + GUTTER) + GUTTER), GUTTER_RGB)
-    draw = ImageDraw.Draw(sheet)
+    layout = VideoLayout(spec)
+    first = draw_frame(layout, 0).resize((width, height), Image.Resampling.BOX)
+    ratio = width / spec.width
     for index in range(tiles):
-        left = GUTTER + (index % columns) * (width + GUTTER)
-        top = GUTTER + (index // columns) * (height + GUTTER)
-        draw.rectangle((left, top, left + width - 1, top + height - 1), fill=spec.rgb)
+        tile = first
+        if layout.fits and index:
+            tile = first.copy()
+            band = running_band(layout, min(spec.frames - 1, index * spec.fps), spec.width)
+            scaled = band.resize((width, max(1, round(band.height * ratio))), Image.Resampling.BOX)
+            tile.paste(scaled, (0, round(layout.counter_top * ratio)))
+        sheet.paste(
+            tile, (GUTTER + (index % columns) * (width + GUTTER), GUTTER + (index // columns) * (height + GUTTER))
+        )
     return _encode(sheet, fmt)
 
 

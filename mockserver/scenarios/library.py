@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from mockserver.scenarios.loader import bundled_dir, load_directory
+from mockserver.scenarios.loader import MAX_SCENARIO_BYTES, load_bundled, load_directory
 from mockserver.scenarios.model import DEFAULT, Scenario
 
 SCENARIO_HEADER = "x-mock-scenario"
@@ -46,11 +46,16 @@ class ScenarioLibrary:
 
     @classmethod
     def load(
-        cls, directories: Iterable[Path] = (), default: str = "default", by_key: Mapping[str, str] | None = None
+        cls,
+        directories: Iterable[Path] = (),
+        default: str = "default",
+        by_key: Mapping[str, str] | None = None,
+        max_bytes: int = MAX_SCENARIO_BYTES,
     ) -> ScenarioLibrary:
-        found: list[Scenario] = []
-        for directory in (bundled_dir(), *directories):
-            found += load_directory(directory)
+        """The shipped scenarios and those in `directories` (each of their files at most `max_bytes`)."""
+        found = load_bundled()
+        for directory in directories:
+            found += load_directory(directory, max_bytes)
         return cls(found, default, by_key)
 
     def get(self, name: str) -> Scenario:

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any, TypeVar
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
@@ -36,6 +37,7 @@ class AdminError(Exception):
 
 def build_admin(runtime: MockRuntime, urls: dict[str, str]) -> Starlette:
     clock, engine, journal = runtime.clock, runtime.engine, runtime.journal
+    max_scenario_bytes = runtime.settings.max_scenario_bytes
     page_max = runtime.settings.admin_page_max
 
     async def index(request: Request) -> Response:
@@ -118,12 +120,12 @@ def build_admin(runtime: MockRuntime, urls: dict[str, str]) -> Starlette:
         return JsonResponse({"default": name})
 
     async def add_scenario(request: Request) -> Response:
-        body = await _body(request)
+        body = await _body(request, limit=_BODY_LIMIT + 4 * max_scenario_bytes)  # room for JSON's escapes
         name, text = body.get("name"), body.get("yaml")
         if not isinstance(name, str) or not name or not isinstance(text, str):
             raise AdminError(400, "bad_request", 'send {"name": <scenario name>, "yaml": <scenario document>}')
-        try:
-            scenario = parse(text, name, source="admin API")
+        try:  # in a worker thread: the server answers other requests while a document is checked
+            scenario = await run_in_threadpool(parse, text, name, "admin API", max_scenario_bytes)
         except ScenarioFileError as exc:
             raise AdminError(400, "bad_scenario", f"line {exc.line}: {exc.reason}") from None
         runtime.scenarios.register(scenario)
@@ -152,12 +154,14 @@ def build_admin(runtime: MockRuntime, urls: dict[str, str]) -> Starlette:
         Route("/cassette", cassette, methods=["GET"]),
         Route("/openapi.yaml", openapi, methods=["GET"]),
     ]
-    return Starlette(routes=routes, exception_handlers=_handlers())
+    admin = Starlette(routes=routes, exception_handlers=_handlers())
+    admin.state.max_json_depth = runtime.settings.max_json_depth
+    return admin
 
 
-async def _body(request: Request) -> dict[str, Any]:
+async def _body(request: Request, limit: int = _BODY_LIMIT) -> dict[str, Any]:
     try:
-        body = await read_json(request, _BODY_LIMIT)
+        body = await read_json(request, limit, request.app.state.max_json_depth)
     except (MalformedJson, BodyTooLarge) as exc:
         raise AdminError(400, "bad_request", str(exc)) from None
     if not isinstance(body, dict):

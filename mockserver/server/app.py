@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from functools import partial
 
@@ -13,15 +13,23 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route, Router
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from mockserver.contracts.contract import load_contract
 from mockserver.core.clock import MockClock
 from mockserver.gateways import ProviderContext, load_provider
+from mockserver.gateways.kit.faults import (
+    FAULT_REFUSED,
+    HEADER_FAULT,
+    FaultHeaderError,
+    HeaderFault,
+    refuse_plainly,
+    unknown_error,
+)
 from mockserver.gateways.kit.http import JsonResponse
 from mockserver.gateways.kit.routing import ANSWERED, GatewayApp
 from mockserver.gateways.kit.scripting import ScriptedError
-from mockserver.media.routes import media_routes
+from mockserver.media.routes import MEDIA_PREFIX, media_routes
 from mockserver.server.admin import ADMIN_PREFIX, build_admin
 from mockserver.server.admin_guard import AdminGuard
-from mockserver.server.faults import HeaderFault
 from mockserver.server.recorders import AnswerRecorder, JournalMiddleware
 from mockserver.server.runtime import MockRuntime
 from mockserver.server.settings import Settings
@@ -34,7 +42,7 @@ def create_app(settings: Settings | None = None, runtime: MockRuntime | None = N
         pid: TaggedGateway(context, load_provider(pid).build(context)) for pid, context in runtime.contexts.items()
     }
     base = f"http://{settings.host}:{settings.port}"
-    urls = {pid: f"{base}/{pid}" for pid in gateways}
+    urls = client_urls(base, runtime.contexts)
 
     async def index(request: Request) -> Response:
         return JsonResponse({"gateways": urls, "admin": f"{base}{ADMIN_PREFIX}"})
@@ -63,12 +71,21 @@ def create_app(settings: Settings | None = None, runtime: MockRuntime | None = N
         partial(Starlette.__call__, app), journal=runtime.journal, now=runtime.clock.now, skip=(ADMIN_PREFIX,)
     )
     answered = AnswerRecorder(runtime.journal, now=runtime.clock.now)
-    front: ASGIApp = GatewayDispatch(journaled, gateways=gateways, router=app.router, answered=answered)
+    own_prefixes = (ADMIN_PREFIX + "/", MEDIA_PREFIX + "/") if settings.root_provider is not None else ("/",)
+    front: ASGIApp = GatewayDispatch(
+        journaled, gateways=gateways, router=app.router, answered=answered, own_prefixes=own_prefixes
+    )
     if runtime.clock.shared:
         front = ClockPinMiddleware(front, clock=runtime.clock)
     app.front = front
     app.state.runtime = runtime
     return app
+
+
+def client_urls(base: str, providers: Iterable[str]) -> dict[str, str]:
+    """The base URL a client of each gateway is given: its mount plus the contract's client base path (OctopusX's
+    `/v1`, as the OpenAI SDK wants it). The start banner, the index and the admin API all show these."""
+    return {pid: f"{base}/{pid}{load_contract(load_provider(pid).contract).client_base_path}" for pid in providers}
 
 
 class MockApp(Starlette):
@@ -97,8 +114,12 @@ class GatewayDispatch:
         gateways: dict[str, TaggedGateway],
         router: Router,
         answered: Callable[[Scope, Response], None],
+        own_prefixes: tuple[str, ...] = ("/",),
     ) -> None:
         self.app = app
+        self.own_prefixes = own_prefixes
+        """Paths the mock answers itself (not a gateway mounted at the root): those refuse a bad fault header in
+        the mock's own format."""
         self.gateways = {pid: ("/" + pid, gateway) for pid, gateway in gateways.items()}
         self.router = router
         self.answered = answered
@@ -119,6 +140,10 @@ class GatewayDispatch:
                 scope[ANSWERED] = self.answered
                 await gateway(scope, receive, send)
                 return
+            refused = scope.get("state", {}).get(FAULT_REFUSED)
+            if refused is not None and path.startswith(self.own_prefixes):
+                await refuse_plainly(send, refused)
+                return
         await self.app(scope, receive, send)
 
 
@@ -138,8 +163,10 @@ class ClockPinMiddleware:
 
 
 class TaggedGateway:
-    """A provider's app, with each request marked with the provider that serves it (for the journal) and an
-    `X-Mock-Fault` status answered as the gateway answers a scripted error (its error pipeline)."""
+    """A provider's app, with each request marked with the provider that serves it (for the journal), and the
+    `X-Mock-Fault` header answered in the gateway's own error format through its error pipeline
+    (`GatewayApp.answer_error`): a status as a scripted error, a header the mock cannot read (or an error name the
+    gateway does not have) as a malformed header, before anything reaches the gateway."""
 
     def __init__(self, context: ProviderContext, app: GatewayApp) -> None:
         self.context = context
@@ -149,13 +176,19 @@ class TaggedGateway:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         state = scope.setdefault("state", {})
         state["provider"] = self.provider_id
-        fault: HeaderFault | None = state.get("header_fault")
-        if fault is None or fault.status is None:
+        refused: FaultHeaderError | None = state.get(FAULT_REFUSED)
+        fault: HeaderFault | None = state.get(HEADER_FAULT)
+        contract = self.context.contract
+        if refused is None and fault is not None and fault.error is not None and contract.error(fault.error) is None:
+            refused = unknown_error(fault.error, self.provider_id, contract.errors)
+        if refused is not None:
+            await self.app.answer_error(scope, receive, send, refused)
+        elif fault is None or fault.status is None:
             await self.app(scope, receive, send)
-            return
-        entry = self.context.contract.error(fault.error) if fault.error else None
-        error = ScriptedError(entry, fault.status, fault.retry_after, fault.error or "")
-        await self.app.answer_error(scope, receive, send, error)
+        else:
+            entry = contract.error(fault.error) if fault.error else None
+            error = ScriptedError(entry, fault.status, fault.retry_after, fault.error or "")
+            await self.app.answer_error(scope, receive, send, error)
 
 
 __all__ = ["create_app"]

@@ -6,7 +6,7 @@ import secrets
 from pathlib import Path
 
 from mockserver.cassettes import Cassette, Interaction, redact_body, redact_headers
-from mockserver.contracts.contract import load_contract
+from mockserver.contracts.contract import ContractError, load_contract
 from mockserver.core.clock import MockClock
 from mockserver.core.randomness import RandomSource
 from mockserver.engine import MemoryStore, TaskEngine, TaskStore
@@ -34,15 +34,22 @@ class MockRuntime:
         )
         self.randomness = RandomSource(settings.seed, self.shared)
         self.store: TaskStore = MemoryStore() if self.shared is None else self.shared
-        self.engine = TaskEngine(self.store, self.clock, self.randomness)
+        self.engine = TaskEngine(self.store, self.clock, self.randomness, max_tasks=settings.max_tasks)
         self.journal = Journal(settings.journal_size, self.shared)
         try:
             self.scenarios = ScenarioLibrary.load(
-                [Path(p) for p in settings.scenario_paths], settings.scenario, settings.scenario_keys
+                [Path(p) for p in settings.scenario_paths],
+                settings.scenario,
+                settings.scenario_keys,
+                max_bytes=settings.max_scenario_bytes,
             )
         except (ScenarioFileError, UnknownScenario) as exc:
             raise SettingsError(str(exc)) from None
         self.signer = UrlSigner(self._media_key())
+        try:
+            contracts = {pid: load_contract(load_provider(pid).contract) for pid in settings.providers}
+        except ContractError as exc:
+            raise SettingsError(str(exc)) from None
         self.contexts = {
             provider_id: ProviderContext(
                 provider_id=provider_id,
@@ -50,7 +57,7 @@ class MockRuntime:
                 clock=self.clock,
                 randomness=self.randomness,
                 signer=self.signer,
-                contract=load_contract(load_provider(provider_id).contract),
+                contract=contracts[provider_id],
                 settings=settings.for_provider(provider_id),
                 scenarios=self.scenarios,
             )

@@ -53,6 +53,20 @@ class Settings:
     workers: int = 1
     """Worker processes `serve` starts; more than one needs a shared store."""
 
+    # What one request may make the mock do (README, Security): past these, a 4xx in the gateway's format.
+    max_json_depth: int = 64
+    """Deepest nesting of arrays and objects in a JSON body (every gateway and the admin API)."""
+    max_image_pixels: int = 8192 * 8192
+    """Largest uploaded image, in pixels, read from its header before anything decodes it."""
+    max_scenario_bytes: int = 64 * 1024
+    """Largest scenario document (a file or `POST /__admin/scenarios`); YAML aliases are refused."""
+    fault_hang_limit: float = 300.0
+    """Longest `X-Mock-Fault` latency, and how long a `hang` fault waits for the client to give up, in seconds."""
+    max_prompt_chars: int = 10_000
+    """Longest prompt a task keeps, where the gateway documents no lower limit (jimmyai, jimeng2api)."""
+    max_tasks: int = 100_000
+    """Stored tasks at most: past it the oldest finished tasks are dropped; with none to drop, a submit is
+    refused with the gateway's 429/503."""
     # -- safe to expose: the admin API, the clock's bounds, the media key, the HTTP server's limits --------------
     admin_token: str | None = None
     """When set, /__admin answers only requests that carry it (`Authorization: Bearer`, or the cookie
@@ -102,9 +116,10 @@ class Settings:
                 f"--workers {self.workers} needs a shared store: a task kept in one worker's memory is unknown to "
                 "the others. Use --store sqlite:///jimeng-mock.db (one machine) or --store redis://127.0.0.1:6379/0"
             )
-        if not 0 < self.port < 65536:
+        if not 0 <= self.port < 65536:  # 0: serve picks a free port
             raise SettingsError(f"port {self.port} is out of range")
         self._check_safety()
+        self._check_bounds()
         for name, options in self.provider_options.items():
             if name not in PROVIDER_IDS:
                 raise SettingsError(f"config names unknown provider {name!r}")
@@ -141,6 +156,13 @@ class Settings:
         if not 0 < self.http_header_timeout < math.inf:
             raise SettingsError("http_header_timeout must be a positive number of seconds")
 
+    def _check_bounds(self) -> None:
+        for name in _BOUND_INTEGERS:
+            if getattr(self, name) < 1:
+                raise SettingsError(f"{name} must be at least 1")
+        if not 0 < self.fault_hang_limit < math.inf:
+            raise SettingsError("fault_hang_limit must be a positive number of seconds")
+
     @property
     def clock_bounds(self) -> ClockBounds:
         return ClockBounds(self.clock_earliest, self.clock_latest, self.clock_min_scale, self.clock_max_scale)
@@ -154,6 +176,9 @@ class Settings:
             task_ttl=options.get("task_ttl"),
             timings=dict(options.get("timings", {})),
             max_body_bytes=self.max_body_bytes,
+            max_json_depth=self.max_json_depth,
+            max_image_pixels=self.max_image_pixels,
+            max_prompt_chars=self.max_prompt_chars,
             public_url=self.public_url,
             options={key: value for key, value in options.items() if key in _own_options(provider_id)},
         )
@@ -229,6 +254,8 @@ _INTEGERS = ("port", "seed", "journal_size", "max_body_bytes", "workers")
 _FLOATS = ("time_scale", "start_time")
 _SAFETY_INTEGERS = ("admin_page_max", "http_max_header_bytes", "http_keep_alive", "http_max_concurrency")
 _SAFETY_FLOATS = ("clock_earliest", "clock_latest", "clock_min_scale", "clock_max_scale", "http_header_timeout")
+_BOUND_INTEGERS = ("max_json_depth", "max_image_pixels", "max_scenario_bytes", "max_prompt_chars", "max_tasks")
+_BOUND_FLOATS = ("fault_hang_limit",)
 _TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off", "")
 
 
@@ -243,11 +270,11 @@ def is_loopback(host: str) -> bool:
 
 
 def _convert(name: str, value: Any) -> Any:
-    if name in (*_INTEGERS, *_SAFETY_INTEGERS):
+    if name in (*_INTEGERS, *_SAFETY_INTEGERS, *_BOUND_INTEGERS):
         if isinstance(value, bool):
             raise ValueError("expected an integer")
         return int(value)
-    if name in (*_FLOATS, *_SAFETY_FLOATS):
+    if name in (*_FLOATS, *_SAFETY_FLOATS, *_BOUND_FLOATS):
         if isinstance(value, bool):
             raise ValueError("expected a number")
         return float(value)

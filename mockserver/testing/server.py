@@ -14,7 +14,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal
 
 from mockserver.engine import TaskView
-from mockserver.server.app import create_app
+from mockserver.server.app import client_urls, create_app
 from mockserver.server.journal import Journal
 from mockserver.server.runtime import MockRuntime
 from mockserver.server.settings import Settings
@@ -170,11 +170,12 @@ class MockServer:
         return f"http://{self._host}:{self._port}" if self.mode == "thread" else ASGI_BASE_URL
 
     def url_for(self, provider: str) -> str:
-        """The base URL a client of `provider` is pointed at, e.g. http://127.0.0.1:51234/crazyrouter."""
+        """The base URL a client of `provider` is pointed at, as the start banner gives it: e.g.
+        http://127.0.0.1:51234/crazyrouter, and OctopusX's with the OpenAI SDK's /v1."""
         if provider not in self._settings.providers:
             mounted = ", ".join(self._settings.providers)
             raise ValueError(f"provider {provider!r} is not mounted on this mock (mounted: {mounted})")
-        return f"{self.url}/{provider}"
+        return client_urls(self.url, [provider])[provider]
 
     @property
     def admin_url(self) -> str:

@@ -7,6 +7,7 @@ import json
 from starlette.testclient import TestClient
 
 from mockserver.cassettes import REPORT_PATH, Cassette, Replayer
+from mockserver.cassettes.cassette import Interaction
 from mockserver.server.app import create_app
 from tests.cassettes.test_cassette import interaction
 from tests.support import AUTH, make_client, run_to_end, submit
@@ -14,7 +15,7 @@ from tests.support import AUTH, make_client, run_to_end, submit
 POLL = "/crazyrouter/jimeng/fetch/1"
 
 
-def polls(*statuses: str) -> list[object]:
+def polls(*statuses: str) -> list[Interaction]:
     return [
         interaction(method="GET", path=POLL, request_body=b"", response_body=json.dumps({"s": s}).encode())
         for s in statuses
@@ -22,7 +23,7 @@ def polls(*statuses: str) -> list[object]:
 
 
 def test_answers_come_back_in_recorded_order_and_the_last_one_holds() -> None:
-    with TestClient(Replayer(Cassette(polls("queued", "processing", "succeeded")))) as client:  # type: ignore[arg-type]
+    with TestClient(Replayer(Cassette(polls("queued", "processing", "succeeded")))) as client:
         seen = [client.get(POLL).json()["s"] for _ in range(5)]
         assert seen == ["queued", "processing", "succeeded", "succeeded", "succeeded"]
         report = client.get(REPORT_PATH).json()

@@ -241,7 +241,14 @@ def test_response_validator_for_an_error_status(contract: Contract) -> None:
 
 def test_fetch_response_validator_checks_conditional_fields(contract: Contract) -> None:
     validator = contract.operation("fetchTask").response_validator(200)
-    task = {"error": None, "format": "mp4", "metadata": None, "status": "queued", "task_id": "1", "url": ""}
+    task: dict[str, Any] = {
+        "error": None,
+        "format": "mp4",
+        "metadata": None,
+        "status": "queued",
+        "task_id": "1",
+        "url": "",
+    }
     assert validator.is_valid({"code": "success", "message": "", "data": task})
     assert not validator.is_valid({"code": "success", "message": "", "data": task | {"url": "https://x/a.mp4?s=1"}})
     succeeded = task | {"status": "succeeded", "url": "https://x/a.mp4?s=1"}
@@ -462,10 +469,12 @@ def _field(spec: Mapping[str, Any]) -> st.SearchStrategy[Any]:
     if "enum" in spec:
         fits: st.SearchStrategy[Any] = st.sampled_from(spec["enum"])
     else:
-        kind = spec.get("type")
-        fits = st.sampled_from(
-            {"string": [_URL, "cat"], "integer": [121, 241, 7], "array": [[_URL], ["aGk="], []]}.get(kind, [None])
-        )
+        by_type: dict[Any, list[Any]] = {
+            "string": [_URL, "cat"],
+            "integer": [121, 241, 7],
+            "array": [[_URL], ["aGk="], []],
+        }
+        fits = st.sampled_from(by_type.get(spec.get("type"), [None]))
     return st.sampled_from([True, True, True, False]).flatmap(lambda good: fits if good else _VALUES)
 
 

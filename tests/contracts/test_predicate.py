@@ -22,7 +22,7 @@ _OPERATIONS = [
 ]
 _JUNK: list[Any] = [None, True, False, 0, -1, 1.0, 2.5, 10**6, "", "a" * 5001, "https://example.com/a.png"]
 _JUNK += ["https://example.com/v.mp4", "aGk=", "data:image/png;base64,aGk=", [], {}, ["x"], {"a": 1}]
-_TYPED: dict[str, list[Any]] = {
+_TYPED: dict[Any, list[Any]] = {
     "string": ["cat", "https://example.com/a.png", "https://example.com/v.mp4", "aGk="],
     "integer": [0, 1, 5, 10, 121, 5.0],
     "number": [0.5, 1, 5, 12.0],
@@ -276,7 +276,7 @@ def test_patterns_search_strings_only(value: Any, valid: bool) -> None:
 def test_names_and_constants_are_data_never_code() -> None:
     hostile, quote = "'] or __import__('os').system('exit 1') or v['", '{x}"'
     text = "\"'\n\\"
-    schema = {
+    schema: dict[str, Any] = {
         "type": "object",
         "required": [hostile],
         "properties": {hostile: {"const": text, "pattern": "\"'{x}"}, quote: {"type": "integer"}},

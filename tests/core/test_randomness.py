@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mockserver.core.randomness import TOKEN_BLOCK, RandomSource, draw_between
+from mockserver.core.randomness import RandomSource, draw_between
 
 
 def draws(source: RandomSource, name: str, count: int = 5) -> list[float]:
@@ -133,16 +133,6 @@ def test_a_token_is_the_blake2b_of_seed_and_name(seed: int, name: str, length: i
     assert RandomSource(seed).token(name, length) == expected
 
 
-def test_a_unit_draw_is_fixed_by_seed_and_name_and_spread_over_zero_to_one() -> None:
-    source = RandomSource(7)
-    draws = [source.unit(f"draw:{n}") for n in range(4000)]
-    assert draws == [RandomSource(7).unit(f"draw:{n}") for n in range(4000)]
-    assert all(0 < d < 1 for d in draws)
-    assert 0.47 < sum(draws) / len(draws) < 0.53
-    assert sum(d < 0.1 for d in draws) in range(320, 480)
-    assert RandomSource(8).unit("draw:0") != draws[0]
-
-
 @given(st.integers(min_value=1, max_value=10**6), st.sampled_from([1, 8, 16, 20]))
 def test_a_numbered_token_depends_on_seed_family_and_number_only(number: int, length: int) -> None:
     warmed = RandomSource(3)
@@ -159,32 +149,6 @@ def test_numbered_tokens_differ_by_number_and_family() -> None:
     tokens = {source.numbered_token("request-id", number) for number in range(1, 1001)}
     assert len(tokens) == 1000
     assert source.numbered_token("other", 7) != source.numbered_token("request-id", 7)
-
-
-def test_a_numbered_block_derives_from_the_tokens_of_the_numbers_block_once_per_block() -> None:
-    source, made = RandomSource(5), []
-
-    def tokens(text: str) -> list[str]:
-        made.append(text)
-        return [text[start : start + 12] for start in range(0, TOKEN_BLOCK * 12, 12)]
-
-    for number in range(1, 3 * TOKEN_BLOCK):
-        derived, index = source.numbered_block("request-id", number, 12, tokens)
-        assert index == number % TOKEN_BLOCK
-        assert derived[index] == RandomSource(5).numbered_token("request-id", number, 12)
-    assert len(made) == 3
-    assert source.numbered_block("request-id", 1, 12, tokens)[0][1] == RandomSource(5).numbered_token(
-        "request-id", 1, 12
-    )
-    assert len(made) == 4  # back to an earlier block: made again
-
-
-def test_numbered_blocks_are_kept_apart_by_what_derives_them() -> None:
-    source = RandomSource(5)
-    upper, _ = source.numbered_block("request-id", 7, 8, str.upper)
-    lower, _ = source.numbered_block("request-id", 7, 8, str.lower)
-    assert upper == lower.upper() and upper != lower
-    assert source.numbered_block("other", 7, 8, str.upper)[0] != upper
 
 
 @given(st.integers(min_value=0, max_value=2**64), st.integers(min_value=0, max_value=2**70), st.integers(1, 2**70))

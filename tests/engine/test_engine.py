@@ -8,6 +8,7 @@ import pytest
 
 from mockserver.core.clock import MockClock
 from mockserver.core.randomness import RandomSource
+from mockserver.core.streams import Draws
 from mockserver.engine import (
     Fixed,
     LifecycleError,
@@ -31,7 +32,7 @@ SUCCESS = Outcome("succeeded")
 FAILURE = Outcome("failed", error={"code": 400, "message": "refused"})
 
 
-def random_id(rng: random.Random) -> str:
+def random_id(rng: Draws) -> str:
     return f"{rng.getrandbits(64):016x}"
 
 
@@ -40,7 +41,7 @@ def submission(
     *,
     provider: str = "p",
     outcome: Outcome = SUCCESS,
-    new_id: Callable[[random.Random], str] = random_id,
+    new_id: Callable[[Draws], str] = random_id,
     retention: float = 3600.0,
     **kwargs: Any,
 ) -> Submission:
@@ -70,12 +71,12 @@ def present(view: TaskView | None) -> TaskView:
     return view
 
 
-def scripted_ids(values: Iterable[str]) -> tuple[list[str], Callable[[random.Random], str]]:
+def scripted_ids(values: Iterable[str]) -> tuple[list[str], Callable[[Draws], str]]:
     """An id factory that hands out `values` in order, and the list of ids it was asked for."""
     handed: list[str] = []
     it = iter(values)
 
-    def new_id(rng: random.Random) -> str:
+    def new_id(rng: Draws) -> str:
         value = next(it)
         handed.append(value)
         return value

@@ -109,3 +109,9 @@ def test_media_fetches_are_journaled(client: ContractClient, video_url: str) -> 
     client.get(video_url)
     entry = client.runtime.journal.entries(path="/__media/")[-1]
     assert entry.status == 200 and entry.response_body == ""
+
+
+def test_a_range_of_more_digits_than_python_converts_is_416_not_500(client: ContractClient, video_url: str) -> None:
+    response = client.get(video_url, headers={"Range": "bytes=" + "9" * 5000 + "-"})
+    assert response.status_code == 416
+    assert response.headers["content-range"].startswith("bytes */")

@@ -120,3 +120,12 @@ def test_suffix_ranges_cover_the_tail(length: int, suffix: int) -> None:
     first, last = parse_range(f"bytes=-{suffix}", length) or (-1, -1)
     assert last == length - 1
     assert last - first + 1 == min(suffix, length)
+
+
+def test_positions_of_more_digits_than_python_converts_are_read_as_beyond_the_body() -> None:
+    huge = "9" * 5000
+    with pytest.raises(UnsatisfiableRange):
+        parse_range(f"bytes={huge}-", 100)
+    assert parse_range(f"bytes=10-{huge}", 100) == (10, 99)
+    assert parse_range(f"bytes=-{huge}", 100) == (0, 99)
+    assert parse_range(f"bytes={'0' * 5000}7-8", 100) == (7, 8)

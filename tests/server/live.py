@@ -8,8 +8,8 @@ from typing import Any
 
 from starlette.types import ASGIApp
 
+from mockserver.gateways.kit.faults import FaultMiddleware
 from mockserver.server.app import create_app
-from mockserver.server.faults import FaultMiddleware
 from mockserver.server.runtime import MockRuntime
 from mockserver.server.settings import Settings
 from mockserver.testing.threaded import ServerThread, bind
@@ -33,5 +33,8 @@ def live_server(**settings: Any) -> Iterator[tuple[str, MockRuntime]]:
     """The mock as `serve` runs it (virtual clock unless told otherwise); yields its base URL and runtime."""
     settings.setdefault("clock", "virtual")
     runtime = MockRuntime(Settings(**settings))
-    with serving(FaultMiddleware(create_app(runtime=runtime), runtime.randomness)) as url:
+    faulty = FaultMiddleware(
+        create_app(runtime=runtime), runtime.randomness, hang_limit=runtime.settings.fault_hang_limit
+    )
+    with serving(faulty) as url:
         yield url, runtime

@@ -9,6 +9,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from importlib.metadata import version
 from pathlib import Path
 
 import httpx
@@ -28,30 +29,23 @@ def free_port() -> int:
 
 @contextmanager
 def running(*args: str, env: dict[str, str] | None = None) -> Iterator[tuple[str, list[str]]]:
-    """Start the server; yield its base URL and the banner lines it printed; stop it."""
-    port = free_port()
-    command = [sys.executable, "-m", "mockserver", "serve", "--port", str(port), *args]
+    """Start the server on a free port (`--port 0`); yield its base URL and the banner lines it printed; stop it.
+    The banner is printed once the socket listens, so the first request after it is answered: no retry loop."""
+    command = [sys.executable, "-m", "mockserver", "serve", "--port", "0", *args]
     process = subprocess.Popen(
         command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, **(env or {})}
     )
-    base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 20
-        while True:
-            assert process.poll() is None, process.stderr.read() if process.stderr else "server exited"
-            try:
-                if httpx.get(f"{base}/__admin/clock", timeout=1).status_code in (200, 401):  # 401: a token is set
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "server did not start in 20 s"
-            time.sleep(0.05)
-        banner = []
         assert process.stdout is not None
+        banner = []
         while line := process.stdout.readline():
             banner.append(line.rstrip())
             if "/__admin" in line:
                 break
+        assert banner and "listening on" in banner[0], process.communicate(timeout=10)
+        base = banner[0].split("listening on ")[1].split()[0]
+        answered = httpx.get(f"{base}/__admin/clock", timeout=5)  # at once: no connection refused, no retry
+        assert answered.status_code in (200, 401)  # 401: a token is set
         yield base, banner
     finally:
         process.terminate()
@@ -79,6 +73,36 @@ def test_bad_settings_exit_with_a_message(capsys: pytest.CaptureFixture[str], tm
     assert main(["serve", "--config", str(config)]) == 2
     assert "url_ttl must be a positive number" in capsys.readouterr().err
     assert main(["serve", "--time-scale", "0"]) == 2
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["--version"])
+    assert exited.value.code == 0
+    assert capsys.readouterr().out.strip() == f"jimeng-mock {version('jimeng-mock')}"
+
+
+def test_a_taken_port_is_one_clear_line_and_no_banner() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        command = [sys.executable, "-m", "mockserver", "serve", "--port", str(port)]
+        done = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert "listening" not in done.stdout  # a script waiting for the banner is not fooled
+    assert done.stderr.strip() == (
+        f"jimeng-mock: cannot listen on 127.0.0.1:{port}: the address is already in use "
+        "(another server is running there: stop it or choose another --port)"
+    )
+
+
+def test_the_banner_and_the_index_give_octopusx_the_sdk_base_url() -> None:
+    with running("--clock", "virtual") as (base, banner):
+        assert f"  octopusx     {base}/octopusx/v1" in banner
+        assert httpx.get(f"{base}/").json()["gateways"]["octopusx"] == f"{base}/octopusx/v1"
+        listed = httpx.get(f"{base}/octopusx/v1/videos", headers=AUTH)
+        assert listed.status_code == 200 and listed.json()["object"] == "list"
 
 
 def test_served_end_to_end_over_a_real_socket() -> None:

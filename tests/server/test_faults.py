@@ -3,15 +3,26 @@
 from __future__ import annotations
 
 import json
+import socket
 import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
+from starlette.types import Receive, Scope, Send
 
+from mockserver.gateways.kit.faults import (
+    TRICKLE_CHUNK,
+    TRICKLE_PAUSE,
+    FaultHeaderError,
+    FaultMiddleware,
+    parse_fault_header,
+)
 from mockserver.scenarios import parse
-from mockserver.server.faults import TRICKLE_CHUNK, TRICKLE_PAUSE, FaultHeaderError, parse_fault_header
-from tests.server.live import live_server
+from mockserver.server.app import create_app
+from mockserver.server.runtime import MockRuntime
+from mockserver.server.settings import Settings
+from tests.server.live import live_server, serving
 
 AUTH = {"Authorization": "Bearer sk-test"}
 BODY = {"model": "jimeng-video-3.0", "prompt": "a cat"}
@@ -85,11 +96,92 @@ def test_status_fault_in_the_gateways_own_format(base: str) -> None:
         assert bare.json() == {"code": "mock_fault", "message": "scripted fault: HTTP 503", "data": None}
 
 
-def test_a_bad_fault_header_is_a_400(base: str) -> None:
+def test_a_bad_fault_header_is_a_400_in_the_gateways_format(base: str) -> None:
     with httpx.Client(base_url=base) as http:
         response = submit(http, **{"X-Mock-Fault": "explode"})
         assert response.status_code == 400
-        assert response.json()["error"]["code"] == "bad_fault"
+        body = response.json()
+        assert body["code"] == "invalid_request" and body["data"] is None
+        assert "cannot read 'explode'" in body["message"]
+
+
+@pytest.mark.parametrize(
+    ("path", "method", "shape"),
+    [
+        ("/crazyrouter/jimeng/fetch/1", "GET", "code"),
+        ("/gptge/task/1", "GET", "request_id"),
+        ("/octopusx/v1/videos/1", "GET", "code"),
+        ("/jimmyai/api/open-api/v1/videos/1", "GET", "code"),
+        ("/jimeng2api/v1/tasks/1", "GET", "error"),
+        ("/__admin/clock", "GET", "error"),
+        ("/__media/whatever", "GET", "error"),
+    ],
+)
+def test_a_bad_fault_header_answers_in_the_format_of_whoever_serves_the_path(
+    base: str, path: str, method: str, shape: str
+) -> None:
+    with httpx.Client(base_url=base) as http:
+        response = http.request(method, path, headers={**AUTH, "X-Mock-Fault": "latency=nan"})
+        assert response.status_code == 400, response.text
+        assert shape in response.json()
+        assert "fault_hang_limit" in response.text
+
+
+@pytest.mark.parametrize("latency", ["inf", "nan", "1e400", "1e9", "-1", "2-1", "0-inf"])
+def test_a_latency_past_the_hang_limit_is_refused_before_any_task(latency: str) -> None:
+    with live_server(fault_hang_limit=60) as (url, runtime), httpx.Client(base_url=url, timeout=5) as http:
+        started = time.monotonic()
+        response = submit(http, **{"X-Mock-Fault": f"latency={latency}"})
+        assert response.status_code == 400, response.text
+        assert "a latency is 0 to 60 seconds (the fault_hang_limit setting)" in response.text
+        assert time.monotonic() - started < 2
+        assert len(runtime.store) == 0
+
+
+def test_an_unknown_error_name_is_refused(base: str) -> None:
+    with httpx.Client(base_url=base) as http:
+        response = submit(http, **{"X-Mock-Fault": "status=429; error=no_such_error"})
+        assert response.status_code == 400, response.text
+        assert "error=no_such_error is not in crazyrouter's error catalogue" in response.json()["message"]
+        assert submit(http, **{"X-Mock-Fault": "error=rate_limited"}).status_code == 400  # a name needs a status
+
+
+def test_a_latency_stops_when_the_client_leaves() -> None:
+    runtime = MockRuntime(Settings(clock="virtual"))
+    inflight: list[int] = []
+
+    async def counted(scope: Scope, receive: Receive, send: Send) -> None:
+        inflight.append(1)
+        try:
+            await faulty(scope, receive, send)
+        finally:
+            inflight.pop()
+
+    faulty = FaultMiddleware(create_app(runtime=runtime), runtime.randomness)
+    with serving(counted) as url:
+        host, port = url.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port))) as client:
+            client.sendall(
+                b"GET /crazyrouter/jimeng/fetch/1 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer k\r\n"
+                b"X-Mock-Fault: latency=60\r\n\r\n"
+            )
+            deadline = time.monotonic() + 5
+            while not inflight and time.monotonic() < deadline:
+                time.sleep(0.02)
+            assert inflight, "the request never reached the app"
+        deadline = time.monotonic() + 5
+        while inflight and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert not inflight, "the latency kept running after the client left"
+
+
+def test_a_scripted_latency_is_cut_at_the_hang_limit() -> None:
+    scenario = "description: slow\nfaults:\n  - {latency: 1000, when: submit}\n"
+    with live_server(fault_hang_limit=0.3) as (url, runtime), httpx.Client(base_url=url, timeout=10) as http:
+        runtime.scenarios.register(parse(scenario, "slow"))
+        started = time.monotonic()
+        assert submit(http, **{"X-Mock-Scenario": "slow"}).status_code == 200
+        assert 0.3 <= time.monotonic() - started < 5
 
 
 def test_fault_probability_follows_the_seed() -> None:
@@ -131,7 +223,14 @@ def test_parse_fault_header(header: str, expected: str | None) -> None:
     assert (fault.network.fault if fault.network else None) == expected
 
 
-@pytest.mark.parametrize("header", ["", "boom", "status=200", "latency=x", "p=2", "error="])
+@pytest.mark.parametrize(
+    "header",
+    [
+        *("", "boom", "status=200", "latency=x", "p=2", "error="),
+        *("latency=inf", "latency=nan", "latency=1e400", "latency=1e9", "latency=-1", "latency=2-1", "latency=0-inf"),
+        *("status=\u0665\u0660\u0663", "retry_after=inf", "p=nan", "error=rate_limited"),
+    ],
+)
 def test_parse_fault_header_rejects(header: str) -> None:
     with pytest.raises(FaultHeaderError):
         parse_fault_header(header)

@@ -17,9 +17,9 @@ from starlette.responses import Response, StreamingResponse
 from starlette.testclient import TestClient
 from starlette.types import Message
 
+from mockserver.gateways.kit.faults import FaultMiddleware
 from mockserver.gateways.kit.routing import GatewayApp
 from mockserver.server.app import GatewayDispatch, create_app
-from mockserver.server.faults import FaultMiddleware
 from mockserver.server.journal import BODY_LIMIT, Journal, JournalEntry
 from mockserver.server.recorders import AnswerRecorder
 from mockserver.server.runtime import MockRuntime

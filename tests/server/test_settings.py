@@ -260,7 +260,6 @@ def test_for_provider_timings_is_a_copy(tmp_path: Path) -> None:
     [
         ({"colour": "red"}, {}, "unknown setting 'colour'"),
         ({}, {"JIMENG_MOCK_PORT": "http"}, "setting port='http' is invalid"),
-        ({"port": 0}, {}, "port 0 is out of range"),
         ({"port": 65536}, {}, "port 65536 is out of range"),
         ({"port": -1}, {}, "port -1 is out of range"),
         ({"port": True}, {}, "setting port=True is invalid: expected an integer"),
@@ -347,3 +346,32 @@ def test_scenario_is_the_server_default_and_must_be_named() -> None:
     assert load(environ={"JIMENG_MOCK_SCENARIO": "slow_queue"}).scenario == "slow_queue"
     with pytest.raises(SettingsError, match="scenario must be a non-empty name"):
         Settings(scenario=" ")
+
+
+def test_the_request_bounds_are_settings_from_env_and_config(tmp_path: Path) -> None:
+    config = tmp_path / "mock.yaml"
+    config.write_text("max_json_depth: 10\nmax_tasks: 500\n")
+    environ = {"JIMENG_MOCK_FAULT_HANG_LIMIT": "30", "JIMENG_MOCK_MAX_IMAGE_PIXELS": "1000000"}
+    settings = Settings.load(environ=environ, config=config)
+    assert (settings.max_json_depth, settings.max_tasks) == (10, 500)
+    assert (settings.fault_hang_limit, settings.max_image_pixels) == (30.0, 1_000_000)
+    provider = settings.for_provider("jimmyai")
+    assert (provider.max_json_depth, provider.max_image_pixels) == (10, 1_000_000)
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"max_json_depth": 0},
+        {"max_tasks": 0},
+        {"max_prompt_chars": -1},
+        {"max_scenario_bytes": 0},
+        {"max_image_pixels": 0},
+        {"fault_hang_limit": 0},
+        {"fault_hang_limit": float("inf")},
+        {"fault_hang_limit": float("nan")},
+    ],
+)
+def test_request_bounds_out_of_range_are_refused(changes: dict[str, Any]) -> None:
+    with pytest.raises(SettingsError):
+        Settings(**changes)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, ClassVar
 
 from mockserver.core.randomness import draw_between
 from mockserver.core.streams import Draws
@@ -13,7 +13,8 @@ from mockserver.engine.timing import Timing
 from mockserver.gateways.families.jimeng30 import FPS, SIZES, frames
 from mockserver.gateways.families.uploads import InvalidImage, check_first_frame
 from mockserver.gateways.families.uploads import nearest_ratio as nearest_named_ratio
-from mockserver.media.images import ImageInfo
+from mockserver.gateways.kit.base import flat_dict
+from mockserver.media.images import MAX_IMAGE_PIXELS, ImageInfo
 
 FRAMES_BY_DURATION = {seconds: frames(seconds) for seconds in (5, 10)}
 DURATION_BY_FRAMES = {frames: seconds for seconds, frames in FRAMES_BY_DURATION.items()}
@@ -27,8 +28,10 @@ class InvalidVideoRequest(ValueError):
     pass
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class VideoRequest:
+    kind: ClassVar[str] = "video"
+    """What the task renders (the media layer's `Output`)."""
     model: str
     mode: str  # text2video | image2video | recamera
     prompt: str
@@ -43,14 +46,16 @@ class VideoRequest:
     camera_strength: str | None
     req_key: str | None
     unsupported_frames: int | None
+    image_key: str | None = None
+    """The uploaded first frame's content key (`media.uploads`), shown by the result video."""
 
     def to_dict(self) -> dict[str, Any]:
-        return dict(vars(self))  # every field is a scalar: asdict's recursive copy would only cost time
+        return flat_dict(self)
 
 
-def parse_submit(body: dict[str, Any]) -> VideoRequest:
+def parse_submit(body: dict[str, Any], max_pixels: int = MAX_IMAGE_PIXELS) -> VideoRequest:
     """A contract-valid submit body as a task request; raises InvalidVideoRequest for what the schema cannot see."""
-    image = _uploaded_image(body)
+    image = _uploaded_image(body, max_pixels)
     source = next((key for key in ("image_url", "binary_data_base64", "image_urls") if key in body), None)
     template_id = body.get("template_id")
     duration = int(body.get("duration", 5))
@@ -66,30 +71,31 @@ def parse_submit(body: dict[str, Any]) -> VideoRequest:
         aspect_ratio = nearest_ratio(image.aspect)
     width, height = SIZES_1080P[aspect_ratio]
     mode = "recamera" if template_id else ("image2video" if source else "text2video")
-    return VideoRequest(  # positionally, in field order: see ARCHITECTURE
-        body["model"],
-        mode,
-        body.get("prompt", ""),
-        duration,
-        aspect_ratio,
-        width,
-        height,
-        FRAMES_BY_DURATION[duration],  # frames
-        FPS,  # fps
-        source,  # image_source
-        template_id,
-        body.get("camera_strength"),
-        body.get("req_key"),
-        unsupported_frames,
+    return VideoRequest(
+        model=body["model"],
+        mode=mode,
+        prompt=body.get("prompt", ""),
+        duration=duration,
+        aspect_ratio=aspect_ratio,
+        width=width,
+        height=height,
+        frames=FRAMES_BY_DURATION[duration],
+        fps=FPS,
+        image_source=source,
+        template_id=template_id,
+        camera_strength=body.get("camera_strength"),
+        req_key=body.get("req_key"),
+        unsupported_frames=unsupported_frames,
+        image_key=image.key if image is not None else None,
     )
 
 
-def _uploaded_image(body: dict[str, Any]) -> ImageInfo | None:
+def _uploaded_image(body: dict[str, Any], max_pixels: int) -> ImageInfo | None:
     encoded = body.get("binary_data_base64")
     if not encoded:
         return None
     try:
-        return check_first_frame(encoded[0], "binary_data_base64[0]")
+        return check_first_frame(encoded[0], "binary_data_base64[0]", max_pixels)
     except InvalidImage as exc:
         raise InvalidVideoRequest(str(exc)) from None
 

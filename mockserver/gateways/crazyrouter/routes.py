@@ -31,7 +31,7 @@ class CrazyrouterApi:
     async def submit(self, request: Request) -> Response:
         context = self.context
         key = newapi.authenticate(request, context)
-        body = await read_json(request, context.settings.max_body_bytes)
+        body = await read_json(request, context.settings.max_body_bytes, context.settings.max_json_depth)
         if not isinstance(body, dict):
             raise InvalidRequest("request body must be a JSON object")
         selection, body = scripting.select_for_body(request, context, body, key)
@@ -39,13 +39,13 @@ class CrazyrouterApi:
         if violation is not None:
             raise InvalidRequest(violation.message)
         try:
-            video = parse_submit(body)
+            video = parse_submit(body, context.settings.max_image_pixels)
         except InvalidVideoRequest as exc:
             raise InvalidRequest(str(exc)) from None
         steps, outcome = plan(video, context.settings.timings)
         scripted = scripting.script(context, selection, steps, outcome)
         submission = scripted.submission(context, video.to_dict(), new_task_id, self.task_ttl)
-        view = context.engine.submit(submission)
+        view = scripting.submit(context, submission)
         mark_task(request, view.task.id)
         return newapi.json_response(
             context,

@@ -16,7 +16,7 @@ from starlette.responses import Response
 
 from mockserver.gateways.kit.base import ProviderContext
 from mockserver.gateways.kit.errors import ErrorShape, GatewayError
-from mockserver.gateways.kit.http import BodyTooLarge, JsonResponse, MalformedBody, bearer_token
+from mockserver.gateways.kit.http import BodyTooLarge, JsonResponse, MalformedBody, MalformedHeader, bearer_token
 from mockserver.gateways.kit.scripting import ScriptedError
 from mockserver.gateways.kit.stamps import utc_stamp
 from mockserver.scenarios import UnknownScenario
@@ -82,22 +82,16 @@ def request_id(context: ProviderContext) -> str:
     """The mock clock's second, a six-digit counter and eight hex digits (new-api's time string and random
     suffix), numbered per gateway."""
     randomness = context.randomness
-    number = randomness.next_number(_REQUEST_ID_FAMILIES.get(context.provider_id) or _family(context.provider_id))
+    number = randomness.next_number(f"{context.provider_id}:request-id")
     token = randomness.numbered_token("request-id", number)
-    counter = str(1_000_000 + number % 1_000_000)[1:]  # six digits, zero-padded, without a format spec to parse
-    return f"{utc_stamp(context.clock.now(), _TIME_STRING)}{counter}{token}"
+    return f"{utc_stamp(context.clock.now(), _TIME_STRING)}{number % 1_000_000:06d}{token}"
 
 
 _TIME_STRING = "%Y%m%d%H%M%S"
-_REQUEST_ID_FAMILIES: dict[str, str] = {}
-
-
-def _family(provider_id: str) -> str:
-    return _REQUEST_ID_FAMILIES.setdefault(provider_id, provider_id + ":request-id")
 
 
 def json_response(context: ProviderContext, body: Any, status: int = 200) -> Response:
-    return JsonResponse(body, status, {REQUEST_ID_HEADER: request_id(context)})  # positionally: every answer
+    return JsonResponse(body, status_code=status, headers={REQUEST_ID_HEADER: request_id(context)})
 
 
 class NewApiShape(ErrorShape):
@@ -126,6 +120,9 @@ class NewApiShape(ErrorShape):
         return InvalidRequest(str(exc), status=413)
 
     def malformed(self, exc: MalformedBody) -> GatewayError:
+        return InvalidRequest(str(exc))
+
+    def malformed_header(self, exc: MalformedHeader) -> GatewayError:
         return InvalidRequest(str(exc))
 
     def route_not_found(self, request: Request) -> GatewayError:

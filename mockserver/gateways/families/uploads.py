@@ -8,8 +8,10 @@ read from the bytes, never from a name.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 
-from mockserver.media.images import ImageInfo, NotAnImage, decode_base64, inspect_image
+from mockserver.media.images import MAX_IMAGE_PIXELS, ImageInfo, NotAnImage, decode_base64, inspect_image
+from mockserver.media.uploads import uploads
 
 MAX_IMAGE_BYTES = 4_700_000
 MAX_IMAGE_SIDE = 4096
@@ -22,22 +24,27 @@ class InvalidImage(ValueError):
     """The upload breaks one of upstream's image rules; the message says which."""
 
 
-def check_first_frame(encoded: str, field: str) -> ImageInfo:
+def check_first_frame(encoded: str, field: str, max_pixels: int = MAX_IMAGE_PIXELS) -> ImageInfo:
     """The base64 image sent as `field`, or InvalidImage naming the rule it breaks."""
     try:
         data = decode_base64(encoded)
     except NotAnImage as exc:
         raise InvalidImage(f"{field} {exc}") from None
-    return check_image(data, field)
+    return check_image(data, field, max_pixels=max_pixels)
 
 
 def check_image(
-    data: bytes, field: str, formats: frozenset[str] = IMAGE_FORMATS, accepted: str = "JPEG and PNG"
+    data: bytes,
+    field: str,
+    formats: frozenset[str] = IMAGE_FORMATS,
+    accepted: str = "JPEG and PNG",
+    max_pixels: int = MAX_IMAGE_PIXELS,
 ) -> ImageInfo:
-    """An uploaded image, identified by its bytes, within upstream's limits; `formats` are those the gateway
-    takes (named `accepted` in the message). Raises InvalidImage naming the rule it breaks."""
+    """An uploaded image, identified by its bytes, within upstream's limits and the mock's `max_pixels` (the
+    `max_image_pixels` setting); `formats` are those the gateway takes (named `accepted` in the message), kept
+    (`media.uploads`) for the result video to start from. Raises InvalidImage naming the rule it breaks."""
     try:
-        info = inspect_image(data)
+        info = inspect_image(data, max_pixels)
     except NotAnImage as exc:
         raise InvalidImage(f"{field} {exc}") from None
     size = f"{field} is {info.width}x{info.height}"
@@ -51,7 +58,7 @@ def check_image(
         raise InvalidImage(f"{size}: the short side must be at least {MIN_IMAGE_SHORT_SIDE} px")
     if max(info.aspect, 1 / info.aspect) > MAX_IMAGE_ASPECT:
         raise InvalidImage(f"{size}: the aspect ratio must be at most 3:1")
-    return info
+    return replace(info, key=uploads.keep(data))
 
 
 def nearest_ratio(aspect: float, sizes: Mapping[str, tuple[int, int]]) -> str:

@@ -12,7 +12,7 @@ from starlette.responses import Response
 from mockserver.gateways.gptge.envelope import envelope
 from mockserver.gateways.kit.base import ProviderContext
 from mockserver.gateways.kit.errors import ErrorShape, GatewayError
-from mockserver.gateways.kit.http import BodyTooLarge, JsonResponse, MalformedBody, bearer_token
+from mockserver.gateways.kit.http import BodyTooLarge, JsonResponse, MalformedBody, MalformedHeader, bearer_token
 from mockserver.gateways.kit.scripting import ScriptedError
 from mockserver.scenarios import UnknownScenario
 
@@ -67,6 +67,9 @@ class GptGeShape(ErrorShape):
         return InputInvalid(str(exc), status=413)
 
     def malformed(self, exc: MalformedBody) -> GatewayError:
+        return InputInvalid(str(exc))
+
+    def malformed_header(self, exc: MalformedHeader) -> GatewayError:
         return InputInvalid(str(exc))
 
     def route_not_found(self, request: Request) -> GatewayError:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from typing import Any
 
 from starlette.requests import Request
@@ -14,6 +15,7 @@ from mockserver.engine import Outcome, TaskView
 from mockserver.gateways.gptge.envelope import success
 from mockserver.gateways.gptge.errors import GptGeShape, InputInvalid, VolcError, authenticate
 from mockserver.gateways.gptge.models import (
+    RANDOM_SEED,
     InvalidVideoRequest,
     new_task_id,
     parse_submit,
@@ -26,10 +28,9 @@ from mockserver.gateways.kit import scripting
 from mockserver.gateways.kit.base import ProviderContext
 from mockserver.gateways.kit.errors import exception_handlers
 from mockserver.gateways.kit.http import mark_task, read_json
-from mockserver.gateways.kit.results import finished_at, kept_json, signed_result_url
+from mockserver.gateways.kit.results import finished_at, kept_json, signed_result_url, video_spec
 from mockserver.gateways.kit.routing import GatewayApp
 from mockserver.gateways.kit.stamps import utc_stamp
-from mockserver.media.spec import VideoSpec, color_from_seed
 from mockserver.scenarios import Scenario
 
 OPERATIONS = {"text2video": "textToVideo", "image2video": "imageToVideo"}
@@ -57,7 +58,7 @@ class GptGeApi:
     async def submit(self, request: Request, mode: str) -> Response:
         context = self.context
         key = authenticate(request, context)
-        body = await read_json(request, context.settings.max_body_bytes)
+        body = await read_json(request, context.settings.max_body_bytes, context.settings.max_json_depth)
         if not isinstance(body, dict):
             raise InputInvalid("the request body must be a JSON object")
         prompt = body.get("prompt")
@@ -70,7 +71,7 @@ class GptGeApi:
         if violation is not None:
             raise InputInvalid(violation.message)
         try:
-            video = parse_submit(mode, body)
+            video = parse_submit(mode, body, context.settings.max_image_pixels)
         except InvalidVideoRequest as exc:
             raise InputInvalid(str(exc)) from None
         steps, outcome = plan(video, context.settings.timings)
@@ -83,7 +84,7 @@ class GptGeApi:
             self.task_ttl + self.expired_window,
             outcome if failure is None else Outcome("done", error=failure),
         )
-        view = context.engine.submit(submission)
+        view = scripting.submit(context, submission)
         mark_task(request, view.task.id)
         return success(context, {"task_id": view.task.id}, "submit")
 
@@ -121,14 +122,10 @@ class GptGeApi:
     def video_url(self, request: Request, view: TaskView) -> str:
         task = view.task
         finished = finished_at(view)
-        spec = VideoSpec(
-            task.request["width"],
-            task.request["height"],
-            task.request["fps"],
-            task.request["frames"],
-            color_from_seed(video_seed(task.request, task.seed)),
-        )
-        day = utc_stamp(math.floor(finished), "%Y%m%d")  # formatted once per second
+        spec = video_spec(view, seed=video_seed(task.request, task.seed))
+        if int(task.request["seed"]) != RANDOM_SEED:  # the same seed and parameters give the same video
+            spec = replace(spec, caption=replace(spec.caption, task=f"seed {task.request['seed']}"))
+        day = utc_stamp(math.floor(finished), "%Y%m%d")
         url = signed_result_url(request, self.context, view, f"jimeng/{day}/{task.id}.mp4", self.url_ttl, spec)
         return url or ""
 

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import math
 import re
-import uuid
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from mockserver.core.randomness import RandomSource
+from mockserver.core.randomness import RandomSource, random_uuid
 from mockserver.gateways.kit.stamps import utc_stamp
 
 _PROXY = re.compile(r"^(https?|socks(?:4|5)?)://", re.IGNORECASE)
@@ -35,8 +34,7 @@ class SessionToken:
 
 @lru_cache(maxsize=256)
 def parse_token(raw: str) -> SessionToken:
-    """`[ProxyURL@][us-|hk-|jp-|sg-]<sessionid>`: the proxy ends at the last `@`, then the region prefix.
-    Every submit reads its account's token, so the few a server sees are parsed once."""
+    """`[ProxyURL@][us-|hk-|jp-|sg-]<sessionid>`: the proxy ends at the last `@`, then the region prefix."""
     token, proxy = raw.strip(), None
     if _PROXY.match(token) and "@" in token:
         proxy, _, token = token.rpartition("@")
@@ -143,12 +141,11 @@ class Accounts:
     # -- ids and time -------------------------------------------------------------------------
     def new_id(self, family: str) -> str:
         number = self.randomness.local_number(f"jimeng2api:{family}")
-        bits = self.randomness.stream(f"jimeng2api:{family}:{number}").getrandbits(128)
-        return str(uuid.UUID(int=bits, version=4))
+        return random_uuid(self.randomness.stream(f"jimeng2api:{family}:{number}"))
 
     @staticmethod
     def stamp(now: float) -> str:
-        """ISO 8601 in UTC with milliseconds; the whole-second part formatted once per second."""
+        """ISO 8601 in UTC with milliseconds."""
         return utc_stamp(math.floor(now), "%Y-%m-%dT%H:%M:%S") + f".{int(now * 1000) % 1000:03d}Z"
 
     # -- API keys -------------------------------------------------------------------------------
@@ -188,17 +185,9 @@ class Accounts:
 
     def next_token(self) -> ManagedToken | None:
         """Round-robin over healthy or unchecked tokens ordered by (sort_order, id), after the last one used."""
-        if len(self.tokens) == 1:  # the usual server: one account, asked on every submit
-            (only,) = self.tokens.values()
-            if only.status not in _USABLE:
-                return None
-            self.last_token_id = only.id
-            return only
-        usable = [t for t in self.tokens.values() if t.status in _USABLE]
+        usable = sorted((t for t in self.tokens.values() if t.status in _USABLE), key=_rotation_order)
         if not usable:
             return None
-        if len(usable) > 1:
-            usable.sort(key=_rotation_order)
         start = 0
         for number, token in enumerate(usable):
             if token.id == self.last_token_id:

@@ -15,7 +15,17 @@ from starlette.requests import Request
 from starlette.types import Message
 
 from mockserver.gateways.jimeng2api.errors import bad_request, invalid_json
-from mockserver.gateways.kit.http import UNREAD, header_text, quick_loads, read_body
+from mockserver.gateways.kit.http import (
+    MAX_JSON_DEPTH,
+    UNREAD,
+    MalformedJson,
+    check_json_depth,
+    header,
+    loads_checked,
+    quick_loads,
+    read_body,
+    without_lone_surrogates,
+)
 
 BODY_LIMIT = 100 * 1024 * 1024  # requestBody.jsonLimit and formidable maxFileSize
 _TRAILING_COMMA = re.compile(r",\s*([}\]])")
@@ -44,19 +54,24 @@ class Payload:
         return [upload for uploads in self.files.values() for upload in uploads]
 
 
-async def read_payload(request: Request) -> Payload:
+async def read_payload(request: Request, max_depth: int = MAX_JSON_DEPTH) -> Payload:
+    """The body; JSON nested deeper than `max_depth` (the `max_json_depth` setting) is refused."""
     raw = await read_body(request, BODY_LIMIT)
-    content_type = header_text(request, b"content-type").lower()
+    content_type = header(request, "content-type").lower()
     if content_type.startswith(_FORMS):
         return await _read_form(request, raw, multipart=content_type.startswith("multipart/"))
     if "json" in content_type:
-        value = parse_json(raw)
+        value = parse_json(raw, max_depth)
         return Payload(value) if type(value) is dict else Payload(is_object=False)
     return Payload()
 
 
-def parse_json(raw: bytes) -> Any:
+def parse_json(raw: bytes, max_depth: int = MAX_JSON_DEPTH) -> Any:
     """Strict JSON first; else the server's repairs (BOM, NBSP, trailing commas, single quotes, bare keys)."""
+    try:
+        check_json_depth(raw, max_depth)
+    except MalformedJson as exc:
+        raise bad_request(str(exc), None) from None
     if (value := quick_loads(raw)) is not UNREAD:
         return value
     return parse_json_slowly(raw)
@@ -99,7 +114,16 @@ def _loads(text: str) -> Any:
     if text.startswith("\ufeff"):
         raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", text, 0)  # as json.loads
     try:
-        return _DECODER.decode(text)
+        value = _DECODER.decode(text)
+        return without_lone_surrogates(value) if "\\ud" in text.lower() else value
+    except json.JSONDecodeError:
+        raise
+    except (ValueError, RecursionError):  # an integer of more digits than Python converts, nesting past its stack
+        try:
+            loads_checked(text)
+        except MalformedJson as exc:
+            raise invalid_json(str(exc)) from None
+        raise
     except _Constant as exc:
         constant = str(exc)
         raise json.JSONDecodeError(f"Unexpected token {constant[0]}", text, text.find(constant)) from None

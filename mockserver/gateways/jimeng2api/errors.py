@@ -12,7 +12,7 @@ from starlette.responses import Response
 
 from mockserver.gateways.jimeng2api.models.failures import entry_error, failure_body
 from mockserver.gateways.kit.errors import ErrorShape, GatewayError
-from mockserver.gateways.kit.http import BodyTooLarge, JsonResponse, MalformedBody
+from mockserver.gateways.kit.http import BodyTooLarge, JsonResponse, MalformedBody, MalformedHeader
 from mockserver.gateways.kit.scripting import ScriptedError
 from mockserver.scenarios import UnknownScenario
 
@@ -104,6 +104,9 @@ class Jimeng2ApiShape(ErrorShape):
 
     def malformed(self, exc: MalformedBody) -> GatewayError:
         return invalid_json(str(exc))
+
+    def malformed_header(self, exc: MalformedHeader) -> GatewayError:
+        return bad_request(str(exc), None)
 
     def route_not_found(self, request: Request) -> GatewayError:
         # koa-router answers an unknown path and a known path with another method alike: 404, -1002.

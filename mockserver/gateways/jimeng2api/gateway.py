@@ -31,7 +31,7 @@ from mockserver.gateways.jimeng2api.models.tasks import (
 )
 from mockserver.gateways.kit import scripting
 from mockserver.gateways.kit.base import ProviderContext
-from mockserver.gateways.kit.results import signed_url_at
+from mockserver.gateways.kit.results import StoredOutput, signed_url_at, task_caption, task_images
 from mockserver.gateways.kit.stamps import utc_stamp
 from mockserver.media.picture import ImageSpec
 from mockserver.media.render import render_image, render_video
@@ -45,7 +45,7 @@ class Caller:
     legacy_tokens: tuple[str, ...] = ()
 
 
-@dataclass
+@dataclass(slots=True)
 class Job:
     """A validated generation request, ready to queue."""
 
@@ -162,6 +162,7 @@ class Gateway:
             failed = self.scripted_failure(scenario, kind)
         if failed is None and session.expired:
             failed = self.catalogue_failure("token_expired", kind)
+        scripting.ensure_room(context)  # a full store refuses before the credits are spent
         if failed is None and not self.accounts.spend(session, job.cost, now):
             failed = self.catalogue_failure("insufficient_credit", kind)
         failure, outcome = failed or (None, SUCCEEDED)
@@ -177,20 +178,21 @@ class Gateway:
             "region": session.region,
             **job.details,
         }
-        view = self.context.engine.submit(
-            Submission(  # positionally, in field order: see ARCHITECTURE
-                context.provider_id,
-                context.contract.lifecycle,
-                scripted.steps,
-                outcome,
-                record,
-                new_task_id,
-                self.task_ttl,
-                scenario.name,
-                None,  # fail_at_progress: the failure's cut is settled with the queue
-                scenario.status_lag,
-                lambda steps, rng: settle(self.queue, now, steps, failure, budget, queue_scripted, rng),
-            )
+        view = scripting.submit(
+            self.context,
+            Submission(
+                provider=context.provider_id,
+                lifecycle=context.contract.lifecycle,
+                plan=scripted.steps,
+                outcome=outcome,
+                request=record,
+                new_id=new_task_id,
+                retention=self.task_ttl,
+                scenario=scenario.name,
+                fail_at_progress=None,  # the failure's cut is settled with the queue
+                status_lag=scenario.status_lag,
+                settle=lambda steps, rng: settle(self.queue, now, steps, failure, budget, queue_scripted, rng),
+            ),
         )
         return view
 
@@ -261,11 +263,18 @@ class Gateway:
         expires = terms.expires  # the scenario's URL lifetime, and its CDN lag (404 until `nbf`)
         lag = {"nbf": str(terms.available_from)} if terms.available_from is not None else {}
         as_base64 = task.request["response_format"] == "b64_json"
-        day = utc_stamp(math.floor(finished), "%Y%m%d")  # formatted once per second
+        day = utc_stamp(math.floor(finished), "%Y%m%d")
         base = address()
         data: list[dict[str, Any]] = []
         if task.request["type"] == "video_generation":
-            spec = VideoSpec(media["width"], media["height"], media["fps"], media["frames"], color_from_seed(task.seed))
+            first, last = task_images(task.request)
+            spec = VideoSpec.of(
+                StoredOutput.of(media),
+                color_from_seed(task.seed),
+                caption=task_caption(view),
+                first_image=first,
+                last_image=last,
+            )
             if as_base64:
                 item = {"b64_json": base64.b64encode(render_video(spec).body).decode()}
             else:
@@ -274,7 +283,16 @@ class Gateway:
             data.append(item | {"revised_prompt": task.request["prompt"]})
         else:
             for index in range(media["count"]):
-                image = ImageSpec(media["width"], media["height"], "webp", color_from_seed(task.seed + 47 * index))
+                image = ImageSpec(
+                    media["width"],
+                    media["height"],
+                    "webp",
+                    color_from_seed(task.seed + 47 * index),
+                    task_caption(view),
+                    task.request.get("ratio") or "",
+                    task.request.get("resolution") or "",
+                    tuple(task.request.get("image_keys") or ()),
+                )
                 if as_base64:
                     data.append({"b64_json": base64.b64encode(render_image(image).body).decode()})
                 else:

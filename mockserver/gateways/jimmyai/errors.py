@@ -13,7 +13,7 @@ from starlette.responses import Response
 
 from mockserver.gateways.kit.base import ProviderContext
 from mockserver.gateways.kit.errors import ErrorShape, GatewayError
-from mockserver.gateways.kit.http import BodyTooLarge, JsonResponse, MalformedBody
+from mockserver.gateways.kit.http import BodyTooLarge, JsonResponse, MalformedBody, MalformedHeader
 from mockserver.gateways.kit.scripting import ScriptedError
 from mockserver.scenarios import UnknownScenario
 
@@ -77,6 +77,9 @@ class JimmyShape(ErrorShape):
         return self.errors.payload_too_large(str(exc))
 
     def malformed(self, exc: MalformedBody) -> GatewayError:
+        return self.errors.invalid_params(str(exc))
+
+    def malformed_header(self, exc: MalformedHeader) -> GatewayError:
         return self.errors.invalid_params(str(exc))
 
     def route_not_found(self, request: Request) -> GatewayError:

@@ -10,12 +10,13 @@ import string
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, ClassVar
 
 from mockserver.contracts.contract import Contract
 from mockserver.core.streams import Draws
 from mockserver.engine import LogNormal, Outcome, StepPlan, parse_timing
 from mockserver.engine.timing import Timing
+from mockserver.gateways.kit.base import flat_dict
 
 SPEED_BY_RESOLUTION = {"480p": 0.7, "720p": 1.0, "1080p": 1.6, "2k": 2.4, "4k": 3.5}
 _ID_ALPHABET = string.digits + string.ascii_lowercase
@@ -63,8 +64,10 @@ class Catalogue:
         return cls(models, sizes, int(output["fps"]), contract.extension("x-default-resolution")["value"])
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class SeedanceRequest:
+    kind: ClassVar[str] = "video"
+    """What the task renders (the media layer's `Output`)."""
     model: str
     route: str
     prompt: str
@@ -84,8 +87,7 @@ class SeedanceRequest:
     reference_audios: int
 
     def to_dict(self) -> dict[str, Any]:
-        """`dataclasses.asdict` for fields that are all scalars (no deep copy to make), at a fiftieth of its cost."""
-        return dict(vars(self))
+        return flat_dict(self)
 
 
 def parse_create(body: Mapping[str, Any], catalogue: Catalogue) -> SeedanceRequest:
@@ -100,23 +102,23 @@ def parse_create(body: Mapping[str, Any], catalogue: Catalogue) -> SeedanceReque
     first, last = bool(body.get("first_image")), bool(body.get("last_image"))
     videos, audios = len(body.get("reference_videos") or []), len(body.get("reference_audios") or [])
     mode = "frames" if first or last else ("reference" if images or videos or audios else "text")
-    return SeedanceRequest(  # positionally, in field order: see ARCHITECTURE
-        model.name,
-        model.route,
-        body["prompt"],
-        duration,
-        ratio,
-        resolution,
-        width,
-        height,
-        catalogue.fps,
-        duration * catalogue.fps,  # frames
-        mode,
-        images,
-        first,  # first_image
-        last,  # last_image
-        videos,  # reference_videos
-        audios,  # reference_audios
+    return SeedanceRequest(
+        model=model.name,
+        route=model.route,
+        prompt=body["prompt"],
+        duration=duration,
+        ratio=ratio,
+        resolution=resolution,
+        width=width,
+        height=height,
+        fps=catalogue.fps,
+        frames=duration * catalogue.fps,
+        mode=mode,
+        images=images,
+        first_image=first,
+        last_image=last,
+        reference_videos=videos,
+        reference_audios=audios,
     )
 
 

@@ -23,6 +23,7 @@ from mockserver.gateways.kit.errors import exception_handlers
 from mockserver.gateways.kit.http import JsonResponse, Rendered, bearer_token, mark_task, read_json
 from mockserver.gateways.kit.results import finished_at, kept_json, signed_result_url
 from mockserver.gateways.kit.routing import GatewayApp
+from mockserver.gateways.kit.scripting import prompt_too_long
 from mockserver.gateways.kit.stamps import utc_stamp
 
 
@@ -60,7 +61,7 @@ class JimmyApi:
     async def create(self, request: Request) -> Response:
         context = self.context
         key = self.authenticate(request)
-        body = await read_json(request, context.settings.max_body_bytes)
+        body = await read_json(request, context.settings.max_body_bytes, context.settings.max_json_depth)
         if not isinstance(body, dict):
             raise self.errors.invalid_params("request body must be a JSON object")
         prompt = body.get("prompt")
@@ -70,11 +71,13 @@ class JimmyApi:
         violation = self.create_operation.check_request(body)
         if violation is not None:
             raise self.errors.invalid_params(violation.message)
+        if (too_long := prompt_too_long(body.get("prompt"), context.settings.max_prompt_chars)) is not None:
+            raise self.errors.invalid_params(too_long)
         video = parse_create(body, self.catalogue)
         steps, outcome = plan(video, self.catalogue, context.settings.timings)
         scripted = scripting.script(context, selection, steps, outcome)
         submission = scripted.submission(context, video.to_dict(), new_task_id, self.task_ttl)
-        view = context.engine.submit(submission)
+        view = scripting.submit(context, submission)
         mark_task(request, view.task.id)
         return self.envelope.ok(
             {"task_id": view.task.id, "status": "queued", "model": video.model, "created_at": int(view.task.created_at)}
@@ -115,7 +118,7 @@ class JimmyApi:
         return data
 
     def video_url(self, request: Request, view: TaskView, finished: float) -> str:
-        day = utc_stamp(math.floor(finished), "%Y%m%d")  # formatted once per second
+        day = utc_stamp(math.floor(finished), "%Y%m%d")
         key = f"seedance/{day}/{view.task.id}.mp4"
         return signed_result_url(request, self.context, view, key, self.url_ttl) or ""
 

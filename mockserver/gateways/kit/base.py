@@ -25,6 +25,9 @@ class ProviderSettings:
     timings: dict[str, Any] = field(default_factory=dict)
     """Step timings by state, overriding the provider's profile (see engine.timing.parse_timing)."""
     max_body_bytes: int = 16 * 1024 * 1024
+    max_json_depth: int = 64
+    max_image_pixels: int = 8192 * 8192
+    max_prompt_chars: int = 10_000
     public_url: str | None = None
     """Base of the result URLs (scheme://host:port); None uses the address the client called."""
     options: dict[str, Any] = field(default_factory=dict)
@@ -62,3 +65,9 @@ class Provider(Protocol):
     contract: str
 
     def build(self, context: ProviderContext) -> GatewayApp: ...
+
+
+def flat_dict(value: Any) -> dict[str, Any]:
+    """A slotted dataclass whose fields are all scalars, as the dict a task keeps as its request (what
+    `dataclasses.asdict` gives, without the deep copy such fields do not need)."""
+    return {name: getattr(value, name) for name in value.__slots__}

@@ -1,12 +1,13 @@
 """Where every gateway's errors are rendered: one pipeline, one shape per gateway.
 
 A gateway raises a `GatewayError` (its own subclass, named after the vendor's codes, in `gateways/<id>/errors.py`)
-or meets a failure every gateway meets: a body too large or malformed (`kit.http`), a path or a method no route
-takes, a scenario's scripted error or unknown name, an unexpected exception. `exception_handlers(shape)` maps
-each of those, for every gateway, to the gateway's own error (the `ErrorShape`'s choice) and renders it in the
-gateway's body and headers (the shape's `render`). A 405 carries `Allow`; an error with a retry delay carries
-`Retry-After`; an unexpected exception is answered 500 in the gateway's shape and then raised again for the
-server's log, as Starlette's error middleware does (`GatewayApp` does the raising).
+or meets a failure every gateway meets: a body too large or malformed, a malformed `X-Mock-Fault` header
+(`kit.http`), a path or a method no route takes, a scenario's scripted error or unknown name, an unexpected
+exception. `exception_handlers(shape)` maps each of those, for every gateway, to the gateway's own error (the
+`ErrorShape`'s choice) and renders it in the gateway's body and headers (the shape's `render`). A 405 carries
+`Allow`; an error with a retry delay carries `Retry-After`; an unexpected exception is answered 500 in the
+gateway's shape and then raised again for the server's log, as Starlette's error middleware does (`GatewayApp`
+does the raising).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from mockserver.gateways.kit.http import BodyTooLarge, MalformedBody
+from mockserver.gateways.kit.http import BodyTooLarge, MalformedBody, MalformedHeader
 from mockserver.gateways.kit.scripting import ScriptedError
 from mockserver.scenarios import UnknownScenario
 
@@ -74,6 +75,11 @@ class ErrorShape(ABC):
     def malformed(self, exc: MalformedBody) -> GatewayError: ...
 
     @abstractmethod
+    def malformed_header(self, exc: MalformedHeader) -> GatewayError:
+        """A header the mock reads that it cannot read (`X-Mock-Fault`), or one naming an error the gateway
+        does not have."""
+
+    @abstractmethod
     def route_not_found(self, request: Request) -> GatewayError: ...
 
     def method_not_allowed(self, request: Request) -> GatewayError:
@@ -121,6 +127,7 @@ def exception_handlers(shape: ErrorShape) -> dict[Any, Handler]:
         GatewayError: rendering(lambda error: error),
         BodyTooLarge: rendering(shape.too_large),
         MalformedBody: rendering(shape.malformed),
+        MalformedHeader: rendering(shape.malformed_header),
         HTTPException: on_http,
         ScriptedError: rendering(shape.scripted),
         UnknownScenario: rendering(shape.unknown_scenario),

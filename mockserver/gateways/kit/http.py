@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import AsyncGenerator, Mapping
+import sys
+from collections.abc import AsyncGenerator
 from functools import lru_cache
+from itertools import accumulate
 from typing import Any
 
 import orjson
-from starlette.background import BackgroundTask
 from starlette.datastructures import URL, FormData
 from starlette.formparsers import FormParser, MultiPartException, MultiPartParser
 from starlette.requests import ClientDisconnect, Request
@@ -34,6 +35,10 @@ class MalformedJson(MalformedBody):
     pass
 
 
+class MalformedHeader(Exception):
+    """A request header the mock reads (`X-Mock-Fault`) that it cannot read: a 400 in the gateway's format."""
+
+
 class MalformedForm(MalformedBody):
     pass
 
@@ -43,21 +48,19 @@ MAX_FORM_FILES = 20
 
 
 async def read_body(request: Request, limit: int) -> bytes:
-    """The whole body, read from the request's ASGI messages (as `request.stream()` does, without its generator);
-    raises BodyTooLarge past `limit` bytes and Starlette's ClientDisconnect when the client goes away."""
-    declared = header_text(request, b"content-length")
+    """The whole body, read from the request's ASGI messages; raises BodyTooLarge past `limit` bytes and Starlette's
+    ClientDisconnect when the client goes away."""
+    declared = header(request, "content-length")
     if declared.isdigit() and int(declared) > limit:
         _keep_for_journal(request, None)
         raise BodyTooLarge(limit)
     chunks: list[bytes] = []
     size = 0
-    receive = request.receive
     while True:
-        message = await receive()
-        kind = message["type"]
-        if kind == "http.disconnect":
+        message = await request.receive()
+        if message["type"] == "http.disconnect":
             raise ClientDisconnect()
-        if kind != "http.request":
+        if message["type"] != "http.request":
             continue
         chunk = message.get("body", b"")
         size += len(chunk)
@@ -66,7 +69,7 @@ async def read_body(request: Request, limit: int) -> bytes:
             _keep_for_journal(request, b"".join(chunks))
             raise BodyTooLarge(limit)
         if not message.get("more_body", False):
-            body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+            body = b"".join(chunks)
             _keep_for_journal(request, body)
             return body
 
@@ -75,7 +78,7 @@ def _keep_for_journal(request: Request, body: bytes | None) -> None:
     """The body as read (None: refused unread, by its declared length), for the journal
     (`scope["state"]["request_body"]`): a gateway's exchange is journaled from its response, with no `receive`
     wrapper to see the body go by."""
-    request.scope.setdefault("state", {})["request_body"] = body
+    note(request, "request_body", body)
 
 
 LONG_NUMBER_DIGITS = 19
@@ -101,15 +104,76 @@ def quick_loads(body: bytes) -> Any:
     return UNREAD
 
 
-async def read_json(request: Request, limit: int) -> Any:
-    """The body as JSON, accepting exactly what `json.loads` accepts: orjson first, then json."""
+MAX_JSON_DEPTH = 64
+"""The default of the `max_json_depth` setting."""
+_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+_NOT_BRACKETS = bytes(sorted(set(range(256)) - set(b"[]{}")))
+_STEP = [0] * 256
+_STEP[ord("[")] = _STEP[ord("{")] = 1
+_STEP[ord("]")] = _STEP[ord("}")] = -1
+
+
+def check_json_depth(body: bytes, max_depth: int) -> None:
+    """Raise MalformedJson when the body's arrays and objects nest deeper than `max_depth` (brackets inside
+    strings do not count): checked before parsing, as both parsers recurse once per level."""
+    if body.count(b"[") + body.count(b"{") <= max_depth:  # too few brackets to nest that deep: nothing to scan
+        return
+    brackets = _STRING.sub(b"", body).translate(None, _NOT_BRACKETS)
+    depth = max(accumulate(map(_STEP.__getitem__, brackets)), default=0)
+    if depth > max_depth:
+        raise MalformedJson(f"request body nests arrays and objects {depth} deep: the limit is {max_depth}")
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def without_lone_surrogates(value: Any) -> Any:
+    """`value` with every lone UTF-16 surrogate (`"\\ud800"` in the JSON: json reads valid pairs as one character)
+    replaced by U+FFFD, as Go's encoding/json reads them: a string that cannot be written as UTF-8 would otherwise
+    fail wherever it is stored or written back (SQLite, Redis, the journal, the admin API)."""
+    if isinstance(value, str):
+        return _LONE_SURROGATE.sub("\ufffd", value)
+    if isinstance(value, list):
+        return [without_lone_surrogates(item) for item in value]
+    if isinstance(value, dict):
+        return {without_lone_surrogates(key): without_lone_surrogates(item) for key, item in value.items()}
+    return value
+
+
+def loads_checked(text: str | bytes) -> Any:
+    """`json.loads`, with what it raises besides JSONDecodeError for a hostile document (an integer of more digits
+    than Python converts, nesting past the interpreter's recursion limit) raised as MalformedJson, and lone
+    surrogates replaced (`without_lone_surrogates`)."""
+    try:
+        value = json.loads(text)
+        return without_lone_surrogates(value) if _may_hold_surrogates(text) else value
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise
+    except ValueError:
+        raise MalformedJson(
+            f"request body holds an integer of more than {sys.get_int_max_str_digits()} digits"
+        ) from None
+    except RecursionError:
+        raise MalformedJson("request body nests arrays and objects too deep") from None
+
+
+def _may_hold_surrogates(text: str | bytes) -> bool:
+    """A `\\uD800`-`\\uDFFF` escape may be in the document (orjson refuses lone surrogates: only json reads them)."""
+    lowered = text.lower()
+    return ("\\ud" in lowered) if isinstance(lowered, str) else (b"\\ud" in lowered)
+
+
+async def read_json(request: Request, limit: int, max_depth: int = MAX_JSON_DEPTH) -> Any:
+    """The body as JSON, accepting exactly what `json.loads` accepts (orjson first, then json), nested at most
+    `max_depth` deep."""
     body = await read_body(request, limit)
     if not body.strip():
         raise MalformedJson("request body is empty: send a JSON object")
+    check_json_depth(body, max_depth)
     if (value := quick_loads(body)) is not UNREAD:
         return value
     try:
-        return json.loads(body.decode("utf-8"))
+        return loads_checked(body.decode("utf-8"))
     except UnicodeDecodeError:
         raise MalformedJson("request body is not UTF-8 text") from None
     except json.JSONDecodeError as exc:
@@ -119,7 +183,7 @@ async def read_json(request: Request, limit: int) -> Any:
 
 
 def is_form(request: Request) -> bool:
-    media_type = header_text(request, b"content-type").partition(";")[0].strip().lower()
+    media_type = header(request, "content-type").partition(";")[0].strip().lower()
     return media_type in ("multipart/form-data", "application/x-www-form-urlencoded")
 
 
@@ -130,7 +194,7 @@ async def read_form(request: Request, limit: int) -> FormData:
     async def once() -> AsyncGenerator[bytes, None]:
         yield body
 
-    multipart = header_text(request, b"content-type").lower().startswith("multipart/")
+    multipart = header(request, "content-type").lower().startswith("multipart/")
     try:
         if multipart:
             parser = MultiPartParser(
@@ -145,16 +209,20 @@ async def read_form(request: Request, limit: int) -> FormData:
 
 
 def mark_task(request: Request, task_id: str) -> None:
-    """Name the task a request concerns, for the journal (`request.state.task_id` without building the state
-    object on every poll)."""
-    request.scope.setdefault("state", {})["task_id"] = task_id
+    """Name the task a request concerns, for the journal."""
+    note(request, "task_id", task_id)
 
 
-def header_text(request: Request, name: bytes) -> str:
-    """The first value of a header (`name` in lower case), '' when absent: `request.headers.get(name, "")`
-    without building the headers object."""
+def note(request: Request, key: str, value: Any) -> None:
+    """`setattr(request.state, key, value)`: the request's state is the scope's `state` mapping."""
+    request.scope.setdefault("state", {})[key] = value
+
+
+def header(request: Request, name: str) -> str:
+    """The first value of a header, '' when absent: `request.headers.get(name, "")`, read from the scope."""
+    wanted = name.lower().encode("latin-1")
     for key, value in request.scope["headers"]:
-        if key == name:
+        if key == wanted:
             return str(value.decode("latin-1"))
     return ""
 
@@ -162,24 +230,11 @@ def header_text(request: Request, name: bytes) -> str:
 def bearer_token(request: Request) -> str | None:
     """The key of an `Authorization: Bearer <key>` header: None when no key is sent, '' when the header
     is not a bearer credential."""
-    header = header_text(request, b"authorization").strip()
-    if header.startswith("Bearer "):  # the usual spelling, read without splitting
-        return header[7:].strip() or None
-    scheme, _, key = header.partition(" ")
-    if not header or (scheme.lower() == "bearer" and not key.strip()):
+    text = header(request, "authorization").strip()
+    scheme, _, key = text.partition(" ")
+    if not text or (scheme.lower() == "bearer" and not key.strip()):
         return None
     return key.strip() if scheme.lower() == "bearer" else ""
-
-
-def called_address(request: Request) -> tuple[Any, ...]:
-    """What `public_base` reads from a request (scheme, Host header, server), without reading it: a key for
-    values built once per address."""
-    scope = request.scope
-    for name, value in scope["headers"]:
-        if name == b"host":
-            return scope.get("scheme"), value
-    server = scope.get("server")
-    return scope.get("scheme"), None, tuple(server) if server else None  # a server may give a list
 
 
 def public_base(request: Request, configured: str | None) -> str:
@@ -194,57 +249,26 @@ def public_base(request: Request, configured: str | None) -> str:
 
 @lru_cache(maxsize=256)
 def _called_base(scheme: str, host: bytes | None, server: tuple[str, int | None] | None) -> str:
-    """Starlette's reading of the Host header (validated, else the server address), once per distinct value."""
+    """Starlette's reading of the Host header, else of the server address (no Host header, or one that is not a
+    host: a result URL must not fail on it)."""
     headers = [(b"host", host)] if host is not None else []
     scope = {"type": "http", "scheme": scheme, "server": server, "path": "/", "query_string": b"", "headers": headers}
     url = URL(scope=scope)
-    return f"{url.scheme}://{url.netloc}"
+    try:
+        return f"{url.scheme}://{url.netloc}"
+    except ValueError:
+        return _called_base(scheme, None, server) if host is not None else f"{scheme}://localhost"
 
 
 class JsonResponse(Response):
-    """Starlette's `JSONResponse` byte for byte (compact, UTF-8 unescaped, keys in order), rendered by orjson:
-    every answer of every gateway is one, and `json.dumps` with those options costs more than the rest of a poll.
-    Floats keep the shortest form that reads back the same; below 1e-4 orjson writes `1e-5` where json writes
-    `1e-05`. What orjson cannot write (integers beyond 64 bits) goes to json."""
+    """Starlette's `JSONResponse` byte for byte (compact, UTF-8 unescaped, keys in order), rendered by orjson
+    (PERFORMANCE.md). Floats keep the shortest form that reads back the same; below 1e-4 orjson writes `1e-5` where
+    json writes `1e-05`. What orjson cannot write (integers beyond 64 bits) goes to json."""
 
     media_type = "application/json"
 
-    def __init__(
-        self,
-        content: Any,
-        status_code: int = 200,
-        headers: Mapping[str, str] | None = None,
-        media_type: str | None = None,
-        background: BackgroundTask | None = None,
-    ) -> None:
-        if (
-            media_type is not None
-            or (headers and not _PLAIN_HEADERS.keys() >= headers.keys())
-            or status_code < 200
-            or status_code in (204, 304)
-        ):
-            super().__init__(content, status_code, headers, media_type, background)  # Starlette's header rules
-            return
-        self.status_code, self.background = status_code, background
-        body = self.body = content.json if type(content) is Rendered else dump_json(content)
-        raw = self.raw_headers = []
-        if headers:  # a loop, not a comprehension: one fewer function made and called per answer
-            for name, value in headers.items():
-                raw.append((_PLAIN_HEADERS[name], value.encode("latin-1")))
-        raw.append((b"content-length", str(len(body)).encode()))
-        raw.append(_JSON_TYPE)
-
     def render(self, content: Any) -> bytes:
-        return dump_json(content)
-
-
-_JSON_TYPE = (b"content-type", b"application/json")
-_PLAIN_HEADERS = {
-    name: name.lower().encode("latin-1") for name in ("X-Oneapi-Request-Id", "Retry-After", "openai-poll-after-ms")
-}
-"""Headers the gateways set that are neither a body length nor a content type, each with its name as Starlette
-writes it (lower-case bytes): `JsonResponse` writes those itself, in Starlette's order (the given headers, then
-content-length and content-type)."""
+        return content.json if isinstance(content, Rendered) else dump_json(content)
 
 
 def dump_json(content: Any) -> bytes:

@@ -4,6 +4,7 @@ the answers a finished task keeps."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -11,11 +12,11 @@ from starlette.requests import Request
 
 from mockserver.engine import TaskView
 from mockserver.gateways.kit.base import ProviderContext
-from mockserver.gateways.kit.http import Rendered, called_address, public_base
+from mockserver.gateways.kit.http import Rendered, public_base
 from mockserver.gateways.kit.scripting import result_terms
 from mockserver.media.routes import MEDIA_PREFIX
 from mockserver.media.signing import UrlSigner
-from mockserver.media.spec import VideoSpec, color_from_seed
+from mockserver.media.spec import Caption, Output, VideoSpec, caption_of, color_from_seed
 
 
 def finished_at(view: TaskView) -> float:
@@ -23,12 +24,56 @@ def finished_at(view: TaskView) -> float:
     return view.finished_at if view.finished_at is not None else view.now
 
 
-def video_spec(view: TaskView) -> VideoSpec:
-    """The file a task renders: providers keep width, height, fps and frames in the task's request."""
-    request = view.task.request
-    return VideoSpec(
-        request["width"], request["height"], request["fps"], request["frames"], color_from_seed(view.task.seed)
+@dataclass(frozen=True, slots=True)
+class StoredOutput:
+    """A task's video as gateways keep it in the task's request (or a part of it): width, height, fps and frames.
+    It is the media layer's `Output`."""
+
+    width: int
+    height: int
+    fps: int
+    frames: int
+    kind: str = "video"
+
+    @classmethod
+    def of(cls, kept: Mapping[str, Any]) -> StoredOutput:
+        return cls(width=kept["width"], height=kept["height"], fps=kept["fps"], frames=kept["frames"])
+
+
+def stored_output(view: TaskView) -> Output:
+    return StoredOutput.of(view.task.request)
+
+
+def video_spec(view: TaskView, seed: int | None = None) -> VideoSpec:
+    """The file a task renders: providers keep width, height, fps and frames in the task's request, and the
+    content keys of the images it was given as `image_key` (one) or `image_keys` (first, last); the colour
+    comes from `seed` (default: the task's)."""
+    first, last = task_images(view.task.request)
+    return VideoSpec.of(
+        stored_output(view),
+        color_from_seed(view.task.seed if seed is None else seed),
+        caption=task_caption(view),
+        first_image=first,
+        last_image=last,
     )
+
+
+def task_caption(view: TaskView) -> Caption:
+    """What a task's result files show of it: gateway, task id, model (or upstream req_key) with a recamera
+    task's template or a reference task's count of references, and the prompt."""
+    task, request = view.task, view.task.request
+    model = str(request.get("model") or request.get("req_key") or "")
+    if request.get("template_id"):
+        model += f" · template {request['template_id']}"
+    elif request.get("mode") == "omni_reference":
+        model += f" · {len(request.get('images') or ()) + len(request.get('videos') or ())} references"
+    return caption_of(task.provider, task.id, model, request.get("prompt"))
+
+
+def task_images(request: Mapping[str, Any]) -> tuple[str, str]:
+    """Content keys of the first and last image a task was given (empty when none was uploaded)."""
+    keys = [key or "" for key in request.get("image_keys") or [request.get("image_key")]]
+    return keys[0], (keys[1] if len(keys) > 1 else "")
 
 
 def signed_result_url(
@@ -57,7 +102,7 @@ def kept_json(
     as its polls ask for it again and again. The task, its scenario (which may be redefined: the answer is then
     built again) and the address `request` came to decide it."""
     scenario = context.scenarios.get(view.task.scenario)
-    key = (name, context.settings.public_url or called_address(request))
+    key = (name, public_base(request, context.settings.public_url))
     derived = view.task.derived
     if derived is None or len(derived) >= DERIVED_LIMIT:
         derived = view.task.derived = {}

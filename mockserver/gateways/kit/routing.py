@@ -24,18 +24,14 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
+from mockserver.gateways.kit.faults import FAULTY_SEND, SCRIPTED_FAULTS
+
 Endpoint = Callable[[Request], Awaitable[Response]]
 ExceptionHandler = Callable[[Request, Exception], Awaitable[Response]]
 
 ANSWERED = "jimeng.answered"
 """Scope key of a hook a front layer may set (the journal): called as `hook(scope, response)` with every whole
 response just before it is sent, so that layer needs no `send` wrapper."""
-
-
-FAULTY_SEND = "jimeng.faulty_send"
-"""Scope key of a factory a front layer may set (the fault layer): `factory(send, receive, state)` is the `send` that
-applies the network faults a provider scripted into the request's state (`SCRIPTED_FAULTS`) to the answer."""
-SCRIPTED_FAULTS = "network_faults"
 
 
 async def answer(scope: Scope, receive: Receive, send: Send, response: Response) -> None:
@@ -79,18 +75,6 @@ class GatewayApp:
         crash: ExceptionHandler | None = self.exception_handlers.get(500) or self.exception_handlers.get(Exception)
         self._crash_handler = crash
         self._compiled = [_compile(route) for route in self.routes]
-        keys = {_literal_key(route.path) for route in self.routes}
-        keys |= {key[:1] for key in keys} | {()}
-        self._candidates = {
-            key: [
-                c
-                for r, c in zip(self.routes, self._compiled, strict=True)
-                if key[: len(k := _literal_key(r.path))] == k
-            ]
-            for key in keys
-        }
-        """For the first two segments of a path: the routes that could match it (their leading literal segments
-        agree), in their order, so a request is matched against a few routes rather than all of them."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -99,10 +83,7 @@ class GatewayApp:
         method = scope["method"]
         partial: _Compiled | None = None
         partial_params: dict[str, Any] = {}
-        segments = path.split("/", 3)[1:3]
-        candidates = self._candidates
-        found = candidates.get(tuple(segments)) or candidates.get(tuple(segments[:1])) or candidates[()]
-        for route in found:
+        for route in self._compiled:
             params = route.match(path)
             if params is None:
                 continue
@@ -173,16 +154,6 @@ def _compile(route: Route) -> _Compiled:
     convertors = dict(route.param_convertors)
     text_only = all(type(convertor) is StringConvertor for convertor in convertors.values())
     return _Compiled(static, route.path_regex, convertors, methods, route.endpoint, text_only)
-
-
-def _literal_key(route_path: str) -> tuple[str, ...]:
-    """The route's leading segments without a parameter, at most two: `/v1/tasks/{id}` gives ('v1', 'tasks')."""
-    key: list[str] = []
-    for segment in route_path.split("/")[1:3]:
-        if "{" in segment:
-            break
-        key.append(segment)
-    return tuple(key)
 
 
 def _refuse(status: int, headers: dict[str, str] | None = None) -> Endpoint:

@@ -10,14 +10,12 @@ from typing import Any
 from starlette.requests import Request
 
 from mockserver.core.streams import Stream
-from mockserver.engine import Outcome, StepPlan, Submission, TaskView
+from mockserver.engine import Outcome, StepPlan, StoreFull, Submission, TaskView
 from mockserver.engine.engine import IdFactory
 from mockserver.gateways.kit.base import ProviderContext
-from mockserver.gateways.kit.http import header_text
-from mockserver.gateways.kit.routing import SCRIPTED_FAULTS
-from mockserver.scenarios import SCENARIO_HEADER, NetworkFault, PollFault, Scenario, Selection
-
-_SCENARIO_HEADER = SCENARIO_HEADER.encode()
+from mockserver.gateways.kit.faults import attach_network_faults
+from mockserver.gateways.kit.http import header
+from mockserver.scenarios import SCENARIO_HEADER, PollFault, Scenario, Selection
 
 
 class ScriptedError(Exception):
@@ -47,25 +45,59 @@ class Script:
         outcome: Outcome | None = None,
     ) -> Submission:
         """The engine's submission for this scripted task (`outcome` overrides the scripted one)."""
-        return Submission(  # positionally, in field order: see ARCHITECTURE
-            context.provider_id,
-            context.contract.lifecycle,
-            self.steps,
-            outcome or self.outcome,
-            request,
-            new_id,
-            retention,
-            self.scenario.name,
-            self.fail_at_progress,
-            self.scenario.status_lag,
+        return Submission(
+            provider=context.provider_id,
+            lifecycle=context.contract.lifecycle,
+            plan=self.steps,
+            outcome=outcome or self.outcome,
+            request=request,
+            new_id=new_id,
+            retention=retention,
+            scenario=self.scenario.name,
+            fail_at_progress=self.fail_at_progress,
+            status_lag=self.scenario.status_lag,
         )
+
+
+FULL_STORE_ERRORS = ("concurrency_limited", "api_concurrent_limit", "rate_limited")
+"""Catalogue entries a full store is answered with, the first a gateway has: its 429 for too many tasks at once."""
+
+
+def submit(context: ProviderContext, submission: Submission) -> TaskView:
+    """`engine.submit`, with a full store (the `max_tasks` setting) refused as the gateway refuses too many tasks:
+    its own 429 (a ScriptedError every gateway renders), retry after the entry's delay."""
+    try:
+        return context.engine.submit(submission)
+    except StoreFull as exc:
+        raise _full(context, exc) from None
+
+
+def ensure_room(context: ProviderContext) -> None:
+    """Raise the gateway's 429 now when the store is full (`submit` would), before anything is charged."""
+    try:
+        context.engine.ensure_room()
+    except StoreFull as exc:
+        raise _full(context, exc) from None
+
+
+def _full(context: ProviderContext, exc: StoreFull) -> ScriptedError:
+    entry = next(found for name in FULL_STORE_ERRORS if (found := context.contract.errors.get(name)) is not None)
+    return ScriptedError(entry, int(entry["http_status"]), entry.get("retry_after"), str(exc))
+
+
+def prompt_too_long(prompt: Any, max_chars: int) -> str | None:
+    """Why a prompt is refused for its length (the mock's `max_prompt_chars` setting, for gateways whose documents
+    give no lower limit), or None."""
+    if isinstance(prompt, str) and len(prompt) > max_chars:
+        return f"prompt is {len(prompt)} characters: at most {max_chars} are accepted (the mock's max_prompt_chars)"
+    return None
 
 
 def select(request: Request, context: ProviderContext, prompt: str | None, api_key: str | None) -> Selection:
     """The scenario for a new task (raises scenarios.UnknownScenario for a name the mock does not know).
     Its network faults for submits are attached to this request."""
-    selection = context.scenarios.select(context.provider_id, header_text(request, _SCENARIO_HEADER), prompt, api_key)
-    if selection.scenario.faults:  # most scenarios have none: no list to build
+    selection = context.scenarios.select(context.provider_id, header(request, SCENARIO_HEADER), prompt, api_key)
+    if selection.scenario.faults:
         attach_network_faults(request, [f for f in selection.scenario.faults if f.when in ("submit", "any")])
     return selection
 
@@ -83,12 +115,6 @@ def select_for_body(
         if selection.prompt:
             cleaned[field] = selection.prompt
     return selection, cleaned
-
-
-def attach_network_faults(request: Request, faults: Sequence[NetworkFault]) -> None:
-    """Hand faults to the fault layer, which applies them on the real socket to the answer `routing.answer` sends."""
-    if faults:
-        request.scope.setdefault("state", {}).setdefault(SCRIPTED_FAULTS, []).extend(faults)
 
 
 def script(

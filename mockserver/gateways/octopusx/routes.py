@@ -55,8 +55,15 @@ class OctopusxApi:
         self.unified_operation = context.contract.operation("createUnifiedVideo")
         self.url_ttl = context.lifetime("result_url", context.settings.url_ttl)
         self.task_ttl = context.lifetime("task", context.settings.task_ttl)
-        self.poll_after_ms = int(context.contract.extension("x-poll-after-ms")["value"])
-        self.poll_after_header = (POLL_AFTER_HEADER.encode("latin-1"), str(self.poll_after_ms).encode("latin-1"))
+        hint = context.contract.extension("x-poll-after-ms")
+        self.poll_after_ms, self.poll_after_minimum_ms = int(hint["value"]), int(hint["minimum"])
+
+    def poll_after_header(self) -> tuple[bytes, bytes]:
+        """`openai-poll-after-ms`: the gateway's interval as a wait in real time, so scaled by the clock's speed
+        (a clock 50 times faster: a fiftieth), never below the minimum; a virtual clock (scale 0), where
+        waiting moves nothing, gets the minimum."""
+        milliseconds = max(self.poll_after_minimum_ms, round(self.poll_after_ms * self.context.clock.scale))
+        return POLL_AFTER_HEADER.encode("latin-1"), str(milliseconds).encode("latin-1")
 
     async def create(self, request: Request) -> Response:
         context = self.context
@@ -67,7 +74,7 @@ class OctopusxApi:
         if violation is not None:
             raise InvalidRequest(violation.message)
         try:
-            video = parse_create(fields, files)
+            video = parse_create(fields, files, context.settings.max_image_pixels)
         except InvalidVideoRequest as exc:
             raise InvalidRequest(str(exc)) from None
         view = self._submit(request, video, selection, new_video_id)
@@ -76,7 +83,7 @@ class OctopusxApi:
     async def _create_body(self, request: Request) -> tuple[dict[str, Any], list[bytes]]:
         limit = self.context.settings.max_body_bytes
         if not is_form(request):
-            body = await read_json(request, limit)
+            body = await read_json(request, limit, self.context.settings.max_json_depth)
             if not isinstance(body, dict):
                 raise InvalidRequest("request body must be a JSON object or multipart/form-data")
             return body, []
@@ -98,7 +105,7 @@ class OctopusxApi:
     async def create_unified(self, request: Request) -> Response:
         context = self.context
         key = newapi.authenticate(request, context)
-        body = await read_json(request, context.settings.max_body_bytes)
+        body = await read_json(request, context.settings.max_body_bytes, context.settings.max_json_depth)
         if not isinstance(body, dict):
             raise InvalidRequest("request body must be a JSON object")
         selection, body = scripting.select_for_body(request, context, body, key)
@@ -114,7 +121,7 @@ class OctopusxApi:
         steps, outcome = plan(video, context.settings.timings)
         scripted = scripting.script(context, selection, steps, outcome)
         submission = scripted.submission(context, video.to_dict(), new_id, self.task_ttl)
-        view = context.engine.submit(submission)
+        view = scripting.submit(context, submission)
         mark_task(request, view.task.id)
         return view
 
@@ -126,7 +133,7 @@ class OctopusxApi:
             response = newapi.json_response(self.context, kept_json(request, self.context, view, "video", build))
         else:
             response = newapi.json_response(self.context, views.video(view, None))
-        response.raw_headers.append(self.poll_after_header)  # as `headers[...] = ...` appends a header not yet set
+        response.raw_headers.append(self.poll_after_header())  # as `headers[...] = ...` appends a header not yet set
         return response
 
     async def query_unified(self, request: Request) -> Response:

@@ -12,12 +12,14 @@ from tests.support import ContractClient, fetch, make_client, png_base64, run_to
 
 def decode(data: bytes) -> tuple[int, int, int, float, float]:
     """width, height, decoded frame count, frame rate, duration in seconds."""
-    with av.open(io.BytesIO(data)) as container:
+    with av.open(io.BytesIO(data), mode="r") as container:
         stream = container.streams.video[0]
         frames = sum(1 for _ in container.decode(stream))
+        rate = stream.average_rate
+        assert rate is not None
         assert stream.duration is not None and stream.time_base is not None
         duration = float(stream.duration * stream.time_base)
-        return stream.codec_context.width, stream.codec_context.height, frames, float(stream.average_rate), duration
+        return stream.codec_context.width, stream.codec_context.height, frames, float(rate), duration
 
 
 @pytest.mark.parametrize(

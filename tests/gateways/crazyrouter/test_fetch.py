@@ -60,7 +60,7 @@ def test_ten_second_videos_take_longer_than_five(client: ContractClient) -> None
         for n in range(15):
             task_id = submit(client, prompt=f"cat {n}", duration=duration).json()["id"]
             runs.append(client.get(f"/__admin/tasks/{task_id}").json()["schedule"]["phases"][-1]["until_seconds"])
-        return sum(runs) / len(runs)
+        return float(sum(runs) / len(runs))
 
     assert total(10) > total(5) * 1.4
 

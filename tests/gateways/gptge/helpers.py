@@ -63,7 +63,9 @@ def run_to_end(client: ContractClient, task_id: str, step: float = 5.0, limit: f
 
 def decode(data: bytes) -> tuple[int, int, int, float]:
     """width, height, decoded frame count, frame rate."""
-    with av.open(io.BytesIO(data)) as container:
+    with av.open(io.BytesIO(data), mode="r") as container:
         stream = container.streams.video[0]
         frames = sum(1 for _ in container.decode(stream))
-        return stream.codec_context.width, stream.codec_context.height, frames, float(stream.average_rate)
+        rate = stream.average_rate
+        assert rate is not None
+        return stream.codec_context.width, stream.codec_context.height, frames, float(rate)

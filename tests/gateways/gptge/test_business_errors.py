@@ -40,7 +40,13 @@ AT_SUBMIT = [code for code, entry in UPSTREAM.items() if entry[3] == "submit"]
 AT_TASK = [code for code, entry in UPSTREAM.items() if entry[3] == "task"]
 
 
-FAILED_DATA = {"binary_data_base64": [], "image_urls": None, "resp_data": "", "status": "done", "video_url": ""}
+FAILED_DATA: dict[str, Any] = {
+    "binary_data_base64": [],
+    "image_urls": None,
+    "resp_data": "",
+    "status": "done",
+    "video_url": "",
+}
 
 
 def scenario(code: int | str) -> dict[str, str]:

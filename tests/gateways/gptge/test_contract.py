@@ -87,7 +87,13 @@ def test_the_scenario_control_is_documented(document: dict[str, Any]) -> None:
     assert document["x-scenarios"]["x-source"] == "assumed"
 
 
-GOOD_DATA = {"binary_data_base64": [], "image_urls": None, "resp_data": "", "status": "in_queue", "video_url": ""}
+GOOD_DATA: dict[str, Any] = {
+    "binary_data_base64": [],
+    "image_urls": None,
+    "resp_data": "",
+    "status": "in_queue",
+    "video_url": "",
+}
 ENVELOPE = {"code": 10000, "message": "Success", "request_id": "20260101080000315EC97EEEC276DD6215", "status": 10000}
 
 

@@ -63,8 +63,8 @@ def test_reset_replays_the_same_run(client: ContractClient) -> None:
 
 @pytest.mark.parametrize("kind", sorted(ELAPSED_MS))
 def test_request_ids_and_times_elapsed_are_the_seeded_tokens_of_each_answer(kind: str) -> None:
-    """Made a block of answers at a time, each answer's request-id suffix and time_elapsed are still what its own
-    number's tokens give: upper-case hex, and a lognormal time around the kind's median written with six decimals."""
+    """Each answer's request-id suffix and time_elapsed are what its own number's tokens give: upper-case hex, and a
+    lognormal time around the kind's median written with six decimals."""
     context = SimpleNamespace(provider_id="gptge", randomness=RandomSource(11), clock=VirtualClock(0.0))
     tokens = RandomSource(11)
     for number in range(1, 2 * TOKEN_BLOCK + 5):

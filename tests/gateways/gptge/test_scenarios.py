@@ -12,7 +12,13 @@ from mockserver.scenarios import ScenarioLibrary
 from tests.gateways.gptge.helpers import BASE, T2V, data_of, poll, run_to_end, task_id_of
 from tests.support import AUTH, ContractClient, make_client
 
-FAILED_DATA = {"binary_data_base64": [], "image_urls": None, "resp_data": "", "status": "done", "video_url": ""}
+FAILED_DATA: dict[str, Any] = {
+    "binary_data_base64": [],
+    "image_urls": None,
+    "resp_data": "",
+    "status": "done",
+    "video_url": "",
+}
 GENERIC_TESTED = {
     "default",
     "cdn_lag",

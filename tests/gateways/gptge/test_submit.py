@@ -136,7 +136,10 @@ def test_image_urls_cannot_be_seen_so_aspect_ratio_decides(client: ContractClien
 
 
 def test_binary_data_base64_wins_when_both_are_sent(client: ContractClient) -> None:
-    body = {"binary_data_base64": [png_base64(960, 960)], "image_urls": ["https://example.com/wide.png"]}
+    body: dict[str, Any] = {
+        "binary_data_base64": [png_base64(960, 960)],
+        "image_urls": ["https://example.com/wide.png"],
+    }
     task_id = task_id_of(i2v(client, aspect_ratio="16:9", **body))
     assert client.get(f"/__admin/tasks/{task_id}").json()["request"]["image_source"] == "binary_data_base64"
     assert finished(client, task_id)["resp"]["aspect_ratio"] == "1:1"

@@ -85,7 +85,7 @@ def image_size(data: bytes) -> tuple[str, int, int]:
 
 def video_facts(data: bytes) -> tuple[int, int, float]:
     """width, height and duration in seconds of an MP4."""
-    with av.open(io.BytesIO(data)) as container:
+    with av.open(io.BytesIO(data), mode="r") as container:
         stream = container.streams.video[0]
         assert stream.duration is not None and stream.time_base is not None
         return stream.codec_context.width, stream.codec_context.height, float(stream.duration * stream.time_base)

@@ -84,7 +84,8 @@ def test_b64_json_carries_the_image_bytes(client: ContractClient) -> None:
 @pytest.mark.parametrize("field", ["size", "width", "height"])
 def test_size_width_and_height_are_refused(client: ContractClient, field: str) -> None:
     for send in (image, composition):
-        response = send(client, prompt="x", images=["https://e.com/a.png"], **{field: 1024})
+        size: dict[str, Any] = {field: 1024}
+        response = send(client, prompt="x", images=["https://e.com/a.png"], **size)
         assert response.status_code == 400
         assert error_of(response) == {
             "message": f"不支持的参数: {field}。请使用 ratio 和 resolution 参数控制图像尺寸。",

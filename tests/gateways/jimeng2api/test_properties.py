@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 import re
 import uuid
 from typing import Any
@@ -11,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from starlette.requests import Request
 
-from mockserver.gateways.jimeng2api.models.tasks import uuid4_text
+from mockserver.gateways.jimeng2api.models.tasks import new_task_id
 from mockserver.gateways.jimeng2api.routes.headers import credential
 from tests.gateways.jimeng2api.helpers import BASE, SESSION
 from tests.support import make_client
@@ -91,9 +92,14 @@ def test_accepted_videos_always_finish(body: dict[str, Any]) -> None:
     assert json.dumps(end)
 
 
-@given(st.integers(0, 2**128 - 1))
-def test_task_ids_are_written_as_uuid_writes_a_version_4_uuid(bits: int) -> None:
-    assert uuid4_text(bits) == str(uuid.UUID(int=bits, version=4))
+@given(st.integers(0, 2**32 - 1))
+def test_task_ids_are_version_4_uuids_fixed_by_the_task_stream(seed: int) -> None:
+    task_id = new_task_id(random.Random(seed))
+    assert task_id == new_task_id(random.Random(seed))
+    parsed = uuid.UUID(task_id)
+    assert str(parsed) == task_id
+    assert parsed.version == 4
+    assert parsed.variant == uuid.RFC_4122
 
 
 @settings(max_examples=400, deadline=None)

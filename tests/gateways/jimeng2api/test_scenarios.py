@@ -310,7 +310,7 @@ def test_every_jimeng2api_scenario_is_tested(client: ContractClient) -> None:
     library = client.runtime.scenarios
     own = {name.removeprefix("jimeng2api_") for name in library.names() if name.startswith("jimeng2api_")}
     assert own == set(OWN)
-    assert all(library.get(f"jimeng2api_{name}").providers == {"jimeng2api"} for name in own)
+    assert all(library.get(f"jimeng2api_{name}").providers == frozenset({"jimeng2api"}) for name in own)
 
 
 @pytest.mark.parametrize("route", sorted(SENDS))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from mockserver.gateways.jimeng2api.models.catalog import IMAGE_MODELS, VIDEO_MODELS
 from tests.gateways.jimeng2api.helpers import BASE, SESSION, error_of, image, video
 from tests.support import ContractClient, make_client
@@ -154,7 +156,7 @@ def test_json_that_is_not_an_object_has_no_prompt(client: ContractClient) -> Non
 def test_a_body_over_100_mib_is_413(client: ContractClient) -> None:
     chunk = b" " * (1024 * 1024)
 
-    def body() -> object:
+    def body() -> Iterator[bytes]:
         for _ in range(101):
             yield chunk
 

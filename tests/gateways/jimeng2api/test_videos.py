@@ -141,7 +141,8 @@ def test_integer_text_and_whole_floats_are_accepted(client: ContractClient) -> N
 def test_file_paths_hold_at_most_two_urls(client: ContractClient) -> None:
     urls = ["https://e.com/1.png", "https://e.com/2.png", "https://e.com/3.png"]
     for name in ("filePaths", "file_paths"):
-        response = video(client, prompt="x", **{name: urls})
+        paths: dict[str, Any] = {name: urls}
+        response = video(client, prompt="x", **paths)
         assert error_of(response) == error_of(response) | {
             "message": "Params body.filePaths invalid",
             "param": "body.filePaths",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -105,7 +106,7 @@ def test_video_urls_without_an_image_extension_pass(client: ContractClient, url:
     assert create(client, minimal("seedance2.0-std", reference_videos=[url])).status_code == 200
 
 
-FIELDS = {
+FIELDS: dict[str, Callable[[str], dict[str, Any]]] = {
     "images": lambda url: {"images": [url]},
     "first_image": lambda url: {"first_image": url},
     "last_image": lambda url: {"last_image": url},

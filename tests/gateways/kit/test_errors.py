@@ -18,12 +18,12 @@ from starlette.testclient import TestClient
 from mockserver.gateways import PROVIDER_IDS
 from mockserver.gateways.jimeng2api import body as jimeng2api_body
 from mockserver.gateways.kit.errors import ErrorShape, GatewayError, exception_handlers
-from mockserver.gateways.kit.http import BodyTooLarge, MalformedBody, MalformedJson, read_json
+from mockserver.gateways.kit.faults import FaultMiddleware
+from mockserver.gateways.kit.http import BodyTooLarge, MalformedBody, MalformedHeader, MalformedJson, read_json
 from mockserver.gateways.kit.routing import GatewayApp
 from mockserver.gateways.kit.scripting import ScriptedError
 from mockserver.scenarios import UnknownScenario
 from mockserver.server.app import create_app
-from mockserver.server.faults import FaultMiddleware
 from mockserver.server.runtime import MockRuntime
 from mockserver.server.settings import Settings
 from tests.support import AUTH
@@ -240,6 +240,9 @@ class Plain(ErrorShape):
     def malformed(self, exc: MalformedBody) -> GatewayError:
         return GatewayError(400, "malformed", str(exc))
 
+    def malformed_header(self, exc: MalformedHeader) -> GatewayError:
+        return GatewayError(400, "bad_header", str(exc))
+
     def route_not_found(self, request: Request) -> GatewayError:
         return GatewayError(404, "no_route", request.url.path)
 
@@ -279,6 +282,7 @@ def plain() -> TestClient:
         Route("/scripted", raising(ScriptedError(None, 502, 7, "upstream_down")), methods=["GET"]),
         Route("/scenario", raising(UnknownScenario("unknown mock scenario 'x'")), methods=["GET"]),
         Route("/malformed", raising(MalformedJson("not json")), methods=["GET"]),
+        Route("/header", raising(MalformedHeader("X-Mock-Fault: no such fault")), methods=["GET"]),
         Route("/teapot", raising(HTTPException(418, "short and stout")), methods=["GET"]),
         Route("/crash", raising(KeyError("k")), methods=["GET"]),
     ]
@@ -292,6 +296,7 @@ def plain() -> TestClient:
         ("GET", "/scripted", 502, "scripted: upstream_down"),
         ("GET", "/scenario", 400, "scenario: unknown mock scenario 'x'"),
         ("GET", "/malformed", 400, "malformed: not json"),
+        ("GET", "/header", 400, "bad_header: X-Mock-Fault: no such fault"),
         ("GET", "/teapot", 418, "http: short and stout"),
         ("GET", "/crash", 500, "bug: KeyError('k')"),
         ("GET", "/nowhere", 404, "no_route: /nowhere"),

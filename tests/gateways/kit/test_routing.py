@@ -239,7 +239,7 @@ def test_a_crash_with_no_handler_hands_the_servers_500_to_the_hook_and_raises() 
 
 def _with_hook(app: GatewayApp, seen: list[tuple[int, bytes]]) -> Any:
     def hook(scope: Scope, response: Response) -> None:
-        seen.append((response.status_code, response.body))
+        seen.append((response.status_code, bytes(response.body)))
 
     async def hooked(scope: Scope, receive: Receive, send: Send) -> None:
         await app({**scope, ANSWERED: hook}, receive, send)

@@ -42,7 +42,7 @@ def test_success_lifecycle_through_content_and_url_expiry(client: ContractClient
     assert video.status_code == 200 and video.headers["content-type"] == "video/mp4"
     download = content(client, video_id)
     assert download.status_code == 200 and download.content == video.content
-    with av.open(io.BytesIO(video.content)) as container:
+    with av.open(io.BytesIO(video.content), mode="r") as container:
         stream = container.streams.video[0]
         assert (stream.codec_context.width, stream.codec_context.height) == (1280, 720)
         assert sum(1 for _ in container.decode(stream)) == 241
@@ -79,10 +79,21 @@ def test_failure_lifecycle(client: ContractClient, trigger: str) -> None:
     assert not_ready["error"]["message"].startswith("Task is not completed yet, current status: failed")
 
 
-def test_retrieve_sends_the_poll_after_header(client: ContractClient) -> None:
+def test_retrieve_sends_the_poll_after_header_scaled_by_the_clock(client: ContractClient) -> None:
     video_id = created_id(create(client))
-    response = client.get(f"{VIDEOS}/{video_id}", headers=AUTH)
-    assert response.headers["openai-poll-after-ms"] == "5000"
+
+    def hint() -> str:
+        return client.get(f"{VIDEOS}/{video_id}", headers=AUTH).headers["openai-poll-after-ms"]
+
+    assert hint() == "100"  # a virtual clock: waiting moves nothing, so the smallest hint
+    client.runtime.clock.run(scale=1.0)
+    assert hint() == "5000"  # real time: the gateway's own interval
+    client.runtime.clock.run(scale=0.02)
+    assert hint() == "100"  # a clock 50 times faster: 5 s of gateway time pass in 0.1 s
+    client.runtime.clock.run(scale=0.5)
+    assert hint() == "2500"
+    client.runtime.clock.run(scale=0.001)
+    assert hint() == "100"  # never below the minimum: 5 ms would have clients poll in a tight loop
 
 
 def test_unknown_and_expired_ids(client: ContractClient) -> None:

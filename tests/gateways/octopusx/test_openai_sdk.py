@@ -81,12 +81,35 @@ def test_retrieve_returns_typed_videos(sdk: OpenAI, mock: ContractClient) -> Non
 
 def test_create_and_poll_on_the_virtual_clock(sdk: OpenAI, mock: ContractClient, sleeps: list[float]) -> None:
     start = mock.runtime.clock.now()
-    video = sdk.videos.create_and_poll(model="jimeng-video-3.0", prompt="A cat chases butterflies", seconds="15")  # type: ignore[arg-type]
+    video = sdk.videos.create_and_poll(
+        model="jimeng-video-3.0",
+        prompt="A cat chases butterflies",
+        seconds="15",  # type: ignore[arg-type]
+        poll_interval_ms=5000,  # a virtual clock's hint is the smallest; each sleep here moves the clock
+    )
     assert video.status == "completed" and video.progress == 100 and video.seconds == "15"
-    assert sleeps and set(sleeps) == {5.0}  # the interval came from openai-poll-after-ms
+    assert sleeps and set(sleeps) == {5.0}
     assert mock.runtime.clock.now() - start == pytest.approx(sum(sleeps))
     assert video.completed_at is not None and start < video.completed_at <= mock.runtime.clock.now()
     assert mock.checked == len(sleeps) + 2  # the create and every retrieve were held to the contract
+
+
+def test_poll_waits_in_real_time_what_the_time_scale_asks(
+    sdk: OpenAI, mock: ContractClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Under --time-scale 0.02 a task of 1.5 s takes a real 1.5 s: the SDK's poll() waits 0.1 s between polls
+    (5 s of gateway time), as openai-poll-after-ms tells it, not the 5 s the gateway sends."""
+    mock.runtime.clock.run(scale=0.02)
+    slept: list[float] = []
+
+    def sleep(seconds: float) -> None:  # the real wait, spent on the clock as it would pass: 50 times faster
+        slept.append(seconds)
+        mock.runtime.clock.advance(seconds / 0.02)
+
+    monkeypatch.setattr(sdk.videos, "_sleep", sleep)
+    video = sdk.videos.create_and_poll(model="jimeng-video-3.0", prompt="A cat chases butterflies")
+    assert video.status == "completed"
+    assert slept and set(slept) == {0.1}
 
 
 def test_create_and_poll_returns_a_failed_video(sdk: OpenAI, sleeps: list[float]) -> None:
@@ -108,7 +131,7 @@ def test_download_content_every_variant(sdk: OpenAI, sleeps: list[float]) -> Non
     video = sdk.videos.create_and_poll(model="jimeng-video-3.0", prompt="a cat", size="1280x720")
     mp4 = sdk.videos.download_content(video.id).content
     assert mp4 == sdk.videos.download_content(video.id, variant="video").content
-    with av.open(io.BytesIO(mp4)) as container:
+    with av.open(io.BytesIO(mp4), mode="r") as container:
         stream = container.streams.video[0]
         assert (stream.codec_context.width, stream.codec_context.height) == (1280, 720)
         assert sum(1 for _ in container.decode(stream)) == 121

@@ -32,7 +32,7 @@ def rejected(response: Any, status: int = 400) -> str:
         ({"input_reference": "ftp://example.com/a.png"}, 'or {"image_url": URL}'),
     ],
 )
-def test_multipart_field_rules(client: ContractClient, fields: dict[str, str], fragment: str) -> None:
+def test_multipart_field_rules(client: ContractClient, fields: dict[str, Any], fragment: str) -> None:
     assert fragment in rejected(create(client, **fields))
 
 
@@ -110,7 +110,11 @@ def test_a_file_and_a_url_together_are_refused(client: ContractClient) -> None:
 
 
 def test_a_file_in_another_field_is_refused(client: ContractClient) -> None:
-    parts = [("model", (None, "jimeng-video-3.0")), ("prompt", (None, "a")), ("image", ("a.png", image_bytes()))]
+    parts: list[tuple[str, tuple[str | None, str | bytes]]] = [
+        ("model", (None, "jimeng-video-3.0")),
+        ("prompt", (None, "a")),
+        ("image", ("a.png", image_bytes())),
+    ]
     assert "unexpected file field 'image'" in rejected(client.post(VIDEOS, files=parts, headers=AUTH))
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from mockserver.gateways.families import jimeng30
+
 REGIONS = ("cn", "us", "hk", "jp", "sg")
 REGION_LABELS = {"cn": "CN", "us": "US", "hk": "HK/JP/SG", "jp": "HK/JP/SG", "sg": "HK/JP/SG"}
 
@@ -142,24 +144,8 @@ NANOBANANAPRO_4K = {
     "21:9": (6197, 2656),
 }
 
-# Video output sizes by ratio (upstream Jimeng 720p / 1080p tables; assumed for models that ignore `resolution`).
+# Video output sizes by ratio: the jimeng 3.0 upstream's 720p / 1080p tables (assumed for models that ignore
+# `resolution`), named as this server names resolutions.
 VIDEO_RATIOS = ("1:1", "4:3", "3:4", "16:9", "9:16", "21:9")
-VIDEO_SIZES: dict[str, dict[str, tuple[int, int]]] = {
-    "720p": {
-        "16:9": (1280, 720),
-        "4:3": (1112, 834),
-        "1:1": (960, 960),
-        "3:4": (834, 1112),
-        "9:16": (720, 1280),
-        "21:9": (1470, 630),
-    },
-    "1080p": {
-        "16:9": (1920, 1080),
-        "4:3": (1664, 1248),
-        "1:1": (1440, 1440),
-        "3:4": (1248, 1664),
-        "9:16": (1080, 1920),
-        "21:9": (2176, 928),
-    },
-}
+VIDEO_SIZES: dict[str, dict[str, tuple[int, int]]] = {"720p": jimeng30.SIZES["720P"], "1080p": jimeng30.SIZES["1080P"]}
 RESOLUTION_MODELS = ("jimeng-video-3.0", "jimeng-video-3.0-fast")  # vgfm_3.0 / vgfm_3.0_fast honour `resolution`

@@ -27,7 +27,7 @@ _RATIO_HINTS = (
 )
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class ImageRequest:
     kind: str  # generation | composition
     model: str
@@ -41,7 +41,7 @@ class ImageRequest:
     inputs: int = 0
 
 
-@dataclass
+@dataclass(slots=True)
 class ImageOutput:
     width: int
     height: int
@@ -55,17 +55,17 @@ def parse_image(payload: Payload, kind: str) -> ImageRequest:
     """What is left after the contract's schema: composition inputs (1..10, URL strings or {url})."""
     body = payload.fields
     inputs = _composition_inputs(payload) if kind == "composition" else 0
-    return ImageRequest(  # positionally, in field order: see ARCHITECTURE
-        kind,
-        body.get("model") or catalog.DEFAULT_IMAGE_MODEL,
-        body["prompt"],
-        body.get("negative_prompt") or "",
-        body.get("ratio") or "1:1",
-        body.get("resolution") or "2k",
-        bool(body.get("intelligent_ratio", False)),
-        float(body.get("sample_strength", 0.5)),
-        body.get("response_format") or "url",
-        inputs,
+    return ImageRequest(
+        kind=kind,
+        model=body.get("model") or catalog.DEFAULT_IMAGE_MODEL,
+        prompt=body["prompt"],
+        negative_prompt=body.get("negative_prompt") or "",
+        ratio=body.get("ratio") or "1:1",
+        resolution=body.get("resolution") or "2k",
+        intelligent_ratio=bool(body.get("intelligent_ratio", False)),
+        sample_strength=float(body.get("sample_strength", 0.5)),
+        response_format=body.get("response_format") or "url",
+        inputs=inputs,
     )
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from mockserver.core.randomness import random_uuid
 from mockserver.core.streams import Draws
 from mockserver.engine import Fixed, Forever, LogNormal, Polls, StepPlan, parse_timing
 from mockserver.engine.timing import Timing
@@ -23,7 +24,6 @@ VIDEO_POLL_BUDGET = 3600.0  # SmartPoller timeoutSeconds for videos
 IMAGE_POLL_BUDGET = 1800.0
 FAILURE_FLOOR = 1.0  # a failure found before generation still takes a round trip upstream
 RUNNING = (1, 99)
-_UNDRAWN = (Polls, Forever)  # a tuple: `Polls | Forever` builds a union at every call
 
 
 @dataclass
@@ -33,14 +33,10 @@ class FifoQueue:
     def admit(self, now: float, run_seconds: float | None) -> float:
         """Seconds the task waits in `queued` (inf: behind stuck tasks); its slot is then busy for `run_seconds`
         (inf: for good; None: not tracked, as for a step that ends on polls)."""
-        slots = self.slots
-        slot = 0
-        for index in range(1, len(slots)):  # the first of the earliest free
-            if slots[index] < slots[slot]:
-                slot = index
-        start = slots[slot] if slots[slot] > now else now
+        slot = self.slots.index(min(self.slots))  # the first of the earliest free
+        start = max(self.slots[slot], now)
         if run_seconds is not None:
-            slots[slot] = start + run_seconds
+            self.slots[slot] = start + run_seconds
         return start - now
 
     def reset(self) -> None:
@@ -59,7 +55,10 @@ def generation_steps(kind: str, seconds: float = 0.0, heavy: float = 1.0) -> Ste
     else:
         median = (25.0 if kind == "image_generation" else 40.0) * heavy
     generation = LogNormal(median=median, sigma=0.3, low=median / 3, high=median * 4)
-    return StepPlan("queued", Fixed(0.0), (0, 0)), StepPlan("running", generation, RUNNING)
+    return (
+        StepPlan(state="queued", timing=Fixed(seconds=0.0), progress=(0, 0)),
+        StepPlan(state="running", timing=generation, progress=RUNNING),
+    )
 
 
 def draft_steps(typical: Steps, overrides: dict[str, Any]) -> list[StepPlan]:
@@ -68,8 +67,11 @@ def draft_steps(typical: Steps, overrides: dict[str, Any]) -> list[StepPlan]:
     if not overrides:
         return list(typical)
     running: Timing = parse_timing(overrides["running"]) if "running" in overrides else typical[1].timing
-    queued: Timing = parse_timing(overrides["queued"]) if "queued" in overrides else Fixed(0.0)
-    return [StepPlan("queued", queued, (0, 0)), StepPlan("running", running, RUNNING)]
+    queued: Timing = parse_timing(overrides["queued"]) if "queued" in overrides else Fixed(seconds=0.0)
+    return [
+        StepPlan(state="queued", timing=queued, progress=(0, 0)),
+        StepPlan(state="running", timing=running, progress=RUNNING),
+    ]
 
 
 def settle(
@@ -88,35 +90,29 @@ def settle(
         return [queued]  # never runs, so takes no slot
     running, end = steps[1].timing, RUNNING[1]
     if failure is not None and not isinstance(running, Forever):
-        end = failure.at_progress or RUNNING[0]
-        end = RUNNING[0] if end < RUNNING[0] else RUNNING[1] if end > RUNNING[1] else end
+        end = min(max(failure.at_progress or RUNNING[0], RUNNING[0]), RUNNING[1])
         fraction = (end - RUNNING[0]) / (RUNNING[1] - RUNNING[0])
         if failure.poll_budget:
-            running = Fixed(poll_budget)
+            running = Fixed(seconds=poll_budget)
         elif isinstance(running, Polls):
-            running = Polls(max(1, round(running.count * fraction)))
+            running = Polls(count=max(1, round(running.count * fraction)))
         else:
-            seconds = int(running.draw(rng) * fraction * 1000.0 + 0.5) / 1000.0  # round(x, 3), cheaper
-            running = Fixed(seconds if seconds > FAILURE_FLOOR else FAILURE_FLOOR)
-    elif not isinstance(running, _UNDRAWN):
-        running = Fixed(int(running.draw(rng) * 1000.0 + 0.5) / 1000.0)  # round(x, 3), cheaper
+            running = Fixed(seconds=max(round(running.draw(rng) * fraction, 3), FAILURE_FLOOR))
+    elif not isinstance(running, Polls | Forever):
+        running = Fixed(seconds=round(running.draw(rng), 3))
     run_seconds = running.seconds if isinstance(running, Fixed) else math.inf if isinstance(running, Forever) else None
     waiting: Timing = queued.timing
     if queue_scripted:
         queue.admit(now, run_seconds)
     else:
         wait = queue.admit(now, run_seconds)
-        waiting = Forever() if math.isinf(wait) else Fixed(wait)
-    return [StepPlan("queued", waiting, (0, 0)), StepPlan("running", running, (RUNNING[0], end))]
+        waiting = Forever() if math.isinf(wait) else Fixed(seconds=wait)
+    return [
+        StepPlan(state="queued", timing=waiting, progress=(0, 0)),
+        StepPlan(state="running", timing=running, progress=(RUNNING[0], end)),
+    ]
 
 
 def new_task_id(rng: Draws) -> str:
     """crypto.randomUUID(): a bare UUID, no `task_` prefix (the README's examples are stale)."""
-    return uuid4_text(rng.getrandbits(128))
-
-
-def uuid4_text(bits: int) -> str:
-    """`str(uuid.UUID(int=bits, version=4))` without building the UUID: variant and version bits set, then dashed."""
-    value = (bits & ~(0xC000 << 48) | 0x8000 << 48) & ~(0xF000 << 64) | 4 << 76
-    digits = "%032x" % value  # noqa: UP031  (a fifth cheaper than the f-string spec, on every submit)
-    return f"{digits[:8]}-{digits[8:12]}-{digits[12:16]}-{digits[16:20]}-{digits[20:]}"
+    return random_uuid(rng)

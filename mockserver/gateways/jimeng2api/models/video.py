@@ -13,7 +13,7 @@ from mockserver.gateways.jimeng2api.body import Payload, Upload
 from mockserver.gateways.jimeng2api.errors import bad_request, params_invalid
 from mockserver.gateways.jimeng2api.models import catalog
 from mockserver.gateways.jimeng2api.models.failures import TaskFailure
-from mockserver.media.images import NotAnImage, inspect_image
+from mockserver.media.images import MAX_IMAGE_PIXELS, ImageTooLarge, NotAnImage, inspect_image
 from mockserver.media.probe import mp4_duration
 
 FPS = 24
@@ -47,7 +47,7 @@ DEFAULT_DURATIONS = {"veo3": 8, "sora2": 4}
 
 @lru_cache(maxsize=256)
 def duration_rule(model: str) -> DurationRule:
-    """The model's rule, looked up once per model name: every video request asks."""
+    """The first rule whose substrings the model's name contains."""
     return next((rule for rule in DURATION_RULES if any(s in model for s in rule.substrings)), OTHER_DURATIONS)
 
 
@@ -84,7 +84,7 @@ class Material:
     url: str | None = None
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class VideoRequest:
     model: str
     prompt: str
@@ -130,17 +130,17 @@ def parse_video(payload: Payload) -> VideoRequest:
         else:
             images = [Material("url", "filePaths", url=u) for u in urls[:2]] if urls else []
         kind = ("text2video", "image2video", "first_last_frames")[len(images)]
-    return VideoRequest(  # positionally, in field order: see ARCHITECTURE
-        model,
-        body["prompt"],
-        body.get("ratio") or "1:1",
-        body.get("resolution") or "720p",
-        duration,
-        body.get("response_format") or "url",
-        mode,  # function_mode
-        tuple(images),
-        tuple(videos),
-        kind,  # mode
+    return VideoRequest(
+        model=model,
+        prompt=body["prompt"],
+        ratio=body.get("ratio") or "1:1",
+        resolution=body.get("resolution") or "720p",
+        duration=duration,
+        response_format=body.get("response_format") or "url",
+        function_mode=mode,
+        images=tuple(images),
+        videos=tuple(videos),
+        mode=kind,
     )
 
 
@@ -153,7 +153,7 @@ def _materials(payload: Payload, pattern: re.Pattern[str]) -> list[Material]:
     return found
 
 
-@dataclass
+@dataclass(slots=True)
 class VideoOutput:
     width: int
     height: int
@@ -163,15 +163,18 @@ class VideoOutput:
     failure: TaskFailure | None
 
 
-def video_output(request: VideoRequest, region: str) -> VideoOutput:
-    """What the task renders, or why it fails inside the task (unsupported model, omni rules, bad inputs)."""
+def video_output(request: VideoRequest, region: str, max_pixels: int = MAX_IMAGE_PIXELS) -> VideoOutput:
+    """What the task renders, or why it fails inside the task (unsupported model, omni rules, bad inputs).
+    Raises ImageTooLarge for an upload declaring more than `max_pixels` (the mock's bound, not the server's)."""
     failure = _task_failure(request, region)
     resolution = request.resolution if request.model in catalog.RESOLUTION_MODELS else "720p"
     ratio = request.ratio
     if request.images and request.images[0].upload is not None:
         try:
-            info = inspect_image(request.images[0].upload.data)
+            info = inspect_image(request.images[0].upload.data, max_pixels)
             ratio = nearest_ratio(info.aspect)
+        except ImageTooLarge:
+            raise
         except NotAnImage:
             failure = failure or TaskFailure("首帧图片上传失败: 图片格式不支持或已损坏", -2001)
     sizes = catalog.VIDEO_SIZES.get(resolution)

@@ -47,7 +47,7 @@ class AdminRoutes:
 
     async def create_key(self, request: Request) -> Response:
         self._authorize(request)
-        name = (await read_payload(request)).fields.get("name")
+        name = (await read_payload(request, self.gateway.context.settings.max_json_depth)).fields.get("name")
         if not isinstance(name, str) or not name.strip():
             raise params_invalid("body.name")
         key = self.accounts.issue_key(name, self._now())
@@ -67,7 +67,7 @@ class AdminRoutes:
 
     async def create_token(self, request: Request) -> Response:
         self._authorize(request)
-        fields = (await read_payload(request)).fields
+        fields = (await read_payload(request, self.gateway.context.settings.max_json_depth)).fields
         for name in ("name", "token"):
             if not isinstance(fields.get(name), str) or not fields[name].strip():
                 raise params_invalid(f"body.{name}")
@@ -77,7 +77,7 @@ class AdminRoutes:
     async def update_token(self, request: Request) -> Response:
         self._authorize(request)
         token = self._token(request)
-        fields = (await read_payload(request)).fields
+        fields = (await read_payload(request, self.gateway.context.settings.max_json_depth)).fields
         self.accounts.patch_token(token, self._token_fields(fields), self._now())
         return JsonResponse(token.redacted())
 

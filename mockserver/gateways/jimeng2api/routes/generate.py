@@ -13,6 +13,7 @@ from starlette.responses import Response
 
 from mockserver.engine import TaskView
 from mockserver.gateways.jimeng2api.body import Payload, read_payload
+from mockserver.gateways.jimeng2api.errors import bad_request
 from mockserver.gateways.jimeng2api.gateway import Gateway, Job, violation_error
 from mockserver.gateways.jimeng2api.models import image as models_image
 from mockserver.gateways.jimeng2api.models import video as models_video
@@ -20,6 +21,10 @@ from mockserver.gateways.jimeng2api.models.tasks import generation_steps
 from mockserver.gateways.jimeng2api.routes.headers import credential, require_authorization_header
 from mockserver.gateways.kit import scripting
 from mockserver.gateways.kit.http import JsonResponse, mark_task
+from mockserver.gateways.kit.scripting import prompt_too_long
+from mockserver.media.images import ImageTooLarge, NotAnImage, inspect_image
+from mockserver.media.picture import MAX_INPUT_TILES
+from mockserver.media.uploads import uploads
 from mockserver.scenarios import Selection
 
 HEAVY_VIDEO_MODELS = {"seedance": 2.0, "veo3": 1.5, "sora2": 1.5}
@@ -27,8 +32,20 @@ HEAVY_VIDEO_MODELS = {"seedance": 2.0, "veo3": 1.5, "sora2": 1.5}
 
 @lru_cache(maxsize=256)
 def heavy_factor(model: str) -> float:
-    """How much longer than the base a model's videos take to generate (once per model name)."""
+    """How much longer than the base a model's videos take to generate."""
     return next((factor for key, factor in HEAVY_VIDEO_MODELS.items() if key in model), 1.0)
+
+
+def _kept_images(uploaded: list[bytes | None]) -> list[str]:
+    """Content keys (`media.uploads`) of the uploaded images a result shows, in order: "" for one given as a URL
+    (the mock never fetches it) or unreadable."""
+    keys = []
+    for data in uploaded[:MAX_INPUT_TILES]:
+        try:
+            keys.append(uploads.keep(data) if data is not None and inspect_image(data) else "")
+        except NotAnImage:
+            keys.append("")
+    return keys
 
 
 def _sources(materials: tuple[models_video.Material, ...]) -> tuple[str, ...]:
@@ -43,19 +60,22 @@ class GenerationRoutes:
     async def _validated(self, request: Request, operation_id: str) -> tuple[Payload, Selection, str | None]:
         """The payload checked in the server's order, the task's scenario (its prompt tag removed), and the
         caller's credential."""
-        payload = await read_payload(request)
+        payload = await read_payload(request, self.gateway.context.settings.max_json_depth)
         prompt = payload.fields.get("prompt")
         bearer = credential(request)
         context = self.gateway.context
         selection = scripting.select(request, context, prompt if isinstance(prompt, str) else None, bearer)
         if isinstance(prompt, str) and selection.prompt != prompt:
             payload.fields["prompt"] = selection.prompt or ""
-        operation = context.contract.operation(operation_id)
+        operation = self.gateway.context.contract.operation(operation_id)
         if payload.multipart and operation_id != "createVideo":
             payload.fields = models_image.normalise_form(payload.fields)
         violation = operation.check_request(payload.fields)
         if violation is not None:
             raise violation_error(violation)
+        max_prompt = self.gateway.context.settings.max_prompt_chars
+        if (too_long := prompt_too_long(payload.fields.get("prompt"), max_prompt)) is not None:
+            raise bad_request(too_long, "prompt")
         if bearer is None:  # a credential was read from it, so the header is there
             require_authorization_header(request)
         return payload, selection, bearer
@@ -65,18 +85,21 @@ class GenerationRoutes:
         video = models_video.parse_video(payload)
         caller = self.gateway.authenticate(bearer)
         session, token_id = self.gateway.acquire(caller)
-        output = models_video.video_output(video, session.region)
+        try:
+            output = models_video.video_output(video, session.region, self.gateway.context.settings.max_image_pixels)
+        except ImageTooLarge as exc:
+            raise bad_request(f"{video.images[0].field} {exc}", video.images[0].field) from None
         heavy = heavy_factor(video.model)
         heavy *= 1.4 if output.resolution == "1080p" else 1.0
-        job = Job(  # positionally, in field order: see ARCHITECTURE
-            "video_generation",  # type
-            video.prompt,
-            video.response_format,
-            {"width": output.width, "height": output.height, "fps": models_video.FPS, "frames": output.frames},  # media
-            output.failure,
-            models_video.video_cost(video),
-            generation_steps("video", video.duration, heavy),
-            {
+        job = Job(
+            type="video_generation",
+            prompt=video.prompt,
+            response_format=video.response_format,
+            media={"width": output.width, "height": output.height, "fps": models_video.FPS, "frames": output.frames},
+            failure=output.failure,
+            cost=models_video.video_cost(video),
+            steps=generation_steps("video", video.duration, heavy),
+            details={
                 "model": video.model,
                 "mode": video.mode,
                 "function_mode": video.function_mode,
@@ -84,8 +107,11 @@ class GenerationRoutes:
                 "ratio": output.ratio,
                 "resolution": output.resolution,
                 "images": _sources(video.images),
+                "image_keys": _kept_images([m.upload.data if m.upload else None for m in video.images])[:2]
+                if video.mode in ("image2video", "first_last_frames")
+                else [],
                 "videos": _sources(video.videos),
-            },  # details
+            },
         )
         return self._queued(request, self.gateway.enqueue(caller, job, session, token_id, selection))
 
@@ -112,14 +138,17 @@ class GenerationRoutes:
         }
         if kind == "composition":
             details["input_images"] = image.inputs
-        job = Job(  # positionally, in field order: see ARCHITECTURE
-            task_type,
-            image.prompt,
-            image.response_format,
-            {"width": output.width, "height": output.height, "count": output.count},  # media
-            output.failure,
-            models_image.image_cost(image, output),
-            generation_steps(task_type, heavy=1.5 if output.resolution == "4k" else 1.0),
-            details,
+            details["image_keys"] = [
+                key for key in _kept_images([u.data for u in payload.files.get("images", [])]) if key
+            ]
+        job = Job(
+            type=task_type,
+            prompt=image.prompt,
+            response_format=image.response_format,
+            media={"width": output.width, "height": output.height, "count": output.count},
+            failure=output.failure,
+            cost=models_image.image_cost(image, output),
+            steps=generation_steps(task_type, heavy=1.5 if output.resolution == "4k" else 1.0),
+            details=details,
         )
         return self._queued(request, self.gateway.enqueue(caller, job, session, token_id, selection))

@@ -7,17 +7,14 @@ import re
 from starlette.requests import Request
 
 from mockserver.gateways.jimeng2api import errors
-from mockserver.gateways.kit.http import header_text
+from mockserver.gateways.kit.http import header
 
 _BEARER = re.compile(r"^Bearer\s+(.+)$", re.IGNORECASE | re.DOTALL)
 
 
 def credential(request: Request) -> str | None:
-    """The credential of an `Authorization: Bearer <credential>` header, as the server's regex reads it
-    (read once per request: the scenario and the API key both ask)."""
-    text = header_text(request, b"authorization").strip()
-    if text.startswith("Bearer "):  # what the regex takes from it, without the regex: the usual header
-        return text[6:].strip()
+    """The credential of an `Authorization: Bearer <credential>` header, as the server's regex reads it."""
+    text = header(request, "authorization").strip()
     match = _BEARER.match(text)
     return match.group(1).strip() if match else None
 

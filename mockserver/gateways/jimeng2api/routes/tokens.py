@@ -24,14 +24,14 @@ class TokenRoutes:
         self.gateway = gateway
 
     async def check(self, request: Request) -> Response:
-        payload = await read_payload(request)
+        payload = await read_payload(request, self.gateway.context.settings.max_json_depth)
         token = payload.fields.get("token")
         if not isinstance(token, str):
             raise errors.params_invalid("body.token")
         return JsonResponse({"live": not parse_token(token).expired})
 
     async def points(self, request: Request) -> Response:
-        await read_payload(request)
+        await read_payload(request, self.gateway.context.settings.max_json_depth)
         require_authorization_header(request)
         now = self.gateway.context.clock.now()
         answer = []
@@ -46,7 +46,7 @@ class TokenRoutes:
 
     async def receive(self, request: Request) -> Response:
         """Claims the daily credits only for a token whose balance is empty; reports the balance either way."""
-        await read_payload(request)
+        await read_payload(request, self.gateway.context.settings.max_json_depth)
         require_authorization_header(request)
         now = self.gateway.context.clock.now()
         answer: list[dict[str, Any]] = []

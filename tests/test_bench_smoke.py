@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import statistics
 from collections import Counter
 from dataclasses import replace
@@ -46,7 +47,8 @@ def test_a_reduced_run_measures_every_endpoint_and_writes_its_json(tmp_path: Pat
     for row in result["endpoints"]:
         assert row["mock"]["requests"] > 0 and row["bare"]["requests"] > 0, row
         assert row["mock"]["errors"] == 0 and row["bare"]["errors"] == 0, row
-        assert row["ratio"] > 0 and row["ratio_alone"] > 0
+        # a 0.2 s side-by-side slice on a loaded machine may finish no mock request: the ratio is then 0, not absent
+        assert math.isfinite(row["ratio"]) and row["ratio"] >= 0 and row["ratio_alone"] > 0
         assert len(row["pair_ratios"]) == 1 and row["pair_ratios"][0] == row["ratio_alone"]
         assert len(row["side_by_side_ratios"]) == 1 and round(row["side_by_side_ratios"][0], 2) == row["ratio"]
     control = result["side_by_side_control"]

@@ -68,6 +68,8 @@ class Cassette:
     scenarios: dict[str, str] = field(default_factory=dict)
     """Task id -> the scenario it was bound to, where known (a mock's own journal knows)."""
     source: str = ""
+    results: dict[str, str] = field(default_factory=dict)
+    """Token -> a result URL the recorder proxied; its download is the interaction `GET /__results/<token>`."""
 
     def to_json(self) -> bytes:
         document = {
@@ -75,6 +77,7 @@ class Cassette:
             "seed": self.seed,
             "source": self.source,
             "scenarios": self.scenarios,
+            "results": self.results,
             "interactions": [i.to_dict() for i in self.interactions],
         }
         return json.dumps(document, ensure_ascii=False, indent=1, sort_keys=True).encode() + b"\n"
@@ -110,7 +113,11 @@ class Cassette:
         except (KeyError, TypeError, ValueError) as exc:
             raise CassetteError(f"not a readable cassette ({exc.__class__.__name__}: {exc})") from None
         return cls(
-            interactions, document.get("seed"), dict(document.get("scenarios") or {}), document.get("source", "")
+            interactions,
+            document.get("seed"),
+            dict(document.get("scenarios") or {}),
+            document.get("source", ""),
+            dict(document.get("results") or {}),
         )
 
 

@@ -1,17 +1,24 @@
-"""A recording proxy: forwards every request to a real gateway and writes a cassette, keys redacted."""
+"""A recording proxy: forwards every request to a real gateway and writes a cassette, keys redacted.
+
+Result URLs in the gateway's JSON answers (a video on a CDN) are handed to the client as this proxy's own
+`/__results/<token>` URLs: a download through one is fetched from the real URL and recorded too, so the replay
+can serve it offline. The cassette keeps the gateway's answers as they came, with the URL of each token."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
 
+import httpx
 from starlette.types import Receive, Scope, Send
 
-from mockserver.cassettes.asgi import buffer_body, send_bytes, serve_lifespan
+from mockserver.cassettes.asgi import buffer_body, send_bytes, send_json, serve_lifespan
 from mockserver.cassettes.cassette import Cassette, Interaction, redact_body, redact_headers
+from mockserver.cassettes.links import RESULTS_PREFIX, base_url, rewrite_urls, token
 
 UPSTREAM_TIMEOUT = 120.0
 _HOP_HEADERS = frozenset({"host", "content-length", "transfer-encoding", "connection", "keep-alive", "accept-encoding"})
+_DOWNLOAD_HEADERS = frozenset({"range", "if-none-match", "if-modified-since", "user-agent", "accept"})
 
 
 class Recorder:
@@ -33,9 +40,15 @@ class Recorder:
             for k, v in scope["headers"]
             if k.decode("latin-1").lower() not in _HOP_HEADERS
         ]
-        url = self.upstream + scope["path"] + (f"?{query}" if query else "")
-        import httpx
-
+        path: str = scope["path"]
+        if path.startswith(RESULTS_PREFIX):
+            url = self.cassette.results.get(path[len(RESULTS_PREFIX) :])
+            if url is None:
+                await send_json(send, 404, {"error": {"code": "unknown_result", "message": f"no result at {path}"}})
+                return
+            headers = [(k, v) for k, v in headers if k.lower() in _DOWNLOAD_HEADERS]  # no key leaves for a CDN
+        else:
+            url = self.upstream + path + (f"?{query}" if query else "")
         try:
             async with httpx.AsyncClient(timeout=UPSTREAM_TIMEOUT) as client:  # one per exchange: nothing left open
                 answer = await client.request(scope["method"], url, headers=headers, content=body)
@@ -48,8 +61,8 @@ class Recorder:
             Interaction(
                 self.now(),
                 scope["method"],
-                scope["path"],
-                query,
+                path,
+                "" if path.startswith(RESULTS_PREFIX) else query,
                 redact_headers(headers),
                 redact_body(body),
                 answer.status_code,
@@ -57,5 +70,19 @@ class Recorder:
                 answer.content,
             )
         )
+        content = self._proxied_links(scope, answer.content, "json" in answer.headers.get("content-type", ""))
         self.cassette.save(self.out)
-        await send_bytes(send, answer.status_code, response_headers, answer.content)
+        await send_bytes(send, answer.status_code, response_headers, content)
+
+    def _proxied_links(self, scope: Scope, content: bytes, is_json: bool) -> bytes:
+        """The answer as the client gets it: each result URL in a JSON body replaced by this proxy's."""
+        if not is_json:
+            return content
+        here = base_url(scope) + RESULTS_PREFIX
+
+        def through_proxy(url: str) -> str:
+            name = token(url)
+            self.cassette.results[name] = url
+            return here + name
+
+        return rewrite_urls(content, through_proxy)

@@ -1,11 +1,14 @@
 """Serves a cassette back: the same client requests get the same responses, in recorded order; requests the
-cassette does not hold are reported (with the nearest recorded ones) or passed to a fallback app."""
+cassette does not hold are reported (with the nearest recorded ones, and which body field differed) or passed to
+a fallback app. A request matches a recording by method, path and query, and by body value, where a field the
+recorder redacted (`"***"`) matches any value. Result URLs the recorder proxied are rewritten to this server's
+address, where their recorded downloads are served (`/__results/<token>`), so a replayed run works offline."""
 
 from __future__ import annotations
 
 import difflib
 import json
-from collections import defaultdict, deque
+from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
@@ -13,13 +16,15 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mockserver.cassettes.asgi import buffer_body, send_bytes, send_json, serve_lifespan
 from mockserver.cassettes.cassette import Cassette, Interaction
+from mockserver.cassettes.links import RESULTS_PREFIX, base_url, rewrite_urls
+from mockserver.cassettes.matching import difference, parse
 
 REPORT_PATH = "/__replay/report"
 _HOP_HEADERS = frozenset({"content-length", "transfer-encoding", "connection", "keep-alive"})
 
 
 def request_key(method: str, path: str, query: str, body: bytes) -> tuple[str, str, str, str]:
-    """How a request is matched: method, path, query and the body (JSON compared by value, not by bytes)."""
+    """A request as a value: method, path, query and the body (JSON compared by value, not by bytes)."""
     try:
         normal = json.dumps(json.loads(body), sort_keys=True, separators=(",", ":")) if body.strip() else ""
     except (ValueError, UnicodeDecodeError):
@@ -34,17 +39,18 @@ class Replayer:
         self.cassette = cassette
         self.fallback = fallback
         self.on_shutdown = on_shutdown
-        self._queues: dict[tuple[str, str, str, str], deque[Interaction]] = defaultdict(deque)
-        self._last: dict[tuple[str, str, str, str], Interaction] = {}
+        self._waiting: dict[tuple[str, str, str], list[Interaction]] = defaultdict(list)
+        """By method, path and query: the recordings not served yet, in recorded order."""
+        self._served: dict[tuple[str, str, str], list[Interaction]] = defaultdict(list)
         for interaction in cassette.interactions:
-            key = request_key(interaction.method, interaction.path, interaction.query, interaction.request_body)
-            self._queues[key].append(interaction)
+            self._waiting[(interaction.method.upper(), interaction.path, interaction.query)].append(interaction)
+        self._tokens = {url: name for name, url in cassette.results.items()}
         self.served = 0
         self.repeated: list[str] = []
         self.unmatched: list[dict[str, Any]] = []
 
     def report(self) -> dict[str, Any]:
-        unused = [f"{i.method} {i.path}" for queue in self._queues.values() for i in queue]
+        unused = [f"{i.method} {i.path}" for waiting in self._waiting.values() for i in waiting]
         return {"served": self.served, "repeated": self.repeated, "unmatched": self.unmatched, "unused": unused}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -59,14 +65,14 @@ class Replayer:
             return
         body, receive = await buffer_body(receive)
         query = scope.get("query_string", b"").decode("latin-1")
-        key = request_key(scope["method"], scope["path"], query, body)
-        interaction = self._next(key)
+        place = (scope["method"].upper(), scope["path"], query)
+        interaction = self._next(place, parse(body))
         if interaction is None:
             if self.fallback is not None:
                 await self.fallback(scope, receive, send)
                 return
             described = f"{scope['method']} {scope['path']}" + (f"?{query}" if query else "")
-            nearest = self._nearest(described)
+            nearest = self._nearest(described, place, parse(body))
             self.unmatched.append({"request": described, "nearest": nearest})
             message = f"the cassette holds no answer for {described}"
             error = {"code": "no_recorded_interaction", "message": message, "nearest": nearest}
@@ -74,19 +80,35 @@ class Replayer:
             return
         self.served += 1
         headers = [(k, v) for k, v in interaction.response_headers.items() if k not in _HOP_HEADERS]
-        await send_bytes(send, interaction.status, headers, interaction.response_body)
+        await send_bytes(send, interaction.status, headers, self._links(scope, interaction.response_body))
 
-    def _next(self, key: tuple[str, str, str, str]) -> Interaction | None:
-        queue = self._queues.get(key)
-        if queue:
-            self._last[key] = queue.popleft()
-            return self._last[key]
-        if key in self._last:  # asked more often than recorded (a client polling longer): the last answer holds
-            self.repeated.append(f"{key[0]} {key[1]}")
-            return self._last[key]
+    def _next(self, place: tuple[str, str, str], body: Any) -> Interaction | None:
+        waiting = self._waiting.get(place, [])
+        for index, candidate in enumerate(waiting):
+            if difference(parse(candidate.request_body), body) is None:
+                self._served[place].append(waiting.pop(index))
+                return candidate
+        for candidate in reversed(self._served.get(place, [])):  # asked more often than recorded: the last holds
+            if difference(parse(candidate.request_body), body) is None:
+                self.repeated.append(f"{place[0]} {place[1]}")
+                return candidate
         return None
 
-    def _nearest(self, described: str) -> list[str]:
+    def _links(self, scope: Scope, body: bytes) -> bytes:
+        """The recorded answer with each proxied result URL pointing here."""
+        if not self._tokens:
+            return body
+        here = base_url(scope)
+        return rewrite_urls(
+            body, lambda url: f"{here}{RESULTS_PREFIX}{name}" if (name := self._tokens.get(url)) else None
+        )
+
+    def _nearest(self, described: str, place: tuple[str, str, str], body: Any) -> list[str]:
+        """Recordings of the same request with another body (saying which field differed), else similar paths."""
+        same = [*self._waiting.get(place, []), *self._served.get(place, [])]
+        if same:
+            reasons = dict.fromkeys(difference(parse(i.request_body), body) or "" for i in same)
+            return [f"{described} ({reason})" for reason in reasons]
         recorded = sorted(
             {f"{i.method} {i.path}" + (f"?{i.query}" if i.query else "") for i in self.cassette.interactions}
         )

@@ -14,8 +14,10 @@ def add_commands(commands: Any) -> None:
         "replay",
         help="serve a cassette back",
         description="Serve a cassette: the same client requests get the "
-        "same responses, in recorded order. Requests it does not hold get a 404 naming the nearest recorded ones; "
-        "GET /__replay/report lists them, and the report is printed on exit.",
+        "same responses, in recorded order; a body field the recorder redacted matches any value. Requests it does "
+        "not hold get a 404 naming the nearest recorded ones (and which body field differed); GET /__replay/report "
+        "lists them, and the report is printed on exit. Result URLs the recorder proxied point at the replay, "
+        "which serves their recorded downloads offline.",
     )
     replay.add_argument("cassette", type=Path)
     replay.add_argument("--host", default="127.0.0.1")
@@ -25,7 +27,8 @@ def add_commands(commands: Any) -> None:
         help="record a real gateway through a proxy",
         description="A pass-through proxy to a real "
         "gateway that writes every exchange to a cassette (rewritten after each one), with keys and tokens "
-        "redacted. Point your client at the proxy instead of the gateway.",
+        "redacted. Point your client at the proxy instead of the gateway. Result URLs in the gateway's answers "
+        "reach the client as the proxy's /__results/<token> URLs, so their downloads are recorded too.",
     )
     record.add_argument("--upstream", required=True, help="base URL of the real gateway, e.g. https://crazyrouter.com")
     record.add_argument("--out", required=True, type=Path, help="cassette file to write")

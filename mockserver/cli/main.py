@@ -146,9 +146,24 @@ def add_verify(commands: Any) -> None:
     )
     verify.add_argument("--provider", required=True, choices=PROVIDER_IDS, help="which contract to check against")
     verify.add_argument("--base-url", dest="base_url", help="the gateway's base URL (default: the mock, in-process)")
-    verify.add_argument("--api-key", dest="api_key", default="", help="bearer key; redacted from every output")
     verify.add_argument(
-        "--budget", type=int, default=0, help="most paid submissions to send (default 0: only free checks)"
+        "--api-key",
+        dest="api_key",
+        default="",
+        help="bearer key, redacted from every output (prefer the environment variable: a flag shows in `ps`)",
+    )
+    verify.add_argument(
+        "--api-key-env",
+        dest="api_key_env",
+        default="JIMENG_MOCK_VERIFY_API_KEY",
+        help="the environment variable holding the key when --api-key is not given (default %(default)s)",
+    )
+    verify.add_argument(
+        "--budget",
+        type=int,
+        default=0,
+        help="most requests that could create a paid task to send: every one carrying the key that is not a GET "
+        "(the keyed validation probes too); only probes without a key are free (default 0)",
     )
     verify.add_argument("--timeout", type=float, default=900.0, help="the whole run's time limit in seconds")
     verify.add_argument("--junit", help="write a JUnit XML report here")
@@ -156,7 +171,8 @@ def add_verify(commands: Any) -> None:
     verify.add_argument(
         "--mock-admin",
         dest="mock_admin",
-        help="the target is a jimeng-mock on a virtual clock: advance it through this /__admin URL instead of waiting",
+        help="the target is a jimeng-mock on a virtual clock: advance it through this /__admin URL instead of waiting "
+        "(found by itself at the base URL's server when its /__admin/clock answers)",
     )
     verify.add_argument(
         "--mock-admin-token",

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 from xml.etree import ElementTree
 
-from mockserver.conformance.results import Outcome, RunResult
+from mockserver.conformance.results import Outcome, RunResult, redact_document
 
 
 def _rows(result: RunResult) -> dict[tuple[str, str], list[Outcome]]:
@@ -41,7 +41,12 @@ def terminal(results: Sequence[RunResult]) -> str:
             lines.extend(f"    | {line}" for line in failure.evidence.splitlines()[:8])
         notes = sorted({o.note for o in result.outcomes if o.note})
         lines.extend(f"  note: {note}" for note in notes)
+        lines.extend(f"  skipped (it would spend more than --budget): {name}" for name in result.skipped)
+        if result.timed_out:
+            lines.append(f"  TIMED OUT: {result.timed_out}")
         verdict = "OK" if result.ok else f"{len(result.failures)} FAILED"
+        if result.timed_out:
+            verdict = f"TIMED OUT, {len(result.failures)} failed"
         lines.append(
             f"  {verdict}: {len(result.outcomes)} checks, {result.submissions}/{result.budget} paid submissions, "
             f"{_duration(result)}"
@@ -60,6 +65,8 @@ def as_json(results: Sequence[RunResult]) -> str:
                 "ok": result.ok,
                 "submissions": result.submissions,
                 "budget": result.budget,
+                "timed_out": result.timed_out or None,
+                "skipped": result.skipped,
                 "wall_seconds": round(result.wall_seconds, 3),
                 "virtual_seconds": round(result.virtual_seconds, 3),
                 "checks": [
@@ -78,8 +85,8 @@ def as_json(results: Sequence[RunResult]) -> str:
                 ],
             }
         )
-    text = json.dumps(document, indent=2, ensure_ascii=False)
-    return _redact_all(results, text)
+    secrets = [secret for result in results for secret in result.secrets]
+    return json.dumps(redact_document(document, secrets), indent=2, ensure_ascii=False)
 
 
 def junit(results: Sequence[RunResult]) -> str:
@@ -95,6 +102,8 @@ def junit(results: Sequence[RunResult]) -> str:
             failures=str(failures),
             time=f"{result.wall_seconds:.3f}",
         )
+        if result.timed_out:
+            suite.set("errors", "1")
         properties = ElementTree.SubElement(suite, "properties")
         ElementTree.SubElement(properties, "property", name="virtual_seconds", value=f"{result.virtual_seconds:.3f}")
         for (operation, check), outcomes in rows.items():
@@ -105,6 +114,9 @@ def junit(results: Sequence[RunResult]) -> str:
                     case, "failure", message=f"{failed.failure.title}: {failed.failure.message}"
                 )
                 node.text = failed.failure.evidence
+        if result.timed_out:
+            case = ElementTree.SubElement(suite, "testcase", classname=f"{result.provider}.run", name="time_limit")
+            ElementTree.SubElement(case, "error", type="timeout", message=result.timed_out)
     text = ElementTree.tostring(suites, encoding="unicode", xml_declaration=True)
     return _redact_all(results, text)
 

@@ -1,13 +1,17 @@
 """Drives a gateway through its operations, as its contract's `x-conformance` describes, and runs every check.
 
-Free probes first (rejections that cost nothing), then, while the budget allows, paid submissions: each
-polled politely to its end (back-off, the gateway's poll hints, Retry-After), its result fetched and
-downloaded. The budget counts every submit request sent, so a run never exceeds it.
+Free probes first (rejections sent with no key at all, which cannot create a task). Then the probes sent with
+the key, while the budget allows and still leaves one unit for a task: a gateway whose checks are broken, or
+whose rules the contract got wrong, would make each a paid task. Then paid submissions (the plan's `submit` and
+`also-submit` in turn), each polled politely to its end (back-off, the gateway's poll hints, Retry-After), its
+result fetched and downloaded. Every request that carries the key and could create a task (any method but GET,
+HEAD and OPTIONS) spends one unit of the budget, so a run never exceeds it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import base64
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import httpx
@@ -21,12 +25,18 @@ from mockserver.conformance.results import Outcome, RunResult
 from mockserver.conformance.target import Target
 from mockserver.contracts.contract import Contract, load_contract
 from mockserver.core.clock import SystemClock
+from mockserver.media.picture import ImageSpec, render_image_bytes
 
 MAX_RETRIES = 5
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 class OutOfTime(Exception):
     pass
+
+
+class OverBudget(Exception):
+    """A request would spend more than the budget: the runner's own guard, never expected to fire."""
 
 
 class Runner:
@@ -39,6 +49,7 @@ class Runner:
         first_interval: float = 2.0,
         max_interval: float = 30.0,
         contract: Contract | None = None,
+        progress: Callable[[str], None] | None = None,
     ) -> None:
         self.target = target
         self.contract = contract or load_contract(target.provider)
@@ -47,9 +58,12 @@ class Runner:
         self.timeout = timeout
         self.first_interval, self.max_interval = first_interval, max_interval
         self.result = RunResult(target.provider, target.description, budget=self.budget, secrets=(target.api_key,))
+        self.progress = progress
+        """Told a line of news while a run waits (which task, which state, how long): the terminal's view."""
         self._wall = SystemClock()
         self._started = self._wall.now()
         self._waited = 0.0
+        self._tasks = 0
 
     # time ------------------------------------------------------------------------------------------------
     def wall_seconds(self) -> float:
@@ -65,31 +79,43 @@ class Runner:
 
     def wait(self, seconds: float) -> None:
         if self.elapsed() + seconds > self.timeout:
-            raise OutOfTime(f"the run would pass its {self.timeout:g} s timeout")
+            raise OutOfTime(f"the run would pass its {self.timeout:g} s limit (--timeout)")
         self.target.wait(seconds)
         self._waited += seconds
+
+    def say(self, news: str) -> None:
+        if self.progress is not None:
+            self.progress(self.result.redact(news))
 
     # the run ---------------------------------------------------------------------------------------------
     def run(self) -> RunResult:
         try:
-            for probe in self.plan.get("free", ()):
+            probes = self.plan.get("free", ())
+            for probe in [p for p in probes if not p.get("auth", True)] + [p for p in probes if p.get("auth", True)]:
                 self.free_probe(probe)
             while self.result.submissions < self.budget:
                 self.paid_task()
         except OutOfTime as exc:
-            self.record("run", "global_timeout", CheckFailure("Timed out", str(exc)))
+            self.result.timed_out = f"{exc}{self.target.hint}"
         except httpx.HTTPError as exc:
             self.record("run", "gateway_reachable", CheckFailure("Gateway unreachable", f"{type(exc).__name__}: {exc}"))
         self.result.wall_seconds = self.wall_seconds()
         self.result.virtual_seconds = self.virtual_seconds()
         return self.result
 
+    def spends(self, method: str, headers: Mapping[str, str]) -> bool:
+        """Whether a request could create a task billed to the key: it carries the key and may write."""
+        return method.upper() not in SAFE_METHODS and "Authorization" in headers
+
     def free_probe(self, probe: Mapping[str, Any]) -> None:
         operation = self.contract.operation(probe["operation"])
         path = operation.path.format(**probe.get("path", {}))
         headers = self.headers(auth=probe.get("auth", True))
-        exchange = self.call(operation.method, path, headers, probe.get("body"))
         name = probe["name"]
+        if self.spends(operation.method, headers) and self.result.submissions + 1 >= self.budget:
+            self.result.skipped.append(f"probe: {name}")  # the last unit of the budget is kept for a paid task
+            return
+        exchange = self.call(operation.method, path, headers, probe.get("body"))
         if exchange.status not in probe["expect"]:
             failure = CheckFailure(
                 "Unexpected answer to a free probe",
@@ -100,11 +126,24 @@ class Runner:
         else:
             self.record(exchange.label, f"probe: {name}", None)
 
+    def submit_plans(self) -> list[Mapping[str, Any]]:
+        """The plan's submits, taken in turn by the paid tasks: `submit`, then each of `also-submit`."""
+        return [self.plan["submit"], *self.plan.get("also-submit", ())]
+
+    def submit_body(self, submit: Mapping[str, Any]) -> Any:
+        """The submit's body, with a generated image where it asks for one (`image: {field, width, height}`)."""
+        body = dict(submit["body"])
+        if image := submit.get("image"):
+            picture = render_image_bytes(ImageSpec(image["width"], image["height"], "png", "3c78b4"))
+            body[image["field"]] = [base64.b64encode(picture).decode()]
+        return body
+
     def paid_task(self) -> None:
-        submit, poll = self.plan["submit"], self.plan["poll"]
+        plans = self.submit_plans()
+        submit, poll = plans[self._tasks % len(plans)], self.plan["poll"]
+        self._tasks += 1
         operation = self.contract.operation(submit["operation"])
-        self.result.submissions += 1
-        exchange = self.call(operation.method, operation.path, self.headers(), submit["body"], retry=False)
+        exchange = self.call(operation.method, operation.path, self.headers(), self.submit_body(submit), retry=False)
         task_id = field_at(exchange.json, submit["task-id"]) if exchange.status == 200 else MISSING
         if task_id is MISSING or not isinstance(task_id, str | int):
             self.record(
@@ -114,19 +153,21 @@ class Runner:
             )
             return
         self.record(exchange.label, "task_accepted", None)
+        self.say(f"task {task_id} submitted ({exchange.label}, paid {self.result.submissions}/{self.budget})")
         history = self.poll_to_end(str(task_id), poll)
         if history is None or not history.last.succeeded:
             return
         if "result" in self.plan:
             self.fetch_result(str(task_id))
         if history.last.result_url:  # a success without one is already a lifecycle failure
-            self.download(str(history.last.result_url))
+            self.download(str(history.last.result_url), submit.get("expect", {}))
 
     def poll_to_end(self, task_id: str, poll: Mapping[str, Any]) -> TaskHistory | None:
         operation = self.contract.operation(poll["operation"])
         path = operation.path.format(**{poll["path-param"]: task_id})
         history = TaskHistory(task_id, self.contract.lifecycle)
         interval = self.first_interval
+        submitted = self.elapsed()
         while True:
             exchange = self.call(operation.method, path, self.headers(), None)
             if exchange.status != 200 and not self.is_task_answer(exchange):
@@ -143,7 +184,10 @@ class Runner:
             if before is not None and before.status in history.lifecycle.terminal:
                 return history  # one more poll after the end, to see that a terminal status stays
             hint = self.poll_hint(exchange, poll)
-            self.wait(max(interval, hint))
+            pause = max(interval, hint)
+            since = self.elapsed() - submitted
+            self.say(f"task {task_id}: {history.last.status} after {since:.0f} s; next poll in {pause:.0f} s")
+            self.wait(pause)
             interval = min(interval * 1.5, self.max_interval)
 
     def is_task_answer(self, exchange: Exchange) -> bool:
@@ -201,8 +245,13 @@ class Runner:
         return {"Authorization": f"Bearer {self.target.api_key}"} if auth else {}
 
     def call(self, method: str, path: str, headers: Mapping[str, str], body: Any, retry: bool = True) -> Exchange:
-        """Send, honouring Retry-After on 429 (a refused submit is not re-sent: it would spend budget)."""
+        """Send, honouring Retry-After on 429 (a refused request that spends budget is not re-sent)."""
+        spends = self.spends(method, headers)
         for _ in range(MAX_RETRIES):
+            if spends:
+                if self.result.submissions >= self.budget:
+                    raise OverBudget(f"{method} {path} would spend more than the budget of {self.budget}")
+                self.result.submissions += 1
             response = self.target.send(method, path, headers=headers, body=body)
             exchange = Exchange(
                 self.contract,
@@ -215,7 +264,7 @@ class Runner:
             for registered in checks("response"):
                 self.run_check(exchange.label, registered, exchange)
             retry_after = exchange.headers.get("retry-after")
-            if not (retry and exchange.status == 429 and retry_after):
+            if not (retry and not spends and exchange.status == 429 and retry_after):
                 return exchange
             self.wait(_seconds(retry_after))
         return exchange

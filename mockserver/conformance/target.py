@@ -30,6 +30,9 @@ class Target:
     description: str
     virtual_time: bool = False
 
+    hint: str = ""
+    """Added to a timeout's report: what may have kept the tasks from finishing."""
+
     def send(self, method: str, path: str, *, headers: Mapping[str, str], body: Any = None) -> HttpResponse:
         kwargs: dict[str, Any] = {"headers": dict(headers)}
         if body is not None:
@@ -79,16 +82,37 @@ def by_url(
     advances that clock (sending `mock_admin_token` when the mock wants one); otherwise the runner really waits."""
     root = gateway_root(base_url, load_contract(provider).client_base_path)
     client = httpx.Client(base_url=root + "/", timeout=request_timeout, follow_redirects=True)
-    if mock_admin:
-        admin = mock_admin.rstrip("/")
-        headers = {"Authorization": f"Bearer {mock_admin_token}"} if mock_admin_token else {}
+    headers = {"Authorization": f"Bearer {mock_admin_token}"} if mock_admin_token else {}
+    found = None if mock_admin else find_mock_admin(client, headers)
+    if mock_admin or found:
+        admin = (mock_admin or found or "").rstrip("/")
 
         def advance(seconds: float) -> None:
             client.post(f"{admin}/clock/advance", json={"seconds": seconds}, headers=headers).raise_for_status()
 
-        return Target(provider, client, api_key, advance, f"jimeng-mock at {base_url}", virtual_time=True)
+        where = f" (its virtual clock found at {admin})" if found else ""
+        return Target(provider, client, api_key, advance, f"jimeng-mock at {base_url}{where}", virtual_time=True)
     if sleep is None:
         import time
 
         sleep = time.sleep
-    return Target(provider, client, api_key, sleep, base_url)
+    hint = (
+        "; if the target is a jimeng-mock on a virtual clock its tasks wait for that clock: pass "
+        "--mock-admin <server>/__admin (and --mock-admin-token when its admin API wants one)"
+    )
+    return Target(provider, client, api_key, sleep, base_url, hint=hint)
+
+
+def find_mock_admin(client: httpx.Client, headers: dict[str, str]) -> str | None:
+    """The admin API of a jimeng-mock on a virtual clock at the base URL's server, or None: one GET without
+    the API key (`/__admin/clock`, with the admin token when one was given), which a real gateway answers with
+    an error or a page that is not a clock."""
+    origin = f"{client.base_url.scheme}://{client.base_url.netloc.decode('ascii')}"
+    try:
+        response = client.get(f"{origin}/__admin/clock", headers=headers, timeout=5.0)
+        clock = response.json() if response.status_code == 200 else None
+    except (httpx.HTTPError, ValueError):
+        return None
+    if isinstance(clock, dict) and clock.get("mode") == "virtual" and isinstance(clock.get("now"), int | float):
+        return f"{origin}/__admin"
+    return None

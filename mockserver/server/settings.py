@@ -304,12 +304,20 @@ def _own_options(provider_id: str) -> Mapping[str, tuple[Any, ...]]:
     return declared
 
 
+def _allowed(value: Any, choice: Any) -> bool:
+    """A declared choice is a value (matched with its type: 0 is not False) or a type (any value of it)."""
+    if isinstance(choice, type):
+        return type(value) is choice
+    return type(value) is type(choice) and bool(value == choice)
+
+
 def _check_provider_options(name: str, options: Mapping[str, Any]) -> None:
     own = _own_options(name)
     allowed = {"url_ttl", "task_ttl", "timings", "api_keys", *own}
     for key, choices in own.items():
-        if key in options and not any(type(options[key]) is type(c) and options[key] == c for c in choices):
-            raise SettingsError(f"providers.{name}.{key} must be one of {', '.join(map(repr, choices))}")
+        if key in options and not any(_allowed(options[key], choice) for choice in choices):
+            described = ", ".join(f"any {c.__name__}" if isinstance(c, type) else repr(c) for c in choices)
+            raise SettingsError(f"providers.{name}.{key} must be one of {described}")
     if unknown := set(options) - allowed:
         raise SettingsError(f"providers.{name}: unknown option {sorted(unknown)[0]!r} (allowed: {sorted(allowed)})")
     for key in ("url_ttl", "task_ttl"):

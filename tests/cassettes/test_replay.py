@@ -82,3 +82,23 @@ def test_the_journal_exported_as_a_cassette_replays_the_same_answers() -> None:
             answer = client.request(method, path, content=payload if method == "POST" else None, headers=AUTH)
             assert answer.text == body
         assert client.get(REPORT_PATH).json()["unmatched"] == []
+
+
+def test_a_redacted_body_field_matches_any_value() -> None:
+    recorded = interaction(request_body=b'{"prompt":"a cat","api_token":"***","n":1}')
+    with TestClient(Replayer(Cassette([recorded]))) as client:
+        response = client.post(recorded.path, json={"n": 1, "api_token": "the-real-one", "prompt": "a cat"})
+        assert response.status_code == recorded.status and response.content == recorded.response_body
+
+
+def test_a_near_miss_says_which_body_field_differed() -> None:
+    recorded = interaction(request_body=b'{"prompt":"a cat","api_token":"***","options":{"duration":5}}')
+    with TestClient(Replayer(Cassette([recorded]))) as client:
+        response = client.post(recorded.path, json={"prompt": "a cat", "api_token": "x", "options": {"duration": 10}})
+        assert response.status_code == 404
+        (nearest,) = response.json()["error"]["nearest"]
+        assert nearest == f"POST {recorded.path} (body field options.duration: recorded 5, sent 10)"
+        missing = client.post(recorded.path, json={"api_token": "x", "options": {"duration": 5}})
+        assert 'body field prompt: recorded "a cat", sent nothing' in missing.json()["error"]["nearest"][0]
+        report = client.get(REPORT_PATH).json()
+        assert report["unmatched"][0]["nearest"] == [nearest]

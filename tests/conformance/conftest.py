@@ -16,7 +16,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--provider", action="append", choices=PROVIDER_IDS, help="repeatable (default: all)")
     group.addoption("--base-url", help="the gateway's base URL, with --target url")
     group.addoption("--api-key", default="", help="bearer key for --target url (redacted from reports)")
-    group.addoption("--budget", type=int, help="paid submissions per provider (default: 1 on the mock, 0 by URL)")
+    group.addoption(
+        "--budget",
+        type=int,
+        help="requests per provider that could create a paid task (default: 3 on the mock, enough for the keyed "
+        "probe and one task of each submit plan; 0 by URL)",
+    )
     group.addoption("--mock-admin", help="with --target url at a jimeng-mock on a virtual clock: its /__admin URL")
 
 
@@ -30,7 +35,7 @@ def budget(request: pytest.FixtureRequest) -> int:
     chosen: int | None = request.config.getoption("--budget")
     if chosen is not None:
         return chosen
-    return 1 if request.config.getoption("--target") == "mock" else 0
+    return 3 if request.config.getoption("--target") == "mock" else 0
 
 
 @pytest.fixture

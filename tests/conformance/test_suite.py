@@ -16,3 +16,5 @@ def test_gateway_meets_its_contract(provider: str, make_target: Callable[[str], 
     assert {"response_schema_conformance", "error_in_catalogue"} <= checked
     if budget:
         assert {"transition_allowed", "terminal_status_stays", "media_matches_request"} <= checked
+    if budget >= 2:  # the keyed probes run once a unit is left for a task
+        assert any(o.check == "probe: invalid body" for o in result.outcomes)

@@ -13,7 +13,9 @@ from jsonschema import Draft202012Validator
 
 from mockserver.contracts.contract import Contract, Operation, contracts_dir, load_contract, quick_check
 
-_CONTRACTS = sorted(path.stem for path in contracts_dir().glob("*.yaml"))
+_CONTRACTS = sorted(
+    path.name.removesuffix(".yaml") for path in contracts_dir().iterdir() if path.name.endswith(".yaml")
+)
 _OPERATIONS = [
     pytest.param(load_contract(name), op, id=f"{name}.{op.operation_id}")
     for name in _CONTRACTS

@@ -19,6 +19,7 @@ import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -105,7 +106,7 @@ def test_the_dockerfile_builds_and_installs_as_the_readme_does() -> None:
     assert readme_install_block()[1].startswith('python -m pip install "dist/jimeng_mock-0.1.0-py3-none-any.whl')
 
 
-def outside(venv: Path, *command: str, **options: object) -> subprocess.CompletedProcess[str]:
+def outside(venv: Path, *command: str, **options: Any) -> subprocess.CompletedProcess[str]:
     """Run a command of the fresh environment in its own folder, far from the checkout's sources."""
     environ = clean_environment()
     return subprocess.run(
@@ -115,7 +116,7 @@ def outside(venv: Path, *command: str, **options: object) -> subprocess.Complete
         capture_output=True,
         text=True,
         timeout=300,
-        **options,  # type: ignore[arg-type]
+        **options,
     )
 
 

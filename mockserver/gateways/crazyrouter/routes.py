@@ -14,6 +14,7 @@ from mockserver.gateways.crazyrouter.models import InvalidVideoRequest, new_task
 from mockserver.gateways.families import newapi
 from mockserver.gateways.kit import scripting
 from mockserver.gateways.kit.base import ProviderContext
+from mockserver.gateways.kit.cors import GIN_ALL_ORIGINS
 from mockserver.gateways.kit.errors import exception_handlers
 from mockserver.gateways.kit.http import mark_task, read_json
 from mockserver.gateways.kit.results import finished_at, kept_json, signed_result_url
@@ -105,4 +106,4 @@ class CrazyrouterProvider:
             Route("/jimeng/submit/videos", api.submit, methods=["POST"]),
             Route("/jimeng/fetch/{task_id}", api.fetch, methods=["GET"]),
         ]
-        return GatewayApp(routes, exception_handlers=exception_handlers(NewApiShape(context)))
+        return GatewayApp(routes, exception_handlers=exception_handlers(NewApiShape(context)), cors=GIN_ALL_ORIGINS)

@@ -26,6 +26,7 @@ from mockserver.gateways.gptge.models import (
 )
 from mockserver.gateways.kit import scripting
 from mockserver.gateways.kit.base import ProviderContext
+from mockserver.gateways.kit.cors import GIN_ALL_ORIGINS
 from mockserver.gateways.kit.errors import exception_handlers
 from mockserver.gateways.kit.http import mark_task, read_json
 from mockserver.gateways.kit.results import finished_at, kept_json, signed_result_url, video_spec
@@ -141,4 +142,4 @@ class GptGeProvider:
             Route("/task/jimeng/image2video", api.image_to_video, methods=["POST"]),
             Route("/task/{task_id}", api.get_task, methods=["GET"]),
         ]
-        return GatewayApp(routes, exception_handlers=exception_handlers(GptGeShape(context)))
+        return GatewayApp(routes, exception_handlers=exception_handlers(GptGeShape(context)), cors=GIN_ALL_ORIGINS)

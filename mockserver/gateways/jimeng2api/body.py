@@ -53,6 +53,11 @@ class Payload:
     def all_files(self) -> list[Upload]:
         return [upload for uploads in self.files.values() for upload in uploads]
 
+    def file_fields(self) -> list[Upload]:
+        """One upload per field name, as the server's `_.values(request.files)` counts them: several files under
+        one name are one entry (their first file stands for them here, x-source assumed)."""
+        return [uploads[0] for uploads in self.files.values()]
+
 
 async def read_payload(request: Request, max_depth: int = MAX_JSON_DEPTH) -> Payload:
     """The body; JSON nested deeper than `max_depth` (the `max_json_depth` setting) is refused."""
@@ -83,8 +88,8 @@ def parse_json_slowly(raw: bytes) -> Any:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise invalid_json("Unexpected token in JSON: the body is not UTF-8 text") from None
-    if not text.strip():
-        return {}
+    if not text.strip():  # JSON.parse("") after the server's trim
+        raise invalid_json("Unexpected end of JSON input")
     try:
         return _loads(text)
     except json.JSONDecodeError:
@@ -153,7 +158,10 @@ async def _read_form(request: Request, raw: bytes, *, multipart: bool) -> Payloa
                 data = await value.read()
                 upload = Upload(name, value.filename or "", value.content_type or "", data)
                 payload.files.setdefault(name, []).append(upload)
-            elif name not in payload.fields:
+            elif name in payload.fields:  # koa-body collects a repeated field into an array
+                earlier = payload.fields[name]
+                payload.fields[name] = [*earlier, value] if isinstance(earlier, list) else [earlier, value]
+            else:
                 payload.fields[name] = value
     finally:
         await form.close()

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import math
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -69,8 +68,9 @@ def violation_error(violation: Violation) -> Jimeng2ApiError:
     message = violation.message
     if message.startswith("Params "):
         return errors.params_invalid(message.split(" ")[1])
-    match = re.match(r"^不支持的参数: (\w+)。", message)
-    return errors.bad_request(message, match.group(1) if match else (violation.field or None))
+    if message.startswith("不支持的参数"):  # the server's invalidRequest(message) names no param
+        return errors.bad_request(message, None)
+    return errors.bad_request(message, violation.field or None)
 
 
 SUCCEEDED = Outcome("succeeded")

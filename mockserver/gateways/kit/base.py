@@ -59,7 +59,8 @@ class ProviderContext:
 
 
 class Provider(Protocol):
-    """A gateway. It may also declare `options`: {name: allowed values} it reads from the config file."""
+    """A gateway. It may also declare `options`: {name: allowed values} it reads from the config file; an allowed
+    value may be a type (`str`: any string)."""
 
     id: str
     contract: str

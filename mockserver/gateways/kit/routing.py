@@ -24,6 +24,7 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
+from mockserver.gateways.kit.cors import CorsPolicy
 from mockserver.gateways.kit.faults import FAULTY_SEND, SCRIPTED_FAULTS
 
 Endpoint = Callable[[Request], Awaitable[Response]]
@@ -69,8 +70,15 @@ class _Compiled:
 
 
 class GatewayApp:
-    def __init__(self, routes: Sequence[Route], exception_handlers: Mapping[Any, ExceptionHandler]) -> None:
+    def __init__(
+        self,
+        routes: Sequence[Route],
+        exception_handlers: Mapping[Any, ExceptionHandler],
+        cors: CorsPolicy | None = None,
+    ) -> None:
         self.routes = list(routes)
+        self.cors = cors
+        """The lineage's cross-origin answers (kit.cors); None: the gateway sends no CORS headers."""
         self.exception_handlers: dict[Any, ExceptionHandler] = dict(exception_handlers)
         crash: ExceptionHandler | None = self.exception_handlers.get(500) or self.exception_handlers.get(Exception)
         self._crash_handler = crash
@@ -79,6 +87,9 @@ class GatewayApp:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return  # a gateway serves HTTP only; the lifespan belongs to the app around it
+        if self.cors is not None and (preflight := self.cors.preflight(scope)) is not None:
+            await answer(scope, receive, send, preflight)
+            return
         path = _route_path(scope)
         method = scope["method"]
         partial: _Compiled | None = None
@@ -97,7 +108,7 @@ class GatewayApp:
             scope["path_params"] = {**scope.get("path_params", {}), **partial_params}
             await self._answer(scope, receive, send, _refuse(405, {"Allow": ", ".join(sorted(partial.methods))}))
         elif (redirect := self._redirect(scope, path)) is not None:
-            await answer(scope, receive, send, redirect)
+            await self._send(scope, receive, send, redirect)
         else:
             await self._answer(scope, receive, send, _refuse(404))
 
@@ -111,11 +122,17 @@ class GatewayApp:
                 if (hook := scope.get(ANSWERED)) is not None:
                     hook(scope, PlainTextResponse("Internal Server Error", status_code=500))  # what the server sends
                 raise
-            await answer(scope, receive, send, await handler(request, exc))
+            await self._send(scope, receive, send, await handler(request, exc))
             if handler is self._crash_handler:
                 raise
             exc.__traceback__ = None  # a reused exception instance would keep every traceback it passed through
             return
+        await self._send(scope, receive, send, response)
+
+    async def _send(self, scope: Scope, receive: Receive, send: Send, response: Response) -> None:
+        """`answer`, with the lineage's CORS headers on the response (errors too, in the gateway's own body)."""
+        if self.cors is not None:
+            response.raw_headers.extend(self.cors.headers(scope))
         await answer(scope, receive, send, response)
 
     async def answer_error(self, scope: Scope, receive: Receive, send: Send, exc: Exception) -> None:
@@ -124,7 +141,7 @@ class GatewayApp:
         handler = self._handler(exc)
         if handler is None:
             raise exc
-        await answer(scope, receive, send, await handler(Request(scope, receive, send), exc))
+        await self._send(scope, receive, send, await handler(Request(scope, receive, send), exc))
 
     def _handler(self, exc: Exception) -> ExceptionHandler | None:
         handlers = self.exception_handlers

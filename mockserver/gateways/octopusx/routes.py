@@ -14,6 +14,7 @@ from mockserver.engine.engine import IdFactory
 from mockserver.gateways.families import newapi
 from mockserver.gateways.kit import scripting
 from mockserver.gateways.kit.base import ProviderContext
+from mockserver.gateways.kit.cors import GIN_ALL_ORIGINS
 from mockserver.gateways.kit.errors import exception_handlers
 from mockserver.gateways.kit.http import is_form, mark_task, read_form, read_json
 from mockserver.gateways.kit.results import finished_at, kept_json, signed_result_url, video_spec
@@ -259,4 +260,4 @@ class OctopusxProvider:
             Route("/v1/video/create", api.create_unified, methods=["POST"]),
             Route("/v1/video/query", api.query_unified, methods=["GET"]),
         ]
-        return GatewayApp(routes, exception_handlers=exception_handlers(NewApiShape(context)))
+        return GatewayApp(routes, exception_handlers=exception_handlers(NewApiShape(context)), cors=GIN_ALL_ORIGINS)

@@ -10,8 +10,15 @@ from tests.gateways.jimeng2api.helpers import BASE, SESSION, bearer, error_of, p
 from tests.support import ContractClient
 
 
-def multipart(client: ContractClient, fields: dict[str, str], files: list[tuple[str, Any]]) -> Any:
-    return client.post(f"{BASE}/v1/videos/generations", data=fields, files=files or None, headers=SESSION)
+def multipart(client: ContractClient, fields: dict[str, Any], files: list[tuple[str, Any]]) -> Any:
+    """A multipart/form-data submit, even without files (a list value repeats its field)."""
+    if files:
+        return client.post(f"{BASE}/v1/videos/generations", data=fields, files=files, headers=SESSION)
+    parts = [(n, v) for n, value in fields.items() for v in (value if isinstance(value, list) else [value])]
+    boundary = "jimeng-mock-boundary"
+    body = "".join(f'--{boundary}\r\nContent-Disposition: form-data; name="{n}"\r\n\r\n{v}\r\n' for n, v in parts)
+    headers = SESSION | {"Content-Type": f"multipart/form-data; boundary={boundary}"}
+    return client.post(f"{BASE}/v1/videos/generations", content=f"{body}--{boundary}--\r\n", headers=headers)
 
 
 def test_submit_answers_the_queued_task_object(client: ContractClient) -> None:
@@ -80,10 +87,10 @@ def test_fields_are_checked_in_the_server_order(client: ContractClient) -> None:
 
 
 DURATIONS = [
-    ("jimeng-video-veo3", [8], [5, 10], "veo3 模型仅支持 8 秒时长"),
-    ("jimeng-video-veo3.1", [8], [4], "veo3 模型仅支持 8 秒时长"),
-    ("jimeng-video-sora2", [4, 8, 12], [5, 10], "sora2 模型仅支持 4、8、12 秒时长"),
-    ("jimeng-video-3.5-pro", [5, 10, 12], [4, 8, 15], "3.5-pro 模型仅支持 5、10、12 秒时长"),
+    ("jimeng-video-veo3", [8], [5, 10], "veo3 模型仅支持 8 秒时长，当前值: {}"),
+    ("jimeng-video-veo3.1", [8], [4], "veo3 模型仅支持 8 秒时长，当前值: {}"),
+    ("jimeng-video-sora2", [4, 8, 12], [5, 10], "sora2 模型仅支持 4、8、12 秒时长，当前值: {}"),
+    ("jimeng-video-3.5-pro", [5, 10, 12], [4, 8, 15], "3.5-pro 模型仅支持 5、10、12 秒时长，当前值: {}"),
     (
         "jimeng-video-seedance-2.0",
         list(range(4, 16)),
@@ -91,8 +98,8 @@ DURATIONS = [
         "seedance 2.0/2.0-fast 模型支持 4~15 秒时长，当前值: {}",
     ),
     ("jimeng-video-seedance-2.0-fast-vip", [4, 15], [16], "seedance 2.0/2.0-fast 模型支持 4~15 秒时长，当前值: {}"),
-    ("jimeng-video-3.0", [5, 10], [4, 8, 12], "该模型仅支持 5、10 秒时长"),
-    ("jimeng-video-2.0-pro", [5, 10], [6], "该模型仅支持 5、10 秒时长"),
+    ("jimeng-video-3.0", [5, 10], [4, 8, 12], "该模型仅支持 5、10 秒时长，当前值: {}"),
+    ("jimeng-video-2.0-pro", [5, 10], [6], "该模型仅支持 5、10 秒时长，当前值: {}"),
 ]
 
 
@@ -122,20 +129,33 @@ def test_default_duration_per_model(client: ContractClient, model: str, seconds:
     assert record(client, submitted(video(client, headers, model=model, prompt="x")))["duration"] == seconds
 
 
-@pytest.mark.parametrize("value", [5.5, "5.0", " 5a", "-5", "1e1"])
-def test_duration_must_be_an_integer(client: ContractClient, value: Any) -> None:
-    response = video(client, prompt="x", duration=value)
-    assert error_of(response)["message"] == f"duration 必须是整数，当前值: {value}"
-
-
-@pytest.mark.parametrize("value", [True, None, [5], {"s": 5}])
-def test_duration_of_another_type(client: ContractClient, value: Any) -> None:
-    assert error_of(video(client, prompt="x", duration=value))["message"] == "duration 参数格式错误"
-
-
-def test_integer_text_and_whole_floats_are_accepted(client: ContractClient) -> None:
-    assert record(client, submitted(video(client, prompt="x", duration="10")))["duration"] == 10
+def test_a_json_duration_must_be_a_whole_number(client: ContractClient) -> None:
+    assert error_of(video(client, prompt="x", duration=5.5))["message"] == "duration 必须是整数，当前值: 5.5"
     assert record(client, submitted(video(client, prompt="x", duration=10.0)))["duration"] == 10
+
+
+@pytest.mark.parametrize("value", [True, None, [5], {"s": 5}, "5", "10"])
+def test_duration_of_another_type(client: ContractClient, value: Any) -> None:
+    """A JSON string is not a number, even "5": only multipart text is read as one."""
+    assert error_of(video(client, prompt="x", duration=value)) == {
+        "message": "duration 参数格式错误",
+        "type": "invalid_request_error",
+        "param": "duration",
+        "code": "invalid_request",
+    }
+
+
+@pytest.mark.parametrize("text", ["5.0", " 5a", "1e1", "05", "+5", ""])
+def test_multipart_duration_must_read_back_as_written(client: ContractClient, text: str) -> None:
+    """parseInt(text) must print back as the trimmed text."""
+    response = multipart(client, {"prompt": "x", "duration": text}, [])
+    assert error_of(response)["message"] == f"duration 必须是整数，当前值: {text}"
+
+
+def test_multipart_duration_may_carry_blanks_and_a_sign(client: ContractClient) -> None:
+    assert record(client, submitted(multipart(client, {"prompt": "x", "duration": " 10 "}, [])))["duration"] == 10
+    refused = multipart(client, {"prompt": "x", "duration": "-5"}, [])
+    assert error_of(refused)["message"] == "3.5-pro 模型仅支持 5、10、12 秒时长，当前值: -5"
 
 
 def test_file_paths_hold_at_most_two_urls(client: ContractClient) -> None:
@@ -144,10 +164,13 @@ def test_file_paths_hold_at_most_two_urls(client: ContractClient) -> None:
         paths: dict[str, Any] = {name: urls}
         response = video(client, prompt="x", **paths)
         assert error_of(response) == error_of(response) | {
-            "message": "Params body.filePaths invalid",
-            "param": "body.filePaths",
+            "message": f"Params body.{name} invalid",
+            "param": f"body.{name}",
         }
     assert error_of(video(client, prompt="x", filePaths="https://e.com/1.png"))["param"] == "body.filePaths"
+    assert error_of(video(client, prompt="x", file_paths=None))["param"] == "body.file_paths"  # null is defined
+    both = video(client, prompt="x", filePaths="https://e.com/1.png", file_paths="https://e.com/2.png")
+    assert error_of(both)["param"] == "body.file_paths"  # checked first
 
 
 def test_modes_follow_the_number_of_images(client: ContractClient) -> None:
@@ -183,13 +206,48 @@ def test_uploaded_files_win_over_file_paths(client: ContractClient) -> None:
     stored = record(client, submitted(multipart(client, {"prompt": "x"}, files)))
     assert (stored["mode"], stored["images"]) == ("first_last_frames", ["upload:a", "upload:b"])
     text = multipart(client, {"prompt": "x", "filePaths": "https://e.com/z.png"}, files)
-    assert error_of(text)["param"] == "body.filePaths"  # a form field is text, never the array the server wants
+    assert error_of(text)["param"] == "body.filePaths"  # one form field is text, not the array the server wants
+    urls = {"prompt": "x", "filePaths": ["https://e.com/y.png", "https://e.com/z.png"]}
+    listed = record(client, submitted(multipart(client, urls, files[:1])))
+    assert listed["images"] == ["upload:a"]  # a repeated field is a list (accepted), and the upload wins
+
+
+def test_repeated_file_paths_fields_are_a_list(client: ContractClient) -> None:
+    urls = ["https://e.com/y.png", "https://e.com/z.png"]
+    stored = record(client, submitted(multipart(client, {"prompt": "x", "filePaths": urls}, [])))
+    assert (stored["mode"], stored["images"]) == ("first_last_frames", urls)
+
+
+def test_a_url_encoded_duration_is_text_of_another_type(client: ContractClient) -> None:
+    """Only multipart text is read as a number: a url-encoded form's "5" is a string like JSON's."""
+    response = client.post(f"{BASE}/v1/videos/generations", data={"prompt": "x", "duration": "5"}, headers=SESSION)
+    assert error_of(response)["message"] == "duration 参数格式错误"
 
 
 def test_more_than_two_uploaded_frames_is_a_400(client: ContractClient) -> None:
     files = [(f"f{i}", (f"{i}.png", png(32, 32), "image/png")) for i in range(3)]
     response = multipart(client, {"prompt": "x"}, files)
-    assert error_of(response)["message"] == "最多只能上传2个图片文件"
+    assert error_of(response) == {
+        "message": "最多只能上传2个图片文件",
+        "type": "invalid_request_error",
+        "param": None,
+        "code": "invalid_request",
+    }
+
+
+def test_files_under_one_name_count_once_and_fail_their_upload(client: ContractClient) -> None:
+    """The server counts `_.values(request.files)`: three files under one field name are one entry (no 400), an
+    array its upload cannot read: as the first frame, the task fails (-2001); later, that frame is left out."""
+    files = [("image", (f"{i}.png", png(32, 32), "image/png")) for i in range(3)]
+    failed = run_to_end(client, submitted(multipart(client, {"prompt": "x"}, files)))
+    assert failed["error"]["code"] == -2001
+    assert failed["error"]["message"] == (
+        '首帧图片上传失败: The "path" argument must be of type string or an instance of Buffer or URL. '
+        "Received undefined"
+    )
+    second = [("first", ("a.png", png(32, 32), "image/png")), *files[:2]]
+    stored = record(client, submitted(multipart(client, {"prompt": "x"}, second)))
+    assert (stored["mode"], stored["images"]) == ("image2video", ["upload:first"])
 
 
 def test_an_unreadable_upload_fails_inside_the_task(client: ContractClient) -> None:

@@ -86,11 +86,10 @@ def normalise_form(fields: dict[str, Any]) -> dict[str, Any]:
 
 def _composition_inputs(payload: Payload) -> int:
     if payload.multipart:
-        files = payload.files.get("images", [])
-        texts = [payload.fields["images"]] if isinstance(payload.fields.get("images"), str) else []
-        if not files and not texts:
+        files = payload.files.get("images", [])  # `request.files.images`: text fields named images do not count
+        if not files:
             raise bad_request("在form-data中缺少 'images' 字段", "images")
-        count = len(files) + len(texts)
+        count = len(files)
     else:
         images = payload.fields.get("images")
         if not isinstance(images, list):

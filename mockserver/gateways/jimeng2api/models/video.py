@@ -17,9 +17,11 @@ from mockserver.media.images import MAX_IMAGE_PIXELS, ImageTooLarge, NotAnImage,
 from mockserver.media.probe import mp4_duration
 
 FPS = 24
-_INTEGER_TEXT = re.compile(r"^\d+$")
+_PARSE_INT = re.compile(r"^\s*([+-]?\d+)")
 _IMAGE_FIELD = re.compile(r"^image_file(_\d+)?$")
 _VIDEO_FIELD = re.compile(r"^video_file(_\d+)?$")
+# fs.readFile(file.filepath) on the array koa-body makes of several files under one name (derived from the code)
+SEVERAL_FILES_ERROR = 'The "path" argument must be of type string or an instance of Buffer or URL. Received undefined'
 MAX_OMNI_IMAGES, MAX_OMNI_VIDEOS, MAX_OMNI_MATERIALS, MAX_OMNI_VIDEO_SECONDS = 9, 3, 12, 15.0
 
 
@@ -30,18 +32,19 @@ class DurationRule:
     message: str
 
 
-# Checked in this order on the user's model name (veo3.1 contains veo3); the first match decides.
+# Checked in this order on the user's model name (veo3.1 contains veo3); the first match decides. Every message
+# ends with the value given, as the server's `${errorMessage}，当前值: ${durationValue}`.
 DURATION_RULES = (
-    DurationRule(("veo3.1", "veo3"), (8,), "veo3 模型仅支持 8 秒时长"),
-    DurationRule(("sora2",), (4, 8, 12), "sora2 模型仅支持 4、8、12 秒时长"),
-    DurationRule(("3.5-pro", "3.5_pro"), (5, 10, 12), "3.5-pro 模型仅支持 5、10、12 秒时长"),
+    DurationRule(("veo3.1", "veo3"), (8,), "veo3 模型仅支持 8 秒时长，当前值: {value}"),
+    DurationRule(("sora2",), (4, 8, 12), "sora2 模型仅支持 4、8、12 秒时长，当前值: {value}"),
+    DurationRule(("3.5-pro", "3.5_pro"), (5, 10, 12), "3.5-pro 模型仅支持 5、10、12 秒时长，当前值: {value}"),
     DurationRule(
         ("seedance-2.0", "40_pro", "40-pro"),
         tuple(range(4, 16)),
         "seedance 2.0/2.0-fast 模型支持 4~15 秒时长，当前值: {value}",
     ),
 )
-OTHER_DURATIONS = DurationRule((), (5, 10), "该模型仅支持 5、10 秒时长")
+OTHER_DURATIONS = DurationRule((), (5, 10), "该模型仅支持 5、10 秒时长，当前值: {value}")
 DEFAULT_DURATIONS = {"veo3": 8, "sora2": 4}
 
 
@@ -54,18 +57,17 @@ def duration_rule(model: str) -> DurationRule:
 ABSENT = object()
 
 
-def parse_duration(value: Any, model: str) -> int:
-    """Step 2: integer text or a finite integer, then the model's allowed values. Absent: the model's default."""
+def parse_duration(value: Any, model: str, *, multipart: bool = False) -> int:
+    """Step 2: integer text (multipart only, read as `parseInt`) or a finite integer, then the model's allowed
+    values. Absent: the model's default. A JSON string, even "5", is of another type."""
     if value is ABSENT:
         return next((d for key, d in DEFAULT_DURATIONS.items() if key in model), 5)
-    if type(value) is int:
-        number = value
-    elif isinstance(value, str):
-        if not _INTEGER_TEXT.match(value):
+    if multipart and isinstance(value, str):
+        number = js_parse_int(value)
+        if number is None or value.strip() != str(number):
             raise bad_request(f"duration 必须是整数，当前值: {value}", "duration")
-        number = int(value)
-    elif isinstance(value, (int, float)) and not isinstance(value, bool):
-        if not math.isfinite(value) or value != int(value):
+    elif isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+        if value != int(value):
             raise bad_request(f"duration 必须是整数，当前值: {value}", "duration")
         number = int(value)
     else:
@@ -74,6 +76,12 @@ def parse_duration(value: Any, model: str) -> int:
     if number not in rule.allowed:
         raise bad_request(rule.message.format(value=number), "duration")
     return number
+
+
+def js_parse_int(text: str) -> int | None:
+    """JavaScript's `parseInt(text, 10)`: leading blanks, a sign and the digits that follow; None for NaN."""
+    match = _PARSE_INT.match(text)
+    return int(match.group(1)) if match else None
 
 
 @dataclass
@@ -97,21 +105,25 @@ class VideoRequest:
     videos: tuple[Material, ...] = ()
     mode: str = "text2video"  # text2video | image2video | first_last_frames | omni_reference
     materials: dict[str, Any] = field(default_factory=dict)
+    upload_error: str | None = None
+    """Why the first frame's upload fails inside the task (the task fails with -2001), if it does."""
 
 
 def parse_video(payload: Payload) -> VideoRequest:
     """Steps 2-4 of the route (step 1, field types, is the contract's schema)."""
     body = payload.fields
     model = body.get("model") or catalog.DEFAULT_VIDEO_MODEL
-    duration = parse_duration(body.get("duration", ABSENT), model)
-    file_paths = body.get("filePaths", body.get("file_paths"))
-    if file_paths is not None and (not isinstance(file_paths, list) or len(file_paths) > 2):
-        raise params_invalid("body.filePaths")
-    urls = [u for u in file_paths if isinstance(u, str)] if file_paths else []
+    duration = parse_duration(body.get("duration", ABSENT), model, multipart=payload.multipart)
+    for name in ("file_paths", "filePaths"):  # validated in this order; null is not undefined
+        if name in body and (not isinstance(body[name], list) or len(body[name]) > 2):
+            raise params_invalid(f"body.{name}")
+    camel_paths, snake_paths = body.get("filePaths") or [], body.get("file_paths") or []
     mode = body.get("functionMode") or "first_last_frames"
     images: list[Material]
     videos: list[Material] = []
+    upload_error: str | None = None
     if mode == "omni_reference":
+        urls = [u for u in [*camel_paths, *snake_paths] if isinstance(u, str)]
         images = _materials(payload, _IMAGE_FIELD) + [Material("url", "filePaths", url=u) for u in urls]
         videos = _materials(payload, _VIDEO_FIELD)
         if len(images) > MAX_OMNI_IMAGES:
@@ -119,16 +131,22 @@ def parse_video(payload: Payload) -> VideoRequest:
         if len(videos) > MAX_OMNI_VIDEOS:
             raise bad_request("全能模式最多上传3个视频", "video_file")
         if len(images) + len(videos) > MAX_OMNI_MATERIALS:
-            raise bad_request("全能模式图片+视频总数不超过12个", "image_file")
+            raise bad_request("全能模式图片+视频总数不超过12个", None)
         kind = "omni_reference"
     else:
-        uploads = payload.all_files() if payload.files else []
-        if len(uploads) > 2:
-            raise bad_request("最多只能上传2个图片文件", "image_file")
-        if uploads:  # local files win over filePaths
-            images = [Material("file", u.field, upload=u) for u in uploads]
+        if len(payload.files) > 2:
+            raise bad_request("最多只能上传2个图片文件", None)
+        urls = [u for u in (camel_paths or snake_paths) if isinstance(u, str)]  # filePaths preferred
+        if payload.files:  # local files win over filePaths
+            images = []
+            for position, uploads in enumerate(payload.files.values()):
+                if len(uploads) == 1:
+                    images.append(Material("file", uploads[0].field, upload=uploads[0]))
+                elif position == 0:  # an array where one file is read: the first frame's upload fails
+                    upload_error = SEVERAL_FILES_ERROR
+                # a later field with several files fails its upload too, which the server only logs
         else:
-            images = [Material("url", "filePaths", url=u) for u in urls[:2]] if urls else []
+            images = [Material("url", "filePaths", url=u) for u in urls[:2]]
         kind = ("text2video", "image2video", "first_last_frames")[len(images)]
     return VideoRequest(
         model=model,
@@ -141,13 +159,14 @@ def parse_video(payload: Payload) -> VideoRequest:
         images=tuple(images),
         videos=tuple(videos),
         mode=kind,
+        upload_error=upload_error,
     )
 
 
 def _materials(payload: Payload, pattern: re.Pattern[str]) -> list[Material]:
-    found = [Material("file", u.field, upload=u) for u in payload.all_files() if pattern.match(u.field)]
+    found = [Material("file", u.field, upload=u) for u in payload.file_fields() if pattern.match(u.field)]
     for name, value in payload.fields.items():
-        is_url = isinstance(value, str) and value.startswith(("http://", "https://"))
+        is_url = isinstance(value, str) and value.startswith("http")
         if pattern.match(name) and is_url and not any(m.field == name for m in found):
             found.append(Material("url", name, url=value))
     return found
@@ -167,6 +186,8 @@ def video_output(request: VideoRequest, region: str, max_pixels: int = MAX_IMAGE
     """What the task renders, or why it fails inside the task (unsupported model, omni rules, bad inputs).
     Raises ImageTooLarge for an upload declaring more than `max_pixels` (the mock's bound, not the server's)."""
     failure = _task_failure(request, region)
+    if request.upload_error is not None:
+        failure = failure or TaskFailure(f"首帧图片上传失败: {request.upload_error}", -2001)
     resolution = request.resolution if request.model in catalog.RESOLUTION_MODELS else "720p"
     ratio = request.ratio
     if request.images and request.images[0].upload is not None:

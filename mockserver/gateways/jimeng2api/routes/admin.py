@@ -1,5 +1,7 @@
 """The server's own admin API under `/admin/api/` (reference A.2, A.11): API keys, managed tokens, tasks.
-The mock accepts any non-empty admin key (`x-admin-key` or Bearer): it cannot know the operator's secret."""
+The admin key is the provider option `admin_key` (the server's ADMIN_API_KEY); with none configured the mock
+accepts any non-empty key (`x-admin-key` or Bearer); `admin_auth_disabled: true` (ADMIN_AUTH_DISABLED) lets every
+request in."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ from starlette.responses import Response
 from mockserver.gateways.jimeng2api.accounts import ManagedToken
 from mockserver.gateways.jimeng2api.body import read_payload
 from mockserver.gateways.jimeng2api.errors import Jimeng2ApiError, bad_request, params_invalid
-from mockserver.gateways.jimeng2api.gateway import Gateway
+from mockserver.gateways.jimeng2api.gateway import Gateway, credential
 from mockserver.gateways.jimeng2api.models.catalog import REGIONS
 from mockserver.gateways.kit.http import JsonResponse, public_base
 
@@ -28,18 +30,26 @@ class AdminRoutes:
     def __init__(self, gateway: Gateway) -> None:
         self.gateway = gateway
         self.accounts = gateway.accounts
+        configured = gateway.context.settings.options.get("admin_key")
+        self.admin_key: str | None = configured if isinstance(configured, str) and configured else None
+        self.auth_disabled = gateway.context.settings.options.get("admin_auth_disabled") is True
 
     def _authorize(self, request: Request) -> None:
-        key = request.headers.get("x-admin-key", "").strip()
-        bearer = request.headers.get("authorization", "")
-        if not key and not (bearer.lower().startswith("bearer ") and bearer[7:].strip()):
-            raise Jimeng2ApiError(401, "管理员密钥无效", error_type="authentication_error", code="invalid_admin_key")
+        """`requireAdmin`: `x-admin-key`, else the Bearer credential, equal to the configured key. With no key
+        configured (the provider option `admin_key`) any non-empty key passes: the mock cannot know the operator's."""
+        if self.auth_disabled:  # ADMIN_AUTH_DISABLED=true
+            return
+        provided = request.headers.get("x-admin-key") or credential(request)
+        if self.admin_key is None and provided:
+            return
+        if provided is None or provided != self.admin_key:
+            raise Jimeng2ApiError(401, "管理 API Key 无效", error_type="authentication_error", code="invalid_admin_key")
 
     def _now(self) -> float:
         return self.gateway.context.clock.now()
 
     async def config(self, request: Request) -> Response:
-        return JsonResponse({"admin_auth_disabled": False})
+        return JsonResponse({"admin_auth_disabled": self.auth_disabled})
 
     async def list_keys(self, request: Request) -> Response:
         self._authorize(request)

@@ -3,6 +3,8 @@ routes and the admin API, all answering errors in the server's OpenAI-style body
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
@@ -15,6 +17,7 @@ from mockserver.gateways.jimeng2api.routes.generate import GenerationRoutes
 from mockserver.gateways.jimeng2api.routes.tasks import TaskRoutes
 from mockserver.gateways.jimeng2api.routes.tokens import TokenRoutes
 from mockserver.gateways.kit.base import ProviderContext
+from mockserver.gateways.kit.cors import KOA2_CORS
 from mockserver.gateways.kit.errors import exception_handlers
 from mockserver.gateways.kit.http import JsonResponse
 from mockserver.gateways.kit.routing import GatewayApp
@@ -50,6 +53,9 @@ async def models(request: Request) -> Response:
 class Jimeng2ApiProvider:
     id = "jimeng2api"
     contract = "jimeng2api"
+    options: ClassVar[dict[str, tuple[object, ...]]] = {"admin_key": (str,), "admin_auth_disabled": (True, False)}
+    """`admin_key`: the key the admin API requires (the server's ADMIN_API_KEY); unset, any non-empty key passes.
+    `admin_auth_disabled`: the server's ADMIN_AUTH_DISABLED, no key needed (and `/admin/api/config` says so)."""
 
     def build(self, context: ProviderContext) -> GatewayApp:
         gateway = Gateway(context)
@@ -78,4 +84,4 @@ class Jimeng2ApiProvider:
             Route("/admin/api/tasks", admin.list_tasks, methods=["GET"]),
             Route("/admin/api/alerts", admin.list_alerts, methods=["GET"]),
         ]
-        return GatewayApp(routes, exception_handlers=exception_handlers(Jimeng2ApiShape()))
+        return GatewayApp(routes, exception_handlers=exception_handlers(Jimeng2ApiShape()), cors=KOA2_CORS)

@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from mockserver.engine import TaskView
+from mockserver.gateways.jimeng2api import errors
 from mockserver.gateways.jimeng2api.body import Payload, read_payload
 from mockserver.gateways.jimeng2api.errors import bad_request
 from mockserver.gateways.jimeng2api.gateway import Gateway, Job, violation_error
@@ -27,6 +28,8 @@ from mockserver.media.picture import MAX_INPUT_TILES
 from mockserver.media.uploads import uploads
 from mockserver.scenarios import Selection
 
+UNSUPPORTED_IMAGE_FIELDS = ("size", "width", "height")  # all named in one message, in this order
+UNSUPPORTED_MESSAGE = "不支持的参数: {}。请使用 ratio 和 resolution 参数控制图像尺寸。"
 HEAVY_VIDEO_MODELS = {"seedance": 2.0, "veo3": 1.5, "sora2": 1.5}
 
 
@@ -68,6 +71,8 @@ class GenerationRoutes:
         if isinstance(prompt, str) and selection.prompt != prompt:
             payload.fields["prompt"] = selection.prompt or ""
         operation = self.gateway.context.contract.operation(operation_id)
+        if operation_id != "createVideo" and (found := [n for n in UNSUPPORTED_IMAGE_FIELDS if n in payload.fields]):
+            raise errors.bad_request(UNSUPPORTED_MESSAGE.format(", ".join(found)), None)
         if payload.multipart and operation_id != "createVideo":
             payload.fields = models_image.normalise_form(payload.fields)
         violation = operation.check_request(payload.fields)

@@ -105,10 +105,6 @@ _BUNDLED = [
     for path in sorted(bundled_dir().iterdir(), key=lambda found: found.name)
     if path.name.endswith(".yaml")
 ]
-    yaml.safe_load(path.read_text(encoding="utf-8"))
-    for path in sorted(bundled_dir().iterdir(), key=lambda p: p.name)
-    if path.name.endswith(".yaml")
-]
 _EDIT_VALUES = st.one_of(
     st.none(),
     st.booleans(),

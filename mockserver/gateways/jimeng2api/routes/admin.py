@@ -14,8 +14,9 @@ from starlette.responses import Response
 from mockserver.gateways.jimeng2api.accounts import ManagedToken
 from mockserver.gateways.jimeng2api.body import read_payload
 from mockserver.gateways.jimeng2api.errors import Jimeng2ApiError, bad_request, params_invalid
-from mockserver.gateways.jimeng2api.gateway import Gateway, credential
+from mockserver.gateways.jimeng2api.gateway import Gateway
 from mockserver.gateways.jimeng2api.models.catalog import REGIONS
+from mockserver.gateways.jimeng2api.routes.headers import credential
 from mockserver.gateways.kit.http import JsonResponse, public_base
 
 TOKEN_STATUSES = ("unchecked", "healthy", "unhealthy", "disabled")

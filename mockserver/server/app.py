@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from functools import partial
-from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -26,12 +25,12 @@ from mockserver.gateways.kit.faults import (
     unknown_error,
 )
 from mockserver.gateways.kit.http import JsonResponse
-from mockserver.gateways.kit.routing import ANSWERED, answer
+from mockserver.gateways.kit.routing import ANSWERED, GatewayApp
 from mockserver.gateways.kit.scripting import ScriptedError
 from mockserver.media.routes import MEDIA_PREFIX, media_routes
 from mockserver.server.admin import ADMIN_PREFIX, build_admin
 from mockserver.server.admin_guard import AdminGuard
-from mockserver.server.journal import AnswerRecorder, JournalMiddleware
+from mockserver.server.recorders import AnswerRecorder, JournalMiddleware
 from mockserver.server.runtime import MockRuntime
 from mockserver.server.settings import Settings
 
@@ -165,15 +164,14 @@ class ClockPinMiddleware:
 
 class TaggedGateway:
     """A provider's app, with each request marked with the provider that serves it (for the journal), and the
-    `X-Mock-Fault` header answered in the gateway's own error format: a status through the provider's handler for
-    scripted errors, a header the mock cannot read (or an error name the gateway does not have) through its handler
-    for malformed requests, before anything reaches the gateway."""
+    `X-Mock-Fault` header answered in the gateway's own error format through its error pipeline
+    (`GatewayApp.answer_error`): a status as a scripted error, a header the mock cannot read (or an error name the
+    gateway does not have) as a malformed header, before anything reaches the gateway."""
 
-    def __init__(self, context: ProviderContext, app: ASGIApp) -> None:
+    def __init__(self, context: ProviderContext, app: GatewayApp) -> None:
         self.context = context
         self.app = app
         self.provider_id = context.provider_id
-        self.handlers: dict[Any, Any] = getattr(app, "exception_handlers", {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         state = scope.setdefault("state", {})
@@ -184,38 +182,13 @@ class TaggedGateway:
         if refused is None and fault is not None and fault.error is not None and contract.error(fault.error) is None:
             refused = unknown_error(fault.error, self.provider_id, contract.errors)
         if refused is not None:
-            await self._refuse(scope, receive, send, refused)
+            await self.app.answer_error(scope, receive, send, refused)
         elif fault is None or fault.status is None:
             await self.app(scope, receive, send)
         else:
-            await self._answer_fault(scope, receive, send, fault, fault.status)
-
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send, error: FaultHeaderError) -> None:
-        mro = type(error).__mro__
-        handler = next((self.handlers[cls] for cls in mro if cls in self.handlers and cls is not Exception), None)
-        if handler is None:
-            response: Response = JsonResponse({"error": {"code": "bad_fault", "message": str(error)}}, status_code=400)
-        else:
-            response = await handler(Request(scope, receive), error)
-        await answer(scope, receive, send, response)
-
-    async def _answer_fault(self, scope: Scope, receive: Receive, send: Send, fault: HeaderFault, status: int) -> None:
-        error = ScriptedError(
-            self.context.contract.error(fault.error) if fault.error else None,
-            status,
-            fault.retry_after,
-            fault.error or "",
-        )
-        handler = self.handlers.get(ScriptedError)
-        if handler is None:
-            response: Response = JsonResponse(
-                {"error": {"code": "mock_fault", "message": str(error)}}, status_code=status
-            )
-        else:
-            response = await handler(Request(scope, receive), error)
-        if (cors := getattr(self.app, "cors", None)) is not None:  # a scripted fault is still the gateway's answer
-            response.raw_headers.extend(cors.headers(scope))
-        await answer(scope, receive, send, response)
+            entry = contract.error(fault.error) if fault.error else None
+            error = ScriptedError(entry, fault.status, fault.retry_after, fault.error or "")
+            await self.app.answer_error(scope, receive, send, error)
 
 
 __all__ = ["create_app"]

@@ -20,7 +20,8 @@ from starlette.types import Message
 from mockserver.gateways.kit.faults import FaultMiddleware
 from mockserver.gateways.kit.routing import GatewayApp
 from mockserver.server.app import GatewayDispatch, create_app
-from mockserver.server.journal import BODY_LIMIT, AnswerRecorder, Journal, JournalEntry
+from mockserver.server.journal import BODY_LIMIT, Journal, JournalEntry
+from mockserver.server.recorders import AnswerRecorder
 from mockserver.server.runtime import MockRuntime
 from mockserver.server.settings import Settings
 from tests.support import AUTH

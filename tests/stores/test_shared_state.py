@@ -11,7 +11,7 @@ import pytest
 from mockserver.core.clock import DEFAULT_VIRTUAL_START, ClockError, MockClock
 from mockserver.core.randomness import RandomSource, draw_between
 from mockserver.engine import Fixed, Outcome, StepPlan, Submission, TaskEngine
-from mockserver.server.journal import Journal
+from mockserver.server.journal import Exchange, Journal
 from mockserver.stores import SharedStore, StoreError, open_store
 from tests.engine.lifecycles import FOUR_STATES
 
@@ -105,7 +105,7 @@ def test_the_journal_is_shared_bounded_and_numbered(pair: Pair) -> None:
     first, second = (Journal(size=3, backend=store) for store in pair)
     for number in range(5):
         journal = first if number % 2 else second
-        journal.record_raw(1.0, "p", "GET", f"/call/{number}", b"", 200, None, ((), b""), ((), b"{}"), True, 1)
+        journal.add(Exchange(1.0, "p", "GET", f"/call/{number}", b"", [], b"", 200, [], b"{}", worker=1))
     entries = first.entries()
     assert [e.path for e in entries] == ["/call/2", "/call/3", "/call/4"]
     assert [e.seq for e in entries] == [3, 4, 5]

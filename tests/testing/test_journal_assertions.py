@@ -6,14 +6,15 @@ import anyio
 import pytest
 from starlette.types import Message, Receive, Scope, Send
 
-from mockserver.server.journal import Journal, JournalMiddleware
+from mockserver.server.journal import Exchange, Journal
+from mockserver.server.recorders import JournalMiddleware
 
 
 def journal_with(*requests: tuple[str, str, int]) -> Journal:
     journal = Journal()
     for method, path, status in requests:
         provider = path.split("/")[1] if not path.startswith("/__") else None
-        journal.record_raw(0.0, provider, method, path, b"", status, None, ((), b""), ((), b""), True)
+        journal.add(Exchange(0.0, provider, method, path, b"", [], b"", status, [], b""))
     return journal
 
 
@@ -108,8 +109,8 @@ def test_an_exchange_is_journaled_before_its_last_byte_is_sent() -> None:
 def test_entries_keep_their_numbers_when_older_ones_are_dropped_or_cleared() -> None:
     journal = Journal(size=3)
     for number in range(5):
-        journal.record_raw(0.0, "p", "GET", f"/p/{number}", b"", 200, None, ((), b""), ((), b""), True)
+        journal.add(Exchange(0.0, "p", "GET", f"/p/{number}", b"", [], b"", 200, [], b""))
     assert [(e.seq, e.path) for e in journal.entries()] == [(3, "/p/2"), (4, "/p/3"), (5, "/p/4")]
     journal.clear()
-    journal.record_raw(0.0, "p", "GET", "/p/5", b"", 200, None, ((), b""), ((), b""), True)
+    journal.add(Exchange(0.0, "p", "GET", "/p/5", b"", [], b"", 200, [], b""))
     assert [(e.seq, e.path) for e in journal.entries()] == [(6, "/p/5")]

@@ -9,12 +9,13 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from mockserver.engine import TaskView
+from mockserver.gateways.crazyrouter.errors import InvalidRequest, NewApiShape, TaskNotExist
 from mockserver.gateways.crazyrouter.models import InvalidVideoRequest, new_task_id, parse_submit, plan
 from mockserver.gateways.families import newapi
-from mockserver.gateways.families.newapi import NewApiError
 from mockserver.gateways.kit import scripting
 from mockserver.gateways.kit.base import ProviderContext
 from mockserver.gateways.kit.cors import GIN_ALL_ORIGINS
+from mockserver.gateways.kit.errors import exception_handlers
 from mockserver.gateways.kit.http import mark_task, read_json
 from mockserver.gateways.kit.results import finished_at, kept_json, signed_result_url
 from mockserver.gateways.kit.routing import GatewayApp
@@ -33,15 +34,15 @@ class CrazyrouterApi:
         key = newapi.authenticate(request, context)
         body = await read_json(request, context.settings.max_body_bytes, context.settings.max_json_depth)
         if not isinstance(body, dict):
-            raise NewApiError(400, "invalid_request", "request body must be a JSON object")
+            raise InvalidRequest("request body must be a JSON object")
         selection, body = scripting.select_for_body(request, context, body, key)
         violation = self.submit_operation.check_request(body)
         if violation is not None:
-            raise NewApiError(400, "invalid_request", violation.message)
+            raise InvalidRequest(violation.message)
         try:
             video = parse_submit(body, context.settings.max_image_pixels)
         except InvalidVideoRequest as exc:
-            raise NewApiError(400, "invalid_request", str(exc)) from None
+            raise InvalidRequest(str(exc)) from None
         steps, outcome = plan(video, context.settings.timings)
         scripted = scripting.script(context, selection, steps, outcome)
         submission = scripted.submission(context, video.to_dict(), new_task_id, self.task_ttl)
@@ -66,7 +67,7 @@ class CrazyrouterApi:
         task_id = request.path_params["task_id"]
         view = context.engine.poll(context.provider_id, task_id)
         if view is None:
-            raise NewApiError(400, "task_not_exist", "task_not_exist")
+            raise TaskNotExist()
         mark_task(request, task_id)
         scripting.raise_poll_fault(request, context, view)
         if view.terminal:
@@ -105,4 +106,4 @@ class CrazyrouterProvider:
             Route("/jimeng/submit/videos", api.submit, methods=["POST"]),
             Route("/jimeng/fetch/{task_id}", api.fetch, methods=["GET"]),
         ]
-        return GatewayApp(routes, exception_handlers=newapi.exception_handlers(context), cors=GIN_ALL_ORIGINS)
+        return GatewayApp(routes, exception_handlers=exception_handlers(NewApiShape(context)), cors=GIN_ALL_ORIGINS)

@@ -1,4 +1,5 @@
-"""Conventions of new-api, the gateway software Crazyrouter and OctopusX run on (reference B.3).
+"""Conventions of new-api, the gateway software Crazyrouter and OctopusX run on (reference B.3): its errors,
+named after new-api's codes, its error shape (`NewApiShape`), request ids and authentication.
 
 Two error bodies: task routes answer `{"code", "message", "data": null}`; authentication and unknown
 routes answer OpenAI-style `{"error": {"message", "type", "code"}}`. Every response carries an
@@ -14,14 +15,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from mockserver.gateways.kit.base import ProviderContext
-from mockserver.gateways.kit.http import (
-    BodyTooLarge,
-    JsonResponse,
-    MalformedForm,
-    MalformedHeader,
-    MalformedJson,
-    bearer_token,
-)
+from mockserver.gateways.kit.errors import ErrorShape, GatewayError
+from mockserver.gateways.kit.http import BodyTooLarge, JsonResponse, MalformedBody, MalformedHeader, bearer_token
 from mockserver.gateways.kit.scripting import ScriptedError
 from mockserver.gateways.kit.stamps import utc_stamp
 from mockserver.scenarios import UnknownScenario
@@ -29,18 +24,58 @@ from mockserver.scenarios import UnknownScenario
 REQUEST_ID_HEADER = "X-Oneapi-Request-Id"
 
 
-class NewApiError(Exception):
+class NewApiError(GatewayError):
     """An error answered in new-api's task shape (`openai_style=False`) or its OpenAI shape."""
 
     def __init__(
-        self, status: int, code: str, message: str, *, openai_style: bool = False, error_type: str = "new_api_error"
+        self,
+        status: int,
+        code: str,
+        message: str,
+        *,
+        openai_style: bool = False,
+        error_type: str = "new_api_error",
+        retry_after: float | None = None,
     ) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
+        super().__init__(status, code, message, retry_after)
         self.openai_style = openai_style
         self.error_type = error_type
+
+
+class InvalidRequest(NewApiError):
+    """new-api's `invalid_request` (400, task shape): a body or parameter the relay refuses."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(status, "invalid_request", message)
+
+
+class TaskNotExist(NewApiError):
+    """The relay's fetch of an id it does not know (400, task shape, the code as message)."""
+
+    def __init__(self) -> None:
+        super().__init__(400, "task_not_exist", "task_not_exist")
+
+
+class InvalidUrl(NewApiError):
+    """new-api's RelayNotFound: an unknown path, or a known one with another method (404, OpenAI shape)."""
+
+    def __init__(self, method: str, path: str) -> None:
+        message = f"Invalid URL ({method} {path})"
+        super().__init__(404, "", message, openai_style=True, error_type="invalid_request_error")
+
+
+class Unauthorized(NewApiError):
+    """The token middleware's refusal (401, OpenAI shape, empty code)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(401, "", message, openai_style=True)
+
+
+class MockInternalError(NewApiError):
+    """A bug of the mock, answered in the task shape."""
+
+    def __init__(self, exc: Exception) -> None:
+        super().__init__(500, "internal_error", f"mock internal error: {exc!r}")
 
 
 def request_id(context: ProviderContext) -> str:
@@ -59,82 +94,72 @@ def json_response(context: ProviderContext, body: Any, status: int = 200) -> Res
     return JsonResponse(body, status_code=status, headers={REQUEST_ID_HEADER: request_id(context)})
 
 
-def error_response(context: ProviderContext, error: NewApiError, retry_after: float | None = None) -> Response:
-    rid = request_id(context)
-    headers = {REQUEST_ID_HEADER: rid}
-    if retry_after is not None:
-        headers["Retry-After"] = str(int(retry_after)) if float(retry_after).is_integer() else str(retry_after)
-    body: dict[str, Any]
-    if error.openai_style:
-        body = {
-            "error": {"code": error.code, "message": f"{error.message} (request id: {rid})", "type": error.error_type}
-        }
-    else:
-        body = {"code": error.code, "message": error.message, "data": None}
-    return JsonResponse(body, status_code=error.status, headers=headers)
+class NewApiShape(ErrorShape):
+    """new-api's two error bodies, each answer with its request id (header, and message in the OpenAI shape)."""
 
+    def __init__(self, context: ProviderContext) -> None:
+        self.context = context
 
-def scripted_error(error: ScriptedError) -> NewApiError:
-    """A scenario's error in new-api's shape: the catalogue entry's, else a generic one for the bare status."""
-    entry = error.entry
-    if entry is None:
-        return NewApiError(error.status, "mock_fault", f"scripted fault: HTTP {error.status}")
-    openai_style = entry.get("shape") == "openai"
-    return NewApiError(error.status, str(entry["code"]), str(entry["message"]), openai_style=openai_style)
+    def render(self, error: GatewayError) -> Response:
+        rid = request_id(self.context)
+        headers = {REQUEST_ID_HEADER: rid, **error.response_headers()}
+        body: dict[str, Any]
+        if isinstance(error, NewApiError) and error.openai_style:
+            body = {
+                "error": {
+                    "code": error.code,
+                    "message": f"{error.message} (request id: {rid})",
+                    "type": error.error_type,
+                }
+            }
+        else:
+            body = {"code": error.code, "message": error.message, "data": None}
+        return JsonResponse(body, status_code=error.status, headers=headers)
+
+    def too_large(self, exc: BodyTooLarge) -> GatewayError:
+        return InvalidRequest(str(exc), status=413)
+
+    def malformed(self, exc: MalformedBody) -> GatewayError:
+        return InvalidRequest(str(exc))
+
+    def malformed_header(self, exc: MalformedHeader) -> GatewayError:
+        return InvalidRequest(str(exc))
+
+    def route_not_found(self, request: Request) -> GatewayError:
+        return InvalidUrl(request.method, request.url.path)
+
+    def http_error(self, request: Request, exc: HTTPException) -> GatewayError:
+        return InvalidRequest(str(exc), status=exc.status_code)
+
+    def scripted(self, exc: ScriptedError) -> GatewayError:
+        """A scenario's error in new-api's shape: the catalogue entry's, else a generic one for the bare status."""
+        entry = exc.entry
+        if entry is None:
+            return NewApiError(
+                exc.status, "mock_fault", f"scripted fault: HTTP {exc.status}", retry_after=exc.retry_after
+            )
+        openai_style = entry.get("shape") == "openai"
+        return NewApiError(
+            exc.status,
+            str(entry["code"]),
+            str(entry["message"]),
+            openai_style=openai_style,
+            retry_after=exc.retry_after,
+        )
+
+    def unknown_scenario(self, exc: UnknownScenario) -> GatewayError:
+        return InvalidRequest(exc.message)
+
+    def unexpected(self, exc: Exception) -> GatewayError:
+        return MockInternalError(exc)
 
 
 def authenticate(request: Request, context: ProviderContext) -> str:
     """The caller's key; raises the gateway's 401 when it is missing or not accepted."""
     key = bearer_token(request)
     if key is None:
-        raise NewApiError(401, "", "未提供令牌", openai_style=True)
+        raise Unauthorized("未提供令牌")
     accepted = context.settings.api_keys
     if not key or (accepted is not None and key not in accepted):
-        raise NewApiError(401, "", "无效的令牌", openai_style=True)
+        raise Unauthorized("无效的令牌")
     return key
-
-
-def exception_handlers(context: ProviderContext) -> dict[Any, Any]:
-    """Starlette exception handlers that answer every failure in new-api's own shapes."""
-
-    async def on_error(request: Request, exc: Exception) -> Response:
-        assert isinstance(exc, NewApiError)
-        return error_response(context, exc)
-
-    async def on_too_large(request: Request, exc: Exception) -> Response:
-        return error_response(context, NewApiError(413, "invalid_request", str(exc)))
-
-    async def on_malformed(request: Request, exc: Exception) -> Response:
-        return error_response(context, NewApiError(400, "invalid_request", str(exc)))
-
-    async def on_http(request: Request, exc: Exception) -> Response:
-        status = exc.status_code if isinstance(exc, HTTPException) else 500
-        if status in (404, 405):
-            message = f"Invalid URL ({request.method} {request.url.path})"
-            return error_response(
-                context, NewApiError(404, "", message, openai_style=True, error_type="invalid_request_error")
-            )
-        return error_response(context, NewApiError(status, "invalid_request", str(exc)))
-
-    async def on_scripted(request: Request, exc: Exception) -> Response:
-        assert isinstance(exc, ScriptedError)
-        return error_response(context, scripted_error(exc), exc.retry_after)
-
-    async def on_unknown_scenario(request: Request, exc: Exception) -> Response:
-        assert isinstance(exc, UnknownScenario)
-        return error_response(context, NewApiError(400, "invalid_request", exc.message))
-
-    async def on_crash(request: Request, exc: Exception) -> Response:
-        return error_response(context, NewApiError(500, "internal_error", f"mock internal error: {exc!r}"))
-
-    return {
-        NewApiError: on_error,
-        BodyTooLarge: on_too_large,
-        MalformedJson: on_malformed,
-        MalformedForm: on_malformed,
-        MalformedHeader: on_malformed,
-        HTTPException: on_http,
-        ScriptedError: on_scripted,
-        UnknownScenario: on_unknown_scenario,
-        Exception: on_crash,
-    }

@@ -12,13 +12,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from mockserver.engine import Outcome, TaskView
-from mockserver.gateways.gptge.envelope import (
-    VolcError,
-    authenticate,
-    exception_handlers,
-    input_invalid,
-    success,
-)
+from mockserver.gateways.gptge.envelope import success
+from mockserver.gateways.gptge.errors import GptGeShape, InputInvalid, VolcError, authenticate
 from mockserver.gateways.gptge.models import (
     RANDOM_SEED,
     InvalidVideoRequest,
@@ -32,6 +27,7 @@ from mockserver.gateways.gptge.models import (
 from mockserver.gateways.kit import scripting
 from mockserver.gateways.kit.base import ProviderContext
 from mockserver.gateways.kit.cors import GIN_ALL_ORIGINS
+from mockserver.gateways.kit.errors import exception_handlers
 from mockserver.gateways.kit.http import mark_task, read_json
 from mockserver.gateways.kit.results import finished_at, kept_json, signed_result_url, video_spec
 from mockserver.gateways.kit.routing import GatewayApp
@@ -65,7 +61,7 @@ class GptGeApi:
         key = authenticate(request, context)
         body = await read_json(request, context.settings.max_body_bytes, context.settings.max_json_depth)
         if not isinstance(body, dict):
-            raise input_invalid("the request body must be a JSON object")
+            raise InputInvalid("the request body must be a JSON object")
         prompt = body.get("prompt")
         selection = scripting.select(request, context, prompt if isinstance(prompt, str) else None, key)
         if isinstance(prompt, str) and selection.prompt != prompt:
@@ -74,11 +70,11 @@ class GptGeApi:
             )
         violation = self.operations[mode].check_request(body)
         if violation is not None:
-            raise input_invalid(violation.message)
+            raise InputInvalid(violation.message)
         try:
             video = parse_submit(mode, body, context.settings.max_image_pixels)
         except InvalidVideoRequest as exc:
-            raise input_invalid(str(exc)) from None
+            raise InputInvalid(str(exc)) from None
         steps, outcome = plan(video, context.settings.timings)
         scripted = scripting.script(context, selection, steps, outcome)
         failure = self.failure(scripted.scenario)
@@ -146,4 +142,4 @@ class GptGeProvider:
             Route("/task/jimeng/image2video", api.image_to_video, methods=["POST"]),
             Route("/task/{task_id}", api.get_task, methods=["GET"]),
         ]
-        return GatewayApp(routes, exception_handlers=exception_handlers(context), cors=GIN_ALL_ORIGINS)
+        return GatewayApp(routes, exception_handlers=exception_handlers(GptGeShape(context)), cors=GIN_ALL_ORIGINS)

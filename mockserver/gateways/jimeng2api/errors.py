@@ -1,6 +1,6 @@
-"""jimeng2api's OpenAI-style error body `{"error": {message, type, param, code}}` (reference A.4) and the
-exception handlers that render every failure in it (scenario refusals and poll faults too), so no request ever
-sees another shape."""
+"""jimeng2api's errors and its OpenAI-style error body `{"error": {message, type, param, code}}` (reference A.4),
+in which every failure is answered (scenario refusals and poll faults too), so no request ever sees another
+shape."""
 
 from __future__ import annotations
 
@@ -11,14 +11,15 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from mockserver.gateways.jimeng2api.models.failures import entry_error, failure_body
-from mockserver.gateways.kit.http import BodyTooLarge, JsonResponse, MalformedHeader
+from mockserver.gateways.kit.errors import ErrorShape, GatewayError
+from mockserver.gateways.kit.http import BodyTooLarge, JsonResponse, MalformedBody, MalformedHeader
 from mockserver.gateways.kit.scripting import ScriptedError
 from mockserver.scenarios import UnknownScenario
 
 ROUTE_NOT_FOUND = "[请求有误]: 请检查API文档确认正确的请求路径，当前请求为 {method} -> {url} 请纠正"
 
 
-class Jimeng2ApiError(Exception):
+class Jimeng2ApiError(GatewayError):
     def __init__(
         self,
         status: int,
@@ -27,12 +28,10 @@ class Jimeng2ApiError(Exception):
         error_type: str = "invalid_request_error",
         code: str | int = "invalid_request",
         param: str | None = None,
+        retry_after: float | None = None,
     ) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
+        super().__init__(status, code, message, retry_after)
         self.error_type = error_type
-        self.code = code
         self.param = param
 
     def body(self) -> dict[str, Any]:
@@ -92,61 +91,52 @@ def relative_url(request: Request) -> str:
     return f"{path}?{query}" if query else path
 
 
-def scripted(error: ScriptedError) -> Jimeng2ApiError:
-    """A scenario's refusal or poll fault. A failure the server reports inside tasks is rendered as FailureBody
-    renders its errcode escaping a route (-2009 402 insufficient_quota, ...); a scripted status wins."""
-    entry = error.entry
-    if entry is None:
-        return Jimeng2ApiError(error.status, f"scripted fault: HTTP {error.status}", error_type="api_error", code=-1000)
-    if entry.get("shape") == "task-error":
-        task_error = entry_error(entry)
-        status, error_type, code = failure_body(task_error["code"])
-        status = status if error.status == entry["http_status"] else error.status
-        return Jimeng2ApiError(status, task_error["message"], error_type=error_type, code=code)
-    return Jimeng2ApiError(
-        error.status, str(entry["message"]), error_type=str(entry.get("type", "api_error")), code=entry["code"]
-    )
+class Jimeng2ApiShape(ErrorShape):
+    def render(self, error: GatewayError) -> Response:
+        if isinstance(error, Jimeng2ApiError):
+            body = error.body()
+        else:
+            body = {"error": {"message": error.message, "type": "api_error", "param": None, "code": error.code}}
+        return JsonResponse(body, status_code=error.status, headers=error.response_headers())
 
+    def too_large(self, exc: BodyTooLarge) -> GatewayError:
+        return payload_too_large()
 
-def render(error: Jimeng2ApiError, retry_after: float | None = None) -> Response:
-    headers = {}
-    if retry_after is not None:
-        headers["Retry-After"] = str(int(retry_after)) if float(retry_after).is_integer() else str(retry_after)
-    return JsonResponse(error.body(), status_code=error.status, headers=headers)
+    def malformed(self, exc: MalformedBody) -> GatewayError:
+        return invalid_json(str(exc))
 
+    def malformed_header(self, exc: MalformedHeader) -> GatewayError:
+        return bad_request(str(exc), None)
 
-def exception_handlers() -> dict[Any, Any]:
-    async def on_error(request: Request, exc: Exception) -> Response:
-        assert isinstance(exc, Jimeng2ApiError)
-        return render(exc)
-
-    async def on_too_large(request: Request, exc: Exception) -> Response:
-        return render(payload_too_large())
-
-    async def on_malformed_header(request: Request, exc: Exception) -> Response:
-        return render(bad_request(str(exc), None))
-
-    async def on_http(request: Request, exc: Exception) -> Response:
+    def route_not_found(self, request: Request) -> GatewayError:
         # koa-router answers an unknown path and a known path with another method alike: 404, -1002.
-        return render(route_not_found(request.method, relative_url(request)))
+        return route_not_found(request.method, relative_url(request))
 
-    async def on_scripted(request: Request, exc: Exception) -> Response:
-        assert isinstance(exc, ScriptedError)
-        return render(scripted(exc), exc.retry_after)
+    def http_error(self, request: Request, exc: HTTPException) -> GatewayError:
+        return route_not_found(request.method, relative_url(request))
 
-    async def on_unknown_scenario(request: Request, exc: Exception) -> Response:
-        assert isinstance(exc, UnknownScenario)
-        return render(bad_request(exc.message, None))
+    def scripted(self, exc: ScriptedError) -> GatewayError:
+        """A scenario's refusal or poll fault. A failure the server reports inside tasks is rendered as
+        FailureBody renders its errcode escaping a route (-2009 402 insufficient_quota, ...); a scripted status
+        wins."""
+        entry, retry_after = exc.entry, exc.retry_after
+        if entry is None:
+            message = f"scripted fault: HTTP {exc.status}"
+            return Jimeng2ApiError(exc.status, message, error_type="api_error", code=-1000, retry_after=retry_after)
+        if entry.get("shape") == "task-error":
+            task_error = entry_error(entry)
+            status, error_type, code = failure_body(task_error["code"])
+            status = status if exc.status == entry["http_status"] else exc.status
+            return Jimeng2ApiError(
+                status, task_error["message"], error_type=error_type, code=code, retry_after=retry_after
+            )
+        error_type = str(entry.get("type", "api_error"))
+        return Jimeng2ApiError(
+            exc.status, str(entry["message"]), error_type=error_type, code=entry["code"], retry_after=retry_after
+        )
 
-    async def on_crash(request: Request, exc: Exception) -> Response:
-        return render(Jimeng2ApiError(500, f"mock internal error: {exc!r}", error_type="api_error", code=-1000))
+    def unknown_scenario(self, exc: UnknownScenario) -> GatewayError:
+        return bad_request(exc.message, None)
 
-    return {
-        Jimeng2ApiError: on_error,
-        BodyTooLarge: on_too_large,
-        MalformedHeader: on_malformed_header,
-        HTTPException: on_http,
-        ScriptedError: on_scripted,
-        UnknownScenario: on_unknown_scenario,
-        Exception: on_crash,
-    }
+    def unexpected(self, exc: Exception) -> GatewayError:
+        return Jimeng2ApiError(500, f"mock internal error: {exc!r}", error_type="api_error", code=-1000)

@@ -1,15 +1,16 @@
 """What every jimeng2api route shares: authentication (API keys or session tokens), choosing the Jimeng account,
-putting a task in the queue, and rendering the task object and its result (reference A.3, A.5)."""
+putting a task in the queue, and rendering the task object and its result (reference A.3, A.5).
+
+HTTP-free, as the other gateways' models are: the routes read the request and hand over plain values (the
+credential, the task's scenario, the address result URLs are signed for)."""
 
 from __future__ import annotations
 
 import base64
 import math
-import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-
-from starlette.requests import Request
 
 from mockserver.contracts.contract import Violation
 from mockserver.engine import Outcome, Submission, TaskView
@@ -29,15 +30,12 @@ from mockserver.gateways.jimeng2api.models.tasks import (
 )
 from mockserver.gateways.kit import scripting
 from mockserver.gateways.kit.base import ProviderContext
-from mockserver.gateways.kit.http import header, mark_task
-from mockserver.gateways.kit.results import StoredOutput, signed_url, task_caption, task_images
+from mockserver.gateways.kit.results import StoredOutput, signed_url_at, task_caption, task_images
 from mockserver.gateways.kit.stamps import utc_stamp
 from mockserver.media.picture import ImageSpec
 from mockserver.media.render import render_image, render_video
 from mockserver.media.spec import VideoSpec, color_from_seed
 from mockserver.scenarios import Scenario, Selection
-
-_BEARER = re.compile(r"^Bearer\s+(.+)$", re.IGNORECASE | re.DOTALL)
 
 
 @dataclass
@@ -75,22 +73,10 @@ def violation_error(violation: Violation) -> Jimeng2ApiError:
     return errors.bad_request(message, violation.field or None)
 
 
-def credential(request: Request) -> str | None:
-    """The credential of an `Authorization: Bearer <credential>` header, as the server's regex reads it."""
-    text = header(request, "authorization").strip()
-    match = _BEARER.match(text)
-    return match.group(1).strip() if match else None
-
-
-def require_authorization_header(request: Request) -> None:
-    """`request.validate('headers.authorization', _.isString)`, before the API key is looked at."""
-    for name, _ in request.scope["headers"]:
-        if name == b"authorization":
-            return
-    raise errors.params_invalid("headers.authorization")
-
-
 SUCCEEDED = Outcome("succeeded")
+Address = Callable[[], str]
+"""Where result URLs point (`scheme://host[:port]`): the address the client called, or the configured public URL;
+read by the routes from the request, and only when a URL is signed."""
 
 
 class Gateway:
@@ -137,10 +123,6 @@ class Gateway:
         return session, token.id
 
     # -- queueing -------------------------------------------------------------------------------
-    def select(self, request: Request, prompt: Any, credential: str | None) -> Selection:
-        """The task's scenario (header, prompt tag, API key mapping, default); read before validation."""
-        return scripting.select(request, self.context, prompt if isinstance(prompt, str) else None, credential)
-
     def scripted_failure(self, scenario: Scenario, kind: str) -> tuple[TaskFailure, Outcome] | None:
         """The scenario's failure; a success without a URL is the server's -2007 when generation ends."""
         if scenario.fail is not None:
@@ -163,13 +145,13 @@ class Gateway:
 
     def enqueue(
         self,
-        request: Request,
         caller: Caller,
         job: Job,
         session: SessionToken,
         token_id: str | None,
         selection: Selection,
-    ) -> dict[str, Any]:
+    ) -> TaskView:
+        """Queue the job as a task, with its scenario, on the chosen account."""
         context, now, kind = self.context, self.context.clock.now(), job.kind
         draft = draft_steps(job.steps, context.settings.timings)
         scripted = scripting.script(context, selection, draft, SUCCEEDED)
@@ -212,9 +194,13 @@ class Gateway:
                 settle=lambda steps, rng: settle(self.queue, now, steps, failure, budget, queue_scripted, rng),
             ),
         )
-        mark_task(request, view.task.id)
-        created = int(view.task.created_at)
-        return self._base(view.task.id, job.type, "queued", created, created, record)
+        return view
+
+    @classmethod
+    def queued_object(cls, view: TaskView) -> dict[str, Any]:
+        """The task object a submit answers: queued, created and updated at its submission."""
+        task, created = view.task, int(view.task.created_at)
+        return cls._base(task.id, task.request["type"], "queued", created, created, task.request)
 
     # -- reading --------------------------------------------------------------------------------
     def find(self, caller: Caller, task_id: str) -> TaskView:
@@ -223,14 +209,15 @@ class Gateway:
             raise errors.task_not_found(task_id)
         return view
 
-    def task_object(self, request: Request, view: TaskView) -> dict[str, Any]:
+    def task_object(self, view: TaskView, address: Address) -> dict[str, Any]:
+        """The task as `GET /v1/tasks/{id}` answers it; result URLs are signed under `address()`."""
         task = view.task
         body = self._base(
             task.id, task.request["type"], view.state, int(task.created_at), self._updated(view), task.request
         )
         extra: dict[str, Any] = {}
         if view.succeeded:
-            extra["result"] = self.result(request, view)
+            extra["result"] = self.result(view, address)
         elif view.terminal:
             extra["error"] = dict(task.schedule.outcome.error or {})
         owners = {"api_key_id": body.pop("api_key_id"), "token_id": body.pop("token_id")}
@@ -268,8 +255,8 @@ class Gateway:
         """The task answers with its media as base64 (`response_format: b64_json`): too big to keep per task."""
         return bool(view.task.request["response_format"] == "b64_json")
 
-    def result(self, request: Request, view: TaskView) -> dict[str, Any]:
-        """The finished task's `result` object."""
+    def result(self, view: TaskView, address: Address) -> dict[str, Any]:
+        """The finished task's `result` object, its URLs signed under `address()`."""
         task, media = view.task, view.task.request["media"]
         finished = view.finished_at if view.finished_at is not None else view.now
         terms = scripting.result_terms(self.context, view, self.url_ttl)
@@ -277,6 +264,7 @@ class Gateway:
         lag = {"nbf": str(terms.available_from)} if terms.available_from is not None else {}
         as_base64 = task.request["response_format"] == "b64_json"
         day = utc_stamp(math.floor(finished), "%Y%m%d")
+        base = address()
         data: list[dict[str, Any]] = []
         if task.request["type"] == "video_generation":
             first, last = task_images(task.request)
@@ -291,7 +279,7 @@ class Gateway:
                 item = {"b64_json": base64.b64encode(render_video(spec).body).decode()}
             else:
                 path = f"tos-cn-v-148450/{day}/{task.id}.mp4"
-                item = {"url": signed_url(self.context, request, path, spec.to_params() | lag, expires)}
+                item = {"url": signed_url_at(self.context, base, path, spec.to_params() | lag, expires)}
             data.append(item | {"revised_prompt": task.request["prompt"]})
         else:
             for index in range(media["count"]):
@@ -309,7 +297,7 @@ class Gateway:
                     data.append({"b64_json": base64.b64encode(render_image(image).body).decode()})
                 else:
                     path = f"tos-cn-i-tb4s082cfz/{day}/{task.id}-{index}.webp"
-                    data.append({"url": signed_url(self.context, request, path, image.to_params() | lag, expires)})
+                    data.append({"url": signed_url_at(self.context, base, path, image.to_params() | lag, expires)})
         result: dict[str, Any] = {"created": int(finished), "data": data}
         if task.request["type"] == "image_composition":
             result |= {"input_images": task.request["input_images"], "composition_type": "multi_image_synthesis"}

@@ -6,12 +6,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from starlette.types import ASGIApp
-
 from mockserver.contracts.contract import Contract
 from mockserver.core.clock import MockClock
 from mockserver.core.randomness import RandomSource
 from mockserver.engine import TaskEngine
+from mockserver.gateways.kit.routing import GatewayApp
 from mockserver.media.signing import UrlSigner
 from mockserver.scenarios import ScenarioLibrary
 
@@ -66,7 +65,7 @@ class Provider(Protocol):
     id: str
     contract: str
 
-    def build(self, context: ProviderContext) -> ASGIApp: ...
+    def build(self, context: ProviderContext) -> GatewayApp: ...
 
 
 def flat_dict(value: Any) -> dict[str, Any]:

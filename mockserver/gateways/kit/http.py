@@ -1,7 +1,7 @@
 """Request reading shared by every provider (bodies with a size limit, JSON, bearer keys, public URLs) and
 the JSON response every gateway answers with.
 
-Failures are raised as the exceptions below; each provider renders them in its own error format.
+Failures are raised as the exceptions below; `kit.errors` renders them in each gateway's own error format.
 """
 
 from __future__ import annotations
@@ -27,7 +27,11 @@ class BodyTooLarge(Exception):
         self.limit = limit
 
 
-class MalformedJson(Exception):
+class MalformedBody(Exception):
+    """A body that cannot be read as the route's format: each gateway answers it as its own 400."""
+
+
+class MalformedJson(MalformedBody):
     pass
 
 
@@ -35,7 +39,7 @@ class MalformedHeader(Exception):
     """A request header the mock reads (`X-Mock-Fault`) that it cannot read: a 400 in the gateway's format."""
 
 
-class MalformedForm(Exception):
+class MalformedForm(MalformedBody):
     pass
 
 

@@ -120,9 +120,14 @@ DERIVED_LIMIT = 16
 
 
 def signed_url(context: ProviderContext, request: Request, path: str, params: Mapping[str, str], expires: int) -> str:
-    """The absolute URL of `MEDIA_PREFIX/<provider>/<path>` carrying `params`, fetchable until `expires`."""
+    """The absolute URL of `MEDIA_PREFIX/<provider>/<path>` carrying `params`, fetchable until `expires`, at the
+    address `request` came to (or the configured public URL)."""
+    return signed_url_at(context, public_base(request, context.settings.public_url), path, params, expires)
+
+
+def signed_url_at(context: ProviderContext, base: str, path: str, params: Mapping[str, str], expires: int) -> str:
+    """`signed_url` under `base` (`scheme://host[:port]`), for code that is given the address, not the request."""
     full_path = f"{MEDIA_PREFIX}/{context.provider_id}/{path.lstrip('/')}"
-    base = public_base(request, context.settings.public_url)
     return _signed(context.signer, base, full_path, tuple(params.items()), expires)
 
 

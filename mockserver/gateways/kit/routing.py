@@ -135,6 +135,14 @@ class GatewayApp:
             response.raw_headers.extend(self.cors.headers(scope))
         await answer(scope, receive, send, response)
 
+    async def answer_error(self, scope: Scope, receive: Receive, send: Send, exc: Exception) -> None:
+        """Answer `exc`, raised for this gateway outside its routes (a status an `X-Mock-Fault` header scripts),
+        through its exception handlers, as if a route had raised it."""
+        handler = self._handler(exc)
+        if handler is None:
+            raise exc
+        await self._send(scope, receive, send, await handler(Request(scope, receive, send), exc))
+
     def _handler(self, exc: Exception) -> ExceptionHandler | None:
         handlers = self.exception_handlers
         if isinstance(exc, HTTPException) and exc.status_code in handlers:

@@ -12,15 +12,25 @@ from starlette.routing import Route
 from mockserver.engine import TaskView
 from mockserver.engine.engine import IdFactory
 from mockserver.gateways.families import newapi
-from mockserver.gateways.families.newapi import NewApiError
 from mockserver.gateways.kit import scripting
 from mockserver.gateways.kit.base import ProviderContext
 from mockserver.gateways.kit.cors import GIN_ALL_ORIGINS
+from mockserver.gateways.kit.errors import exception_handlers
 from mockserver.gateways.kit.http import is_form, mark_task, read_form, read_json
 from mockserver.gateways.kit.results import finished_at, kept_json, signed_result_url, video_spec
 from mockserver.gateways.kit.routing import GatewayApp
 from mockserver.gateways.kit.stamps import utc_day_path
 from mockserver.gateways.octopusx import views
+from mockserver.gateways.octopusx.errors import (
+    ContentExpired,
+    ContentUnavailable,
+    InvalidRequest,
+    InvalidVariant,
+    NewApiShape,
+    TaskNotExist,
+    TaskNotFound,
+    VideoNotReady,
+)
 from mockserver.gateways.octopusx.models import (
     InvalidVideoRequest,
     VideoRequest,
@@ -37,20 +47,6 @@ from mockserver.scenarios import Selection
 POLL_AFTER_HEADER = "openai-poll-after-ms"
 VARIANTS = {"video": "mp4", "thumbnail": "webp", "spritesheet": "jpg"}
 DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT = 20, 100
-
-
-def invalid(message: str) -> NewApiError:
-    return NewApiError(400, "invalid_request", message)
-
-
-def task_not_exist() -> NewApiError:
-    return NewApiError(400, "task_not_exist", "task_not_exist")
-
-
-def proxy_error(status: int, code: str, message: str) -> NewApiError:
-    """An error of the content route (new-api's video proxy), in the OpenAI shape; 5xx are server errors."""
-    error_type = "server_error" if status >= 500 else "invalid_request_error"
-    return NewApiError(status, code, message, openai_style=True, error_type=error_type)
 
 
 class OctopusxApi:
@@ -77,11 +73,11 @@ class OctopusxApi:
         selection, fields = scripting.select_for_body(request, context, fields, key)
         violation = self.create_operation.check_request(fields)
         if violation is not None:
-            raise invalid(violation.message)
+            raise InvalidRequest(violation.message)
         try:
             video = parse_create(fields, files, context.settings.max_image_pixels)
         except InvalidVideoRequest as exc:
-            raise invalid(str(exc)) from None
+            raise InvalidRequest(str(exc)) from None
         view = self._submit(request, video, selection, new_video_id)
         return newapi.json_response(context, views.created(view))
 
@@ -90,7 +86,7 @@ class OctopusxApi:
         if not is_form(request):
             body = await read_json(request, limit, self.context.settings.max_json_depth)
             if not isinstance(body, dict):
-                raise invalid("request body must be a JSON object or multipart/form-data")
+                raise InvalidRequest("request body must be a JSON object or multipart/form-data")
             return body, []
         fields: dict[str, Any] = {}
         files: list[bytes] = []
@@ -99,7 +95,7 @@ class OctopusxApi:
             for key, value in form.multi_items():
                 if isinstance(value, UploadFile):
                     if key != "input_reference":
-                        raise invalid(f"unexpected file field {key!r}: only input_reference takes a file")
+                        raise InvalidRequest(f"unexpected file field {key!r}: only input_reference takes a file")
                     files.append(await value.read())
                 else:
                     fields.setdefault(key, value)
@@ -112,11 +108,11 @@ class OctopusxApi:
         key = newapi.authenticate(request, context)
         body = await read_json(request, context.settings.max_body_bytes, context.settings.max_json_depth)
         if not isinstance(body, dict):
-            raise invalid("request body must be a JSON object")
+            raise InvalidRequest("request body must be a JSON object")
         selection, body = scripting.select_for_body(request, context, body, key)
         violation = self.unified_operation.check_request(body)
         if violation is not None:
-            raise invalid(violation.message)
+            raise InvalidRequest(violation.message)
         video = parse_unified(body)
         view = self._submit(request, video, selection, new_unified_id)
         return newapi.json_response(context, views.unified_created(view))
@@ -145,7 +141,7 @@ class OctopusxApi:
         newapi.authenticate(request, self.context)
         task_id = request.query_params.get("id", "").strip()
         if not task_id:
-            raise invalid("id is required: GET /v1/video/query?id=<task_id>")
+            raise InvalidRequest("id is required: GET /v1/video/query?id=<task_id>")
         view = self._poll(request, task_id)
         scripting.raise_poll_fault(request, self.context, view)
         if view.terminal:
@@ -157,7 +153,7 @@ class OctopusxApi:
         newapi.authenticate(request, self.context)
         view = self.context.engine.poll(self.context.provider_id, task_id)
         if view is None:
-            raise task_not_exist()
+            raise TaskNotExist()
         mark_task(request, task_id)
         return view
 
@@ -171,7 +167,7 @@ class OctopusxApi:
         if after is not None:
             ids = [view.task.id for view in tasks]
             if after not in ids:
-                raise invalid(f"after: no video {after!r}")
+                raise InvalidRequest(f"after: no video {after!r}")
             start = ids.index(after) + 1
         page = tasks[start : start + limit]
         body = {
@@ -193,10 +189,10 @@ class OctopusxApi:
         limit = int(significant or "0") if digits else 0
         if not 1 <= limit <= MAX_LIST_LIMIT:
             shown = raw_limit[:20]  # an over-long value is not echoed whole
-            raise invalid(f"limit {shown!r} is not supported: use an integer from 1 to {MAX_LIST_LIMIT}")
+            raise InvalidRequest(f"limit {shown!r} is not supported: use an integer from 1 to {MAX_LIST_LIMIT}")
         order = query.get("order", "desc")
         if order not in ("asc", "desc"):
-            raise invalid(f"order {order!r} is not supported: use asc or desc")
+            raise InvalidRequest(f"order {order!r} is not supported: use asc or desc")
         return limit, order, query.get("after") or None
 
     async def delete(self, request: Request) -> Response:
@@ -205,10 +201,10 @@ class OctopusxApi:
         task_id = request.path_params["video_id"]
         view = context.engine.peek(task_id, context.provider_id)
         if view is None:
-            raise task_not_exist()
+            raise TaskNotExist()
         mark_task(request, task_id)
         if not view.terminal:
-            raise invalid(f"video {task_id} is {view.state}; only completed or failed videos can be deleted")
+            raise InvalidRequest(f"video {task_id} is {view.state}; only completed or failed videos can be deleted")
         context.engine.delete(context.provider_id, task_id)
         return newapi.json_response(context, {"id": task_id, "object": "video.deleted", "deleted": True})
 
@@ -217,23 +213,22 @@ class OctopusxApi:
         newapi.authenticate(request, context)
         variant = request.query_params.get("variant", "video")
         if variant not in VARIANTS:
-            raise proxy_error(400, "invalid_variant", "variant must be one of video, thumbnail, spritesheet")
+            raise InvalidVariant()
         task_id = request.path_params["video_id"]
         view = context.engine.peek(task_id, context.provider_id)
         if view is None:
-            raise proxy_error(404, "task_not_exist", "Task not found")
+            raise TaskNotFound()
         mark_task(request, task_id)
         results = self._results(request, view)
         if results is None:
-            raise proxy_error(400, "video_not_ready", f"Task is not completed yet, current status: {view.state}")
+            raise VideoNotReady(view.state)
         if not results.video_url:
-            raise proxy_error(502, "content_unavailable", "Failed to fetch video content: the task has no video URL")
+            raise ContentUnavailable("the task has no video URL")
         if results.available_from is not None and view.now < results.available_from:
-            raise proxy_error(502, "content_unavailable", "Failed to fetch video content: upstream answered 404")
+            raise ContentUnavailable("upstream answered 404")
         remaining = results.expires_at - int(view.now)
         if remaining <= 0:
-            message = f"Failed to fetch video content: the result expired at {results.expires_at}"
-            raise proxy_error(502, "content_expired", message)
+            raise ContentExpired(results.expires_at)
         rendered = await RENDERERS[VARIANTS[variant]].off_loop(video_spec(view))
         return deliver(request, rendered, remaining)
 
@@ -265,4 +260,4 @@ class OctopusxProvider:
             Route("/v1/video/create", api.create_unified, methods=["POST"]),
             Route("/v1/video/query", api.query_unified, methods=["GET"]),
         ]
-        return GatewayApp(routes, exception_handlers=newapi.exception_handlers(context), cors=GIN_ALL_ORIGINS)
+        return GatewayApp(routes, exception_handlers=exception_handlers(NewApiShape(context)), cors=GIN_ALL_ORIGINS)

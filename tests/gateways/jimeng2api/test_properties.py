@@ -12,8 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from starlette.requests import Request
 
-from mockserver.gateways.jimeng2api.gateway import credential
 from mockserver.gateways.jimeng2api.models.tasks import new_task_id
+from mockserver.gateways.jimeng2api.routes.headers import credential
 from tests.gateways.jimeng2api.helpers import BASE, SESSION
 from tests.support import make_client
 

@@ -5,6 +5,7 @@ request in."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from starlette.requests import Request
@@ -13,9 +14,10 @@ from starlette.responses import Response
 from mockserver.gateways.jimeng2api.accounts import ManagedToken
 from mockserver.gateways.jimeng2api.body import read_payload
 from mockserver.gateways.jimeng2api.errors import Jimeng2ApiError, bad_request, params_invalid
-from mockserver.gateways.jimeng2api.gateway import Gateway, credential
+from mockserver.gateways.jimeng2api.gateway import Gateway
 from mockserver.gateways.jimeng2api.models.catalog import REGIONS
-from mockserver.gateways.kit.http import JsonResponse
+from mockserver.gateways.jimeng2api.routes.headers import credential
+from mockserver.gateways.kit.http import JsonResponse, public_base
 
 TOKEN_STATUSES = ("unchecked", "healthy", "unhealthy", "disabled")
 TASK_LIST_LIMIT = 200
@@ -100,7 +102,8 @@ class AdminRoutes:
         self._authorize(request)
         context = self.gateway.context
         views = list(context.engine.tasks(context.provider_id))[-TASK_LIST_LIMIT:]
-        return JsonResponse({"data": [self.gateway.task_object(request, view) for view in reversed(views)]})
+        address = partial(public_base, request, context.settings.public_url)
+        return JsonResponse({"data": [self.gateway.task_object(view, address) for view in reversed(views)]})
 
     async def list_alerts(self, request: Request) -> Response:
         self._authorize(request)

@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
-from mockserver.gateways.jimeng2api.errors import exception_handlers
+from mockserver.gateways.jimeng2api.errors import Jimeng2ApiShape
 from mockserver.gateways.jimeng2api.gateway import Gateway
 from mockserver.gateways.jimeng2api.models.catalog import public_models
 from mockserver.gateways.jimeng2api.routes.admin import AdminRoutes
@@ -18,6 +18,7 @@ from mockserver.gateways.jimeng2api.routes.tasks import TaskRoutes
 from mockserver.gateways.jimeng2api.routes.tokens import TokenRoutes
 from mockserver.gateways.kit.base import ProviderContext
 from mockserver.gateways.kit.cors import KOA2_CORS
+from mockserver.gateways.kit.errors import exception_handlers
 from mockserver.gateways.kit.http import JsonResponse
 from mockserver.gateways.kit.routing import GatewayApp
 
@@ -83,4 +84,4 @@ class Jimeng2ApiProvider:
             Route("/admin/api/tasks", admin.list_tasks, methods=["GET"]),
             Route("/admin/api/alerts", admin.list_alerts, methods=["GET"]),
         ]
-        return GatewayApp(routes, exception_handlers=exception_handlers(), cors=KOA2_CORS)
+        return GatewayApp(routes, exception_handlers=exception_handlers(Jimeng2ApiShape()), cors=KOA2_CORS)

@@ -11,20 +11,17 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
+from mockserver.engine import TaskView
 from mockserver.gateways.jimeng2api import errors
 from mockserver.gateways.jimeng2api.body import Payload, read_payload
 from mockserver.gateways.jimeng2api.errors import bad_request
-from mockserver.gateways.jimeng2api.gateway import (
-    Gateway,
-    Job,
-    credential,
-    require_authorization_header,
-    violation_error,
-)
+from mockserver.gateways.jimeng2api.gateway import Gateway, Job, violation_error
 from mockserver.gateways.jimeng2api.models import image as models_image
 from mockserver.gateways.jimeng2api.models import video as models_video
 from mockserver.gateways.jimeng2api.models.tasks import generation_steps
-from mockserver.gateways.kit.http import JsonResponse
+from mockserver.gateways.jimeng2api.routes.headers import credential, require_authorization_header
+from mockserver.gateways.kit import scripting
+from mockserver.gateways.kit.http import JsonResponse, mark_task
 from mockserver.gateways.kit.scripting import prompt_too_long
 from mockserver.media.images import ImageTooLarge, NotAnImage, inspect_image
 from mockserver.media.picture import MAX_INPUT_TILES
@@ -69,7 +66,8 @@ class GenerationRoutes:
         payload = await read_payload(request, self.gateway.context.settings.max_json_depth)
         prompt = payload.fields.get("prompt")
         bearer = credential(request)
-        selection = self.gateway.select(request, prompt, bearer)
+        context = self.gateway.context
+        selection = scripting.select(request, context, prompt if isinstance(prompt, str) else None, bearer)
         if isinstance(prompt, str) and selection.prompt != prompt:
             payload.fields["prompt"] = selection.prompt or ""
         operation = self.gateway.context.contract.operation(operation_id)
@@ -120,7 +118,11 @@ class GenerationRoutes:
                 "videos": _sources(video.videos),
             },
         )
-        return JsonResponse(self.gateway.enqueue(request, caller, job, session, token_id, selection))
+        return self._queued(request, self.gateway.enqueue(caller, job, session, token_id, selection))
+
+    def _queued(self, request: Request, view: TaskView) -> Response:
+        mark_task(request, view.task.id)
+        return JsonResponse(self.gateway.queued_object(view))
 
     async def images(self, request: Request) -> Response:
         return await self._image(request, "createImage", "generation")
@@ -154,4 +156,4 @@ class GenerationRoutes:
             steps=generation_steps(task_type, heavy=1.5 if output.resolution == "4k" else 1.0),
             details=details,
         )
-        return JsonResponse(self.gateway.enqueue(request, caller, job, session, token_id, selection))
+        return self._queued(request, self.gateway.enqueue(caller, job, session, token_id, selection))

@@ -11,8 +11,9 @@ from starlette.responses import Response
 from mockserver.gateways.jimeng2api import errors
 from mockserver.gateways.jimeng2api.accounts import parse_token, split_tokens
 from mockserver.gateways.jimeng2api.body import read_payload
-from mockserver.gateways.jimeng2api.gateway import Gateway, require_authorization_header
+from mockserver.gateways.jimeng2api.gateway import Gateway
 from mockserver.gateways.jimeng2api.models.failures import LOGGED_OUT as _LOGGED_OUT
+from mockserver.gateways.jimeng2api.routes.headers import require_authorization_header
 from mockserver.gateways.kit.http import JsonResponse
 
 _ZERO = {"giftCredit": 0, "purchaseCredit": 0, "vipCredit": 0, "totalCredit": 0}

@@ -4,8 +4,8 @@ A business error (`BusinessError`) is the service's own envelope, `{code, data, 
 time_elapsed}` with a 5xxxx code, written by api.gpt.ge's envelope (that gateway passes the same envelope through).
 An error of the gateway in front (`OpenApiError`: signature, timestamp, unknown action, missing parameter) is
 `{"ResponseMetadata": {RequestId, Action, Version, Service, Region, Error: {CodeN, Code, Message}}}`, the Go SDK's
-`base/model.go` (reference upstreams.md 1.2). Both carry an HTTP status, a code and a message, as the kit's shared
-`GatewayError` will; `VolcengineShape` maps each failure every gateway meets to one of them.
+`base/model.go` (reference upstreams.md 1.2). Both are the kit's `GatewayError`s; `VolcengineShape` maps each
+failure every gateway meets to one of them and writes each in its own shape.
 """
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ from starlette.responses import Response
 
 from mockserver.gateways.gptge.envelope import envelope
 from mockserver.gateways.kit.base import ProviderContext
-from mockserver.gateways.kit.http import BodyTooLarge, JsonResponse, MalformedJson
+from mockserver.gateways.kit.errors import ErrorShape, GatewayError
+from mockserver.gateways.kit.http import BodyTooLarge, JsonResponse, MalformedBody, MalformedHeader
 from mockserver.gateways.kit.scripting import ScriptedError
 from mockserver.scenarios import UnknownScenario
 
@@ -29,12 +30,8 @@ INPUT_INVALID = 50215
 INTERNAL_ERROR = 50500
 
 
-class VolcengineError(Exception):
-    """An error answer: HTTP status, code, message and the seconds a client should wait (Retry-After)."""
-
-    def __init__(self, status: int, code: str | int, message: str, retry_after: float | None = None) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message, self.retry_after = status, code, message, retry_after
+class VolcengineError(GatewayError):
+    """An error answer of this gateway, in one of its two shapes."""
 
 
 class BusinessError(VolcengineError):
@@ -91,17 +88,14 @@ def catalogue_business_error(
     )
 
 
-class VolcengineShape:
-    """How this gateway answers: the methods of the kit's `ErrorShape` (render, and one per common failure)."""
+class VolcengineShape(ErrorShape):
+    """How this gateway answers: the business envelope, or ResponseMetadata for the gateway in front."""
 
     def __init__(self, context: ProviderContext) -> None:
         self.context = context
 
-    def render(self, error: VolcengineError) -> Response:
-        headers = {}
-        if error.retry_after is not None:
-            seconds = float(error.retry_after)
-            headers["Retry-After"] = str(int(seconds)) if seconds.is_integer() else str(seconds)
+    def render(self, error: GatewayError) -> Response:
+        headers = error.response_headers()
         if isinstance(error, OpenApiError):
             body: dict[str, Any] = {"ResponseMetadata": self._metadata(error)}
         else:
@@ -124,7 +118,10 @@ class VolcengineShape:
     def too_large(self, exc: BodyTooLarge) -> VolcengineError:
         return InputInvalid(str(exc), status=413)
 
-    def malformed(self, exc: Exception) -> VolcengineError:
+    def malformed(self, exc: MalformedBody) -> VolcengineError:
+        return InputInvalid(str(exc))
+
+    def malformed_header(self, exc: MalformedHeader) -> VolcengineError:
         return InputInvalid(str(exc))
 
     def route_not_found(self, request: Request) -> VolcengineError:
@@ -156,45 +153,3 @@ class VolcengineShape:
 
     def unexpected(self, exc: Exception) -> VolcengineError:
         return BusinessError(500, INTERNAL_ERROR, f"Internal Error: mock internal error ({exc.__class__.__name__})")
-
-
-def exception_handlers(shape: VolcengineShape) -> dict[Any, Any]:
-    """Every failure answered in one of the two shapes, never with a crash (the kit's pipeline, once it has one)."""
-
-    async def on_error(request: Request, exc: Exception) -> Response:
-        assert isinstance(exc, VolcengineError)
-        return shape.render(exc)
-
-    async def on_too_large(request: Request, exc: Exception) -> Response:
-        assert isinstance(exc, BodyTooLarge)
-        return shape.render(shape.too_large(exc))
-
-    async def on_malformed(request: Request, exc: Exception) -> Response:
-        return shape.render(shape.malformed(exc))
-
-    async def on_http(request: Request, exc: Exception) -> Response:
-        assert isinstance(exc, HTTPException)
-        if exc.status_code in (404, 405):
-            return shape.render(shape.route_not_found(request))
-        return shape.render(shape.http_error(request, exc))
-
-    async def on_scripted(request: Request, exc: Exception) -> Response:
-        assert isinstance(exc, ScriptedError)
-        return shape.render(shape.scripted(exc))
-
-    async def on_unknown_scenario(request: Request, exc: Exception) -> Response:
-        assert isinstance(exc, UnknownScenario)
-        return shape.render(shape.unknown_scenario(exc))
-
-    async def on_unexpected(request: Request, exc: Exception) -> Response:
-        return shape.render(shape.unexpected(exc))
-
-    return {
-        VolcengineError: on_error,
-        BodyTooLarge: on_too_large,
-        MalformedJson: on_malformed,
-        HTTPException: on_http,
-        ScriptedError: on_scripted,
-        UnknownScenario: on_unknown_scenario,
-        Exception: on_unexpected,
-    }

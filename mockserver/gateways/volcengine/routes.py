@@ -22,6 +22,7 @@ from mockserver.gateways.gptge.models import new_task_id, resp_data, task_failur
 from mockserver.gateways.gptge.routes import task_data
 from mockserver.gateways.kit import scripting
 from mockserver.gateways.kit.base import ProviderContext
+from mockserver.gateways.kit.errors import exception_handlers
 from mockserver.gateways.kit.http import mark_task, parse_json, read_body
 from mockserver.gateways.kit.results import (
     finished_at,
@@ -39,7 +40,6 @@ from mockserver.gateways.volcengine.errors import (
     OpenApiError,
     VolcengineShape,
     catalogue_business_error,
-    exception_handlers,
     request_action,
 )
 from mockserver.gateways.volcengine.images import (

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from mockserver.core.streams import Draws
 from mockserver.engine.timing import Forever, Polls, Timing
@@ -66,8 +66,7 @@ class Lifecycle:
         return before == after or after in self.transitions.get(before, ())
 
 
-@dataclass(frozen=True, slots=True)
-class StepPlan:
+class StepPlan(NamedTuple):
     """One non-terminal step of a profile: its state, how long it lasts, the progress it covers."""
 
     state: str
@@ -75,8 +74,7 @@ class StepPlan:
     progress: tuple[int, int] = (0, 0)
 
 
-@dataclass(frozen=True, slots=True)
-class Phase:
+class Phase(NamedTuple):
     """A drawn step: it ends `until_seconds` after submit, or once the task has had `until_polls` polls,
     or never (neither set)."""
 
@@ -113,8 +111,7 @@ class Outcome:
     details: Mapping[str, Any] = field(default_factory=dict)
 
 
-@dataclass(frozen=True, slots=True)
-class Schedule:
+class Schedule(NamedTuple):
     """A task's drawn phases and its outcome."""
 
     phases: tuple[Phase, ...]

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, ClassVar
+from typing import Any, NamedTuple
 
 from mockserver.core.randomness import draw_between
 from mockserver.core.streams import Draws
@@ -13,7 +12,6 @@ from mockserver.engine.timing import Timing
 from mockserver.gateways.families.jimeng30 import FPS, SIZES, frames
 from mockserver.gateways.families.uploads import InvalidImage, check_first_frame
 from mockserver.gateways.families.uploads import nearest_ratio as nearest_named_ratio
-from mockserver.gateways.kit.base import flat_dict
 from mockserver.media.images import MAX_IMAGE_PIXELS, ImageInfo
 
 FRAMES_BY_DURATION = {seconds: frames(seconds) for seconds in (5, 10)}
@@ -28,10 +26,7 @@ class InvalidVideoRequest(ValueError):
     pass
 
 
-@dataclass(frozen=True, slots=True)
-class VideoRequest:
-    kind: ClassVar[str] = "video"
-    """What the task renders (the media layer's `Output`)."""
+class VideoRequest(NamedTuple):
     model: str
     mode: str  # text2video | image2video | recamera
     prompt: str
@@ -49,8 +44,13 @@ class VideoRequest:
     image_key: str | None = None
     """The uploaded first frame's content key (`media.uploads`), shown by the result video."""
 
+    @property
+    def kind(self) -> str:
+        """What the task renders (the media layer's `Output`)."""
+        return "video"
+
     def to_dict(self) -> dict[str, Any]:
-        return flat_dict(self)
+        return self._asdict()
 
 
 def parse_submit(body: dict[str, Any], max_pixels: int = MAX_IMAGE_PIXELS) -> VideoRequest:

@@ -6,16 +6,14 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, ClassVar
+from typing import Any, NamedTuple
 
 from mockserver.core.randomness import draw_between
 from mockserver.core.streams import Draws
 from mockserver.engine import LogNormal, Outcome, StepPlan, parse_timing
 from mockserver.engine.timing import Timing
 from mockserver.gateways.families.uploads import InvalidImage, check_first_frame, nearest_ratio
-from mockserver.gateways.kit.base import flat_dict
 from mockserver.gateways.kit.http import dump_json
 from mockserver.media.images import MAX_IMAGE_PIXELS
 
@@ -46,10 +44,7 @@ def task_failure(entry: Mapping[str, Any]) -> dict[str, Any]:
     return {"http_status": int(entry["http_status"]), "code": int(entry["code"]), "message": str(entry["message"])}
 
 
-@dataclass(frozen=True, slots=True)
-class VideoRequest:
-    kind: ClassVar[str] = "video"
-    """What the task renders (the media layer's `Output`)."""
+class VideoRequest(NamedTuple):
     mode: str  # text2video | image2video
     req_key: str
     prompt: str
@@ -66,8 +61,13 @@ class VideoRequest:
     image_key: str | None = None
     """The uploaded image's content key (`media.uploads`), shown by the result video."""
 
+    @property
+    def kind(self) -> str:
+        """What the task renders (the media layer's `Output`)."""
+        return "video"
+
     def to_dict(self) -> dict[str, Any]:
-        return flat_dict(self)
+        return self._asdict()
 
 
 def parse_submit(mode: str, body: Mapping[str, Any], max_pixels: int = MAX_IMAGE_PIXELS) -> VideoRequest:

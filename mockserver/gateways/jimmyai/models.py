@@ -10,13 +10,12 @@ import string
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, ClassVar
+from typing import Any, NamedTuple
 
 from mockserver.contracts.contract import Contract
 from mockserver.core.streams import Draws
 from mockserver.engine import LogNormal, Outcome, StepPlan, parse_timing
 from mockserver.engine.timing import Timing
-from mockserver.gateways.kit.base import flat_dict
 
 SPEED_BY_RESOLUTION = {"480p": 0.7, "720p": 1.0, "1080p": 1.6, "2k": 2.4, "4k": 3.5}
 _ID_ALPHABET = string.digits + string.ascii_lowercase
@@ -64,10 +63,7 @@ class Catalogue:
         return cls(models, sizes, int(output["fps"]), contract.extension("x-default-resolution")["value"])
 
 
-@dataclass(frozen=True, slots=True)
-class SeedanceRequest:
-    kind: ClassVar[str] = "video"
-    """What the task renders (the media layer's `Output`)."""
+class SeedanceRequest(NamedTuple):
     model: str
     route: str
     prompt: str
@@ -86,8 +82,13 @@ class SeedanceRequest:
     reference_videos: int
     reference_audios: int
 
+    @property
+    def kind(self) -> str:
+        """What the task renders (the media layer's `Output`)."""
+        return "video"
+
     def to_dict(self) -> dict[str, Any]:
-        return flat_dict(self)
+        return self._asdict()
 
 
 def parse_create(body: Mapping[str, Any], catalogue: Catalogue) -> SeedanceRequest:

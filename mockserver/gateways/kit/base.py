@@ -67,8 +67,3 @@ class Provider(Protocol):
 
     def build(self, context: ProviderContext) -> GatewayApp: ...
 
-
-def flat_dict(value: Any) -> dict[str, Any]:
-    """A slotted dataclass whose fields are all scalars, as the dict a task keeps as its request (what
-    `dataclasses.asdict` gives, without the deep copy such fields do not need)."""
-    return {name: getattr(value, name) for name in value.__slots__}

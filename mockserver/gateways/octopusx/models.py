@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, ClassVar
+from typing import Any, NamedTuple
 
 from mockserver.core.randomness import random_uuid
 from mockserver.core.streams import Draws
@@ -12,7 +11,6 @@ from mockserver.engine import LogNormal, Outcome, StepPlan, parse_timing
 from mockserver.engine.timing import Timing
 from mockserver.gateways.families import uploads
 from mockserver.gateways.families.jimeng30 import FPS, SIZES, frames
-from mockserver.gateways.kit.base import flat_dict
 from mockserver.media.images import MAX_IMAGE_PIXELS, ImageInfo, NotAnImage, decode_base64
 
 DEFAULT_SECONDS = "5"
@@ -27,10 +25,7 @@ class InvalidVideoRequest(ValueError):
     pass
 
 
-@dataclass(frozen=True, slots=True)
-class VideoRequest:
-    kind: ClassVar[str] = "video"
-    """What the task renders (the media layer's `Output`)."""
+class VideoRequest(NamedTuple):
     model: str
     prompt: str
     seconds: str
@@ -45,8 +40,13 @@ class VideoRequest:
     image_key: str | None = None
     """The uploaded reference image's content key (`media.uploads`), shown by the result video."""
 
+    @property
+    def kind(self) -> str:
+        """What the task renders (the media layer's `Output`)."""
+        return "video"
+
     def to_dict(self) -> dict[str, Any]:
-        return flat_dict(self)
+        return self._asdict()
 
 
 def frames_for(seconds: int) -> int:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from mockserver.gateways.jimeng2api.body import Payload
 from mockserver.gateways.jimeng2api.errors import bad_request, params_invalid
@@ -27,8 +27,7 @@ _RATIO_HINTS = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class ImageRequest:
+class ImageRequest(NamedTuple):
     kind: str  # generation | composition
     model: str
     prompt: str

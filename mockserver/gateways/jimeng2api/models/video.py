@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from mockserver.gateways.jimeng2api.body import Payload, Upload
 from mockserver.gateways.jimeng2api.errors import bad_request, params_invalid
@@ -92,8 +92,7 @@ class Material:
     url: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class VideoRequest:
+class VideoRequest(NamedTuple):
     model: str
     prompt: str
     ratio: str
@@ -104,7 +103,6 @@ class VideoRequest:
     images: tuple[Material, ...] = ()
     videos: tuple[Material, ...] = ()
     mode: str = "text2video"  # text2video | image2video | first_last_frames | omni_reference
-    materials: dict[str, Any] = field(default_factory=dict)
     upload_error: str | None = None
     """Why the first frame's upload fails inside the task (the task fails with -2001), if it does."""
 

@@ -135,20 +135,20 @@ def _exchange(
     response_body: bytes | None,
 ) -> Exchange:
     """An exchange of the request `scope` (its method, path, query and headers; the provider and task its state
-    names) with the bodies and answer a recorder saw."""
+    names) with the bodies and answer a recorder saw, in the order of `Exchange`'s fields."""
     return Exchange(
-        time=time,
-        provider=state.get("provider"),
-        method=scope["method"],
-        path=scope["path"],
-        query=scope.get("query_string", b""),
-        request_headers=scope.get("headers", ()),
-        request_body=request_body,
-        status=status,
-        response_headers=response_headers,
-        response_body=response_body,
-        task_id=state.get("task_id"),
-        worker=worker,
+        time,
+        state.get("provider"),
+        scope["method"],
+        scope["path"],
+        scope.get("query_string", b""),
+        scope.get("headers", ()),
+        request_body,
+        status,
+        response_headers,
+        response_body,
+        state.get("task_id"),
+        worker,
     )
 
 

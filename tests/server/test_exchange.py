@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import anyio
@@ -96,3 +97,30 @@ def test_both_recorders_journal_the_same_exchange_alike(request_body: bytes, res
     [seen_going_by] = by_middleware.entries()
     [seen_answered] = by_answer.entries()
     assert seen_going_by == seen_answered
+
+
+def test_a_recorded_exchange_holds_each_part_of_the_request_in_its_own_field() -> None:
+    journal = Journal()
+    state = {"provider": "crazyrouter", "task_id": "task-9", "request_body": b'{"prompt": "a cat"}'}
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": "/crazyrouter/v1/video/generations",
+        "query_string": b"debug=1",
+        "headers": [(b"authorization", b"Bearer sk-1")],
+        "state": state,
+    }
+    response = Response('{"id": "task-9"}', status_code=201, media_type="application/json")
+    AnswerRecorder(journal, now=lambda: 42.5)(scope, response)
+    [entry] = journal.entries()
+    assert (entry.time, entry.provider, entry.method, entry.path, entry.query) == (
+        42.5,
+        "crazyrouter",
+        "POST",
+        "/crazyrouter/v1/video/generations",
+        "debug=1",
+    )
+    assert (entry.status, entry.task_id, entry.worker) == (201, "task-9", os.getpid())
+    assert entry.request_headers == {"authorization": "Bearer sk-1"}
+    assert (entry.request_body, entry.response_body) == ('{"prompt": "a cat"}', '{"id": "task-9"}')
+    assert entry.response_headers["content-type"] == "application/json"

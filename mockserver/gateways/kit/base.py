@@ -66,4 +66,3 @@ class Provider(Protocol):
     contract: str
 
     def build(self, context: ProviderContext) -> GatewayApp: ...
-

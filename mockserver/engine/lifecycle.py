@@ -7,12 +7,12 @@ the task's state: a pure function, so no background loop ever moves a task.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from mockserver.core.streams import Draws
-from mockserver.engine.timing import Forever, Polls, Timing
+from mockserver.engine.timing import Forever, Polls, Timing, parse_timing
 
 
 class LifecycleError(ValueError):
@@ -73,6 +73,14 @@ class StepPlan:
     state: str
     timing: Timing
     progress: tuple[int, int] = (0, 0)
+
+
+def with_timings(steps: Iterable[StepPlan], timings: Mapping[str, Any]) -> list[StepPlan]:
+    """The steps, each whose state `timings` names taking that timing (a `parse_timing` form) in place of its
+    own; a named state the steps do not have is passed over."""
+    return [
+        replace(step, timing=parse_timing(timings[step.state])) if step.state in timings else step for step in steps
+    ]
 
 
 @dataclass(frozen=True, slots=True)

@@ -170,8 +170,7 @@ def authenticate(request: Request, context: ProviderContext) -> str:
     key = bearer_token(request)
     if key is None:
         raise Unauthorized("未提供令牌")
-    accepted = context.settings.api_keys
-    if not key or (accepted is not None and key not in accepted):
+    if not context.settings.accepts(key):
         raise Unauthorized("无效的令牌")
     return key
 

@@ -12,7 +12,9 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from mockserver.core.volc_v4 import KeyPair, default_key_pair
 from mockserver.gateways import PROVIDER_IDS
+from mockserver.gateways.volcengine.signing import accepted_pairs
 
 ENV_HELP = (
     "Every flag can also be set as JIMENG_MOCK_<FLAG> (e.g. JIMENG_MOCK_PORT=9000) or in the --config file. "
@@ -344,11 +346,24 @@ def banner(settings: Any) -> str:
     lines += [f"  {pid:<{width}}  {url}" for pid, url in client_urls(base, settings.providers).items()]
     if settings.root_provider:
         lines.append(f"  {'(root)':<{width}}  {base}  -> {settings.root_provider}")
+    if "volcengine" in settings.providers:
+        lines.append(volcengine_keys(settings))
     guard = " (token required)" if settings.admin_token else ""
     lines.append(f"  {'admin':<{width}}  {base}/__admin{guard}")
     if settings.admin_token is None and settings.allow_open_admin:
         lines += ["", f"warning: the admin API is open to anyone who can reach {settings.host} (--allow-open-admin)"]
     return "\n".join(lines)
+
+
+def volcengine_keys(settings: Any) -> str:
+    """The key pairs Volcengine Visual accepts: the default one in full (a client needs its secret), configured
+    ones by their access key only (their secrets are the user's)."""
+    api_keys = settings.for_provider("volcengine").api_keys
+    if any(KeyPair.parse(key) for key in api_keys or ()):
+        keys = ", ".join(pair.access_key for pair in accepted_pairs(api_keys, settings.seed))
+        return f"  volcengine access keys (configured): {keys}"
+    pair = default_key_pair(settings.seed)
+    return f"  volcengine default key pair: access key {pair.access_key}  secret key {pair.secret_key}"
 
 
 if __name__ == "__main__":

@@ -13,6 +13,13 @@ from mockserver.contracts.contract import ContractError
 UNMATCHED_STATUSES = (404, 405)
 
 
+def unmatched_statuses(exchange: Exchange) -> tuple[int, ...]:
+    """What a request no operation takes may be answered: 404 or 405, or the contract's own list
+    (`x-unmatched-route-statuses`: an Action API refuses a request without an Action as a missing parameter)."""
+    statuses: tuple[int, ...] = tuple(exchange.contract.document.get("x-unmatched-route-statuses", UNMATCHED_STATUSES))
+    return statuses
+
+
 def documented_response(exchange: Exchange) -> Mapping[str, Any] | None:
     """The contract's response object for this status (its `$ref` resolved), or None when undocumented.
 
@@ -48,10 +55,11 @@ def conformance(exchange: Exchange) -> Mapping[str, Any]:
 @check("response")
 def status_code_documented(exchange: Exchange) -> None:
     if exchange.operation is None:
-        if exchange.status not in UNMATCHED_STATUSES:
+        if exchange.status not in unmatched_statuses(exchange):
+            allowed = " or ".join(map(str, unmatched_statuses(exchange)))
             raise CheckFailure(
                 "Undocumented route answered",
-                f"a route outside the contract must answer 404 or 405, not {exchange.status}",
+                f"a route outside the contract must answer {allowed}, not {exchange.status}",
                 exchange.evidence(),
             )
         return
@@ -68,7 +76,7 @@ def status_code_documented(exchange: Exchange) -> None:
 def content_type_documented(exchange: Exchange) -> None:
     response = documented_response(exchange)
     if exchange.operation is None:
-        if exchange.status in UNMATCHED_STATUSES and exchange.content_type != "application/json":
+        if exchange.status in unmatched_statuses(exchange) and exchange.content_type != "application/json":
             raise CheckFailure("Wrong content type", "an unknown route must answer JSON", exchange.evidence())
         return
     if response is None or not response.get("content"):
@@ -107,7 +115,7 @@ def response_schema_conformance(exchange: Exchange) -> None:
         return
     contract = exchange.contract
     if exchange.operation is None:
-        if exchange.status not in UNMATCHED_STATUSES:
+        if exchange.status not in unmatched_statuses(exchange):
             return
         name = contract.document.get("x-unmatched-route-schema", "Error")
         validator = contract.schema_validator(name)

@@ -103,16 +103,20 @@ class Runner:
         self.result.virtual_seconds = self.virtual_seconds()
         return self.result
 
-    def spends(self, method: str, headers: Mapping[str, str]) -> bool:
-        """Whether a request could create a task billed to the key: it carries the key and may write."""
-        return method.upper() not in SAFE_METHODS and "Authorization" in headers
+    def spends(self, method: str, headers: Mapping[str, str], path: str = "") -> bool:
+        """Whether a request could create a task billed to the key: it carries the key and may write (an operation
+        the contract marks `x-creates-nothing`, a POST that only reads as an Action API's are, never does)."""
+        if method.upper() in SAFE_METHODS or "Authorization" not in headers:
+            return False
+        operation = self.contract.match(method, "/" + path.lstrip("/")) if path else None
+        return operation is None or not operation.spec.get("x-creates-nothing", False)
 
     def free_probe(self, probe: Mapping[str, Any]) -> None:
         operation = self.contract.operation(probe["operation"])
         path = operation.path.format(**probe.get("path", {}))
         headers = self.headers(auth=probe.get("auth", True))
         name = probe["name"]
-        if self.spends(operation.method, headers) and self.result.submissions + 1 >= self.budget:
+        if self.spends(operation.method, headers, path) and self.result.submissions + 1 >= self.budget:
             self.result.skipped.append(f"probe: {name}")  # the last unit of the budget is kept for a paid task
             return
         exchange = self.call(operation.method, path, headers, probe.get("body"))
@@ -162,14 +166,24 @@ class Runner:
         if history.last.result_url:  # a success without one is already a lifecycle failure
             self.download(str(history.last.result_url), submit.get("expect", {}))
 
-    def poll_to_end(self, task_id: str, poll: Mapping[str, Any]) -> TaskHistory | None:
+    def poll_request(self, task_id: str) -> tuple[str, str, Any]:
+        """Method, path and body of a poll of `task_id`: the id in the path (`path-param`) or in the body (`body`, a
+        template whose "{task_id}" values are replaced), as the plan's poll says."""
+        poll = self.plan["poll"]
         operation = self.contract.operation(poll["operation"])
-        path = operation.path.format(**{poll["path-param"]: task_id})
+        path = operation.path.format(**{poll["path-param"]: task_id}) if "path-param" in poll else operation.path
+        body = poll.get("body")
+        if body is not None:
+            body = {name: task_id if value == "{task_id}" else value for name, value in body.items()}
+        return operation.method, path, body
+
+    def poll_to_end(self, task_id: str, poll: Mapping[str, Any]) -> TaskHistory | None:
+        method, path, body = self.poll_request(task_id)
         history = TaskHistory(task_id, self.contract.lifecycle)
         interval = self.first_interval
         submitted = self.elapsed()
         while True:
-            exchange = self.call(operation.method, path, self.headers(), None)
+            exchange = self.call(method, path, self.headers(), body)
             if exchange.status != 200 and not self.is_task_answer(exchange):
                 self.record(
                     exchange.label,
@@ -246,7 +260,7 @@ class Runner:
 
     def call(self, method: str, path: str, headers: Mapping[str, str], body: Any, retry: bool = True) -> Exchange:
         """Send, honouring Retry-After on 429 (a refused request that spends budget is not re-sent)."""
-        spends = self.spends(method, headers)
+        spends = self.spends(method, headers, path)
         for _ in range(MAX_RETRIES):
             if spends:
                 if self.result.submissions >= self.budget:

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
+from urllib.parse import parse_qsl
 
 import httpx
 
 from mockserver.contracts.contract import load_contract
+from mockserver.core.clock import SystemClock
+from mockserver.core.volc_v4 import KeyPair, default_key_pair, sign
 
 
 class HttpResponse(Protocol):
@@ -29,15 +33,44 @@ class Target:
     wait: Callable[[float], object]
     description: str
     virtual_time: bool = False
-
     hint: str = ""
     """Added to a timeout's report: what may have kept the tasks from finishing."""
+    signing: Mapping[str, str] | None = None
+    """The contract's request signature (`x-conformance.auth`), when its gateway takes no bearer key."""
 
     def send(self, method: str, path: str, *, headers: Mapping[str, str], body: Any = None) -> HttpResponse:
+        if self.signing is not None:
+            return self._send_signed(method, path, headers, body)
         kwargs: dict[str, Any] = {"headers": dict(headers)}
         if body is not None:
             kwargs["json"] = body
         response: HttpResponse = self.client.request(method.upper(), path.lstrip("/"), **kwargs)
+        return response
+
+    def _send_signed(self, method: str, path: str, headers: Mapping[str, str], body: Any) -> HttpResponse:
+        """A Volcengine signature V4 in place of the runner's bearer credential (the key pair as `AK|SK`); a request
+        sent without a credential goes unsigned."""
+        content = b"" if body is None else json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+        plain = {name: value for name, value in headers.items() if name.lower() != "authorization"}
+        request = self.client.build_request(method.upper(), path.lstrip("/"), content=content, headers=plain)
+        bearer = headers.get("Authorization", "")
+        pair = KeyPair.parse(bearer.removeprefix("Bearer ")) if bearer.startswith("Bearer ") else None
+        if pair is not None:
+            assert self.signing is not None
+            url = request.url
+            signed = sign(
+                pair,
+                method,
+                url.path,
+                parse_qsl(url.query.decode() if isinstance(url.query, bytes) else url.query, keep_blank_values=True),
+                request.headers["host"],
+                content,
+                region=self.signing.get("region", "cn-north-1"),
+                service=self.signing.get("service", "cv"),
+                now=SystemClock().now(),
+            )
+            request.headers.update(signed)
+        response: HttpResponse = self.client.send(request)
         return response
 
     def close(self) -> None:
@@ -58,7 +91,17 @@ def in_process(provider: str, runtime: Any = None, api_key: str = "sk-conformanc
 
     runtime = runtime or MockRuntime(Settings(clock="virtual"))
     client = TestClient(create_app(runtime=runtime), base_url=f"http://testserver/{provider}/")
-    return Target(provider, client, api_key, runtime.clock.advance, "the mock, in-process", virtual_time=True)
+    signing = signing_of(provider)
+    if signing is not None and KeyPair.parse(api_key) is None:
+        api_key = str(default_key_pair(runtime.settings.seed))  # the pair the mock accepts when none is configured
+    description = "the mock, in-process"
+    return Target(provider, client, api_key, runtime.clock.advance, description, virtual_time=True, signing=signing)
+
+
+def signing_of(provider: str) -> Mapping[str, str] | None:
+    """The request signature the provider's contract asks for (`x-conformance.auth`), None for a bearer key."""
+    auth: Mapping[str, str] | None = load_contract(provider).document.get("x-conformance", {}).get("auth")
+    return auth
 
 
 def gateway_root(base_url: str, client_base_path: str) -> str:
@@ -91,7 +134,8 @@ def by_url(
             client.post(f"{admin}/clock/advance", json={"seconds": seconds}, headers=headers).raise_for_status()
 
         where = f" (its virtual clock found at {admin})" if found else ""
-        return Target(provider, client, api_key, advance, f"jimeng-mock at {base_url}{where}", virtual_time=True)
+        description = f"jimeng-mock at {base_url}{where}"
+        return Target(provider, client, api_key, advance, description, virtual_time=True, signing=signing_of(provider))
     if sleep is None:
         import time
 
@@ -100,7 +144,7 @@ def by_url(
         "; if the target is a jimeng-mock on a virtual clock its tasks wait for that clock: pass "
         "--mock-admin <server>/__admin (and --mock-admin-token when its admin API wants one)"
     )
-    return Target(provider, client, api_key, sleep, base_url, hint=hint)
+    return Target(provider, client, api_key, sleep, base_url, hint=hint, signing=signing_of(provider))
 
 
 def find_mock_admin(client: httpx.Client, headers: dict[str, str]) -> str | None:

@@ -13,6 +13,7 @@ from importlib.resources import files
 from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl
 
 from mockserver.contracts.predicate import Check, compile_check
 from mockserver.contracts.yaml_cache import load_yaml
@@ -73,10 +74,20 @@ class Operation:
 
     @cached_property
     def _path_pattern(self) -> re.Pattern[str]:
-        return re.compile("^" + re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(self.path)) + "$")
+        path = self.path.partition("?")[0]
+        return re.compile("^" + re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(path)) + "$")
+
+    @cached_property
+    def _query(self) -> frozenset[tuple[str, str]]:
+        """The query a path key carries (`/?Action=X&Version=Y`: an Action API serves every operation on one path)."""
+        return frozenset(parse_qsl(self.path.partition("?")[2], keep_blank_values=True))
 
     def matches(self, method: str, path: str) -> bool:
-        return method.lower() == self.method and self._path_pattern.match(path) is not None
+        """`path` may carry a query: it must then hold the path key's own, if any; other parameters do not matter."""
+        bare, _, query = path.partition("?")
+        if method.lower() != self.method or self._path_pattern.match(bare) is None:
+            return False
+        return not self._query or self._query <= set(parse_qsl(query, keep_blank_values=True))
 
     def request_schema(self, media_type: str = "application/json") -> Mapping[str, Any] | None:
         content = self.spec.get("requestBody", {}).get("content", {})

@@ -13,6 +13,7 @@ from dataclasses import replace
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal
 
+from mockserver.core.volc_v4 import KeyPair, default_key_pair
 from mockserver.engine import TaskView
 from mockserver.server.app import client_urls, create_app
 from mockserver.server.journal import Journal
@@ -176,6 +177,15 @@ class MockServer:
             mounted = ", ".join(self._settings.providers)
             raise ValueError(f"provider {provider!r} is not mounted on this mock (mounted: {mounted})")
         return client_urls(self.url, [provider])[provider]
+
+    @property
+    def volcengine_key_pair(self) -> KeyPair:
+        """The key pair a Volcengine Visual client signs with: the first configured `AK|SK` of api_keys, else the
+        default pair the mock's seed fixes (the one `jimeng-mock serve` prints)."""
+        settings = self.runtime.settings
+        keys = settings.for_provider("volcengine").api_keys or ()
+        configured = sorted(pair for key in keys if (pair := KeyPair.parse(key)) is not None)
+        return configured[0] if configured else default_key_pair(settings.seed)
 
     @property
     def admin_url(self) -> str:

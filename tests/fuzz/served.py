@@ -20,6 +20,7 @@ import httpx
 from mockserver.conformance import Exchange
 from mockserver.conformance.response_checks import response_schema_conformance, status_code_documented
 from mockserver.contracts.contract import load_contract
+from mockserver.gateways import PROVIDER_IDS
 from tests.stores.processes import free_port, wait_until
 
 SLOWEST_ANSWER = 5.0
@@ -115,11 +116,10 @@ def in_contract(method: str, path: str, answer: Answer) -> None:
     provider, _, rest = path.lstrip("/").partition("/")
     if provider == "__admin":
         contract, rest = load_contract("admin"), path
-    elif provider in ("crazyrouter", "octopusx", "gptge", "jimeng2api", "jimmyai"):
-        contract, rest = load_contract(provider), "/" + rest
+    elif provider in PROVIDER_IDS:
+        contract, rest = load_contract(provider), "/" + rest  # with its query: an Action API routes by it
     else:
         return
-    rest = rest.partition("?")[0]
     if not answer.headers.get("content-type", "").startswith("application/json"):
         return
     exchange = Exchange(contract, method, rest, answer.status, answer.headers, answer.body)

@@ -19,9 +19,12 @@ from schemathesis.core.parameters import ParameterLocation
 from schemathesis.specs.openapi.checks import ignored_auth, negative_data_rejection
 
 from mockserver.conformance import Exchange, checks
+from mockserver.conformance.target import signing_of
 from mockserver.contracts.contract import load_contract
+from mockserver.core.volc_v4 import KeyPair
 from mockserver.gateways import PROVIDER_IDS
 from tests.fuzz.served import SLOWEST_ANSWER, Served, served
+from tests.support import VolcengineSignature
 
 EXAMPLES = 25
 # Schema-valid but refused on purpose: what a schema cannot see (an image's bytes, a task id that does not exist)
@@ -41,6 +44,8 @@ LENIENT = {
 }
 KEY = "sk-schemathesis"
 AUTH = {"Authorization": f"Bearer {KEY}"}
+PAIR = KeyPair("AKLTschemathesis", "schemathesis-secret")
+"""What a gateway that takes signatures (`x-conformance.auth`) is sent in place of the key: a request signed with it."""
 
 
 @schemathesis.check
@@ -55,10 +60,15 @@ def jimeng_conformance(ctx: Any, response: Any, case: Any) -> bool | None:
     return None
 
 
-def credentials(case: Any) -> dict[str, str]:
-    """The key, unless the case is negative in its headers (it may be about a missing Authorization)."""
+def credentials(case: Any) -> dict[str, Any]:
+    """The key (or, for a gateway that takes signatures, the signature), unless the case is negative in its headers
+    (it may be about a missing Authorization): the keyword arguments of the call."""
     negative_headers = case.meta is not None and case.meta.is_negative_at(ParameterLocation.HEADER)
-    return {} if negative_headers else AUTH
+    if negative_headers:
+        return {"headers": {}}
+    if signing_of(case.operation.schema.raw_schema["x-provider"]):
+        return {"headers": {}, "auth": VolcengineSignature(PAIR)}
+    return {"headers": AUTH}
 
 
 def excluded(provider: str, operation: Any) -> list[Any]:
@@ -77,7 +87,7 @@ def answered_in_time(ctx: Any, response: Any, case: Any) -> bool | None:
 @pytest.fixture(scope="module")
 def server() -> Iterator[Served]:
     # with a key configured the mock refuses others, as the real gateways do (by default it accepts any key)
-    with served({"JIMENG_MOCK_API_KEYS": KEY}) as running:
+    with served({"JIMENG_MOCK_API_KEYS": f"{KEY},{PAIR}"}) as running:
         yield running
 
 
@@ -115,7 +125,7 @@ def test_every_operation_holds_under_generated_requests(server: Served, provider
         def exchange(case: Any) -> None:
             case.call_and_validate(
                 base_url=f"{server.base}/{provider}",
-                headers=credentials(case),
+                **credentials(case),
                 additional_checks=[jimeng_conformance, answered_in_time],
                 excluded_checks=skipped,  # noqa: B023 (called at once, in this iteration)
             )

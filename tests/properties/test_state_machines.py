@@ -28,7 +28,7 @@ from mockserver.server.runtime import MockRuntime
 from mockserver.server.settings import Settings
 from tests.conformance.broken import broken_target
 
-GATEWAYS = ["crazyrouter", "octopusx", "gptge", "jimeng2api", "jimmyai"]
+GATEWAYS = ["crazyrouter", "octopusx", "gptge", "jimeng2api", "jimmyai", "volcengine"]
 DURATION_FIELDS = ("duration", "seconds")
 # From a poll a second later to well past the longest generation.
 WAITS = st.one_of(st.integers(0, 10), st.integers(10, 300)).map(float)
@@ -60,10 +60,11 @@ def request_bodies(gateway: str) -> st.SearchStrategy[dict[str, Any]]:
     contract = load_contract(gateway)
     plan = contract.extension("x-conformance")["submit"]
     operation = contract.operation(plan["operation"])
+    fixed = set(plan.get("fixed", ()))  # fields the plan keeps as its body has them
     choices = {
         name: st.sampled_from(prop["enum"])
         for name, prop in _properties(contract).items()
-        if prop.get("enum") and all(isinstance(v, str | int) for v in prop["enum"])
+        if prop.get("enum") and all(isinstance(v, str | int) for v in prop["enum"]) and name not in fixed
     }
     base: dict[str, Any] = plan["body"]
 
@@ -88,10 +89,13 @@ def expected_media(contract: Contract, body: dict[str, Any]) -> dict[str, Any]:
     the contract fixes it (`WxH` sizes, an `x-resolutions` table); a size the contract leaves open goes unchecked."""
     plan = contract.extension("x-conformance")["submit"]
     expect, properties = dict(plan.get("expect", {})), _properties(contract)
+    size_known = True
     for name, value in body.items():
         prop = properties.get(name, {})
         if name in DURATION_FIELDS:
             expect["duration"] = int(value)
+        elif str(value) in prop.get("x-durations", {}):  # frames: 121 for 5 s, 241 for 10 s
+            expect["duration"] = prop["x-durations"][str(value)]
         elif value == plan["body"].get(name, prop.get("default")) or name == "prompt":
             continue
         elif isinstance(value, str) and value in prop.get("x-resolutions", {}):
@@ -99,8 +103,10 @@ def expected_media(contract: Contract, body: dict[str, Any]) -> dict[str, Any]:
         elif isinstance(value, str) and re.fullmatch(r"\d+x\d+", value):
             expect["width"], expect["height"] = (int(side) for side in value.split("x"))
         else:
-            expect.pop("width", None)
-            expect.pop("height", None)
+            size_known = False  # a field that changes the size in a way the contract does not tabulate
+    if not size_known:
+        expect.pop("width", None)
+        expect.pop("height", None)
     return expect
 
 
@@ -168,10 +174,8 @@ class GatewayMachine(RuleBasedStateMachine):
         task.downloaded = True
 
     def observe(self, task_id: str) -> None:
-        poll = self.plan["poll"]
-        operation = self.contract.operation(poll["operation"])
-        path = operation.path.format(**{poll["path-param"]: task_id})
-        exchange = self.runner.call(operation.method, path, self.runner.headers(), None)
+        method, path, body = self.runner.poll_request(task_id)
+        exchange = self.runner.call(method, path, self.runner.headers(), body)
         assert exchange.status == 200 or self.runner.is_task_answer(exchange), f"poll failed\n{exchange.evidence()}"
         history = self.tasks[task_id].history
         history.observations.append(self.runner.observe(exchange))

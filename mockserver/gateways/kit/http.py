@@ -166,7 +166,11 @@ def _may_hold_surrogates(text: str | bytes) -> bool:
 async def read_json(request: Request, limit: int, max_depth: int = MAX_JSON_DEPTH) -> Any:
     """The body as JSON, accepting exactly what `json.loads` accepts (orjson first, then json), nested at most
     `max_depth` deep."""
-    body = await read_body(request, limit)
+    return parse_json(await read_body(request, limit), max_depth)
+
+
+def parse_json(body: bytes, max_depth: int = MAX_JSON_DEPTH) -> Any:
+    """A body already read, as JSON (`read_json` for a gateway that also needs the bytes, to check a signature)."""
     if not body.strip():
         raise MalformedJson("request body is empty: send a JSON object")
     check_json_depth(body, max_depth)

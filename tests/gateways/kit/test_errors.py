@@ -15,6 +15,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
+from mockserver.core.volc_v4 import default_key_pair
 from mockserver.gateways import PROVIDER_IDS
 from mockserver.gateways.jimeng2api import body as jimeng2api_body
 from mockserver.gateways.kit.errors import ErrorShape, GatewayError, exception_handlers
@@ -26,7 +27,7 @@ from mockserver.scenarios import UnknownScenario
 from mockserver.server.app import create_app
 from mockserver.server.runtime import MockRuntime
 from mockserver.server.settings import Settings
-from tests.support import AUTH
+from tests.support import AUTH, KEY, VolcengineAuth
 
 
 def new_api_shape(response: httpx2.Response) -> bool:
@@ -40,6 +41,14 @@ def volcengine_shape(response: httpx2.Response) -> bool:
     body = response.json()
     keys = {"code", "data", "message", "request_id", "status", "time_elapsed"}
     return set(body) == keys and body["code"] == body["status"] != 10000
+
+
+def volcengine_answer_shape(response: httpx2.Response) -> bool:
+    """Volcengine Visual's business envelope, or the ResponseMetadata of the gateway in front of it."""
+    body = response.json()
+    if set(body) == {"ResponseMetadata"}:
+        return set(body["ResponseMetadata"]["Error"]) == {"CodeN", "Code", "Message"}
+    return volcengine_shape(response)
 
 
 def openai_error_shape(response: httpx2.Response) -> bool:
@@ -108,7 +117,24 @@ GATEWAYS = {
         jimmy_shape,
         {"code": "50000", "msg": "internal error: RuntimeError('boom')"},
     ),
+    "volcengine": Gateway(
+        "/?Action=CVSync2AsyncSubmitTask&Version=2022-08-31",
+        "GET",
+        404,
+        volcengine_answer_shape,
+        {"code": 50500, "message": "Internal Error: mock internal error (RuntimeError)"},
+    ),
 }
+SIGNED = {"volcengine": VolcengineAuth(KEY, default_key_pair(0))}
+"""Gateways that take signatures, not keys: the test's bearer key is sent as a signature (the mock's default pair)."""
+
+
+def gateway_client(provider: str, app: Any, **options: Any) -> TestClient:
+    """A client of `app` that reaches `provider` with the test's credential, signed for a gateway that wants that."""
+    client = TestClient(app, **options)
+    if provider in SIGNED:
+        client.auth = SIGNED[provider]
+    return client
 
 
 def test_every_gateway_is_covered() -> None:
@@ -138,7 +164,7 @@ def test_an_unexpected_exception_is_a_500_in_the_gateways_own_shape(
 ) -> None:
     gateway = GATEWAYS[provider]
     crash_on_scenario_choice(runtime, monkeypatch)
-    client = TestClient(create_app(runtime=runtime), raise_server_exceptions=False)
+    client = gateway_client(provider, create_app(runtime=runtime), raise_server_exceptions=False)
     response = client.post(f"/{provider}{gateway.submit}", json={"prompt": "a cat"}, headers=AUTH)
     assert response.status_code == 500
     assert gateway.in_shape(response), response.text
@@ -151,14 +177,14 @@ def test_an_unexpected_exception_still_reaches_the_servers_log(
     provider: str, runtime: MockRuntime, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     crash_on_scenario_choice(runtime, monkeypatch)
-    client = TestClient(create_app(runtime=runtime))
+    client = gateway_client(provider, create_app(runtime=runtime))
     with pytest.raises(RuntimeError, match="boom"):
         client.post(f"/{provider}{GATEWAYS[provider].submit}", json={"prompt": "a cat"}, headers=AUTH)
 
 
 @pytest.mark.parametrize("provider", PROVIDER_IDS)
 def test_an_unknown_path_is_a_404_in_the_gateways_own_shape(provider: str, runtime: MockRuntime) -> None:
-    response = TestClient(create_app(runtime=runtime)).get(f"/{provider}/no/such/route", headers=AUTH)
+    response = gateway_client(provider, create_app(runtime=runtime)).get(f"/{provider}/no/such/route", headers=AUTH)
     assert response.status_code == 404
     assert GATEWAYS[provider].in_shape(response), response.text
     assert "allow" not in response.headers
@@ -169,7 +195,7 @@ def test_a_wrong_method_is_answered_as_the_gateways_router_does_and_a_405_carrie
     provider: str, runtime: MockRuntime
 ) -> None:
     gateway = GATEWAYS[provider]
-    client = TestClient(create_app(runtime=runtime))
+    client = gateway_client(provider, create_app(runtime=runtime))
     response = client.request(gateway.other_method, f"/{provider}{gateway.submit}", headers=AUTH)
     assert response.status_code == gateway.wrong_method_status
     assert gateway.in_shape(response), response.text
@@ -181,7 +207,7 @@ def test_a_wrong_method_is_answered_as_the_gateways_router_does_and_a_405_carrie
 
 @pytest.mark.parametrize("provider", PROVIDER_IDS)
 def test_a_malformed_body_is_a_400_in_the_gateways_own_shape(provider: str, runtime: MockRuntime) -> None:
-    client = TestClient(create_app(runtime=runtime))
+    client = gateway_client(provider, create_app(runtime=runtime))
     headers = {**AUTH, "Content-Type": "application/json"}
     response = client.post(f"/{provider}{GATEWAYS[provider].submit}", content=b'{"prompt": ', headers=headers)
     assert response.status_code == 400
@@ -193,7 +219,7 @@ def test_a_body_too_large_is_a_413_in_the_gateways_own_shape(provider: str, monk
     monkeypatch.setattr(jimeng2api_body, "BODY_LIMIT", 64)  # jimeng2api's own limit, its server's koa-body setting
     runtime = MockRuntime(Settings(clock="virtual", max_body_bytes=64))
     try:
-        client = TestClient(create_app(runtime=runtime))
+        client = gateway_client(provider, create_app(runtime=runtime))
         body = {"prompt": "x" * 100}
         response = client.post(f"/{provider}{GATEWAYS[provider].submit}", json=body, headers=AUTH)
     finally:
@@ -204,7 +230,7 @@ def test_a_body_too_large_is_a_413_in_the_gateways_own_shape(provider: str, monk
 
 @pytest.mark.parametrize("provider", PROVIDER_IDS)
 def test_an_unknown_scenario_is_a_400_in_the_gateways_own_shape(provider: str, runtime: MockRuntime) -> None:
-    client = TestClient(create_app(runtime=runtime))
+    client = gateway_client(provider, create_app(runtime=runtime))
     headers = {**AUTH, "X-Mock-Scenario": "no_such_scenario"}
     response = client.post(f"/{provider}{GATEWAYS[provider].submit}", json={"prompt": "a cat"}, headers=headers)
     assert response.status_code == 400
@@ -216,7 +242,7 @@ def test_an_unknown_scenario_is_a_400_in_the_gateways_own_shape(provider: str, r
 def test_a_status_scripted_by_the_fault_header_is_answered_in_the_gateways_own_shape(
     provider: str, runtime: MockRuntime
 ) -> None:
-    client = TestClient(FaultMiddleware(create_app(runtime=runtime), runtime.randomness))
+    client = gateway_client(provider, FaultMiddleware(create_app(runtime=runtime), runtime.randomness))
     headers = {**AUTH, "X-Mock-Fault": "status=503; retry_after=4"}
     response = client.post(f"/{provider}{GATEWAYS[provider].submit}", json={"prompt": "a cat"}, headers=headers)
     assert response.status_code == 503

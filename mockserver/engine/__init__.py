@@ -1,7 +1,17 @@
 """Tasks, their lifecycles and where they are kept. Knows nothing of HTTP or of any gateway."""
 
 from mockserver.engine.engine import StoreFull, Submission, TaskEngine
-from mockserver.engine.lifecycle import Lifecycle, LifecycleError, Outcome, Phase, Schedule, Status, StepPlan, evaluate
+from mockserver.engine.lifecycle import (
+    Lifecycle,
+    LifecycleError,
+    Outcome,
+    Phase,
+    Schedule,
+    Status,
+    StepPlan,
+    evaluate,
+    with_timings,
+)
 from mockserver.engine.store import MemoryStore, TaskStore
 from mockserver.engine.task import Task, TaskView
 from mockserver.engine.timing import Fixed, Forever, LogNormal, Polls, Uniform, parse_timing
@@ -28,4 +38,5 @@ __all__ = [
     "Uniform",
     "evaluate",
     "parse_timing",
+    "with_timings",
 ]

@@ -7,12 +7,12 @@ the task's state: a pure function, so no background loop ever moves a task.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from mockserver.core.streams import Draws
-from mockserver.engine.timing import Forever, Polls, Timing
+from mockserver.engine.timing import Forever, Polls, Timing, parse_timing
 
 
 class LifecycleError(ValueError):
@@ -72,6 +72,14 @@ class StepPlan(NamedTuple):
     state: str
     timing: Timing
     progress: tuple[int, int] = (0, 0)
+
+
+def with_timings(steps: Iterable[StepPlan], timings: Mapping[str, Any]) -> list[StepPlan]:
+    """The steps, each whose state `timings` names taking that timing (a `parse_timing` form) in place of its
+    own; a named state the steps do not have is passed over."""
+    return [
+        step._replace(timing=parse_timing(timings[step.state])) if step.state in timings else step for step in steps
+    ]
 
 
 class Phase(NamedTuple):

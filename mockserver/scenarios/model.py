@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from mockserver.core.streams import Draws
-from mockserver.engine import Forever, Outcome, StepPlan, parse_timing
+from mockserver.engine import Forever, Outcome, StepPlan, parse_timing, with_timings
 from mockserver.engine.timing import Duration, Fixed, LogNormal, Uniform
 
 
@@ -82,16 +82,7 @@ class Scenario:
         self, steps: Sequence[StepPlan], failure_error: Mapping[str, Any] | None
     ) -> tuple[list[StepPlan], Outcome | None, int | None]:
         """The scripted steps, the scripted outcome (None: keep the provider's) and where the task fails."""
-        shaped = (
-            [
-                StepPlan(
-                    s.state, parse_timing(self.timings[s.state]) if s.state in self.timings else s.timing, s.progress
-                )
-                for s in steps
-            ]
-            if self.timings
-            else list(steps)
-        )
+        shaped = with_timings(steps, self.timings)
         if self.stuck is not None:
             index = next((n for n, s in enumerate(shaped) if s.state == self.stuck), None)
             if index is not None:

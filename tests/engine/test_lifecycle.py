@@ -18,8 +18,9 @@ from mockserver.engine.lifecycle import (
     StepPlan,
     draw_schedule,
     evaluate,
+    with_timings,
 )
-from mockserver.engine.timing import Fixed, LogNormal, Polls, Timing, Uniform
+from mockserver.engine.timing import Fixed, Forever, LogNormal, Polls, Timing, Uniform
 from tests.engine.lifecycles import four_state_spec
 
 ERROR = {"code": 400, "message": "upstream refused the prompt"}
@@ -488,3 +489,11 @@ def test_allowed_moves_are_the_transitions_and_staying_put() -> None:
     for before in LIFECYCLE.states:
         for after in LIFECYCLE.states:
             assert LIFECYCLE.allows(before, after) == (before == after or (before, after) in pairs)
+
+
+def test_with_timings_replaces_only_the_named_states_and_keeps_their_progress() -> None:
+    steps = (StepPlan("queued", Fixed(3.0)), StepPlan("running", Fixed(60.0), (1, 99)))
+    timed = with_timings(steps, {"running": {"uniform": [10, 20]}, "absent": {"forever": True}})
+    assert timed == [StepPlan("queued", Fixed(3.0)), StepPlan("running", Uniform(10.0, 20.0), (1, 99))]
+    assert with_timings(steps, {"queued": {"forever": True}})[0] == StepPlan("queued", Forever())
+    assert with_timings(steps, {}) == list(steps)

@@ -7,7 +7,7 @@ from typing import Any, NamedTuple
 
 from mockserver.core.randomness import draw_between
 from mockserver.core.streams import Draws
-from mockserver.engine import Fixed, LogNormal, Outcome, StepPlan, parse_timing
+from mockserver.engine import Fixed, LogNormal, Outcome, StepPlan, with_timings
 from mockserver.engine.timing import Timing
 from mockserver.gateways.families.jimeng30 import FPS, SIZES, frames
 from mockserver.gateways.families.uploads import InvalidImage, check_first_frame
@@ -104,14 +104,9 @@ def nearest_ratio(aspect: float) -> str:
     return nearest_named_ratio(aspect, SIZES_1080P)
 
 
-def default_timings(request: VideoRequest) -> dict[str, Timing]:
-    """Realistic 1080P step lengths: a queue of seconds, then a minute or two of generation."""
-    queued, processing = _default_timings(request.duration, request.mode != "text2video")
-    return {"queued": queued, "processing": processing}
-
-
 @lru_cache(maxsize=8)
 def _default_timings(duration: int, from_image: bool) -> tuple[Timing, Timing]:
+    """Realistic 1080P step lengths: a queue of seconds, then a minute or two of generation."""
     generation = 75.0 if duration == 5 else 140.0
     if from_image:
         generation *= 1.15
@@ -126,13 +121,7 @@ SUCCEEDED = Outcome("succeeded")
 
 def plan(request: VideoRequest, overrides: dict[str, Any]) -> tuple[list[StepPlan], Outcome]:
     """The task's steps and how it ends. Unsupported frames pass the submit and fail at the pipeline check."""
-    queued, processing = _default_timings(request.duration, request.mode != "text2video")
-    if overrides:
-        timings = {"queued": queued, "processing": processing} | {
-            state: parse_timing(value) for state, value in overrides.items()
-        }
-        queued, processing = timings["queued"], timings["processing"]
-    steps = list(_steps(queued, processing))
+    steps = with_timings(_steps(*_default_timings(request.duration, request.mode != "text2video")), overrides)
     if request.unsupported_frames is not None:
         error = {"code": 400, "message": FRAMES_FAILURE.format(frames=request.unsupported_frames)}
         pipeline_check = [steps[0], StepPlan("processing", Fixed(4.0), (1, 5))]

@@ -9,14 +9,14 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from mockserver.engine import TaskView
-from mockserver.gateways.crazyrouter.errors import InvalidRequest, NewApiShape, TaskNotExist
+from mockserver.gateways.crazyrouter.errors import InvalidRequest, NewApiShape
 from mockserver.gateways.crazyrouter.models import InvalidVideoRequest, new_task_id, parse_submit, plan
 from mockserver.gateways.families import newapi
 from mockserver.gateways.kit import scripting
 from mockserver.gateways.kit.base import ProviderContext
 from mockserver.gateways.kit.cors import GIN_ALL_ORIGINS
 from mockserver.gateways.kit.errors import exception_handlers
-from mockserver.gateways.kit.http import mark_task, read_json
+from mockserver.gateways.kit.http import mark_task
 from mockserver.gateways.kit.results import finished_at, kept_json, signed_result_url
 from mockserver.gateways.kit.routing import GatewayApp
 from mockserver.gateways.kit.stamps import utc_day_path
@@ -31,14 +31,7 @@ class CrazyrouterApi:
 
     async def submit(self, request: Request) -> Response:
         context = self.context
-        key = newapi.authenticate(request, context)
-        body = await read_json(request, context.settings.max_body_bytes, context.settings.max_json_depth)
-        if not isinstance(body, dict):
-            raise InvalidRequest("request body must be a JSON object")
-        selection, body = scripting.select_for_body(request, context, body, key)
-        violation = self.submit_operation.check_request(body)
-        if violation is not None:
-            raise InvalidRequest(violation.message)
+        selection, body = await newapi.read_submission(request, context, self.submit_operation)
         try:
             video = parse_submit(body, context.settings.max_image_pixels)
         except InvalidVideoRequest as exc:
@@ -63,12 +56,7 @@ class CrazyrouterApi:
 
     async def fetch(self, request: Request) -> Response:
         context = self.context
-        newapi.authenticate(request, context)
-        task_id = request.path_params["task_id"]
-        view = context.engine.poll(context.provider_id, task_id)
-        if view is None:
-            raise TaskNotExist()
-        mark_task(request, task_id)
+        view = newapi.polled_task(request, context, request.path_params["task_id"])
         scripting.raise_poll_fault(request, context, view)
         if view.terminal:
             return newapi.json_response(

@@ -14,12 +14,23 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
+from mockserver.contracts.contract import Operation
+from mockserver.engine import TaskView
+from mockserver.gateways.kit import scripting
 from mockserver.gateways.kit.base import ProviderContext
 from mockserver.gateways.kit.errors import ErrorShape, GatewayError
-from mockserver.gateways.kit.http import BodyTooLarge, JsonResponse, MalformedBody, MalformedHeader, bearer_token
+from mockserver.gateways.kit.http import (
+    BodyTooLarge,
+    JsonResponse,
+    MalformedBody,
+    MalformedHeader,
+    bearer_token,
+    mark_task,
+    read_json,
+)
 from mockserver.gateways.kit.scripting import ScriptedError
 from mockserver.gateways.kit.stamps import utc_stamp
-from mockserver.scenarios import UnknownScenario
+from mockserver.scenarios import Selection, UnknownScenario
 
 REQUEST_ID_HEADER = "X-Oneapi-Request-Id"
 
@@ -159,7 +170,41 @@ def authenticate(request: Request, context: ProviderContext) -> str:
     key = bearer_token(request)
     if key is None:
         raise Unauthorized("未提供令牌")
-    accepted = context.settings.api_keys
-    if not key or (accepted is not None and key not in accepted):
+    if not context.settings.accepts(key):
         raise Unauthorized("无效的令牌")
     return key
+
+
+async def read_submission(
+    request: Request, context: ProviderContext, operation: Operation
+) -> tuple[Selection, dict[str, Any]]:
+    """A JSON submit read in the relay's order: the caller's key, the body as a JSON object, then
+    `checked_submission`."""
+    key = authenticate(request, context)
+    body = await read_json(request, context.settings.max_body_bytes, context.settings.max_json_depth)
+    if not isinstance(body, dict):
+        raise InvalidRequest("request body must be a JSON object")
+    return checked_submission(request, context, operation, body, key)
+
+
+def checked_submission(
+    request: Request, context: ProviderContext, operation: Operation, body: dict[str, Any], key: str
+) -> tuple[Selection, dict[str, Any]]:
+    """The scenario a submit selects and its body without the scenario tag, once the contract accepts that
+    body (else `InvalidRequest` with the contract's message)."""
+    selection, body = scripting.select_for_body(request, context, body, key)
+    violation = operation.check_request(body)
+    if violation is not None:
+        raise InvalidRequest(violation.message)
+    return selection, body
+
+
+def polled_task(request: Request, context: ProviderContext, task_id: str) -> TaskView:
+    """The caller's task as a poll sees it (authenticated; `TaskNotExist` for an id the gateway does not hold),
+    marked on the request for the journal."""
+    authenticate(request, context)
+    view = context.engine.poll(context.provider_id, task_id)
+    if view is None:
+        raise TaskNotExist()
+    mark_task(request, task_id)
+    return view

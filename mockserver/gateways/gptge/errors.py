@@ -103,7 +103,6 @@ def authenticate(request: Request, context: ProviderContext) -> str:
         raise AccessDenied("send Authorization: Bearer <token>")
     if not key:
         raise AccessDenied("the Authorization header is not a Bearer token")
-    accepted = context.settings.api_keys
-    if accepted is not None and key not in accepted:
+    if not context.settings.accepts(key):
         raise AccessDenied("invalid token")
     return key

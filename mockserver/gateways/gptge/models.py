@@ -11,8 +11,7 @@ from typing import Any, NamedTuple
 
 from mockserver.core.randomness import draw_between
 from mockserver.core.streams import Draws
-from mockserver.engine import LogNormal, Outcome, StepPlan, parse_timing
-from mockserver.engine.timing import Timing
+from mockserver.engine import LogNormal, Outcome, StepPlan, with_timings
 from mockserver.gateways.families.uploads import InvalidImage, check_first_frame, nearest_ratio
 from mockserver.gateways.kit.http import dump_json
 from mockserver.media.images import MAX_IMAGE_PIXELS
@@ -106,26 +105,18 @@ def parse_submit(mode: str, body: Mapping[str, Any], max_pixels: int = MAX_IMAGE
     )
 
 
-def default_timings(request: VideoRequest) -> dict[str, Timing]:
-    """720P step lengths: a few seconds in the queue, then most of a minute of generation (assumed)."""
-    in_queue, generating = _default_steps(request.mode)
-    return {"in_queue": in_queue.timing, "generating": generating.timing}
-
-
 DONE = Outcome("done")
 
 
 def plan(request: VideoRequest, overrides: Mapping[str, Any]) -> tuple[list[StepPlan], Outcome]:
     """The task's steps and how it ends when nothing goes wrong: `done`."""
-    if not overrides:
-        return list(_default_steps(request.mode)), DONE
-    timings = default_timings(request) | {state: parse_timing(value) for state, value in overrides.items()}
-    return [StepPlan("in_queue", timings["in_queue"]), StepPlan("generating", timings["generating"], (1, 99))], DONE
+    return with_timings(_default_steps(request.mode), overrides), DONE
 
 
 @lru_cache(maxsize=4)
 def _default_steps(mode: str) -> tuple[StepPlan, StepPlan]:
-    """The steps of a mode's task (immutable: one pair serves every task of the mode)."""
+    """The steps of a mode's task, 720P: a few seconds in the queue, then most of a minute of generation
+    (assumed). Immutable: one pair serves every task of the mode."""
     generation = 45.0 if mode == "text2video" else 52.0
     in_queue = LogNormal(median=5, sigma=0.6, low=1, high=90)
     generating = LogNormal(median=generation, sigma=0.25, low=generation / 2, high=generation * 3)

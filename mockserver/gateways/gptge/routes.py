@@ -62,12 +62,7 @@ class GptGeApi:
         body = await read_json(request, context.settings.max_body_bytes, context.settings.max_json_depth)
         if not isinstance(body, dict):
             raise InputInvalid("the request body must be a JSON object")
-        prompt = body.get("prompt")
-        selection = scripting.select(request, context, prompt if isinstance(prompt, str) else None, key)
-        if isinstance(prompt, str) and selection.prompt != prompt:
-            body = {k: v for k, v in body.items() if k != "prompt"} | (
-                {"prompt": selection.prompt} if selection.prompt else {}
-            )
+        selection, body = scripting.select_for_body(request, context, body, key)
         violation = self.operations[mode].check_request(body)
         if violation is not None:
             raise InputInvalid(violation.message)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mockserver.contracts.contract import Violation
-from mockserver.engine import Outcome, Submission, TaskView
+from mockserver.engine import Outcome, Submission, TaskView, with_timings
 from mockserver.gateways.jimeng2api import errors
 from mockserver.gateways.jimeng2api.accounts import Accounts, SessionToken, parse_token
 from mockserver.gateways.jimeng2api.errors import Jimeng2ApiError
@@ -24,7 +24,6 @@ from mockserver.gateways.jimeng2api.models.tasks import (
     VIDEO_POLL_BUDGET,
     FifoQueue,
     Steps,
-    draft_steps,
     new_task_id,
     settle,
 )
@@ -153,7 +152,8 @@ class Gateway:
     ) -> TaskView:
         """Queue the job as a task, with its scenario, on the chosen account."""
         context, now, kind = self.context, self.context.clock.now(), job.kind
-        draft = draft_steps(job.steps, context.settings.timings)
+        # the typical steps with the settings' timings; the typical queued step's 0 s stands for "the queue's"
+        draft = with_timings(job.steps, context.settings.timings)
         scripted = scripting.script(context, selection, draft, SUCCEEDED)
         scenario = scripted.scenario  # already in this gateway's state names
         if job.failure is not None:  # found in the request itself (an unsupported model, an unreadable image)

@@ -14,8 +14,7 @@ from typing import Any, NamedTuple
 
 from mockserver.contracts.contract import Contract
 from mockserver.core.streams import Draws
-from mockserver.engine import LogNormal, Outcome, StepPlan, parse_timing
-from mockserver.engine.timing import Timing
+from mockserver.engine import LogNormal, Outcome, StepPlan, with_timings
 
 SPEED_BY_RESOLUTION = {"480p": 0.7, "720p": 1.0, "1080p": 1.6, "2k": 2.4, "4k": 3.5}
 _ID_ALPHABET = string.digits + string.ascii_lowercase
@@ -131,12 +130,6 @@ def rendered_ratio(ratio: str | None, orientation: str | None) -> str:
     return "9:16" if orientation == "portrait" else "16:9"
 
 
-def default_timings(request: SeedanceRequest, fast: bool) -> dict[str, Timing]:
-    """A queue of seconds, then generation that grows with duration and resolution (fast models halve it)."""
-    queued, processing = _default_steps(request.duration, request.resolution, fast, request.mode != "text")
-    return {"queued": queued.timing, "processing": processing.timing}
-
-
 COMPLETED = Outcome("completed")
 
 
@@ -145,19 +138,14 @@ def plan(
 ) -> tuple[list[StepPlan], Outcome]:
     """The task's steps and how it ends (a scenario may script a failure onto them)."""
     fast = catalogue.models[request.model].fast
-    if not overrides:
-        return list(_default_steps(request.duration, request.resolution, fast, request.mode != "text")), COMPLETED
-    timings = default_timings(request, fast) | {state: parse_timing(value) for state, value in overrides.items()}
-    steps = [
-        StepPlan("queued", timings["queued"], (0, 0)),
-        StepPlan("processing", timings["processing"], (1, 99)),
-    ]
-    return steps, COMPLETED
+    steps = _default_steps(request.duration, request.resolution, fast, request.mode != "text")
+    return with_timings(steps, overrides), COMPLETED
 
 
 @lru_cache(maxsize=64)
 def _default_steps(duration: int, resolution: str, fast: bool, from_media: bool) -> tuple[StepPlan, StepPlan]:
-    """The steps of such a task (immutable: one pair serves every task asking for the same)."""
+    """The steps of such a task: a queue of seconds, then generation that grows with duration and resolution
+    (fast models halve it). Immutable: one pair serves every task asking for the same."""
     generation = (20.0 + 9.0 * duration) * SPEED_BY_RESOLUTION[resolution]
     if fast:
         generation *= 0.5

@@ -53,8 +53,7 @@ class JimmyApi:
         key = bearer_token(request)
         if key is None:
             raise self.errors.missing_api_key()
-        accepted = self.context.settings.api_keys
-        if not key or (accepted is not None and key not in accepted):
+        if not self.context.settings.accepts(key):
             raise self.errors.invalid_api_key()
         return key
 

@@ -33,6 +33,10 @@ class ProviderSettings:
     options: dict[str, Any] = field(default_factory=dict)
     """The provider's own options from the config file (those its `options` attribute declares)."""
 
+    def accepts(self, key: str) -> bool:
+        """Whether a caller's key is accepted: a non-empty one that `api_keys` holds, or any when it is None."""
+        return bool(key) and (self.api_keys is None or key in self.api_keys)
+
 
 @dataclass(frozen=True)
 class ProviderContext:

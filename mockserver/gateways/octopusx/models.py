@@ -7,8 +7,7 @@ from typing import Any, NamedTuple
 
 from mockserver.core.randomness import random_uuid
 from mockserver.core.streams import Draws
-from mockserver.engine import LogNormal, Outcome, StepPlan, parse_timing
-from mockserver.engine.timing import Timing
+from mockserver.engine import LogNormal, Outcome, StepPlan, with_timings
 from mockserver.gateways.families import uploads
 from mockserver.gateways.families.jimeng30 import FPS, SIZES, frames
 from mockserver.media.images import MAX_IMAGE_PIXELS, ImageInfo, NotAnImage, decode_base64
@@ -127,30 +126,19 @@ def check_image(data: bytes, name: str, max_pixels: int) -> ImageInfo:
         raise InvalidVideoRequest(str(exc)) from None
 
 
-def default_timings(request: VideoRequest) -> dict[str, Timing]:
-    """Realistic step lengths: seconds in the queue, then about a minute per 5 s of 720P video (more for 1080P)."""
-    queued, in_progress = _default_steps(request.seconds, request.width * request.height, request.mode, request.model)
-    return {"queued": queued.timing, "in_progress": in_progress.timing}
-
-
 COMPLETED = Outcome("completed")
 
 
 def plan(request: VideoRequest, overrides: dict[str, Any]) -> tuple[list[StepPlan], Outcome]:
     """The task's steps and how it ends (a scenario may reshape both)."""
     steps = _default_steps(request.seconds, request.width * request.height, request.mode, request.model)
-    if not overrides:
-        return list(steps), COMPLETED
-    timings = default_timings(request) | {state: parse_timing(value) for state, value in overrides.items()}
-    return [
-        StepPlan("queued", timings["queued"], (0, 0)),
-        StepPlan("in_progress", timings["in_progress"], (1, 99)),
-    ], COMPLETED
+    return with_timings(steps, overrides), COMPLETED
 
 
 @lru_cache(maxsize=64)
 def _default_steps(seconds: str, pixels: int, mode: str, model: str) -> tuple[StepPlan, StepPlan]:
-    """The steps for a video of this length, size, mode and model (immutable: one pair serves every such task)."""
+    """The steps for a video of this length, size, mode and model: seconds in the queue, then about a minute per
+    5 s of 720P video (more for 1080P). Immutable: one pair serves every such task."""
     generation = 40.0 * int(seconds) / 5 * (pixels / (1280 * 720)) ** 0.5
     if mode != "text2video":
         generation *= 1.15

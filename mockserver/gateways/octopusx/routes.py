@@ -70,10 +70,7 @@ class OctopusxApi:
         context = self.context
         key = newapi.authenticate(request, context)
         fields, files = await self._create_body(request)
-        selection, fields = scripting.select_for_body(request, context, fields, key)
-        violation = self.create_operation.check_request(fields)
-        if violation is not None:
-            raise InvalidRequest(violation.message)
+        selection, fields = newapi.checked_submission(request, context, self.create_operation, fields, key)
         try:
             video = parse_create(fields, files, context.settings.max_image_pixels)
         except InvalidVideoRequest as exc:
@@ -105,14 +102,7 @@ class OctopusxApi:
 
     async def create_unified(self, request: Request) -> Response:
         context = self.context
-        key = newapi.authenticate(request, context)
-        body = await read_json(request, context.settings.max_body_bytes, context.settings.max_json_depth)
-        if not isinstance(body, dict):
-            raise InvalidRequest("request body must be a JSON object")
-        selection, body = scripting.select_for_body(request, context, body, key)
-        violation = self.unified_operation.check_request(body)
-        if violation is not None:
-            raise InvalidRequest(violation.message)
+        selection, body = await newapi.read_submission(request, context, self.unified_operation)
         video = parse_unified(body)
         view = self._submit(request, video, selection, new_unified_id)
         return newapi.json_response(context, views.unified_created(view))
@@ -127,7 +117,7 @@ class OctopusxApi:
         return view
 
     async def retrieve(self, request: Request) -> Response:
-        view = self._poll(request, request.path_params["video_id"])
+        view = newapi.polled_task(request, self.context, request.path_params["video_id"])
         scripting.raise_poll_fault(request, self.context, view)
         if view.terminal:
             build = lambda: views.video(view, self._results(request, view))  # noqa: E731
@@ -142,20 +132,12 @@ class OctopusxApi:
         task_id = request.query_params.get("id", "").strip()
         if not task_id:
             raise InvalidRequest("id is required: GET /v1/video/query?id=<task_id>")
-        view = self._poll(request, task_id)
+        view = newapi.polled_task(request, self.context, task_id)
         scripting.raise_poll_fault(request, self.context, view)
         if view.terminal:
             build = lambda: views.unified_query(view, self._results(request, view))  # noqa: E731
             return newapi.json_response(self.context, kept_json(request, self.context, view, "unified", build))
         return newapi.json_response(self.context, views.unified_query(view, None))
-
-    def _poll(self, request: Request, task_id: str) -> TaskView:
-        newapi.authenticate(request, self.context)
-        view = self.context.engine.poll(self.context.provider_id, task_id)
-        if view is None:
-            raise TaskNotExist()
-        mark_task(request, task_id)
-        return view
 
     async def list(self, request: Request) -> Response:
         newapi.authenticate(request, self.context)

@@ -11,11 +11,10 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
 
 from mockserver.core.randomness import random_uuid
 from mockserver.core.streams import Draws
-from mockserver.engine import Fixed, Forever, LogNormal, Polls, StepPlan, parse_timing
+from mockserver.engine import Fixed, Forever, LogNormal, Polls, StepPlan
 from mockserver.engine.timing import Timing
 from mockserver.gateways.jimeng2api.models.failures import TaskFailure
 
@@ -59,19 +58,6 @@ def generation_steps(kind: str, seconds: float = 0.0, heavy: float = 1.0) -> Ste
         StepPlan(state="queued", timing=Fixed(seconds=0.0), progress=(0, 0)),
         StepPlan(state="running", timing=generation, progress=RUNNING),
     )
-
-
-def draft_steps(typical: Steps, overrides: dict[str, Any]) -> list[StepPlan]:
-    """The typical steps before any scenario or queue applies, with the settings' timings (a queued timing of 0
-    stands for "the queue's")."""
-    if not overrides:
-        return list(typical)
-    running: Timing = parse_timing(overrides["running"]) if "running" in overrides else typical[1].timing
-    queued: Timing = parse_timing(overrides["queued"]) if "queued" in overrides else Fixed(seconds=0.0)
-    return [
-        StepPlan(state="queued", timing=queued, progress=(0, 0)),
-        StepPlan(state="running", timing=running, progress=RUNNING),
-    ]
 
 
 def settle(

@@ -17,9 +17,9 @@ from typing import Any
 
 from mockserver.engine import LogNormal, StepPlan
 from mockserver.gateways.families.uploads import InvalidImage, check_first_frame
-from mockserver.gateways.gptge.models import effective_seed
+from mockserver.gateways.families.volcengine_visual import RANDOM_SEED, effective_seed
 from mockserver.gateways.kit.http import dump_json
-from mockserver.gateways.volcengine.models import GENERATING, RANDOM_SEED, InvalidVideoRequest
+from mockserver.gateways.volcengine.models import GENERATING, InvalidVideoRequest
 
 IMAGE_FORMAT = "jpeg"
 SUPER_RESOLUTION = 2

@@ -198,7 +198,7 @@ class VolcengineApi:
         (with the AIGC label when asked)."""
         context = self.context
         try:
-            options = req_json_options(payload.get("req_json"))
+            options = req_json_options(payload.get("req_json"), context.settings.max_json_depth)
         except InvalidReqJson as exc:
             raise InputInvalid(str(exc)) from None
         if view.task.request.get("kind") == "image":

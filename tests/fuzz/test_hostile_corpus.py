@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from mockserver.conformance.failures import CheckFailure
-from tests.fuzz.corpus import KEY, POLLS, SESSION, Case, corpus, request
+from tests.fuzz.corpus import SESSION, Case, corpus, poll, request
 from tests.fuzz.served import SLOWEST_ANSWER, Served, in_contract, served
 from tests.stores.processes import redis_server
 
@@ -57,10 +57,11 @@ def aftermath(server: Served) -> list[str]:
             problems.append(f"{path} afterwards: {answer and answer.status} {answer and answer.body[:300]!r}")
         elif path == "/__admin/tasks":
             for task in json.loads(answer.body)["tasks"]:
-                poll = POLLS[task["provider"]].format(id=task["id"])
-                polled = server.raw(request("GET", poll, b"", SESSION if task["provider"] == "jimeng2api" else KEY))
+                provider = task["provider"]
+                method, target, data = poll(provider, task["id"], key=SESSION if provider == "jimeng2api" else None)
+                polled = server.raw(data, method=method)
                 if polled is None or polled.status >= 500:
-                    problems.append(f"{poll} afterwards: {polled and polled.status} {polled and polled.body[:300]!r}")
+                    problems.append(f"{target} afterwards: {polled and polled.status} {polled and polled.body[:300]!r}")
     return problems
 
 

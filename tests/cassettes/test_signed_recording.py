@@ -66,13 +66,15 @@ def test_a_signed_gateway_is_recorded_signed_anew_and_replayed(tmp_path: Path) -
         with serving(recorder) as proxy, httpx.Client(base_url=proxy) as http:
             recorded = script(http, runtime.clock.advance)
         upstream_saw = [entry.request_headers for entry in runtime.journal.entries(provider="volcengine")]
+        exported = httpx.get(f"{upstream}/__admin/cassette").text  # the upstream mock's journal as a cassette
     assert [status for status, _ in recorded] == [200, 400, 200, 200, 200, 200], recorded
     assert json.loads(recorded[-2][1])["data"]["status"] == "done" and recorded[-1][1][4:8] == b"ftyp"
     assert len(upstream_saw) == 5 and all(f"Credential={REAL.access_key}/" in h["authorization"] for h in upstream_saw)
 
-    text = out.read_text()
-    for secret in (CLIENT.access_key, REAL.access_key, REAL.secret_key, STS_TOKEN, "Signature="):
-        assert secret not in text, secret
+    assert exported.count("CVSync2AsyncGetResult") == 3 and exported.count('"x-security-token": "***"') == 5
+    for text in (out.read_text(), exported):
+        for secret in (CLIENT.access_key, REAL.access_key, REAL.secret_key, STS_TOKEN, "Signature="):
+            assert secret not in text, secret
     calls = Cassette.load(out).interactions[:-1]
     assert all(i.request_headers["authorization"] == "***" for i in calls)
     assert all(i.request_headers["x-security-token"] == "***" for i in calls)

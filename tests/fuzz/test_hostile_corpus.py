@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from mockserver.conformance.failures import CheckFailure
-from tests.fuzz.corpus import SESSION, Case, corpus, poll, request
+from mockserver.gateways import PROVIDER_IDS
+from tests.fuzz.corpus import JSON_ENDPOINTS, POLLED, SESSION, Case, corpus, poll, request
 from tests.fuzz.served import SLOWEST_ANSWER, Served, in_contract, served
 from tests.stores.processes import redis_server
 
@@ -72,6 +73,12 @@ def store_url(kind: str, folder: Path) -> Iterator[str]:
             yield url
     else:
         yield "memory" if kind == "memory" else f"sqlite:///{folder / 'mock.db'}"
+
+
+def test_every_gateway_is_in_the_corpus() -> None:
+    """A new gateway fails here until the corpus sends it hostile bodies (JSON_ENDPOINTS) and polls (POLLED)."""
+    assert set(PROVIDER_IDS) <= {name.partition("-")[0] for name in JSON_ENDPOINTS}
+    assert set(POLLED) == set(PROVIDER_IDS)
 
 
 @pytest.mark.parametrize("store", ["memory", "sqlite", "redis"])

@@ -14,6 +14,7 @@ import hmac
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import quote
 
 from mockserver.core.randomness import RandomSource
@@ -84,7 +85,10 @@ def canonical_request(
     )
 
 
+@lru_cache(maxsize=256)
 def signing_key(secret: str, date: str, region: str, service: str) -> bytes:
+    """The secret HMAC-chained through the scope. It changes once a day per secret, region and service, so it is
+    derived once and kept, as the SDKs' signers keep theirs."""
     key = secret.encode()
     for part in (date, region, service, SCOPE_TERMINATOR):
         key = hmac.new(key, part.encode(), hashlib.sha256).digest()

@@ -10,18 +10,16 @@ real client; a date far from both is refused whatever the clock.
 
 from __future__ import annotations
 
-import calendar
 import hmac
 import re
-import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from urllib.parse import parse_qsl
 
 from mockserver.core.clock import SystemClock
 from mockserver.core.volc_v4 import (
     ALGORITHM,
-    DATE_FORMAT,
     KeyPair,
     canonical_request,
     default_key_pair,
@@ -31,8 +29,10 @@ from mockserver.core.volc_v4 import (
 from mockserver.gateways.kit.base import ProviderContext
 from mockserver.gateways.volcengine.errors import SERVICE, OpenApiError
 
-_CREDENTIAL = re.compile(r"^(?P<ak>[^/]+)/(?P<date>\d{8})/(?P<region>[^/]+)/(?P<service>[^/]+)/request$")
+_CREDENTIAL = re.compile(r"^(?P<ak>[^/]+)/(?P<date>[0-9]{8})/(?P<region>[^/]+)/(?P<service>[^/]+)/request$")
 _WALL = SystemClock()
+_X_DATE = re.compile(r"([0-9]{4})([0-9]{2})([0-9]{2})T([0-9]{2})([0-9]{2})([0-9]{2})Z")
+"""X-Date as the SDKs write it (`volc_v4.DATE_FORMAT`: `20060102T150405Z`)."""
 
 
 @dataclass(frozen=True)
@@ -120,7 +120,12 @@ def _parts(text: str) -> dict[str, str]:
 
 
 def _parse_date(text: str) -> float | None:
+    """X-Date (UTC) as unix time; None when it is not one."""
+    found = _X_DATE.fullmatch(text)
+    if found is None:
+        return None
+    year, month, day, hour, minute, second = map(int, found.groups())
     try:
-        return float(calendar.timegm(time.strptime(text, DATE_FORMAT)))
-    except ValueError:
+        return datetime(year, month, day, hour, minute, second, tzinfo=UTC).timestamp()
+    except ValueError:  # a day or an hour out of range
         return None

@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
+from mockserver.core.volc_v4 import query_pairs
 from mockserver.gateways.families.volcengine_visual import envelope
 from mockserver.gateways.kit.base import ProviderContext
 from mockserver.gateways.kit.errors import ErrorShape, GatewayError
@@ -73,7 +74,7 @@ class OpenApiError(VolcengineError):
 
 def request_action(request: Request) -> tuple[str, str]:
     """The Action and Version a request names ('' for either when absent)."""
-    query = request.query_params
+    query = dict(query_pairs(request.scope.get("query_string", b"").decode("latin-1")))
     return query.get("Action", ""), query.get("Version", "")
 
 

@@ -15,7 +15,6 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from urllib.parse import parse_qsl
 
 from mockserver.core.clock import SystemClock
 from mockserver.core.volc_v4 import (
@@ -24,6 +23,7 @@ from mockserver.core.volc_v4 import (
     canonical_request,
     default_key_pair,
     hex_sha256,
+    query_pairs,
     signature,
 )
 from mockserver.gateways.kit.base import ProviderContext
@@ -92,7 +92,7 @@ def verify(context: ProviderContext, request: SignedRequest, secrets: Mapping[st
     if min(abs(signed_at - now), abs(signed_at - _WALL.now())) > skew:
         raise refuse("invalid_timestamp", region=region)
     signed_headers = [name.strip().lower() for name in parts["SignedHeaders"].split(";") if name.strip()]
-    query = parse_qsl(request.query, keep_blank_values=True)
+    query = query_pairs(request.query)
     body_sha256 = hex_sha256(request.body)
     for path in request.paths:
         canonical = canonical_request(request.method, path, query, request.headers, signed_headers, body_sha256)

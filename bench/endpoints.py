@@ -57,7 +57,14 @@ def prepare_bare(client: Client) -> dict[str, list[HttpRequest]]:
     body = {"model": "jimeng-video-3.0", "prompt": "An orange cat"}
     ids = [client.call("POST", "/submit", body, HEADERS)["task_id"] for _ in range(SEEDED)]
     submit, polls = _submit("/submit", body), _polls("/poll/{id}", ids)
-    return {"submit": [submit], "poll": polls, "mixed": _mixed(submit, polls), "clock": [HttpRequest("GET", "/clock")]}
+    posted = [_submit("/poll", {"task_id": task_id}) for task_id in ids]
+    return {
+        "submit": [submit],
+        "poll": polls,
+        "poll_posted": posted,
+        "mixed": _mixed(submit, polls),
+        "clock": [HttpRequest("GET", "/clock")],
+    }
 
 
 def bare_file(size: int) -> dict[str, list[HttpRequest]]:
@@ -89,10 +96,11 @@ def prepare_mock(client: Client, gateways: tuple[Gateway, ...]) -> tuple[list[En
             media = [HttpRequest("GET", f"{parts.path}?{parts.query}")]
         in_progress = [gw.poll(task_id, at) for task_id in running[gw.id]]
         succeeded = [gw.poll(task_id, at) for task_id in finished[gw.id]]
+        bare_poll = "poll" if gw.poll_body is None else "poll_posted"  # like for like: a POST poll against a POST
         endpoints += [
             Endpoint(f"{gw.id} submit", "submit", [submit], "submit"),
-            Endpoint(f"{gw.id} poll (running)", "poll", in_progress, "poll"),
-            Endpoint(f"{gw.id} poll (succeeded)", "poll", succeeded, "poll"),
+            Endpoint(f"{gw.id} poll (running)", "poll", in_progress, bare_poll),
+            Endpoint(f"{gw.id} poll (succeeded)", "poll", succeeded, bare_poll),
         ]
         if gw is gateways[0]:  # the flow is the same on every gateway: once is enough for the time it takes
             endpoints.append(

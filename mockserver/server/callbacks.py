@@ -46,6 +46,8 @@ class CallbackDispatcher:
         self._starting = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._client: httpx.Client | None = None
+        """Made at the first delivery (an HTTP client builds its TLS context), kept for the next ones."""
         for outbox in outboxes.values():
             outbox.on_watch = self.start
         clock.listeners.append(self.deliver_due)
@@ -55,14 +57,17 @@ class CallbackDispatcher:
         if all(outbox.idle for outbox in self.outboxes.values()):
             return 0
         sent = 0
-        with self._lock, httpx.Client(timeout=self.timeout, follow_redirects=False, trust_env=False) as client:
+        with self._lock:
+            if self._client is None:
+                self._client = httpx.Client(timeout=self.timeout, follow_redirects=False, trust_env=False)
+            client = self._client
             for provider, outbox in self.outboxes.items():
-                for delivery in outbox.due(self.clock.now()):
-                    if not self._send(client, delivery) and delivery.final:
-                        times, after = self.retries.get(provider, (0, 0.0))
-                        if delivery.attempt <= times:
-                            outbox.retry(delivery, self.clock.now() + after)
-                    sent += 1
+                times, after = self.retries.get(provider, (0, 0.0))
+                while due := outbox.due(self.clock.now()):
+                    for delivery in due:
+                        if not self._send(client, delivery) and delivery.final and delivery.attempt <= times:
+                            outbox.retry(delivery, delivery.due + after)  # a clock moved far sends them all
+                        sent += 1
         return sent
 
     def _send(self, client: httpx.Client, delivery: Delivery) -> bool:
@@ -121,3 +126,7 @@ class CallbackDispatcher:
             self._thread.join(self.interval + self.timeout + 1)
         if self.deliver_due in self.clock.listeners:
             self.clock.listeners.remove(self.deliver_due)
+        with self._lock:
+            if self._client is not None:
+                self._client.close()
+                self._client = None

@@ -28,7 +28,7 @@ from mockserver.gateways.kit import scripting
 from mockserver.gateways.kit.base import ProviderContext
 from mockserver.gateways.kit.callbacks import allowed_address, status_changes
 from mockserver.gateways.kit.errors import exception_handlers
-from mockserver.gateways.kit.http import JsonResponse, bearer_token, mark_task, read_json
+from mockserver.gateways.kit.http import JsonResponse, bearer_token, mark_task, read_body, read_json
 from mockserver.gateways.kit.results import finished_at, kept_json, signed_result_url, signed_url, task_caption
 from mockserver.gateways.kit.routing import GatewayApp
 from mockserver.media.picture import ImageSpec
@@ -96,7 +96,8 @@ class ArkApi:
             )
         except InvalidTaskRequest as exc:
             raise self.errors.invalid_parameter(exc.param, str(exc)) from None
-        view = self.submit(request, video | {"api_key": key}, model, selection)
+        number = context.randomness.next_number("ark:created")  # the list's order among tasks of one second
+        view = self.submit(request, video | {"api_key": key, "number": number}, model, selection)
         answer = {"id": view.task.id}
         if "safety_identifier" in body:
             answer["safety_identifier"] = body["safety_identifier"]
@@ -178,7 +179,9 @@ class ArkApi:
     def results(self, request: Request, view: TaskView) -> Results:
         task = view.task
         model = task.request["model"]
-        video_url = signed_result_url(request, self.context, view, f"{model}/{task.id}.mp4", self.url_ttl) or ""
+        video_url = signed_result_url(
+            request, self.context, view, f"{model}/{task.id}.mp4", self.url_ttl, pending="video_not_ready"
+        )
         last_frame = None
         if task.request.get("return_last_frame"):
             spec = ImageSpec(
@@ -186,7 +189,7 @@ class ArkApi:
             )
             expires = math.floor(finished_at(view) + self.url_ttl)
             last_frame = signed_url(self.context, request, f"{model}/{task.id}_last_frame.png", spec.to_params(), expires)
-        return Results(video_url, last_frame)
+        return Results(video_url or "", last_frame)
 
     @staticmethod
     def owned(view: TaskView | None, key: str) -> TaskView | None:
@@ -216,7 +219,7 @@ class ArkApi:
             and (not ids or view.task.id in ids)
             and all((view.state if f == "status" else view.task.request[f]) == v for f, v in wanted.items())
         ]
-        selected.reverse()  # newest first
+        selected.sort(key=lambda view: (view.task.created_at, view.task.request["number"]), reverse=True)
         page = selected[(page_num - 1) * page_size : page_num * page_size]
         return self.answer({"total": len(selected), "items": [self.current(request, view) for view in page]})
 
@@ -235,6 +238,7 @@ class ArkApi:
         refused (documented)."""
         context = self.context
         key = self.authenticate(request)
+        await read_body(request, context.settings.max_body_bytes)  # the SDK sends `{}`: read (and journaled), unused
         task_id = request.path_params["task_id"]
         view = self.owned(context.engine.peek(task_id, context.provider_id), key)
         if view is None:

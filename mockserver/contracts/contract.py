@@ -107,14 +107,13 @@ class Operation:
     def check_request(self, body: Any) -> Violation | None:
         """The first way `body` breaks the request schema, in the schema's own order (fields before
         cross-field rules), or None when it conforms."""
-        accepts = self._request_accepts  # None: no request schema, or one using keywords it does not compile
-        if accepts is not None and accepts(body):
-            return None
-        validator = self._request_validator
-        if validator is None:
+        accepts = self._request_accepts  # None exactly when there is no request schema
+        if accepts is None or accepts(body):
             return None
         from jsonschema.exceptions import best_match
 
+        validator = self._request_validator
+        assert validator is not None
         first = next(iter(validator.iter_errors(body)), None)
         return None if first is None else _violation(best_match([first]) or first)
 

@@ -18,7 +18,7 @@ from mockserver.gateways.kit.scripting import ScriptedError
 from mockserver.scenarios import UnknownScenario
 
 REQUEST_ID_HEADER = "X-Request-Id"
-TYPES = {400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound", 429: "TooManyRequests"}
+TYPES = {400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound", 413: "BadRequest", 429: "TooManyRequests"}
 
 
 class ArkError(GatewayError):

@@ -75,14 +75,15 @@ class ArkApi:
         if not isinstance(raw, dict):
             raise self.errors.invalid_parameter("", "The request body must be a JSON object")
         body = present(raw)
+        content = body.get("content")
+        readable = isinstance(content, list) and all(isinstance(item, dict) for item in content)
+        prompt = prompt_of(content) if readable else None  # type: ignore[arg-type]
+        selection = scripting.select(request, context, prompt if isinstance(prompt, str) else None, key)
+        if isinstance(prompt, str) and selection.prompt != prompt:
+            body["content"] = with_prompt(content, selection.prompt)  # type: ignore[arg-type]
         for name in ("model", "content"):
             if name not in body:
                 raise self.errors.missing_parameter(name)
-        content = body["content"]
-        prompt = prompt_of(content) if isinstance(content, list) and all(isinstance(i, dict) for i in content) else None
-        selection = scripting.select(request, context, prompt, key)
-        if prompt is not None and selection.prompt != prompt:
-            body["content"] = with_prompt(content, selection.prompt)
         violation = self.create_operation.check_request(body)
         if violation is not None:
             raise self.errors.invalid_parameter(violation.field or "body", violation.message)

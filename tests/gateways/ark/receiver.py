@@ -37,14 +37,14 @@ def receiving(answers: list[int] | None = None) -> Iterator[Receiver]:
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             body = json.loads(self.rfile.read(length))
-            status = receiver.answers.pop(0) if receiver.answers else 200
+            with receiver.arrived:  # kept before answering: the sender's call returns once it has the answer
+                receiver.bodies.append(body)
+                receiver.arrived.notify_all()
+                status = receiver.answers.pop(0) if receiver.answers else 200
             self.send_response(status)
             self.send_header("Content-Length", "2")
             self.end_headers()
             self.wfile.write(b"ok")
-            with receiver.arrived:
-                receiver.bodies.append(body)
-                receiver.arrived.notify_all()
 
         def log_message(self, format: str, *args: Any) -> None:
             pass

@@ -16,7 +16,7 @@ from tests.gateways.ark.receiver import Receiver, receiving
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[MockServer]:
-    with MockServer(providers=["ark"], callback_timeout=0.3) as mock:
+    with MockServer(providers=["ark"]) as mock:
         yield mock
 
 
@@ -55,17 +55,18 @@ def test_a_final_status_is_retried_three_times_five_seconds_apart(mock: MockServ
     assert answers == [200, 200, 500, 503, 500, 500]
 
 
-def test_a_receiver_that_does_not_answer_is_journaled_with_status_0(mock: MockServer) -> None:
+def test_a_receiver_that_does_not_answer_is_journaled_with_status_0() -> None:
     silent = socket.socket()
     silent.bind(("127.0.0.1", 0))
     silent.listen(8)  # accepts connections, never answers
     try:
-        url = f"http://127.0.0.1:{silent.getsockname()[1]}/hook"
-        task_id = create(mock, url)
-        mock.clock.advance(0)
+        with MockServer(providers=["ark"], callback_timeout=0.2) as mock:
+            url = f"http://127.0.0.1:{silent.getsockname()[1]}/hook"
+            task_id = create(mock, url)
+            mock.clock.advance(0)
+            entry = mock.journal.callbacks(task=task_id)[0]
     finally:
         silent.close()
-    entry = mock.journal.callbacks(task=task_id)[0]
     assert entry.status == 0 and "callback_timeout" in entry.response_body
 
 

@@ -44,11 +44,77 @@ class InvalidTaskRequest(ValueError):
 
 @dataclass(frozen=True)
 class Model:
+    """One model's entry of the contract's `x-models`: what it renders and what it takes."""
+
     name: str
     family: str
     default_resolution: str
     generation_seconds: float
-    audio_default: bool
+    durations: tuple[int, int]
+    model_chosen: bool
+    """It takes duration -1 (the model chooses)."""
+    roles: frozenset[str]
+    """The image roles it takes (none: text-to-video only)."""
+    max_references: int
+    media: bool
+    """It takes reference videos and audios."""
+    audio: bool
+    """It takes generate_audio (and generates audio unless told not to)."""
+    draft: bool
+    flex: bool
+    resolutions: tuple[str, ...]
+    needs_image: bool
+
+    @classmethod
+    def of(cls, name: str, entry: Mapping[str, Any]) -> Model:
+        low, high = entry["durations"]
+        return cls(
+            name,
+            entry["family"],
+            entry["default_resolution"],
+            float(entry["generation_seconds"]),
+            (int(low), int(high)),
+            bool(entry.get("model_chosen", False)),
+            frozenset(entry.get("roles", ())),
+            int(entry.get("max_references", 0)),
+            bool(entry.get("media", False)),
+            bool(entry.get("audio", False)),
+            bool(entry.get("draft", False)),
+            bool(entry.get("flex", True)),
+            tuple(entry.get("resolutions", ("480p", "720p", "1080p"))),
+            bool(entry.get("needs_image", False)),
+        )
+
+    def violation(self, body: Mapping[str, Any]) -> tuple[str, str] | None:
+        """The first rule of this model a (schema-valid) request breaks, as (param, reason), or None."""
+        name, content = self.name, body["content"]
+        duration, low, high = body.get("duration"), *self.durations
+        if duration is not None and not (low <= duration <= high or (duration == -1 and self.model_chosen)):
+            chosen = "-1 or " if self.model_chosen else ""
+            return "duration", f"duration must be {chosen}from {low} to {high} seconds for {name}"
+        if "frames" in body and self.family != "1.0":
+            return "frames", "frames is for Seedance 1.0 models: use duration"
+        if body.get("resolution", self.default_resolution) not in self.resolutions:
+            return "resolution", f"{name} renders {' or '.join(self.resolutions)}"
+        for field, allowed in (("generate_audio", self.audio), ("draft", self.draft)):
+            if field in body and not allowed:
+                return field, f"{field} is not supported by {name}"
+        if body.get("service_tier") == "flex" and not self.flex:
+            return "service_tier", f"service_tier flex is not available for {name}"
+        kinds = {item["type"] for item in content}
+        if not self.media and kinds & {"video_url", "audio_url"}:
+            return "content", f"{name} takes no reference video or audio"
+        if "draft_task" in kinds and not self.draft:
+            return "content", f"{name} takes no draft task"
+        roles = [item.get("role", "first_frame") for item in content if item["type"] == "image_url"]
+        if refused := sorted(set(roles) - self.roles):
+            takes = ", ".join(sorted(self.roles)) or "no images (text-to-video)"
+            return "content", f"{name} takes {takes}, not {', '.join(refused)}"
+        if roles.count("reference_image") > self.max_references:
+            return "content", f"{name} takes at most {self.max_references} reference images"
+        if self.needs_image and not roles:
+            return "content", f"{name} needs an image (a first frame, or reference images)"
+        return None
 
 
 @dataclass(frozen=True)
@@ -61,17 +127,7 @@ class Catalogue:
     @classmethod
     def from_contract(cls, contract: Contract) -> Catalogue:
         table = contract.extension("x-models")
-        models = {
-            name: Model(
-                name,
-                entry["family"],
-                entry["default_resolution"],
-                float(entry["generation_seconds"]),
-                bool(entry.get("audio_default", False)),
-            )
-            for name, entry in table.items()
-            if isinstance(entry, dict) and "family" in entry
-        }
+        models = {name: Model.of(name, entry) for name, entry in table.items() if name.startswith("doubao-")}
         sizes = {
             family: {res: {ratio: (int(w), int(h)) for ratio, (w, h) in by_ratio.items()} for res, by_ratio in table_.items()}
             for family, table_ in table["sizes"].items()
@@ -153,7 +209,7 @@ def parse_create(
         "image_keys": [info[0] for info in (first_info, last_info) if info is not None],
     }
     if model.family != "1.0":
-        request["generate_audio"] = bool(body.get("generate_audio", model.audio_default))
+        request["generate_audio"] = bool(body.get("generate_audio", model.audio))
     if model.family == "1.5":
         request["draft"] = draft
     if draft_of is not None:

@@ -90,6 +90,8 @@ class ArkApi:
         model = self.catalogue.models.get(body["model"])
         if model is None:
             raise self.errors.model_not_found(body["model"])
+        if (broken := model.violation(body)) is not None:
+            raise self.errors.invalid_parameter(*broken)
         self.check_extras(body, key)
         try:
             video = parse_create(

@@ -107,13 +107,13 @@ def test_adaptive_ratio_follows_the_first_frame(client: ContractClient) -> None:
 @pytest.mark.parametrize(
     ("fields", "param", "reason"),
     [
-        ({"duration": 13}, "duration", "from 2 to 12 seconds for Seedance 1.0"),
+        ({"duration": 13}, "duration", "from 2 to 12 seconds for doubao-seedance-1-0-pro-250528"),
         ({"frames": 30}, "frames", "25 + 4n"),
-        ({"model": "doubao-seedance-2-0-260128", "service_tier": "flex"}, "service_tier", "not available for Seedance 2.0"),
+        ({"model": "doubao-seedance-2-0-260128", "service_tier": "flex"}, "service_tier", "flex is not available"),
         ({"model": "doubao-seedance-2-0-fast-260128", "resolution": "1080p"}, "resolution", "480p or 720p"),
         ({"model": "doubao-seedance-2-0-260128", "frames": 121}, "frames", "Seedance 1.0 models"),
         ({"execution_expires_after": 100}, "execution_expires_after", "3600 to 259200"),
-        ({"generate_audio": True}, "generate_audio", "1.5 pro and 2.0 only"),
+        ({"generate_audio": True}, "generate_audio", "not supported by doubao-seedance-1-0-pro-250528"),
         ({"ratio": "2:1"}, "ratio", "21:9, 16:9"),
         ({"seed": -2}, "seed", "-1 (random)"),
         ({"callback_url": "ftp://example.com/x"}, "callback_url", "http(s) URL"),
@@ -141,12 +141,16 @@ def reference(kind: str, role: str, url: str = "https://example.com/a") -> dict[
         ("doubao-seedance-2-0-260128", [reference("audio_url", "reference_audio")], "needs at least one image or video"),
         ("doubao-seedance-2-0-260128", [reference("image_url", "last_frame")], "needs a first_frame"),
         ("doubao-seedance-1-0-lite-t2v-250428", [reference("image_url", "first_frame")], "text-to-video"),
-        ("doubao-seedance-1-0-pro-fast-251015", [reference("image_url", "first_frame"), reference("image_url", "last_frame")], "no last frame"),
-        (PRO, [reference("video_url", "reference_video")], "Seedance 1.0 takes no reference video"),
+        ("doubao-seedance-1-0-pro-fast-251015", [reference("image_url", "first_frame"), reference("image_url", "last_frame")], "not last_frame"),
+        (PRO, [reference("video_url", "reference_video")], "takes no reference video"),
+        (PRO, [reference("image_url", "reference_image")], "not reference_image"),
+        ("doubao-seedance-1-0-lite-i2v-250428", [], "needs an image"),
+        ("doubao-seedance-1-0-lite-i2v-250428", [reference("image_url", "reference_image")] * 5, "at most 4 reference images"),
+        ("doubao-seedance-1-5-pro-251215", [], "from 4 to 12"),
     ],
 )
 def test_content_rules(client: ContractClient, model: str, items: list[dict[str, Any]], reason: str) -> None:
-    body = create_body(model)
+    body = create_body(model, duration=2) if reason == "from 4 to 12" else create_body(model)
     body["content"] += items
     response = client.post(TASKS, json=body, headers=AUTH)
     assert response.status_code == 400, response.text

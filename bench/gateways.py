@@ -121,6 +121,19 @@ GATEWAYS: tuple[Gateway, ...] = (
         "/jimmyai/api/open-api/v1/videos/{id}",
         id_key="data.task_id",
     ),
+    Gateway(
+        "ark",
+        "/ark/api/v3/contents/generations/tasks",
+        {
+            "model": "doubao-seedance-1-0-pro-250528",
+            "content": [{"type": "text", "text": _CAT}],
+            "ratio": "16:9",
+            "resolution": "720p",
+            "duration": 5,
+        },
+        "/ark/api/v3/contents/generations/tasks/{id}",
+        id_key="id",
+    ),
 )
 
 API_KEY = "sk-bench"

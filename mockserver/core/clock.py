@@ -181,7 +181,7 @@ class MockClock:
         self._shared = shared
         self.bounds = bounds or ClockBounds()
         self._lock = threading.Lock()
-        self.listeners: list[Callable[[], None]] = []
+        self.listeners: list[Callable[[], object]] = []
         """Called, in the caller's thread, after `advance` or `set` has moved the clock (the callbacks that became
         due are sent then)."""
         self._state = self._initial_state()

@@ -6,8 +6,8 @@ from mockserver.scenarios.model import DEFAULT, CallbackScript, Failure, Network
 
 __all__ = [
     "DEFAULT",
-    "CallbackScript",
     "SCENARIO_HEADER",
+    "CallbackScript",
     "Failure",
     "NetworkFault",
     "PollFault",

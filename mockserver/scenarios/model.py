@@ -140,7 +140,9 @@ def scenario_from_dict(name: str, data: Mapping[str, Any], source: str) -> Scena
         polls=tuple(_poll_fault(item) for item in data.get("polls", ())),
         faults=tuple(_network_fault(item) for item in data.get("faults", ())),
         callbacks=CallbackScript(
-            float(callbacks.get("delay", 0)), int(callbacks.get("duplicates", 0)), bool(callbacks.get("out_of_order", False))
+            float(callbacks.get("delay", 0)),
+            int(callbacks.get("duplicates", 0)),
+            bool(callbacks.get("out_of_order", False)),
         ),
         source=source,
     )

@@ -18,7 +18,14 @@ from mockserver.gateways.kit.scripting import ScriptedError
 from mockserver.scenarios import UnknownScenario
 
 REQUEST_ID_HEADER = "X-Request-Id"
-TYPES = {400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound", 413: "BadRequest", 429: "TooManyRequests"}
+TYPES = {
+    400: "BadRequest",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "NotFound",
+    413: "BadRequest",
+    429: "TooManyRequests",
+}
 
 
 class ArkError(GatewayError):
@@ -117,7 +124,10 @@ class ArkShape(ErrorShape):
         return JsonResponse(body, status_code=error.status, headers=headers)
 
     def too_large(self, exc: BodyTooLarge) -> GatewayError:
-        return catalogued(self.context.contract.errors["request_too_large"], f"The request body is too large (limit {exc.limit} bytes).")
+        return catalogued(
+            self.context.contract.errors["request_too_large"],
+            f"The request body is too large (limit {exc.limit} bytes).",
+        )
 
     def malformed(self, exc: MalformedBody) -> GatewayError:
         return self.errors.invalid_parameter("", f"The request body is not valid JSON: {exc}")
@@ -138,7 +148,9 @@ class ArkShape(ErrorShape):
         if entry is None and (exc.status == 429 or exc.status >= 500):
             entry = self.context.contract.errors["rate_limited" if exc.status == 429 else "internal_error"]
         if entry is None:
-            return ArkError(exc.status, "InvalidParameter", f"scripted fault HTTP {exc.status}.", "", None, exc.retry_after)
+            return ArkError(
+                exc.status, "InvalidParameter", f"scripted fault HTTP {exc.status}.", "", None, exc.retry_after
+            )
         error = catalogued(entry, status=exc.status)
         if exc.retry_after is not None:
             error.retry_after = exc.retry_after

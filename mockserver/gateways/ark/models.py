@@ -129,7 +129,9 @@ class Catalogue:
         table = contract.extension("x-models")
         models = {name: Model.of(name, entry) for name, entry in table.items() if name.startswith("doubao-")}
         sizes = {
-            family: {res: {ratio: (int(w), int(h)) for ratio, (w, h) in by_ratio.items()} for res, by_ratio in table_.items()}
+            family: {
+                res: {ratio: (int(w), int(h)) for ratio, (w, h) in by_ratio.items()} for res, by_ratio in table_.items()
+            }
             for family, table_ in table["sizes"].items()
         }
         return cls(models, sizes)

@@ -165,7 +165,9 @@ class ArkApi:
     def current(self, request: Request, view: TaskView) -> Any:
         """The task object now: a finished task's rendered once and kept."""
         if view.terminal:
-            return kept_json(request, self.context, view, "task", lambda: self.at(request, view, view.state, finished_at(view)))
+            return kept_json(
+                request, self.context, view, "task", lambda: self.at(request, view, view.state, finished_at(view))
+            )
         changes = status_changes(view)
         return self.at(request, view, view.state, changes[-1][1])
 
@@ -191,7 +193,9 @@ class ArkApi:
                 task.request["width"], task.request["height"], "png", color_from_seed(task.seed), task_caption(view)
             )
             expires = math.floor(finished_at(view) + self.url_ttl)
-            last_frame = signed_url(self.context, request, f"{model}/{task.id}_last_frame.png", spec.to_params(), expires)
+            last_frame = signed_url(
+                self.context, request, f"{model}/{task.id}_last_frame.png", spec.to_params(), expires
+            )
         return Results(video_url or "", last_frame)
 
     @staticmethod

@@ -13,10 +13,10 @@ import heapq
 import ipaddress
 import itertools
 import threading
-from urllib.parse import urlsplit
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
+from urllib.parse import urlsplit
 
 from mockserver.engine import TaskEngine, TaskView
 from mockserver.gateways.kit.http import dump_json

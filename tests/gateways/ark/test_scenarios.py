@@ -62,7 +62,9 @@ def test_output_moderation_fails_the_task(client: ContractClient, scenario: str)
 
 
 def test_video_not_ready_right_after_success(client: ContractClient) -> None:
-    task_id = client.post(TASKS, json=create_body(), headers={**AUTH, "X-Mock-Scenario": "ark_video_not_ready"}).json()["id"]
+    task_id = client.post(TASKS, json=create_body(), headers={**AUTH, "X-Mock-Scenario": "ark_video_not_ready"}).json()[
+        "id"
+    ]
     clock = client.runtime.clock
     while client.runtime.engine.peek(task_id).state != "succeeded":  # type: ignore[union-attr]
         clock.advance(1)

@@ -41,7 +41,12 @@ def test_create_poll_list_download_delete(ark: Ark, server: MockServer) -> None:
         server.clock.advance(5)
     assert statuses[0] == "queued" and "running" in statuses and statuses[-1] == "succeeded"
     assert (task.model, task.seed, task.ratio, task.resolution, task.duration, task.framespersecond) == (
-        PRO, 7, "16:9", "720p", 5, 24
+        PRO,
+        7,
+        "16:9",
+        "720p",
+        5,
+        24,
     )
     assert task.error is None and task.usage.completion_tokens == 1248 * 704 * 24 * 5 // 1024
     assert task.created_at == 1767225600 < task.updated_at
@@ -59,7 +64,7 @@ def test_create_poll_list_download_delete(ark: Ark, server: MockServer) -> None:
 
 def test_the_sdk_sends_nulls_and_a_missing_model_is_a_missing_parameter(ark: Ark, server: MockServer) -> None:
     with pytest.raises(ArkBadRequestError) as refused:
-        ark.content_generation.tasks.create(model=None, content=PROMPT)  # type: ignore[arg-type]
+        ark.content_generation.tasks.create(model=None, content=PROMPT)
     assert (refused.value.code, refused.value.param, refused.value.type) == ("MissingParameter", "model", "BadRequest")
     sent = server.journal.calls("ark", "/api/v3/contents/generations/tasks", method="POST")[-1].request_body
     assert '"model":null' in sent and '"callback_url":null' in sent and '"tools":null' in sent

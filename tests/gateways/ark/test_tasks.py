@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from mockserver.gateways.ark.models import Catalogue
 from mockserver.contracts.contract import load_contract
+from mockserver.gateways.ark.models import Catalogue
 from tests.gateways.ark.helpers import AUTH, PRO, TASKS, create_body
 from tests.support import ContractClient, make_client, png_base64
 
@@ -58,7 +58,11 @@ def test_a_task_goes_queued_running_succeeded_with_every_field(client: ContractC
     assert first["status"] == "queued" and first["created_at"] == first["updated_at"] == 1767225600
     assert "content" not in first and "error" not in first
     assert (first["seed"], first["ratio"], first["resolution"], first["duration"]) == (42, "9:16", "720p", 10)
-    assert (first["framespersecond"], first["service_tier"], first["execution_expires_after"]) == (24, "default", 172800)
+    assert (first["framespersecond"], first["service_tier"], first["execution_expires_after"]) == (
+        24,
+        "default",
+        172800,
+    )
     seen = {first["status"]}
     for _ in range(100):
         client.runtime.clock.advance(5)
@@ -68,7 +72,10 @@ def test_a_task_goes_queued_running_succeeded_with_every_field(client: ContractC
             break
     assert seen == {"queued", "running", "succeeded"}
     assert body["updated_at"] > body["created_at"]
-    assert body["usage"] == {"completion_tokens": 704 * 1248 * 24 * 10 // 1024, "total_tokens": 704 * 1248 * 24 * 10 // 1024}
+    assert body["usage"] == {
+        "completion_tokens": 704 * 1248 * 24 * 10 // 1024,
+        "total_tokens": 704 * 1248 * 24 * 10 // 1024,
+    }
     video = client.get(body["content"]["video_url"])
     assert video.status_code == 200 and video.headers["content-type"] == "video/mp4"
     still = client.get(body["content"]["last_frame_url"])
@@ -97,7 +104,11 @@ def test_frames_are_reported_in_place_of_duration(client: ContractClient) -> Non
 
 
 def test_adaptive_ratio_follows_the_first_frame(client: ContractClient) -> None:
-    image = {"type": "image_url", "image_url": {"url": "data:image/png;base64," + png_base64(600, 1000)}, "role": "first_frame"}
+    image = {
+        "type": "image_url",
+        "image_url": {"url": "data:image/png;base64," + png_base64(600, 1000)},
+        "role": "first_frame",
+    }
     body = create_body(resolution="480p")
     body["content"].append(image)
     task = get(client, create(client, body))
@@ -120,7 +131,9 @@ def test_adaptive_ratio_follows_the_first_frame(client: ContractClient) -> None:
         ({"callback_url": "https://example.com/hook"}, "callback_url", "callback_hosts"),
     ],
 )
-def test_invalid_parameters_name_their_param(client: ContractClient, fields: dict[str, Any], param: str, reason: str) -> None:
+def test_invalid_parameters_name_their_param(
+    client: ContractClient, fields: dict[str, Any], param: str, reason: str
+) -> None:
     response = client.post(TASKS, json=create_body(**fields), headers=AUTH)
     assert response.status_code == 400
     error = error_of(response)
@@ -135,17 +148,33 @@ def reference(kind: str, role: str, url: str = "https://example.com/a") -> dict[
 @pytest.mark.parametrize(
     ("model", "items", "reason"),
     [
-        ("doubao-seedance-2-0-260128", [reference("image_url", "first_frame"), reference("image_url", "reference_image")], "cannot be mixed"),
+        (
+            "doubao-seedance-2-0-260128",
+            [reference("image_url", "first_frame"), reference("image_url", "reference_image")],
+            "cannot be mixed",
+        ),
         ("doubao-seedance-2-0-260128", [reference("image_url", "reference_image")] * 10, "at most 9 images"),
         ("doubao-seedance-2-0-260128", [reference("video_url", "reference_video")] * 4, "at most 3 reference videos"),
-        ("doubao-seedance-2-0-260128", [reference("audio_url", "reference_audio")], "needs at least one image or video"),
+        (
+            "doubao-seedance-2-0-260128",
+            [reference("audio_url", "reference_audio")],
+            "needs at least one image or video",
+        ),
         ("doubao-seedance-2-0-260128", [reference("image_url", "last_frame")], "needs a first_frame"),
         ("doubao-seedance-1-0-lite-t2v-250428", [reference("image_url", "first_frame")], "text-to-video"),
-        ("doubao-seedance-1-0-pro-fast-251015", [reference("image_url", "first_frame"), reference("image_url", "last_frame")], "not last_frame"),
+        (
+            "doubao-seedance-1-0-pro-fast-251015",
+            [reference("image_url", "first_frame"), reference("image_url", "last_frame")],
+            "not last_frame",
+        ),
         (PRO, [reference("video_url", "reference_video")], "takes no reference video"),
         (PRO, [reference("image_url", "reference_image")], "not reference_image"),
         ("doubao-seedance-1-0-lite-i2v-250428", [], "needs an image"),
-        ("doubao-seedance-1-0-lite-i2v-250428", [reference("image_url", "reference_image")] * 5, "at most 4 reference images"),
+        (
+            "doubao-seedance-1-0-lite-i2v-250428",
+            [reference("image_url", "reference_image")] * 5,
+            "at most 4 reference images",
+        ),
         ("doubao-seedance-1-5-pro-251215", [], "from 4 to 12"),
     ],
 )
@@ -166,7 +195,7 @@ def test_a_full_reference_request_of_seedance_2(client: ContractClient) -> None:
 
 def test_nulls_are_absent_and_a_null_model_is_missing(client: ContractClient) -> None:
     nulls = dict.fromkeys(("callback_url", "seed", "tools", "safety_identifier", "priority", "draft", "frames"))
-    assert get(client, create(client, create_body(**nulls)))["status"] == "queued"
+    assert get(client, create(client, {**create_body(), **nulls}))["status"] == "queued"
     response = client.post(TASKS, json={**create_body(), "model": None}, headers=AUTH)
     assert response.status_code == 400
     assert (error_of(response)["code"], error_of(response)["param"]) == ("MissingParameter", "model")
@@ -217,7 +246,9 @@ def test_delete_refuses_a_running_task_and_removes_a_finished_one(client: Contra
 
 
 def test_a_task_not_finished_by_execution_expires_after_is_expired(client: ContractClient) -> None:
-    task_id = create(client, create_body(execution_expires_after=3600), headers={**AUTH, "X-Mock-Scenario": "ark_expires"})
+    task_id = create(
+        client, create_body(execution_expires_after=3600), headers={**AUTH, "X-Mock-Scenario": "ark_expires"}
+    )
     client.runtime.clock.advance(3599)
     assert get(client, task_id)["status"] == "running"
     client.runtime.clock.advance(2)
@@ -258,7 +289,9 @@ def test_list_pages_filters_and_counts(client: ContractClient) -> None:
     assert client.get(TASKS, headers={"Authorization": "Bearer other"}).json()["total"] == 0
 
 
-@pytest.mark.parametrize(("name", "value"), [("page_size", "0"), ("page_size", "501"), ("page_num", "x"), ("filter.status", "done")])
+@pytest.mark.parametrize(
+    ("name", "value"), [("page_size", "0"), ("page_size", "501"), ("page_num", "x"), ("filter.status", "done")]
+)
 def test_list_refuses_bad_parameters(client: ContractClient, name: str, value: str) -> None:
     response = client.get(TASKS, params={name: value}, headers=AUTH)
     assert response.status_code == 400 and error_of(response)["param"] == name

@@ -266,7 +266,10 @@ def new_task_id(created_at: float) -> Callable[[Draws], str]:
     stamp = utc_stamp(created_at, "%Y%m%d%H%M%S")
 
     def new_id(rng: Draws) -> str:
-        tail = "".join(_ID_ALPHABET[rng.getrandbits(6) % len(_ID_ALPHABET)] for _ in range(5))
+        number, tail = rng.getrandbits(32) % len(_ID_ALPHABET) ** 5, ""
+        for _ in range(5):
+            number, digit = divmod(number, len(_ID_ALPHABET))
+            tail += _ID_ALPHABET[digit]
         return f"cgt-{stamp}-{tail}"
 
     return new_id

@@ -181,6 +181,9 @@ class MockClock:
         self._shared = shared
         self.bounds = bounds or ClockBounds()
         self._lock = threading.Lock()
+        self.listeners: list[Callable[[], object]] = []
+        """Called, in the caller's thread, after `advance` or `set` has moved the clock (the callbacks that became
+        due are sent then)."""
         self._state = self._initial_state()
         if shared is not None:
             self._join(shared)
@@ -280,7 +283,12 @@ class MockClock:
             raise ClockError("the clock only moves forward: seconds must be >= 0")
         if not math.isfinite(seconds):
             raise ClockError("seconds must be a finite number")
-        return self._change(lambda state, now: replace(state, offset=state.offset + seconds))
+        return self._moved(self._change(lambda state, now: replace(state, offset=state.offset + seconds)))
+
+    def _moved(self, now: float) -> float:
+        for listener in list(self.listeners):
+            listener()
+        return now
 
     def set(self, when: float) -> float:
         self.bounds.check_instant(when)
@@ -290,7 +298,7 @@ class MockClock:
                 raise ClockError(f"the clock only moves forward: {when} is before now ({now})")
             return replace(state, offset=state.offset + when - now)
 
-        return self._change(move)
+        return self._moved(self._change(move))
 
     def freeze(self) -> float:
         return self._change(lambda state, now: ClockState("virtual", now))

@@ -193,6 +193,20 @@ def draw_schedule(
     return Schedule(phases=tuple(phases), outcome=outcome)
 
 
+def within_deadline(schedule: Schedule, seconds: float, outcome: Outcome) -> Schedule:
+    """The schedule cut `seconds` after submit: a task whose timed steps run past then (or never end) ends there in
+    `outcome` (a gateway's expiry). A schedule with a step that polls end is left whole: time alone cannot cut it."""
+    phases: list[Phase] = []
+    for phase in schedule.phases:
+        if phase.until_polls is not None:
+            return schedule
+        if phase.until_seconds is None or phase.until_seconds > seconds:
+            phases.append(phase._replace(until_seconds=seconds))
+            return Schedule(phases=tuple(phases), outcome=outcome)
+        phases.append(phase)
+    return schedule
+
+
 def evaluate(schedule: Schedule, elapsed: float, polls: int) -> Status:
     """The task's state `elapsed` seconds after submit, having been polled `polls` times (this poll included)."""
     start_seconds, start_polls = 0.0, 0

@@ -58,11 +58,13 @@ def build_admin(runtime: MockRuntime, urls: dict[str, str]) -> Starlette:
         return JsonResponse(clock.describe())
 
     async def advance(request: Request) -> Response:
-        clock.advance(await _number(request, "seconds"))
+        seconds = await _number(request, "seconds")
+        await run_in_threadpool(clock.advance, seconds)  # it sends the callbacks that fall due: off the event loop
         return JsonResponse(clock.describe())
 
     async def set_clock(request: Request) -> Response:
-        clock.set(await _number(request, "now"))
+        when = await _number(request, "now")
+        await run_in_threadpool(clock.set, when)
         return JsonResponse(clock.describe())
 
     async def freeze(request: Request) -> Response:

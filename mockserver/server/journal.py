@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import difflib
+import json
 import re
 import threading
 from collections import deque
+from collections.abc import Sequence
 from typing import Any, Protocol
 
 from mockserver.server.exchange import BODY_LIMIT, Exchange, JournalEntry
@@ -99,6 +101,22 @@ class Journal:
     def assert_not_called(self, provider: str, path: str, *, method: str | None = None) -> None:
         self.assert_called(provider, path, times=0, method=method)
 
+    def callbacks(self, *, provider: str | None = None, task: str | None = None) -> list[JournalEntry]:
+        """The callbacks the mock sent (an entry's path is then the receiver's URL; status 0: no answer came),
+        oldest first."""
+        return [e for e in self.entries(provider=provider, task=task) if not e.path.startswith("/")]
+
+    def assert_callbacks(self, task: str, statuses: Sequence[str], *, answered: bool = False) -> None:
+        """Fail unless the task's callbacks carried exactly these statuses, in this order (every attempt counts;
+        with `answered`, only deliveries the receiver answered 2xx). The message lists what was sent."""
+        sent = [e for e in self.callbacks(task=task) if not answered or 200 <= e.status < 300]
+        carried = [_callback_status(e) for e in sent]
+        if carried == list(statuses):
+            return
+        lines = [f"expected task {task}'s callbacks to carry {list(statuses)}, but they carried {carried}."]
+        lines += [f"  {_callback_status(e)} -> {e.path}: {e.status or 'no answer'}" for e in self.callbacks(task=task)]
+        raise AssertionError("\n".join(lines) if sent else lines[0] + " No callback of it was sent.")
+
     def clear(self) -> None:
         if self.backend is not None:
             self.backend.journal_clear()
@@ -112,6 +130,13 @@ class Journal:
 
 
 NEAREST_SHOWN = 5
+
+
+def _callback_status(entry: JournalEntry) -> str:
+    try:
+        return str(json.loads(entry.request_body).get("status"))
+    except (ValueError, AttributeError):
+        return "?"
 
 
 def _path_pattern(path: str) -> re.Pattern[str]:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from mockserver.cassettes import Cassette, Interaction, redact_body, redact_headers
 from mockserver.contracts.contract import ContractError, load_contract
@@ -11,8 +13,10 @@ from mockserver.core.clock import MockClock
 from mockserver.core.randomness import RandomSource
 from mockserver.engine import MemoryStore, TaskEngine, TaskStore
 from mockserver.gateways import ProviderContext, load_provider
+from mockserver.gateways.kit.callbacks import Outbox
 from mockserver.media.signing import UrlSigner
 from mockserver.scenarios import ScenarioFileError, ScenarioLibrary, UnknownScenario
+from mockserver.server.callbacks import CallbackDispatcher
 from mockserver.server.journal import Journal
 from mockserver.server.settings import Settings, SettingsError
 from mockserver.stores import StoreError, open_store
@@ -60,9 +64,19 @@ class MockRuntime:
                 contract=contracts[provider_id],
                 settings=settings.for_provider(provider_id),
                 scenarios=self.scenarios,
+                callbacks=Outbox(provider_id, self.engine),
             )
             for provider_id in settings.providers
         }
+        self.callbacks = CallbackDispatcher(
+            {pid: context.callbacks for pid, context in self.contexts.items()},
+            self.clock,
+            self.journal,
+            hosts=settings.callback_hosts,
+            timeout=settings.callback_timeout,
+            interval=settings.callback_interval,
+            retries={pid: _retries(contracts[pid].document) for pid in settings.providers},
+        )
 
     def _media_key(self) -> bytes:
         """The configured `media_secret`; else a random key, made at this start or, with a shared store, by the
@@ -88,13 +102,14 @@ class MockRuntime:
                 e.response_body.encode(),
             )
             for e in self.journal.entries()
-            if e.complete
+            if e.complete and e.path.startswith("/")  # not the callbacks the mock sent out
         ]
         scenarios = {view.task.id: view.task.scenario for view in self.engine.tasks()}
         return Cassette(interactions, self.settings.seed, scenarios, source="jimeng-mock journal")
 
     def close(self) -> None:
-        """Flush and let go of a shared store (graceful shutdown); the memory store needs nothing."""
+        """Stop sending callbacks, flush and let go of a shared store (graceful shutdown)."""
+        self.callbacks.stop()
         if self.shared is not None:
             self.shared.close()
 
@@ -107,3 +122,11 @@ class MockRuntime:
         self.scenarios.reset()
         for context in self.contexts.values():
             context.reset()
+
+
+def _retries(contract: Mapping[str, Any]) -> tuple[int, float]:
+    """How many times a gateway's final callback is retried and how long after a failure (`x-callbacks`)."""
+    callbacks = contract.get("x-callbacks")
+    if callbacks is None:
+        return 0, 0.0
+    return int(callbacks["retries"]), float(contract["x-lifetimes"]["callback_answer"]["seconds"])

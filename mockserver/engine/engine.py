@@ -9,7 +9,15 @@ from typing import Any
 from mockserver.core.clock import Clock
 from mockserver.core.randomness import RandomSource
 from mockserver.core.streams import Draws
-from mockserver.engine.lifecycle import Lifecycle, Outcome, Schedule, StepPlan, draw_schedule, evaluate
+from mockserver.engine.lifecycle import (
+    Lifecycle,
+    Outcome,
+    Schedule,
+    StepPlan,
+    current_phase,
+    draw_schedule,
+    evaluate,
+)
 from mockserver.engine.store import TaskStore
 from mockserver.engine.task import Task, TaskView
 
@@ -150,6 +158,20 @@ class TaskEngine:
         for task in self.store.scan(now):
             if provider is None or task.provider == provider:
                 yield self._view(task, now)
+
+    def next_change(self) -> tuple[float, TaskView] | None:
+        """The soonest instant at which a live task moves to its next step on the clock alone, and that task; None
+        when no task will (every one has ended, or waits for polls or forever)."""
+        soonest: tuple[float, TaskView] | None = None
+        for view in self.tasks():
+            task = view.task
+            phase = current_phase(task.schedule, max(view.now - task.created_at - task.status_lag, 0.0), task.polls)
+            if phase is None or phase.until_seconds is None:
+                continue
+            when = task.created_at + task.status_lag + phase.until_seconds
+            if soonest is None or when < soonest[0]:
+                soonest = (when, view)
+        return soonest
 
     def reset(self) -> None:
         self.store.clear()

@@ -64,6 +64,8 @@ class Scenario:
     polls: tuple[PollFault, ...] = ()
     faults: tuple[NetworkFault, ...] = ()
     source: str = "built-in"
+    text: str = field(default="", compare=False, repr=False)
+    """The YAML document it was read from."""
 
     def applies_to(self, provider: str) -> bool:
         return self.providers is None or provider in self.providers
@@ -107,10 +109,11 @@ class Scenario:
         }
 
 
-DEFAULT = Scenario("default", "The gateway's normal behaviour: realistic timings, then success.")
+_DEFAULT_DESCRIPTION = "The gateway's normal behaviour: realistic timings, then success."
+DEFAULT = Scenario("default", _DEFAULT_DESCRIPTION, text=f'description: "{_DEFAULT_DESCRIPTION}"\n')
 
 
-def scenario_from_dict(name: str, data: Mapping[str, Any], source: str) -> Scenario:
+def scenario_from_dict(name: str, data: Mapping[str, Any], source: str, text: str = "") -> Scenario:
     """Build from a document that already passed the schema."""
     providers = data.get("providers", "all")
     fail = data.get("fail")
@@ -128,6 +131,7 @@ def scenario_from_dict(name: str, data: Mapping[str, Any], source: str) -> Scena
         polls=tuple(_poll_fault(item) for item in data.get("polls", ())),
         faults=tuple(_network_fault(item) for item in data.get("faults", ())),
         source=source,
+        text=text,
     )
 
 

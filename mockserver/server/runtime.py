@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 from pathlib import Path
 
 from mockserver.cassettes import Cassette, Interaction, redact_body, redact_headers
@@ -13,7 +14,7 @@ from mockserver.engine import MemoryStore, TaskEngine, TaskStore
 from mockserver.gateways import ProviderContext, load_provider
 from mockserver.media.signing import UrlSigner
 from mockserver.scenarios import ScenarioFileError, ScenarioLibrary, UnknownScenario
-from mockserver.server.journal import Journal
+from mockserver.server.journal import Journal, JournalEntry
 from mockserver.server.settings import Settings, SettingsError
 from mockserver.stores import StoreError, open_store
 
@@ -72,9 +73,10 @@ class MockRuntime:
         key = secrets.token_hex(32)
         return (key if self.shared is None else self.shared.media_key(key)).encode()
 
-    def cassette(self) -> Cassette:
-        """The journal as a cassette, secrets redacted: every exchange captured whole (media downloads and
-        bodies over the journal's limit are left out), with the seed and each task's scenario."""
+    def cassette(self, entries: Iterable[JournalEntry] | None = None) -> Cassette:
+        """The journal (or those of its `entries`) as a cassette, secrets redacted: every exchange captured whole
+        (media downloads and bodies over the journal's limit are left out), with the seed and each task's
+        scenario."""
         interactions = [
             Interaction(
                 e.time,
@@ -87,7 +89,7 @@ class MockRuntime:
                 redact_headers(e.response_headers.items()),
                 e.response_body.encode(),
             )
-            for e in self.journal.entries()
+            for e in (self.journal.entries() if entries is None else entries)
             if e.complete
         ]
         scenarios = {view.task.id: view.task.scenario for view in self.engine.tasks()}

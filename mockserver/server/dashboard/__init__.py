@@ -1,0 +1,95 @@
+"""The dashboard under /__admin/ui: server-rendered pages (Jinja2) whose plain JavaScript reads and drives the mock
+through the admin API only, polling it every REFRESH_SECONDS while the page is visible. Templates and scripts are
+package data; nothing is fetched from elsewhere, so it works offline."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from importlib.resources import files
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from mockserver.server.runtime import MockRuntime
+
+if TYPE_CHECKING:
+    from starlette.templating import Jinja2Templates
+
+REFRESH_SECONDS = 2.0
+"""How often an open page asks the admin API for what changed (never while the page is hidden)."""
+LIVE_ROWS = 200
+"""Rows a live list shows at most (the newest): each refresh asks for no more."""
+UI_PREFIX = "/__admin/ui"
+_HERE = Path(str(files(__package__)))
+
+
+@lru_cache(maxsize=1)
+def templates() -> Jinja2Templates:
+    """Loaded at the first page asked for: serving the gateways never imports Jinja2."""
+    from starlette.templating import Jinja2Templates
+
+    return Jinja2Templates(directory=_HERE / "templates")
+
+
+def dashboard(runtime: MockRuntime, urls: dict[str, str]) -> Starlette:
+    states = {pid: list(context.contract.lifecycle.states) for pid, context in runtime.contexts.items()}
+    all_states = sorted({state for listed in states.values() for state in listed})
+
+    def page(request: Request, name: str, **context: Any) -> Response:
+        shared = {
+            "page": name,
+            "gateways": urls,
+            "states": all_states,
+            "scenarios": runtime.scenarios.names(),
+            "refresh_ms": int(REFRESH_SECONDS * 1000),
+            "live_rows": LIVE_ROWS,
+        }
+        return templates().TemplateResponse(request, f"{name}.html", shared | context)
+
+    async def overview(request: Request) -> Response:
+        return page(request, "overview")
+
+    async def tasks(request: Request) -> Response:
+        return page(request, "tasks")
+
+    async def task(request: Request) -> Response:
+        return page(request, "task", task_id=request.path_params["task_id"])
+
+    async def journal(request: Request) -> Response:
+        return page(request, "journal")
+
+    async def scenarios(request: Request) -> Response:
+        return page(request, "scenarios")
+
+    routes = [
+        Route("/", overview, methods=["GET"]),
+        Route("/tasks", tasks, methods=["GET"]),
+        Route("/tasks/{task_id}", task, methods=["GET"]),
+        Route("/journal", journal, methods=["GET"]),
+        Route("/scenarios", scenarios, methods=["GET"]),
+        Mount("/static", StaticFiles(directory=_HERE / "static"), name="static"),
+    ]
+    return Starlette(routes=routes)
+
+
+def index_page(request: Request, urls: dict[str, str]) -> Response:
+    """What `GET /` shows a browser: the gateways and a link to the dashboard."""
+    return templates().TemplateResponse(request, "index.html", {"gateways": urls, "dashboard": UI_PREFIX + "/"})
+
+
+def login_page() -> bytes:
+    """What a browser gets for a dashboard page without the admin token: a form that sends it once."""
+    return (_HERE / "static" / "login.html").read_bytes()
+
+
+def wants_html(accept: str) -> bool:
+    """A browser's navigation: it asks for text/html (an API client asks for JSON or anything)."""
+    return "text/html" in accept
+
+
+__all__ = ["LIVE_ROWS", "REFRESH_SECONDS", "UI_PREFIX", "dashboard", "index_page", "login_page", "wants_html"]

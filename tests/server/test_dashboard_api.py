@@ -213,6 +213,7 @@ def test_every_page_is_html_with_the_script_and_the_refresh_interval(client: Con
     assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/html")
     assert '<script src="http://testserver/__admin/ui/static/dashboard.js">' in answer.text
     assert 'data-refresh-ms="2000"' in answer.text and 'data-live-rows="200"' in answer.text
+    assert 'data-busy-factor="100"' in answer.text
     assert ("http://127.0.0.1:8000/crazyrouter" in answer.text) == (page == "")  # the overview lists the gateways
     assert "http://" not in answer.text.replace("http://testserver/", "").replace("http://127.0.0.1:8000/", "")
 

@@ -1,5 +1,6 @@
 """The dashboard under /__admin/ui: server-rendered pages (Jinja2) whose plain JavaScript reads and drives the mock
-through the admin API only, polling it every REFRESH_SECONDS while the page is visible. Templates and scripts are
+through the admin API only, polling it every REFRESH_SECONDS (or BUSY_FACTOR times its last refresh's duration,
+whichever is longer) while the page is visible. Templates and scripts are
 package data; nothing is fetched from elsewhere, so it works offline."""
 
 from __future__ import annotations
@@ -22,6 +23,9 @@ if TYPE_CHECKING:
 
 REFRESH_SECONDS = 2.0
 """How often an open page asks the admin API for what changed (never while the page is hidden)."""
+BUSY_FACTOR = 100
+"""An open page waits at least this many times as long as its last refresh took before the next one: however many
+tasks the mock holds, a page takes at most about 1 % of its time."""
 LIVE_ROWS = 200
 """Rows a live list shows at most (the newest): each refresh asks for no more."""
 UI_PREFIX = "/__admin/ui"
@@ -47,6 +51,7 @@ def dashboard(runtime: MockRuntime, urls: dict[str, str]) -> Starlette:
             "states": all_states,
             "scenarios": runtime.scenarios.names(),
             "refresh_ms": int(REFRESH_SECONDS * 1000),
+            "busy_factor": BUSY_FACTOR,
             "live_rows": LIVE_ROWS,
         }
         return templates().TemplateResponse(request, f"{name}.html", shared | context)
@@ -92,4 +97,13 @@ def wants_html(accept: str) -> bool:
     return "text/html" in accept
 
 
-__all__ = ["LIVE_ROWS", "REFRESH_SECONDS", "UI_PREFIX", "dashboard", "index_page", "login_page", "wants_html"]
+__all__ = [
+    "BUSY_FACTOR",
+    "LIVE_ROWS",
+    "REFRESH_SECONDS",
+    "UI_PREFIX",
+    "dashboard",
+    "index_page",
+    "login_page",
+    "wants_html",
+]

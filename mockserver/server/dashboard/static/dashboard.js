@@ -7,6 +7,7 @@ const ADMIN = "/__admin";
 const body = document.body;
 const REFRESH_MS = Number(body.dataset.refreshMs);
 const LIVE_ROWS = Number(body.dataset.liveRows);
+const BUSY_FACTOR = Number(body.dataset.busyFactor);
 const $ = (selector, root = document) => root.querySelector(selector);
 
 // ---- the admin API --------------------------------------------------------------------------------------------
@@ -95,17 +96,24 @@ function query(form, extra = {}) {
   return params;
 }
 
-// ---- live refresh: one call per page every REFRESH_MS, none while the page is hidden -----------------------------
+// ---- live refresh: one round of calls per page, none while the page is hidden ----------------------------------
+// The wait grows with what a round costs (BUSY_FACTOR times its duration): a page never takes more than about 1 % of
+// the mock's time, however many tasks it holds.
 
 let pageRefresh = async () => {};
 let timer = null;
 
 async function refresh() {
   clearTimeout(timer);
+  const started = performance.now();
   try {
     await pageRefresh();
   } finally {
-    if (document.visibilityState === "visible") timer = setTimeout(refresh, REFRESH_MS);
+    const wait = Math.max(REFRESH_MS, BUSY_FACTOR * (performance.now() - started));
+    $("#refresh").textContent = wait > REFRESH_MS ? `live, every ${Math.round(wait / 1000)} s (the mock is busy)`
+      : `live, every ${REFRESH_MS / 1000} s`;
+    clearTimeout(timer); // one loop, even when a click refreshed while a round was under way
+    if (document.visibilityState === "visible") timer = setTimeout(refresh, wait);
   }
 }
 

@@ -54,7 +54,9 @@ def test_a_reduced_run_measures_every_endpoint_and_writes_its_json(tmp_path: Pat
     [open_dashboard] = [row for row in result["endpoints"] if "dashboard" in row]
     pages = {page["page"]: page for page in open_dashboard["dashboard"]}
     assert set(pages) == {"overview", "tasks", "task", "journal"}
-    assert all(page["rounds"] >= 1 and page["errors"] == 0 and page["mean_ms"] > 0 for page in pages.values()), pages
+    assert all(page["rounds"] >= 1 and page["errors"] == 0 and page["mean_server_ms"] > 0 for page in pages.values()), (
+        pages
+    )
     control = result["side_by_side_control"]
     assert control["load"] == "poll" and len(control["ratios"]) == 1 and control["ratio"] > 0
     assert result["setup"]["load_generator"] == "python"

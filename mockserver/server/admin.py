@@ -10,13 +10,15 @@ from typing import Any, TypeVar
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Mount, Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mockserver.cassettes import redact_body, redact_headers
 from mockserver.contracts.contract import contracts_dir
-from mockserver.core.clock import ClockError
+from mockserver.core.clock import ClockError, stopwatch
 from mockserver.gateways.kit.http import BodyTooLarge, JsonResponse, MalformedJson, read_json
 from mockserver.scenarios import ScenarioFileError, UnknownScenario, parse
 from mockserver.server.admin_guard import ADMIN_COOKIE
@@ -211,9 +213,31 @@ def build_admin(runtime: MockRuntime, urls: dict[str, str]) -> Starlette:
         Route("/openapi.yaml", openapi, methods=["GET"]),
         Mount("/ui", dashboard(runtime, urls)),
     ]
-    admin = Starlette(routes=routes, exception_handlers=_handlers())
+    admin = Starlette(routes=routes, exception_handlers=_handlers(), middleware=[Middleware(ServerTiming)])
     admin.state.max_json_depth = runtime.settings.max_json_depth
     return admin
+
+
+class ServerTiming:
+    """`Server-Timing: app;dur=<ms>` on every admin answer: how long the mock worked on it. The dashboard waits in
+    proportion to it between refreshes (the browser's own round trip would count its overhead too)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        elapsed = stopwatch()
+
+        async def timed(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                took = f"app;dur={elapsed() * 1000:.2f}".encode()
+                message["headers"] = [*message.get("headers", ()), (b"server-timing", took)]
+            await send(message)
+
+        await self.app(scope, receive, timed)
 
 
 async def _body(request: Request, limit: int = _BODY_LIMIT) -> dict[str, Any]:

@@ -104,6 +104,12 @@ def test_a_timeline_names_the_result_file_the_client_was_given_with_its_expiry(c
     assert client.get("/__admin/tasks/nope/timeline").status_code == 404
 
 
+def test_every_admin_answer_says_what_it_cost_the_mock(client: ContractClient) -> None:
+    for answer in (client.get("/__admin/"), client.get("/__admin/nowhere"), client.get("/__admin/ui/")):
+        timing = answer.headers["server-timing"]
+        assert timing.startswith("app;dur=") and float(timing.removeprefix("app;dur=")) > 0
+
+
 def test_tasks_filter_by_scenario(client: ContractClient) -> None:
     stuck = task_of(client, **{"X-Mock-Scenario": "stuck_queue"})
     task_of(client)
@@ -214,6 +220,7 @@ def test_every_page_is_html_with_the_script_and_the_refresh_interval(client: Con
     assert '<script src="http://testserver/__admin/ui/static/dashboard.js">' in answer.text
     assert 'data-refresh-ms="2000"' in answer.text and 'data-live-rows="200"' in answer.text
     assert 'data-busy-factor="100"' in answer.text
+    assert "script-src 'self';" in answer.headers["content-security-policy"]
     assert ("http://127.0.0.1:8000/crazyrouter" in answer.text) == (page == "")  # the overview lists the gateways
     assert "http://" not in answer.text.replace("http://testserver/", "").replace("http://127.0.0.1:8000/", "")
 

@@ -1,6 +1,6 @@
 """The dashboard under /__admin/ui: server-rendered pages (Jinja2) whose plain JavaScript reads and drives the mock
-through the admin API only, polling it every REFRESH_SECONDS (or BUSY_FACTOR times its last refresh's duration,
-whichever is longer) while the page is visible. Templates and scripts are
+through the admin API only, polling it every REFRESH_SECONDS (or BUSY_FACTOR times what its last refresh cost
+the mock, whichever is longer) while the page is visible. Templates and scripts are
 package data; nothing is fetched from elsewhere, so it works offline."""
 
 from __future__ import annotations
@@ -24,17 +24,23 @@ if TYPE_CHECKING:
 REFRESH_SECONDS = 2.0
 """How often an open page asks the admin API for what changed (never while the page is hidden)."""
 BUSY_FACTOR = 100
-"""An open page waits at least this many times as long as its last refresh took before the next one: however many
-tasks the mock holds, a page takes at most about 1 % of its time."""
+"""An open page waits at least this many times as long as the mock worked on its last refresh (the admin API's
+`Server-Timing`) before the next one: however many tasks the mock holds, a page takes at most about 1 % of its time."""
 LIVE_ROWS = 200
 """Rows a live list shows at most (the newest): each refresh asks for no more."""
 UI_PREFIX = "/__admin/ui"
+POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src * data:; media-src *; connect-src *; "
+    "frame-ancestors 'none'"
+)
+"""The pages' Content-Security-Policy: only the package's own script runs (whatever a journal body holds), and the
+result files may come from the configured public URL."""
 _HERE = Path(str(files(__package__)))
 
 
 @lru_cache(maxsize=1)
 def templates() -> Jinja2Templates:
-    """Loaded at the first page asked for: serving the gateways never imports Jinja2."""
+    """Loaded at the first page asked for: Jinja2 is imported then, not when the mock starts."""
     from starlette.templating import Jinja2Templates
 
     return Jinja2Templates(directory=_HERE / "templates")
@@ -54,7 +60,9 @@ def dashboard(runtime: MockRuntime, urls: dict[str, str]) -> Starlette:
             "busy_factor": BUSY_FACTOR,
             "live_rows": LIVE_ROWS,
         }
-        return templates().TemplateResponse(request, f"{name}.html", shared | context)
+        response = templates().TemplateResponse(request, f"{name}.html", shared | context)
+        response.headers["Content-Security-Policy"] = POLICY
+        return response
 
     async def overview(request: Request) -> Response:
         return page(request, "overview")

@@ -19,6 +19,8 @@ async function api(path, options = {}) {
     init.body = JSON.stringify(options.body || {});
   }
   const answer = await fetch(ADMIN + path, init);
+  const timing = /dur=([0-9.]+)/.exec(answer.headers.get("Server-Timing") || "");
+  serverMs += timing ? Number(timing[1]) : 0;
   const data = await answer.json().catch(() => ({}));
   return {ok: answer.ok, status: answer.status, data};
 }
@@ -97,19 +99,20 @@ function query(form, extra = {}) {
 }
 
 // ---- live refresh: one round of calls per page, none while the page is hidden ----------------------------------
-// The wait grows with what a round costs (BUSY_FACTOR times its duration): a page never takes more than about 1 % of
-// the mock's time, however many tasks it holds.
+// The wait grows with what a round costs the mock (BUSY_FACTOR times the Server-Timing of its calls): a page never
+// takes more than about 1 % of the mock's time, however many tasks it holds.
 
 let pageRefresh = async () => {};
 let timer = null;
+let serverMs = 0; // what the calls since the round began cost the mock
 
 async function refresh() {
   clearTimeout(timer);
-  const started = performance.now();
+  serverMs = 0;
   try {
     await pageRefresh();
   } finally {
-    const wait = Math.max(REFRESH_MS, BUSY_FACTOR * (performance.now() - started));
+    const wait = Math.max(REFRESH_MS, BUSY_FACTOR * serverMs);
     $("#refresh").textContent = wait > REFRESH_MS ? `live, every ${Math.round(wait / 1000)} s (the mock is busy)`
       : `live, every ${REFRESH_MS / 1000} s`;
     clearTimeout(timer); // one loop, even when a click refreshed while a round was under way

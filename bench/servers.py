@@ -70,14 +70,15 @@ def free_port() -> int:
 
 def first_200(port: int, path: str, deadline: float) -> bool:
     while time.perf_counter() < deadline:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
         try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
             connection.request("GET", path)
             if connection.getresponse().status == 200:
-                connection.close()
                 return True
         except (OSError, http.client.HTTPException):
             time.sleep(0.002)
+        finally:
+            connection.close()  # a refused or cut attempt too: its socket would be left to the garbage collector
     return False
 
 

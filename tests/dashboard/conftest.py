@@ -81,5 +81,9 @@ def page(browser: Browser, served: Served, mock: httpx.Client) -> Iterator[Page]
     context = browser.new_context(viewport={"width": 1360, "height": 900}, base_url=served.base)
     context.add_cookies([{"name": ADMIN_COOKIE, "value": TOKEN, "url": served.base + "/__admin/"}])
     opened = context.new_page()
+    faults: list[str] = []  # a script error, or anything the page's Content-Security-Policy refused
+    opened.on("pageerror", lambda error: faults.append(str(error)))
+    opened.on("console", lambda message: faults.append(message.text) if "Security Policy" in message.text else None)
     yield opened
     context.close()
+    assert not faults, faults

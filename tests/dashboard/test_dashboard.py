@@ -66,6 +66,10 @@ def test_a_task_appears_runs_on_the_clock_from_the_ui_plays_and_its_url_expires(
     page.get_by_role("button", name="next change").click()
     expect(page.locator("#task-state")).to_have_text("processing")
     expect(page.locator("#message")).to_contain_text(f"task {task_id}: queued → processing")
+    bar, now = page.locator("#timeline .bar").bounding_box(), page.locator("#now-mark").bounding_box()
+    processing = page.locator(".step.current").bounding_box()
+    assert bar and now and processing and abs(now["x"] - processing["x"]) < 3  # "now" stands where processing began
+    assert now["x"] > bar["x"] + 10  # after the queued step
     page.get_by_role("button", name="next change").click()
     expect(page.locator("#task-state")).to_have_text("succeeded")
     expect(page.locator("#timeline-legend")).to_contain_text("ended succeeded")

@@ -73,6 +73,7 @@ function el(tag, attributes = {}, ...children) {
   const node = document.createElement(tag);
   for (const [name, value] of Object.entries(attributes)) {
     if (name === "text") node.textContent = value;
+    else if (name === "style") Object.assign(node.style, value); // through the CSSOM: the page's policy allows no style attribute
     else if (name.startsWith("on")) node.addEventListener(name.slice(2), value);
     else if (value !== null && value !== undefined && value !== false) node.setAttribute(name, value);
   }
@@ -244,20 +245,20 @@ function drawTimeline(story) {
     const label = step.ends_at != null ? `${step.state} ${span(step.ends_at - step.starts_at)}`
       : step.ends_after_polls != null ? `${step.state} until poll ${step.ends_after_polls}` : `${step.state} forever`;
     bar.append(el("div", {class: `step state-${step.state}${step.current ? " current" : ""}`, title: label,
-      style: `left:${left}%;width:${Math.max(width, 0.5)}%`}, el("span", {text: label})));
+      style: {left: `${left}%`, width: `${Math.max(width, 0.5)}%`}}, el("span", {text: label})));
     left += width;
   }
   const outcome = story.outcome;
   const ends = outcome.failed ? `${outcome.state} at ${outcome.at_progress}%` : outcome.state;
   if (outcome.at != null) {
-    bar.append(el("div", {class: `mark outcome state-${outcome.state}`, style: `left:${at(outcome.at)}`,
+    bar.append(el("div", {class: `mark outcome state-${outcome.state}`, style: {left: at(outcome.at)},
       title: `${ends} at ${stamp(outcome.at)}`}, el("span", {text: outcome.failed ? `✗ ${ends}` : `✓ ${ends}`})));
   }
   for (const [n, x] of story.exchanges.entries()) {
-    bar.append(el("div", {class: `tick${x.status >= 400 ? " fault" : ""}`, style: `left:${at(x.time)}`,
+    bar.append(el("div", {class: `tick${x.status >= 400 ? " fault" : ""}`, style: {left: at(x.time)},
       title: `${n + 1}: ${x.method} ${x.path} → ${x.status} at ${stamp(x.time)}`}));
   }
-  bar.append(el("div", {class: "mark now", id: "now-mark", style: `left:${at(now)}`, title: `now ${stamp(now)}`},
+  bar.append(el("div", {class: "mark now", id: "now-mark", style: {left: at(now)}, title: `now ${stamp(now)}`},
     el("span", {text: "now"})));
   $("#timeline").replaceChildren(bar);
   $("#timeline-legend").replaceChildren(

@@ -1,5 +1,7 @@
 """The dashboard in a real browser: Debian's chromium (`make chromium` installs it) driven by Playwright, against a
-real `jimeng-mock serve` process with an admin token. One browser for the whole session, one page per test."""
+real `jimeng-mock serve` process with an admin token. One browser for the whole suite (module scope: Playwright's
+sync API keeps an event loop running in its thread, where another test's `asyncio.run` would fail), one page per
+test."""
 
 from __future__ import annotations
 
@@ -28,13 +30,13 @@ def chromium() -> str:
     return found
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def playwright() -> Iterator[Playwright]:
     with sync_playwright() as driver:
         yield driver
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(playwright: Playwright) -> Iterator[Browser]:
     launched = playwright.chromium.launch(
         executable_path=chromium(),
@@ -44,7 +46,7 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
     launched.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def served() -> Iterator[Served]:
     """`jimeng-mock serve` with an admin token, on a virtual clock."""
     port = free_port()

@@ -8,7 +8,7 @@ RUN_STAMP := $(VENV)/.installed-run
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test contract lint bench clean redis-server chromium
+.PHONY: install run test contract lint bench clean redis-server chromium screenshots
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -44,6 +44,10 @@ chromium:
 
 test: $(STAMP) redis-server chromium
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The README's screenshots of the dashboard, taken by its browser tests.
+screenshots: $(STAMP) chromium
+	DASHBOARD_SCREENSHOTS=docs $(BIN)/python -m pytest -q tests/dashboard
 
 contract: $(STAMP)
 	$(BIN)/python -m pytest tests/contracts tests/properties tests/fuzz $(PYTEST_ARGS)

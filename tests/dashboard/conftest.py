@@ -5,6 +5,7 @@ test."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -20,7 +21,9 @@ from tests.stores.processes import Served, free_port, wait_until
 
 TOKEN = "dashboard-test-token"
 ADMIN = {"Authorization": f"Bearer {TOKEN}"}
-DOCS = Path(__file__).resolve().parents[2] / "docs"
+SCREENSHOTS = "DASHBOARD_SCREENSHOTS"
+"""Set to a folder (`make screenshots` sets docs/), the suite leaves the README's screenshots there; else in a
+temporary folder, so a test run changes nothing in the checkout."""
 pytestmark = pytest.mark.xdist_group("dashboard")
 
 
@@ -67,6 +70,13 @@ def served() -> Iterator[Served]:
         yield mock
     finally:
         mock.stop()
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the screenshots go."""
+    folder = os.environ.get(SCREENSHOTS)
+    return Path(folder) if folder else tmp_path_factory.mktemp("screenshots")
 
 
 @pytest.fixture

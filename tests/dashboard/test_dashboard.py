@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import httpx
 from playwright.sync_api import Browser, Page, expect
 
-from tests.dashboard.conftest import ADMIN, DOCS, TOKEN
+from tests.dashboard.conftest import ADMIN, TOKEN
 from tests.stores.processes import Served
 
 KEY = {"Authorization": "Bearer sk-dashboard"}
@@ -48,7 +49,9 @@ def test_a_browser_is_asked_for_the_token_once_and_the_index_links_the_dashboard
     context.close()
 
 
-def test_a_task_appears_runs_on_the_clock_from_the_ui_plays_and_its_url_expires(page: Page, mock: httpx.Client) -> None:
+def test_a_task_appears_runs_on_the_clock_from_the_ui_plays_and_its_url_expires(
+    page: Page, mock: httpx.Client, shots: Path
+) -> None:
     page.goto("/__admin/ui/tasks")
     expect(page.locator("#no-tasks")).to_be_visible()
     task_id = submit(mock, scenario="url_expires_early")
@@ -88,7 +91,7 @@ def test_a_task_appears_runs_on_the_clock_from_the_ui_plays_and_its_url_expires(
     assert (played["width"], played["height"]) == (1920, 1080) and played["time"] > 0 and played["error"] is None
     expect(page.locator("#exchanges tbody tr")).to_have_count(2)
     expect(page.locator("#answer")).to_contain_text('"status": "succeeded"')
-    page.screenshot(path=DOCS / "dashboard-task.png", full_page=True)
+    page.screenshot(path=shots / "dashboard-task.png", full_page=True)
 
     page.get_by_role("button", name="+1 min").click()
     expect(page.locator("#result .expiry")).to_contain_text("expired at")
@@ -96,7 +99,7 @@ def test_a_task_appears_runs_on_the_clock_from_the_ui_plays_and_its_url_expires(
 
 
 def test_the_journal_filters_shows_an_unmatched_request_with_the_nearest_and_exports_what_it_shows(
-    page: Page, mock: httpx.Client
+    page: Page, mock: httpx.Client, shots: Path
 ) -> None:
     task_id = submit(mock)
     poll(mock, task_id)
@@ -114,7 +117,7 @@ def test_the_journal_filters_shows_an_unmatched_request_with_the_nearest_and_exp
     nearest = page.locator("#entry-nearest li").first
     expect(nearest).to_have_text(f"GET /crazyrouter/jimeng/fetch/{task_id} -> 200 (crazyrouter)")
     expect(page.locator("#entry-request-headers")).to_contain_text("authorization: ***")
-    page.screenshot(path=DOCS / "dashboard-journal.png", full_page=True)
+    page.screenshot(path=shots / "dashboard-journal.png", full_page=True)
 
     page.get_by_label("status").select_option("")
     page.get_by_label("search").fill("A second task")
@@ -137,7 +140,7 @@ def test_the_journal_filters_shows_an_unmatched_request_with_the_nearest_and_exp
 
 
 def test_a_scenario_with_an_error_shows_its_line_and_a_good_one_becomes_the_default(
-    page: Page, mock: httpx.Client
+    page: Page, mock: httpx.Client, shots: Path
 ) -> None:
     page.goto("/__admin/ui/scenarios")
     page.locator('tr[data-scenario="third_poll_503"]').click()
@@ -150,7 +153,7 @@ def test_a_scenario_with_an_error_shows_its_line_and_a_good_one_becomes_the_defa
     page.get_by_role("button", name="add").click()
     expect(page.locator("#scenario-error")).to_contain_text("Line 3: timings.queued")
     expect(page.locator("#scenario-lines li.bad")).to_have_text("3")
-    page.screenshot(path=DOCS / "dashboard-scenarios.png")
+    page.screenshot(path=shots / "dashboard-scenarios.png")
 
     page.locator("textarea[name=yaml]").fill(bad.replace("soon", "600"))
     page.get_by_role("button", name="add").click()
@@ -164,7 +167,9 @@ def test_a_scenario_with_an_error_shows_its_line_and_a_good_one_becomes_the_defa
     assert mock.get(f"/__admin/tasks/{task_id}", headers=ADMIN).json()["scenario"] == "slow_start"
 
 
-def test_the_overview_counts_tasks_drives_the_clock_and_resets(page: Page, mock: httpx.Client, served: Served) -> None:
+def test_the_overview_counts_tasks_drives_the_clock_and_resets(
+    page: Page, mock: httpx.Client, served: Served, shots: Path
+) -> None:
     first = submit(mock)
     submit(mock, scenario="moderation_fail")
     parts = {"model": (None, "jimeng-video-3.0"), "prompt": (None, "A lighthouse")}
@@ -178,7 +183,7 @@ def test_the_overview_counts_tasks_drives_the_clock_and_resets(page: Page, mock:
     page.get_by_role("button", name="+1 h").click()
     expect(counts.locator("tr", has_text="crazyrouter")).to_contain_text("succeeded 1")
     expect(counts.locator("tr", has_text="crazyrouter")).to_contain_text("failed 1")
-    page.screenshot(path=DOCS / "dashboard-overview.png", full_page=True)
+    page.screenshot(path=shots / "dashboard-overview.png", full_page=True)
 
     page.get_by_label("run at scale").fill("0.5")
     page.get_by_role("button", name="run").click()

@@ -145,7 +145,8 @@ def test_a_scenario_with_an_error_shows_its_line_and_a_good_one_becomes_the_defa
     page.goto("/__admin/ui/scenarios")
     page.locator('tr[data-scenario="third_poll_503"]').click()
     expect(page.locator("#scenario-yaml")).to_contain_text("nth: 3, status: 503")
-    expect(page.locator("#scenario-source")).to_contain_text("applies to every gateway")
+    expect(page.locator("#scenario-source")).to_have_text("built-in (third_poll_503.yaml) · applies to every gateway")
+    expect(page.locator("#scenario-default")).to_be_hidden()
 
     page.get_by_label("name").fill("slow_start")
     bad = "description: Queued for a long time.\ntimings:\n  queued: soon\n"
@@ -160,6 +161,7 @@ def test_a_scenario_with_an_error_shows_its_line_and_a_good_one_becomes_the_defa
     expect(page.locator("#scenario-error")).to_be_hidden()
     expect(page.locator("#scenario-name")).to_have_text("slow_start")
     expect(page.locator("#scenario-source")).to_contain_text("admin API")
+    expect(page.locator("#scenario-default")).to_be_hidden()
     page.get_by_role("button", name="make default").click()
     expect(page.locator("#scenario-default")).to_be_visible()
     assert mock.get("/__admin/scenarios", headers=ADMIN).json()["default"] == "slow_start"

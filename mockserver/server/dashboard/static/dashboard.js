@@ -236,7 +236,7 @@ function drawTimeline(story) {
   const t = story.task, steps = story.steps, now = mockNow();
   const timed = steps.filter((s) => s.ends_at != null);
   const end = Math.max(story.outcome.at || 0, ...timed.map((s) => s.ends_at), t.created_at + 1);
-  const total = Math.max(end, now) - t.created_at;
+  const total = (Math.max(end, now) - t.created_at) * 1.05; // room after the end for its mark and "now"
   const at = (time) => `${Math.min(100, Math.max(0, ((time - t.created_at) / total) * 100))}%`;
   const bar = el("div", {class: "bar"});
   let left = 0;
@@ -397,7 +397,8 @@ async function showScenario(name, defaultName) {
   $("#scenario-name").textContent = data.name;
   $("#scenario-default").hidden = data.name !== defaultName;
   const gateways = Array.isArray(data.providers) ? data.providers.join(", ") : "every gateway";
-  $("#scenario-source").textContent = `${data.source} · applies to ${gateways}`;
+  const shipped = /[\\/]scenarios[\\/]builtin[\\/]([^\\/]+)$/.exec(data.source);
+  $("#scenario-source").textContent = `${shipped ? `built-in (${shipped[1]})` : data.source} · applies to ${gateways}`;
   $("#scenario-yaml").textContent = data.yaml;
 }
 

@@ -217,12 +217,18 @@ def test_a_browser_trades_the_token_for_a_cookie_once() -> None:
 def test_every_page_is_html_with_the_script_and_the_refresh_interval(client: ContractClient, page: str) -> None:
     answer = client.get(f"/__admin/ui/{page}")
     assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/html")
-    assert '<script src="http://testserver/__admin/ui/static/dashboard.js">' in answer.text
+    assert '<script src="/__admin/ui/static/dashboard.js">' in answer.text
     assert 'data-refresh-ms="2000"' in answer.text and 'data-live-rows="200"' in answer.text
     assert 'data-busy-factor="100"' in answer.text
     assert "script-src 'self';" in answer.headers["content-security-policy"]
     assert ("http://127.0.0.1:8000/crazyrouter" in answer.text) == (page == "")  # the overview lists the gateways
-    assert "http://" not in answer.text.replace("http://testserver/", "").replace("http://127.0.0.1:8000/", "")
+    assert "http://" not in answer.text.replace("http://127.0.0.1:8000/", "")  # nothing from elsewhere
+
+
+def test_a_dashboard_path_it_does_not_have_is_the_admin_apis_404(client: ContractClient) -> None:
+    for path in ("/__admin/ui/nope", "/__admin/ui/static/nope.js"):
+        answer = client.get(path)
+        assert answer.status_code == 404 and answer.json()["error"]["code"] == "not_found"
 
 
 def test_the_root_links_the_dashboard_for_a_browser_and_names_it_for_a_client(client: ContractClient) -> None:

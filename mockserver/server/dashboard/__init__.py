@@ -10,10 +10,9 @@ from importlib.resources import files
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Mount, Route
+from starlette.routing import Mount, Route, Router
 from starlette.staticfiles import StaticFiles
 
 from mockserver.server.runtime import MockRuntime
@@ -46,7 +45,7 @@ def templates() -> Jinja2Templates:
     return Jinja2Templates(directory=_HERE / "templates")
 
 
-def dashboard(runtime: MockRuntime, urls: dict[str, str]) -> Starlette:
+def dashboard(runtime: MockRuntime, urls: dict[str, str]) -> Router:
     states = {pid: list(context.contract.lifecycle.states) for pid, context in runtime.contexts.items()}
     all_states = sorted({state for listed in states.values() for state in listed})
 
@@ -85,9 +84,9 @@ def dashboard(runtime: MockRuntime, urls: dict[str, str]) -> Starlette:
         Route("/tasks/{task_id}", task, methods=["GET"]),
         Route("/journal", journal, methods=["GET"]),
         Route("/scenarios", scenarios, methods=["GET"]),
-        Mount("/static", StaticFiles(directory=_HERE / "static"), name="static"),
+        Mount("/static", StaticFiles(directory=_HERE / "static")),
     ]
-    return Starlette(routes=routes)
+    return Router(routes=routes)  # inside the admin app: its error handlers answer a path it does not have
 
 
 def index_page(request: Request, urls: dict[str, str]) -> Response:

@@ -3,6 +3,7 @@ one entry with its nearest requests, a filtered cassette, scenario documents, th
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -252,3 +253,14 @@ def test_a_cursor_reads_exactly_the_entries_past_it(size: int, added: int, after
     assert kept.entries(after=after) == [e for e in every if e.seq > after]
     assert [kept.entry(e.seq) for e in every] == every
     assert kept.entry(after) == next((e for e in every if e.seq == after), None)
+
+
+def test_a_shared_journal_reads_by_cursor_and_number_alike(tmp_path: Path) -> None:
+    with make_client(store=f"sqlite:///{tmp_path / 'mock.db'}") as client:
+        task_id = task_of(client)
+        fetch(client, task_id)
+        client.get(f"/crazyrouter/jimeng/fetc/{task_id}", headers=AUTH)
+        assert [e["seq"] for e in journal(client, after=1)] == [2, 3]
+        entry = client.get("/__admin/journal/3").json()
+        assert entry["unmatched"] and entry["nearest"][0]["seq"] == 2
+        assert client.get("/__admin/journal/4").status_code == 404

@@ -109,7 +109,7 @@ def prepare_mock(client: Client, gateways: tuple[Gateway, ...]) -> tuple[list[En
                 Endpoint(f"{gw.id} mixed 1:{POLLS_PER_SUBMIT}", "mixed", _mixed(submit, in_progress), "mixed")
             )
             endpoints.append(
-                Endpoint(f"{gw.id} poll (running), dashboard open", "poll", in_progress, "poll", running[gw.id][0])
+                Endpoint(f"{gw.id} poll (running), dashboard open", "poll", in_progress, bare_poll, running[gw.id][0])
             )
     size = 0
     if media:

@@ -226,6 +226,12 @@ def test_every_page_is_html_with_the_script_and_the_refresh_interval(client: Con
     assert "http://" not in answer.text.replace("http://127.0.0.1:8000/", "")  # nothing from elsewhere
 
 
+def test_a_page_asks_for_no_more_rows_than_the_admin_api_gives() -> None:
+    with make_client(admin_page_max=50) as client:
+        assert 'data-live-rows="50"' in client.get("/__admin/ui/journal").text
+        assert client.get("/__admin/journal", params={"limit": 50}).status_code == 200
+
+
 def test_a_dashboard_path_it_does_not_have_is_the_admin_apis_404(client: ContractClient) -> None:
     for path in ("/__admin/ui/nope", "/__admin/ui/static/nope.js"):
         answer = client.get(path)

@@ -57,7 +57,7 @@ def dashboard(runtime: MockRuntime, urls: dict[str, str]) -> Router:
             "scenarios": runtime.scenarios.names(),
             "refresh_ms": int(REFRESH_SECONDS * 1000),
             "busy_factor": BUSY_FACTOR,
-            "live_rows": LIVE_ROWS,
+            "live_rows": min(LIVE_ROWS, runtime.settings.admin_page_max),  # a page asks for no more than it may
         }
         response = templates().TemplateResponse(request, f"{name}.html", shared | context)
         response.headers["Content-Security-Policy"] = POLICY

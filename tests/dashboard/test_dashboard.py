@@ -91,6 +91,7 @@ def test_a_task_appears_runs_on_the_clock_from_the_ui_plays_and_its_url_expires(
     assert (played["width"], played["height"]) == (1920, 1080) and played["time"] > 0 and played["error"] is None
     expect(page.locator("#exchanges tbody tr")).to_have_count(2)
     expect(page.locator("#answer")).to_contain_text('"status": "succeeded"')
+    expect(page.locator("#answer")).to_contain_text("content-type: application/json")
     page.screenshot(path=shots / "dashboard-task.png", full_page=True)
 
     page.get_by_role("button", name="+1 min").click()

@@ -228,7 +228,8 @@ function task() {
 
   function showAnswer(exchange) {
     shownAnswer = exchange;
-    $("#answer").textContent = `${exchange.method} ${exchange.path} → ${exchange.status}\n\n${pretty(exchange.response_body)}`;
+    const head = `${exchange.method} ${exchange.path} → ${exchange.status}\n${headersText(exchange.response_headers)}`;
+    $("#answer").textContent = `${head}\n\n${pretty(exchange.response_body)}`;
   }
 }
 

@@ -1,7 +1,7 @@
 """A dashboard left open while the mock is under load, for the row "poll (running), dashboard open": each of the
 four live pages (overview, tasks, one task, journal) asks the admin API what its script asks, every
 REFRESH_SECONDS or BUSY_FACTOR times what its last round cost the mock (its answers' Server-Timing), whichever is
-longer, as dashboard.js waits."""
+longer, as the dashboard's script waits."""
 
 from __future__ import annotations
 

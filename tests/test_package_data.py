@@ -40,7 +40,8 @@ def test_the_dashboard_pages_and_script_are_package_resources() -> None:
     dashboard = files("mockserver.server.dashboard")
     pages = {"base", "overview", "tasks", "task", "journal", "scenarios", "index"}
     assert {p.name for p in (dashboard / "templates").iterdir()} >= {f"{name}.html" for name in pages}
-    assert {p.name for p in (dashboard / "static").iterdir()} >= {"dashboard.js", "dashboard.css", "login.html"}
+    static = {"dashboard.js", "pages.js", "dashboard.css", "login.html"}
+    assert {p.name for p in (dashboard / "static").iterdir()} >= static
 
 
 def test_the_pyproject_ships_the_dashboard() -> None:

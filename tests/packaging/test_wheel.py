@@ -188,6 +188,7 @@ def test_the_dashboard_is_served_from_the_wheel(venv: Path) -> None:
         assert "/__admin/ui/static/dashboard.js" in page.text and f"{base}/crazyrouter" in page.text
         script = httpx.get(f"{base}/__admin/ui/static/dashboard.js")
         assert script.status_code == 200 and "/__admin" in script.text
+        assert httpx.get(f"{base}/__admin/ui/static/pages.js").status_code == 200
         assert httpx.get(f"{base}/__admin/ui/static/dashboard.css").status_code == 200
         index = httpx.get(f"{base}/", headers={"Accept": "text/html"})
         assert 'href="/__admin/ui/"' in index.text

@@ -21,6 +21,13 @@ from typing import Protocol
 DEFAULT_VIRTUAL_START = 1_767_225_600.0  # 2026-01-01T00:00:00Z: a fixed start keeps virtual runs byte-identical
 
 
+def stopwatch() -> Callable[[], float]:
+    """A timer of the mock's own work, in wall seconds (not the mock's clock): call what it returns for the seconds
+    since it started."""
+    started = time.perf_counter()
+    return lambda: time.perf_counter() - started
+
+
 class Clock(Protocol):
     def now(self) -> float: ...
 

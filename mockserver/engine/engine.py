@@ -16,6 +16,7 @@ from mockserver.engine.lifecycle import (
     Phase,
     Schedule,
     StepPlan,
+    current_phase,
     draw_schedule,
     evaluate,
     within_deadline,
@@ -180,6 +181,20 @@ class TaskEngine:
         for task in self.store.scan(now):
             if provider is None or task.provider == provider:
                 yield self._view(task, now)
+
+    def next_change(self) -> tuple[float, TaskView] | None:
+        """The soonest instant at which a live task moves to its next step on the clock alone, and that task; None
+        when no task will (every one has ended, or waits for polls or forever)."""
+        soonest: tuple[float, TaskView] | None = None
+        for view in self.tasks():
+            task = view.task
+            phase = current_phase(task.schedule, max(view.now - task.created_at - task.status_lag, 0.0), task.polls)
+            if phase is None or phase.until_seconds is None:
+                continue
+            when = task.created_at + task.status_lag + phase.until_seconds
+            if soonest is None or when < soonest[0]:
+                soonest = (when, view)
+        return soonest
 
     def reset(self) -> None:
         self.store.clear()

@@ -237,6 +237,18 @@ def evaluate(schedule: Schedule, elapsed: float, polls: int) -> Status:
     return Status(state=schedule.outcome.state, progress=progress, terminal=True, finished_after=finished_after)
 
 
+def current_phase(schedule: Schedule, elapsed: float, polls: int) -> Phase | None:
+    """The step the task is in `elapsed` seconds after submit with `polls` polls (as `evaluate` walks the
+    schedule), or None once it has ended."""
+    for phase in schedule.phases:
+        if phase.until_seconds is not None:
+            if elapsed < phase.until_seconds:
+                return phase
+        elif phase.until_polls is None or polls <= phase.until_polls:
+            return phase
+    return None
+
+
 def _running(state: str, progress: int) -> Status:
     return Status(state=state, progress=progress, terminal=False, finished_after=None)
 

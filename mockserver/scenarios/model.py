@@ -75,6 +75,8 @@ class Scenario:
     faults: tuple[NetworkFault, ...] = ()
     callbacks: CallbackScript = CallbackScript()
     source: str = "built-in"
+    text: str = field(default="", compare=False, repr=False)
+    """The YAML document it was read from."""
 
     def applies_to(self, provider: str) -> bool:
         return self.providers is None or provider in self.providers
@@ -118,10 +120,11 @@ class Scenario:
         }
 
 
-DEFAULT = Scenario("default", "The gateway's normal behaviour: realistic timings, then success.")
+_DEFAULT_DESCRIPTION = "The gateway's normal behaviour: realistic timings, then success."
+DEFAULT = Scenario("default", _DEFAULT_DESCRIPTION, text=f'description: "{_DEFAULT_DESCRIPTION}"\n')
 
 
-def scenario_from_dict(name: str, data: Mapping[str, Any], source: str) -> Scenario:
+def scenario_from_dict(name: str, data: Mapping[str, Any], source: str, text: str = "") -> Scenario:
     """Build from a document that already passed the schema."""
     providers = data.get("providers", "all")
     fail = data.get("fail")
@@ -145,6 +148,7 @@ def scenario_from_dict(name: str, data: Mapping[str, Any], source: str) -> Scena
             bool(callbacks.get("out_of_order", False)),
         ),
         source=source,
+        text=text,
     )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +17,7 @@ from mockserver.gateways.kit.callbacks import Outbox
 from mockserver.media.signing import UrlSigner
 from mockserver.scenarios import ScenarioFileError, ScenarioLibrary, UnknownScenario
 from mockserver.server.callbacks import CallbackDispatcher
-from mockserver.server.journal import Journal
+from mockserver.server.journal import Journal, JournalEntry
 from mockserver.server.settings import Settings, SettingsError
 from mockserver.stores import StoreError, open_store
 
@@ -86,9 +86,10 @@ class MockRuntime:
         key = secrets.token_hex(32)
         return (key if self.shared is None else self.shared.media_key(key)).encode()
 
-    def cassette(self) -> Cassette:
-        """The journal as a cassette, secrets redacted: every exchange captured whole (media downloads and
-        bodies over the journal's limit are left out), with the seed and each task's scenario."""
+    def cassette(self, entries: Iterable[JournalEntry] | None = None) -> Cassette:
+        """The journal (or those of its `entries`) as a cassette, secrets redacted: every exchange captured whole
+        (media downloads and bodies over the journal's limit are left out), with the seed and each task's
+        scenario."""
         interactions = [
             Interaction(
                 e.time,
@@ -101,7 +102,7 @@ class MockRuntime:
                 redact_headers(e.response_headers.items()),
                 e.response_body.encode(),
             )
-            for e in self.journal.entries()
+            for e in (self.journal.entries() if entries is None else entries)
             if e.complete and e.path.startswith("/")  # not the callbacks the mock sent out
         ]
         scenarios = {view.task.id: view.task.scenario for view in self.engine.tasks()}

@@ -9,6 +9,7 @@ from __future__ import annotations
 import string
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from mockserver.contracts.contract import Contract
@@ -283,11 +284,16 @@ def plan(request: Mapping[str, Any], model: Model, timings: Mapping[str, Any]) -
     if request.get("draft"):
         median /= 3
     queued = 4.0 * (FLEX_SLOWDOWN if request["service_tier"] == "flex" else 1.0)
-    steps = [
+    return with_timings(_typical_steps(queued, median), timings)
+
+
+@lru_cache(maxsize=256)
+def _typical_steps(queued: float, running: float) -> tuple[StepPlan, StepPlan]:
+    """The steps around two medians, built once per pair: tasks of one model, length and size share them."""
+    return (
         StepPlan("queued", LogNormal(median=queued, sigma=0.5, low=0.5, high=queued * 20)),
-        StepPlan("running", LogNormal(median=median, sigma=0.25, low=median / 2, high=median * 3), (1, 99)),
-    ]
-    return with_timings(steps, timings)
+        StepPlan("running", LogNormal(median=running, sigma=0.25, low=running / 2, high=running * 3), (1, 99)),
+    )
 
 
 def usage(request: Mapping[str, Any]) -> dict[str, int]:

@@ -303,7 +303,7 @@ class _Compiler:
             return f"{self.ref(value, depth)}({x})"
         if kind == "contains":
             schema, low, high = value
-            count = f"sum(1 for e in {x} if {self.function(schema, depth)}(e))"
+            count = f"sum(map({self.function(schema, depth)}, {x}))"  # each function answers True or False
             return f"({low} <= {count}{f' <= {high}' if high is not None else ''})"
         assert kind == "false", kind
         return "False"

@@ -161,3 +161,14 @@ def test_the_setting_opens_other_addresses(server: MockServer) -> None:
         assert accepted.status_code == 200 and refused.status_code == 400
     finally:
         server.configure()
+
+
+def test_the_next_change_button_sends_callbacks_off_the_event_loop() -> None:
+    """A callback to the mock itself is answered while `clock/next` sends it: the event loop is not held."""
+    with MockServer(providers=["ark"], callback_timeout=2) as mock:
+        task_id = create(mock, f"{mock.url}/ark-callback-to-itself")
+        with mock.client() as client:
+            moved = client.post("/__admin/clock/next", json={}, headers=mock.admin_headers)
+        assert moved.status_code == 200, moved.text
+        answers = [entry.status for entry in mock.journal.callbacks(task=task_id)]
+    assert answers and 0 not in answers

@@ -155,6 +155,9 @@ class Journal:
 
 
 NEAREST_SHOWN = 5
+COMPARED_CHARS = 200
+"""How much of two requests is compared to rank them: their start (the route), so that ranking paths as long as a
+request head may be stays quick (a full comparison grows with the product of their lengths)."""
 
 
 def _callback_status(entry: JournalEntry) -> str:
@@ -206,7 +209,7 @@ def _closest(entries: list[JournalEntry], target: str, *, with_method: bool) -> 
     def closeness(text: str) -> float:
         entry = groups[text][0]
         made = f"{entry.method} {entry.path}" if with_method else entry.path
-        return difflib.SequenceMatcher(None, target, made).ratio()
+        return difflib.SequenceMatcher(None, target[:COMPARED_CHARS], made[:COMPARED_CHARS]).ratio()
 
     return [(text, groups[text]) for text in sorted(groups, key=closeness, reverse=True)[:NEAREST_SHOWN]]
 

@@ -91,6 +91,8 @@ class MockServer:
         if self._thread is not None:
             self._thread.stop()
             self._thread = None
+        if self._runtime is not None:
+            self._runtime.close()  # its callback sender and shared store: the server runs no lifespan to do it
         self._runtime = None
         self._app.app = _not_started
 
@@ -105,7 +107,9 @@ class MockServer:
     def _build(self, settings: Settings) -> None:
         runtime = MockRuntime(settings)
         self._app.app = create_app(runtime=runtime)
-        self._runtime, self._settings = runtime, settings
+        replaced, self._runtime, self._settings = self._runtime, runtime, settings
+        if replaced is not None:
+            replaced.close()
 
     # state
 

@@ -4,6 +4,7 @@ scenarios (late, duplicated, out of order), and only to the addresses the callba
 from __future__ import annotations
 
 import socket
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -172,3 +173,18 @@ def test_the_next_change_button_sends_callbacks_off_the_event_loop() -> None:
         assert moved.status_code == 200, moved.text
         answers = [entry.status for entry in mock.journal.callbacks(task=task_id)]
     assert answers and 0 not in answers
+
+
+def _callback_threads() -> int:
+    return sum(thread.name == "jimeng-mock-callbacks" for thread in threading.enumerate())
+
+
+def test_stopping_or_reconfiguring_the_mock_stops_its_callback_sender() -> None:
+    before = _callback_threads()
+    with MockServer(providers=["ark"]) as mock:
+        create(mock, "http://127.0.0.1:9/hook")
+        assert _callback_threads() == before + 1
+        mock.configure(callback_timeout=1)  # a new runtime: the old one's sender stops
+        assert _callback_threads() == before
+        create(mock, "http://127.0.0.1:9/hook")
+    assert _callback_threads() == before

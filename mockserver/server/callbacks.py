@@ -15,9 +15,9 @@ from collections.abc import Mapping
 
 import httpx
 
-from mockserver.core.clock import MockClock
+from mockserver.core.clock import MockClock, stopwatch
 from mockserver.gateways.kit.callbacks import Delivery, Outbox, allowed_address
-from mockserver.server.exchange import Exchange, kept
+from mockserver.server.exchange import KEPT, Exchange, kept
 from mockserver.server.journal import Journal
 
 USER_AGENT = b"jimeng-mock-callback/1"
@@ -78,8 +78,9 @@ class CallbackDispatcher:
             answer = b"not sent: the callback_hosts setting does not allow this address"
         else:
             try:
-                response = client.post(delivery.url, content=delivery.body, headers=dict(headers))
-                status, answer_headers, answer = response.status_code, list(response.headers.raw), response.content
+                with client.stream("POST", delivery.url, content=delivery.body, headers=dict(headers)) as response:
+                    answer = self._answer(response)
+                    status, answer_headers = response.status_code, list(response.headers.raw)
             except httpx.TimeoutException:
                 answer = f"no answer within {self.timeout:g} s (callback_timeout)".encode()
             except httpx.HTTPError as exc:
@@ -100,6 +101,19 @@ class CallbackDispatcher:
             )
         )
         return 200 <= status < 300
+
+    def _answer(self, response: httpx.Response) -> bytes:
+        """The start of the receiver's answer (what the journal keeps of it), read within `callback_timeout` of
+        the call: the client's own timeout bounds each read, and a receiver could send a byte per read forever."""
+        elapsed = stopwatch()
+        answer = b""
+        for chunk in response.iter_bytes():
+            if elapsed() > self.timeout:
+                raise httpx.ReadTimeout("the answer went on past callback_timeout", request=response.request)
+            answer = kept(answer + chunk) or b""
+            if len(answer) == KEPT:
+                break
+        return answer
 
     def start(self) -> None:
         """Start the background thread (once): it sends what falls due while the clock flows."""

@@ -3,6 +3,7 @@ scenarios (late, duplicated, out of order), and only to the addresses the callba
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 from collections.abc import Iterator
@@ -188,3 +189,34 @@ def test_stopping_or_reconfiguring_the_mock_stops_its_callback_sender() -> None:
         assert _callback_threads() == before
         create(mock, "http://127.0.0.1:9/hook")
     assert _callback_threads() == before
+
+
+def test_a_receiver_that_answers_byte_by_byte_past_the_timeout_counts_as_failed() -> None:
+    """callback_timeout bounds the whole answer, not each read: a receiver that keeps sending a byte now and then
+    does not hold the sender (and the clock move that sends) for longer."""
+    dripping = socket.socket()
+    dripping.bind(("127.0.0.1", 0))
+    dripping.listen(8)
+
+    def drip() -> None:
+        connection, _ = dripping.accept()
+        with connection, contextlib.suppress(OSError):  # the mock hangs up
+            connection.recv(65536)
+            connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n")
+            for _ in range(100):
+                if stop.wait(0.05):
+                    return
+                connection.sendall(b"x")
+
+    stop = threading.Event()
+    sender = threading.Thread(target=drip, daemon=True)
+    sender.start()
+    try:
+        with MockServer(providers=["ark"], callback_timeout=0.5) as mock:
+            task_id = create(mock, f"http://127.0.0.1:{dripping.getsockname()[1]}/hook")
+            mock.clock.advance(0)
+            entry = mock.journal.callbacks(task=task_id)[0]
+    finally:
+        stop.set()
+        dripping.close()
+    assert entry.status == 0 and "callback_timeout" in entry.response_body

@@ -4,8 +4,8 @@ changes state. Each refusal is answered in the admin API's error format."""
 from __future__ import annotations
 
 import hmac
-from http.cookies import CookieError, SimpleCookie
 
+from starlette.requests import cookie_parser
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -84,12 +84,9 @@ class AdminGuard:
 
 
 def _cookie(header: bytes) -> bytes:
-    try:
-        jar = SimpleCookie(header.decode("latin-1"))
-    except CookieError:
-        return b""
-    morsel = jar.get(ADMIN_COOKIE)
-    return b"" if morsel is None else morsel.value.encode("latin-1")
+    """The admin cookie's value among the host's cookies: read leniently, as a browser sends them (a strict parser
+    drops every cookie after one it refuses, such as a value with a space that another local application set)."""
+    return cookie_parser(header.decode("latin-1")).get(ADMIN_COOKIE, "").encode("latin-1")
 
 
 def _header(scope: Scope, wanted: bytes) -> bytes:

@@ -270,3 +270,16 @@ def test_a_shared_journal_reads_by_cursor_and_number_alike(tmp_path: Path) -> No
         entry = client.get("/__admin/journal/3").json()
         assert entry["unmatched"] and entry["nearest"][0]["seq"] == 2
         assert client.get("/__admin/journal/4").status_code == 404
+
+
+@pytest.mark.parametrize("token", ["s3cret", "with space;and=semicolon"])
+def test_the_cookie_is_read_among_the_other_cookies_of_the_host(token: str) -> None:
+    """A browser sends the mock every cookie its host has (other applications on localhost, whatever the port),
+    some that a strict parser refuses: the admin cookie is found among them."""
+    with make_client(admin_token=token) as client:
+        opened = client.post("/__admin/session", json={}, headers={"Authorization": f"Bearer {token}"})
+        value = opened.headers["set-cookie"].split(";")[0].partition("=")[2]
+        client.cookies.clear()
+        others = f'theme=dark mode; prefs={{"a": 1}}; {ADMIN_COOKIE}={value}; a"b=c'
+        answer = client.get("/__admin/clock", headers={"Cookie": others})
+        assert answer.status_code == 200, answer.text

@@ -101,6 +101,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--workers", type=int, help="worker processes (default 1); more than one needs --store")
     serve.add_argument(
+        "--store-threads",
+        dest="store_threads",
+        type=int,
+        help="threads per process that wait on a shared store (default 8): its calls in flight at once",
+    )
+    serve.add_argument(
         "--admin-token",
         dest="admin_token",
         help="require this token on /__admin (as `Authorization: Bearer <token>` or the cookie "

@@ -3,9 +3,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from functools import partial
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -113,7 +114,7 @@ class GatewayDispatch:
         app: ASGIApp,
         gateways: dict[str, TaggedGateway],
         router: Router,
-        answered: Callable[[Scope, Response], None],
+        answered: Callable[[Scope, Response], Awaitable[Any] | None],
         own_prefixes: tuple[str, ...] = ("/",),
     ) -> None:
         self.app = app
@@ -148,7 +149,8 @@ class GatewayDispatch:
 
 
 class ClockPinMiddleware:
-    """A shared clock is read from the store once per request, not on every `now()`."""
+    """A shared clock is read from the store at most once per request, not on every `now()`: when the request
+    first needs the time, or with the first store command it sends (which brings the clock's state along)."""
 
     def __init__(self, app: ASGIApp, clock: MockClock) -> None:
         self.app = app

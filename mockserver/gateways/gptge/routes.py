@@ -80,7 +80,7 @@ class GptGeApi:
             self.task_ttl + self.expired_window,
             outcome if failure is None else Outcome("done", error=failure),
         )
-        view = scripting.submit(context, submission)
+        view = await scripting.submit(context, submission)
         mark_task(request, view.task.id)
         return success(context, {"task_id": view.task.id}, "submit")
 
@@ -97,7 +97,7 @@ class GptGeApi:
         context = self.context
         authenticate(request, context)
         task_id = request.path_params["task_id"]
-        view = context.engine.poll(context.provider_id, task_id)
+        view = await context.engine.apoll(context.provider_id, task_id)
         if view is None:
             return success(context, task_data("not_found"), "result")
         mark_task(request, task_id)

@@ -8,6 +8,7 @@ slots frees up, and holds that slot for as long as it runs.
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -28,14 +29,17 @@ RUNNING = (1, 99)
 @dataclass
 class FifoQueue:
     slots: list[float] = field(default_factory=lambda: [0.0] * CONCURRENCY)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+    """Submits settle in a shared store's threads, several at once."""
 
     def admit(self, now: float, run_seconds: float | None) -> float:
         """Seconds the task waits in `queued` (inf: behind stuck tasks); its slot is then busy for `run_seconds`
         (inf: for good; None: not tracked, as for a step that ends on polls)."""
-        slot = self.slots.index(min(self.slots))  # the first of the earliest free
-        start = max(self.slots[slot], now)
-        if run_seconds is not None:
-            self.slots[slot] = start + run_seconds
+        with self._lock:
+            slot = self.slots.index(min(self.slots))  # the first of the earliest free
+            start = max(self.slots[slot], now)
+            if run_seconds is not None:
+                self.slots[slot] = start + run_seconds
         return start - now
 
     def reset(self) -> None:

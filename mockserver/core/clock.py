@@ -18,6 +18,8 @@ from contextvars import ContextVar
 from dataclasses import asdict, dataclass, replace
 from typing import Protocol
 
+from mockserver.core.unavailable import StoreUnavailable
+
 DEFAULT_VIRTUAL_START = 1_767_225_600.0  # 2026-01-01T00:00:00Z: a fixed start keeps virtual runs byte-identical
 
 
@@ -260,7 +262,11 @@ class MockClock:
 
     def _load(self) -> ClockState:
         assert self._shared is not None
-        text = self._shared.load_clock()
+        try:
+            text = self._shared.load_clock()
+        except StoreUnavailable:  # the request is answered 503: with the last state read, as good as any
+            known = self._decoded
+            return self._state if known is None else known[1]
         return self._state if text is None else self.decoded(text)
 
     def decoded(self, text: str) -> ClockState:

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from typing import Protocol
 
 from mockserver.core.streams import Draws, Stream
+from mockserver.core.unavailable import StoreUnavailable
 
 
 class Counters(Protocol):
@@ -65,11 +66,16 @@ class RandomSource:
             return self.local_number(family)
         with self._lock:
             following, last = self._leases.get(family, (1, 0))
-            if following > last:
-                last = self.shared.next_number(family, EVENT_LEASE)
-                following = last - EVENT_LEASE + 1
-            self._leases[family] = (following + 1, last)
-            return following
+            if following <= last:
+                self._leases[family] = (following + 1, last)
+                return following
+        try:
+            last = self.shared.next_number(family, EVENT_LEASE)
+        except StoreUnavailable:  # the answer is the gateway's 503: its number may repeat another process's
+            return self.local_number(family)
+        with self._lock:
+            self._leases[family] = (last - EVENT_LEASE + 2, last)
+        return last - EVENT_LEASE + 1
 
     def local_number(self, family: str) -> int:
         """The next number of a family counted in this process only (state each process rebuilds itself)."""

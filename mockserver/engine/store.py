@@ -11,12 +11,8 @@ import threading
 from collections.abc import Iterator
 from typing import Protocol, runtime_checkable
 
+from mockserver.core.unavailable import StoreUnavailable
 from mockserver.engine.task import Task
-
-
-class StoreUnavailable(Exception):
-    """A shared store did not answer (Redis stopped, a SQLite file locked for too long): the request is answered
-    503 in its gateway's own format, and the next one tries the store again."""
 
 
 class TaskStore(Protocol):
@@ -126,3 +122,6 @@ class MemoryStore:
 
     def __len__(self) -> int:
         return len(self._tasks)
+
+
+__all__ = ["AsyncTaskStore", "MemoryStore", "StoreUnavailable", "TaskStore"]

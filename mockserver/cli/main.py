@@ -104,7 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--store-threads",
         dest="store_threads",
         type=int,
-        help="threads per process that wait on a shared store (default 8): its calls in flight at once",
+        help="Redis store: threads per process for the calls not pipelined (listings, deletes; default 8)",
     )
     serve.add_argument(
         "--admin-token",

@@ -53,8 +53,9 @@ class Settings:
     workers: int = 1
     """Worker processes `serve` starts; more than one needs a shared store."""
     store_threads: int = 8
-    """Threads per process in which requests wait on a shared store (SQLite or Redis): the most store calls one
-    process has in flight at once. The event loop never waits on the store."""
+    """Redis store: threads per process for the store calls a request does not pipeline (task listings, deletes,
+    purges, media and admin reads), the most of them in flight at once. Submits, polls and the journal go
+    pipelined on one connection; the SQLite store runs every call in one thread of its own, in batches."""
 
     # What one request may make the mock do (README, Security): past these, a 4xx in the gateway's format.
     max_json_depth: int = 64

@@ -1,6 +1,7 @@
 """The yardstick: a bare Starlette app with the mock's kinds of routes and nothing else.
 
-A submit stores a small dict and returns JSON; a poll looks it up; a clock read returns the time;
+A submit stores a small dict and returns JSON; a poll looks it up (by its path, or by a JSON body's
+`task_id`); a clock read returns the time;
 a file route answers bytes of a given length, honouring a simple `Range: bytes=a-b`.
 """
 
@@ -34,6 +35,15 @@ async def poll(request: Request) -> Response:
     return JSONResponse({"code": "success", "message": "", "data": task})
 
 
+async def poll_posted(request: Request) -> Response:
+    """A poll that names its task in a JSON body, as Volcengine's GetResult does."""
+    body = await request.json()
+    task = _tasks.get(body["task_id"])
+    if task is None:
+        return JSONResponse({"code": "task_not_exist", "message": "task_not_exist", "data": None}, status_code=400)
+    return JSONResponse({"code": "success", "message": "", "data": task})
+
+
 async def clock(request: Request) -> Response:
     return JSONResponse({"now": time.time(), "mode": "system", "scale": 1.0})
 
@@ -54,6 +64,7 @@ app = Starlette(
     routes=[
         Route("/submit", submit, methods=["POST"]),
         Route("/poll/{task_id}", poll, methods=["GET"]),
+        Route("/poll", poll_posted, methods=["POST"]),
         Route("/clock", clock, methods=["GET"]),
         Route("/file/{size:int}", file, methods=["GET"]),
     ]

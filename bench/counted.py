@@ -43,24 +43,22 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     gateway = next(gateway for gateway in GATEWAYS if gateway.id == args.gateway)
     mock = InProcessMock()
-    body = json.dumps(gateway.body).encode()
+    clock = mock.runtime.clock
     ids = []
     for _ in range(WARM_SUBMITS):
-        status, answer = mock.call("POST", gateway.submit_path, body)
+        status, answer = mock.call(gateway.submit(clock.now()))
         if status == 200:
             ids.append(gateway.task_id(json.loads(answer)))
-    mock.runtime.clock.advance(FINISHED_AFTER if args.kind == "finished" else 3)
+    clock.advance(FINISHED_AFTER if args.kind == "finished" else 3)
+    submit = gateway.submit(clock.now())  # the virtual clock stands still from here: a signed date stays valid
+    polls = [gateway.poll(task_id, clock.now()) for task_id in ids]
     for n in range(WARM_ROUNDS):
-        mock.call("GET", gateway.poll_path.format(id=ids[n % len(ids)]))
-        mock.call("POST", gateway.submit_path, body)
-    paths = [gateway.poll_path.format(id=task_id) for task_id in ids]
+        mock.call(polls[n % len(polls)])
+        mock.call(submit)
     statuses: collections.Counter[int] = collections.Counter()
     _control("on")
     for n in range(args.requests):
-        if args.kind == "submit":
-            status, _ = mock.call("POST", gateway.submit_path, body)
-        else:
-            status, _ = mock.call("GET", paths[n % len(paths)])
+        status, _ = mock.call(submit if args.kind == "submit" else polls[n % len(polls)])
         statuses[status] += 1
     _control("off")
     mock.close()

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from bench.gateways import FINISHED_AFTER, HEADERS, Gateway
+from bench.gateways import AUTH, FINISHED_AFTER, HEADERS, Gateway
 from bench.load import HttpRequest
 from bench.servers import Client
 
@@ -16,7 +16,6 @@ SEEDED = 100
 """Tasks made before the loads start: polls cycle over them."""
 POLLS_PER_SUBMIT = 20
 RANGE = "bytes=0-1023"
-AUTH = {"Authorization": HEADERS["Authorization"]}
 
 
 @dataclass(frozen=True)
@@ -58,7 +57,14 @@ def prepare_bare(client: Client) -> dict[str, list[HttpRequest]]:
     body = {"model": "jimeng-video-3.0", "prompt": "An orange cat"}
     ids = [client.call("POST", "/submit", body, HEADERS)["task_id"] for _ in range(SEEDED)]
     submit, polls = _submit("/submit", body), _polls("/poll/{id}", ids)
-    return {"submit": [submit], "poll": polls, "mixed": _mixed(submit, polls), "clock": [HttpRequest("GET", "/clock")]}
+    posted = [_submit("/poll", {"task_id": task_id}) for task_id in ids]
+    return {
+        "submit": [submit],
+        "poll": polls,
+        "poll_posted": posted,
+        "mixed": _mixed(submit, polls),
+        "clock": [HttpRequest("GET", "/clock")],
+    }
 
 
 def bare_file(size: int) -> dict[str, list[HttpRequest]]:
@@ -70,26 +76,31 @@ def bare_file(size: int) -> dict[str, list[HttpRequest]]:
 
 def prepare_mock(client: Client, gateways: tuple[Gateway, ...]) -> tuple[list[Endpoint], int]:
     """Seed the mock (virtual clock): per gateway, tasks that have succeeded and tasks still running.
-    The endpoints, and the byte size of the media file served."""
+    The endpoints, and the byte size of the media file served. Requests are prepared at the clock's time, which
+    stands still while the loads run (a signed request's date stays valid)."""
     endpoints: list[Endpoint] = []
     media: list[HttpRequest] = []
+    now: Callable[[], float] = lambda: float(client.call("GET", "/__admin/clock")["now"])  # noqa: E731
     seed: Callable[[Gateway], list[str]] = lambda gw: [  # noqa: E731
-        gw.task_id(client.call("POST", gw.submit_path, gw.body, HEADERS)) for _ in range(SEEDED)
+        gw.task_id(client.send(gw.submit(now()))) for _ in range(SEEDED)
     ]
     finished = {gw.id: seed(gw) for gw in gateways}
     client.call("POST", "/__admin/clock/advance", {"seconds": FINISHED_AFTER})
     running = {gw.id: seed(gw) for gw in gateways}
+    at = now()
     for gw in gateways:
-        submit = _submit(gw.submit_path, gw.body)
-        url = _media_url(client.call("GET", gw.poll_path.format(id=finished[gw.id][0]), headers=AUTH))
+        submit = gw.submit(at)
+        url = _media_url(client.send(gw.poll(finished[gw.id][0], at)))
         if url is not None and not media:
             parts = urlsplit(url)
             media = [HttpRequest("GET", f"{parts.path}?{parts.query}")]
-        in_progress = _polls(gw.poll_path, running[gw.id])
+        in_progress = [gw.poll(task_id, at) for task_id in running[gw.id]]
+        succeeded = [gw.poll(task_id, at) for task_id in finished[gw.id]]
+        bare_poll = "poll" if gw.poll_body is None else "poll_posted"  # like for like: a POST poll against a POST
         endpoints += [
             Endpoint(f"{gw.id} submit", "submit", [submit], "submit"),
-            Endpoint(f"{gw.id} poll (running)", "poll", in_progress, "poll"),
-            Endpoint(f"{gw.id} poll (succeeded)", "poll", _polls(gw.poll_path, finished[gw.id]), "poll"),
+            Endpoint(f"{gw.id} poll (running)", "poll", in_progress, bare_poll),
+            Endpoint(f"{gw.id} poll (succeeded)", "poll", succeeded, bare_poll),
         ]
         if gw is gateways[0]:  # the flow is the same on every gateway: once is enough for the time it takes
             endpoints.append(

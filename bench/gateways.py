@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import time
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
+from bench.load import HttpRequest
+from mockserver.core.volc_v4 import ALGORITHM, DATE_FORMAT, canonical_request, default_key_pair, hex_sha256, signature
 from mockserver.gateways.crazyrouter import models as crazyrouter
 from mockserver.gateways.families import jimeng30
 from mockserver.gateways.jimeng2api.models import catalog as jimeng2api_catalog
@@ -47,11 +52,30 @@ class Gateway:
     """Result files to time the MP4 writer on."""
     pictures: tuple[Picture, ...] = field(default=())
     """Result images and video stills to time the picture writers on."""
+    poll_body: dict[str, Any] | None = None
+    """For a gateway polled with a POST to `poll_path`: the body, with `{id}` as the value the task id takes."""
+    signed: bool = False
+    """Requests carry a Volcengine V4 signature (`SIGNING_PAIR`) instead of the bench's key."""
 
     def task_id(self, answer: Any) -> str:
         for key in self.id_key.split("."):
             answer = answer[key]
         return str(answer)
+
+    def submit(self, now: float) -> HttpRequest:
+        """The submit request, signed (where the gateway wants it) at `now`, the mock's time."""
+        return self._request("POST", self.submit_path, json.dumps(self.body).encode(), now)
+
+    def poll(self, task_id: str, now: float) -> HttpRequest:
+        if self.poll_body is None:
+            return self._request("GET", self.poll_path.format(id=task_id), b"", now)
+        body = {key: task_id if value == "{id}" else value for key, value in self.poll_body.items()}
+        return self._request("POST", self.poll_path, json.dumps(body).encode(), now)
+
+    def _request(self, method: str, path: str, body: bytes, now: float) -> HttpRequest:
+        if self.signed:
+            return HttpRequest(method, path, signed_headers(method, path, body, now), body)
+        return HttpRequest(method, path, dict(HEADERS) if body else dict(AUTH), body)
 
 
 def _crazyrouter_outputs() -> tuple[Output, ...]:
@@ -121,10 +145,46 @@ GATEWAYS: tuple[Gateway, ...] = (
         "/jimmyai/api/open-api/v1/videos/{id}",
         id_key="data.task_id",
     ),
+    Gateway(
+        "volcengine",
+        "/volcengine/?Action=CVSync2AsyncSubmitTask&Version=2022-08-31",
+        {"req_key": "jimeng_t2v_v30", "prompt": _CAT, "aspect_ratio": "16:9"},
+        "/volcengine/?Action=CVSync2AsyncGetResult&Version=2022-08-31",
+        id_key="data.task_id",
+        poll_body={"req_key": "jimeng_t2v_v30", "task_id": "{id}"},
+        signed=True,
+    ),
 )
 
 API_KEY = "sk-bench"
 HEADERS = {"Authorization": f"Bearer {API_KEY}", "Content-Type": "application/json"}
+AUTH = {"Authorization": HEADERS["Authorization"]}
+SIGNING_PAIR = default_key_pair(0)
+"""The pair the bench's mock accepts: it configures none (its key is a bearer key), so the one seed 0 fixes."""
+SIGNED_HEADERS = ["content-type", "x-content-sha256", "x-date"]
+"""Host is left unsigned (the mock checks the headers a client lists): a prepared request then serves any port."""
+
+
+def signed_headers(method: str, path: str, body: bytes, now: float) -> dict[str, str]:
+    """The headers of a request signed ahead with SIGNING_PAIR, X-Date at `now`. The mock accepts a date within 15
+    minutes of its clock: the bench's virtual clock stands still while loads run, so the signature stays valid."""
+    url = urlsplit(path)
+    x_date = time.strftime(DATE_FORMAT, time.gmtime(now))
+    body_sha256 = hex_sha256(body)
+    headers = {"content-type": "application/json", "x-content-sha256": body_sha256, "x-date": x_date}
+    canonical = canonical_request(method, url.path, parse_qsl(url.query), headers, SIGNED_HEADERS, body_sha256)
+    scope = f"{x_date[:8]}/cn-north-1/cv/request"
+    proof = signature(SIGNING_PAIR.secret_key, x_date, "cn-north-1", "cv", canonical)
+    authorization = (
+        f"{ALGORITHM} Credential={SIGNING_PAIR.access_key}/{scope}, SignedHeaders={';'.join(SIGNED_HEADERS)}, "
+        f"Signature={proof}"
+    )
+    return {
+        "Content-Type": "application/json",
+        "X-Content-Sha256": body_sha256,
+        "X-Date": x_date,
+        "Authorization": authorization,
+    }
 
 
 FINISHED_AFTER = 6 * 3600

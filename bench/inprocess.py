@@ -19,7 +19,8 @@ from collections.abc import Callable, MutableMapping
 from dataclasses import replace
 from typing import Any
 
-from bench.gateways import FINISHED_AFTER, HEADERS, Gateway, Picture
+from bench.gateways import FINISHED_AFTER, Gateway, Picture
+from bench.load import HttpRequest
 from mockserver.engine import Submission, TaskEngine
 from mockserver.gateways.families.jimeng30 import FPS, frames
 from mockserver.media.picture import ImageSpec
@@ -41,16 +42,18 @@ class InProcessMock:
         self.app = create_app(runtime=self.runtime)
         self.loop = asyncio.new_event_loop()
 
-    def call(self, method: str, path: str, body: bytes = b"") -> tuple[int, bytes]:
-        return self.loop.run_until_complete(self._call(method, path, body))
+    def call(self, request: HttpRequest) -> tuple[int, bytes]:
+        return self.loop.run_until_complete(self._call(request))
 
-    async def _call(self, method: str, path: str, body: bytes) -> tuple[int, bytes]:
-        headers = [(k.lower().encode(), v.encode()) for k, v in HEADERS.items()]
+    async def _call(self, request: HttpRequest) -> tuple[int, bytes]:
+        path, _, query = request.path.partition("?")
+        body = request.body
+        headers = [(k.lower().encode(), v.encode()) for k, v in request.headers.items()]
         headers.append((b"content-length", str(len(body)).encode()))
         scope = {
-            "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method, "scheme": "http",
-            "path": path, "raw_path": path.encode(), "query_string": b"", "root_path": "", "headers": headers,
-            "client": ("127.0.0.1", 50000), "server": ("127.0.0.1", 8000),
+            "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": request.method,
+            "scheme": "http", "path": path, "raw_path": path.encode(), "query_string": query.encode(),
+            "root_path": "", "headers": headers, "client": ("127.0.0.1", 50000), "server": ("127.0.0.1", 8000),
         }  # fmt: skip
         sent = False
         status, chunks = 0, []
@@ -84,7 +87,7 @@ class InProcessMock:
 
         engine.submit = recording  # type: ignore[method-assign]
         try:
-            status, answer = self.call("POST", gateway.submit_path, json.dumps(gateway.body).encode())
+            status, answer = self.call(gateway.submit(self.runtime.clock.now()))
         finally:
             del engine.submit
         if status != 200 or not captured:
@@ -112,7 +115,7 @@ def memory_per_task(gateway: Gateway, count: int, polled: int = 20_000) -> dict[
     after = tracemalloc.get_traced_memory()[0]
     mock.runtime.clock.advance(FINISHED_AFTER)
     for task_id in ids[:polled]:
-        mock.call("GET", gateway.poll_path.format(id=task_id))
+        mock.call(gateway.poll(task_id, mock.runtime.clock.now()))
     gc.collect()
     kept = (tracemalloc.get_traced_memory()[0] - after) / min(polled, count)
     tracemalloc.stop()
@@ -158,10 +161,11 @@ def _filled(gateway: Gateway, size: int) -> tuple[InProcessMock, list[str]]:
 
 
 def _time_polls(mock: InProcessMock, gateway: Gateway, ids: list[str], polls: int) -> float:
-    paths = [gateway.poll_path.format(id=task_id) for task_id in ids]
+    now = mock.runtime.clock.now()
+    requests = [gateway.poll(task_id, now) for task_id in ids]
     started = time.perf_counter()
     for index in range(polls):
-        status, _ = mock.call("GET", paths[index % len(paths)])
+        status, _ = mock.call(requests[index % len(requests)])
         assert status == 200, status
     return (time.perf_counter() - started) / polls * 1e6
 

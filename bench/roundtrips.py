@@ -26,6 +26,7 @@ from typing import Any
 
 from bench.gateways import GATEWAYS
 from bench.inprocess import InProcessMock
+from bench.load import HttpRequest
 
 SEEDED = 50
 SEQUENTIAL = 200
@@ -115,19 +116,19 @@ def _flush(url: str) -> None:
 
 def measure(url: str, kind: str, requests: int) -> dict[str, Any]:
     gateway = GATEWAYS[0]
-    body = json.dumps(gateway.body).encode()
     if url.startswith("redis"):
         _flush(url)
     with tallied(url) as tally, traced_sqlite(tally):
         mock = InProcessMock(store=url)
-        ids = [gateway.task_id(json.loads(mock.call("POST", gateway.submit_path, body)[1])) for _ in range(SEEDED)]
+        now = mock.runtime.clock.now()
+        ids = [gateway.task_id(json.loads(mock.call(gateway.submit(now))[1])) for _ in range(SEEDED)]
         mock.runtime.clock.advance(3)
-        polls = [("GET", gateway.poll_path.format(id=task_id), b"") for task_id in ids]
-        calls = [("POST", gateway.submit_path, body)] if kind == "submit" else polls
+        now = mock.runtime.clock.now()
+        calls = [gateway.submit(now)] if kind == "submit" else [gateway.poll(task_id, now) for task_id in ids]
         before = _commandstats(url) if url.startswith("redis") else {}
         tally.on = True
         for n in range(SEQUENTIAL):
-            mock.call(*calls[n % len(calls)])
+            mock.call(calls[n % len(calls)])
         tally.on = False
         after = _commandstats(url) if url.startswith("redis") else {}
         sequential_trips, sequential_statements = tally.trips, tally.statements.copy()
@@ -153,12 +154,12 @@ def measure(url: str, kind: str, requests: int) -> dict[str, Any]:
     return result
 
 
-def _concurrent_cpu(mock: InProcessMock, calls: list[tuple[str, str, bytes]], requests: int) -> float:
+def _concurrent_cpu(mock: InProcessMock, calls: list[HttpRequest], requests: int) -> float:
     """CPU seconds of the whole process for `requests` requests, CONCURRENCY at a time."""
 
     async def client(first: int) -> None:
         for n in range(first, requests, CONCURRENCY):
-            status, _ = await mock._call(*calls[n % len(calls)])
+            status, _ = await mock._call(calls[n % len(calls)])
             assert status == 200, status
 
     async def all_clients() -> None:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench.load import ROOT, pinned
+from bench.load import ROOT, HttpRequest, pinned
 
 
 @dataclass(frozen=True)
@@ -70,14 +70,15 @@ def free_port() -> int:
 
 def first_200(port: int, path: str, deadline: float) -> bool:
     while time.perf_counter() < deadline:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
         try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
             connection.request("GET", path)
             if connection.getresponse().status == 200:
-                connection.close()
                 return True
         except (OSError, http.client.HTTPException):
             time.sleep(0.002)
+        finally:
+            connection.close()  # a probe that timed out or was refused holds a socket too
     return False
 
 
@@ -135,7 +136,12 @@ class Client:
     def call(self, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None) -> Any:
         payload = None if body is None else json.dumps(body).encode()
         headers = {**({} if payload is None else {"Content-Type": "application/json"}), **(headers or {})}
-        self.connection.request(method, path, body=payload, headers=headers)
+        return self.send(HttpRequest(method, path, headers, payload or b""))
+
+    def send(self, request: HttpRequest) -> Any:
+        """A prepared request as it is (a signed one's body is the bytes signed); its answer, JSON read."""
+        method, path = request.method, request.path
+        self.connection.request(method, path, body=request.body or None, headers=request.headers)
         response = self.connection.getresponse()
         data = response.read()
         if response.status >= 400:

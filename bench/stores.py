@@ -23,8 +23,7 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
-from bench.endpoints import AUTH
-from bench.gateways import HEADERS, Gateway
+from bench.gateways import Gateway
 from bench.load import HttpRequest, LoadResult
 from bench.servers import MOCK, Client, free_port, running
 
@@ -106,10 +105,11 @@ def _measure_store(gateway: Gateway, measure: Measure, url: str, workers: int, c
     extra = ("--store", url, "--workers", str(workers))
     with running(MOCK, core, extra=extra) as port:
         client = Client(port)
-        ids = [gateway.task_id(client.call("POST", gateway.submit_path, gateway.body, HEADERS)) for _ in range(SEEDED)]
+        now = float(client.call("GET", "/__admin/clock")["now"])  # the virtual clock's: it stands still
+        ids = [gateway.task_id(client.send(gateway.submit(now))) for _ in range(SEEDED)]
         client.close()
-        polls = [HttpRequest("GET", gateway.poll_path.format(id=task_id), dict(AUTH)) for task_id in ids]
-        submit = [HttpRequest("POST", gateway.submit_path, dict(HEADERS), _json(gateway.body))]
+        polls = [gateway.poll(task_id, now) for task_id in ids]
+        submit = [gateway.submit(now)]
         poll_slices, submit_slices = measure(port, polls, core), measure(port, submit, core)
     return {
         "pinned": core is not None,
@@ -129,9 +129,3 @@ def _median_slice(slices: list[LoadResult]) -> dict[str, Any]:
         "slices_rps": [round(result.rps, 1) for result in slices],
         "errors_in_all_slices": sum(result.errors for result in slices),
     }
-
-
-def _json(body: Any) -> bytes:
-    import json
-
-    return json.dumps(body).encode()

@@ -72,6 +72,30 @@ def test_every_import_respects_the_layers() -> None:
     assert not broken, "\n".join(broken)
 
 
+SHARED_BY_GATEWAYS = {"kit", "families"}
+
+
+def gateway_of(module: str) -> str | None:
+    """The gateway a module of gateways/ belongs to (None for kit/, families/ and the folder's own __init__)."""
+    parts = module.split(".")
+    if len(parts) < 3 or parts[1] != "gateways" or parts[2] in SHARED_BY_GATEWAYS:
+        return None
+    return parts[2]
+
+
+def test_no_gateway_imports_another() -> None:
+    """Gateways know nothing of each other: what several share lives in kit/ or families/, which import none."""
+    crossing = []
+    for path in sorted((PACKAGE / "gateways").rglob("*.py")):
+        module = module_name(path)
+        own = gateway_of(module)
+        for imported in imports_of(path):
+            other = gateway_of(imported)
+            if other is not None and other != own and module != "mockserver.gateways":  # the registry loads them
+                crossing.append(f"{module} imports {imported}")
+    assert not crossing, "\n".join(crossing)
+
+
 def test_engine_knows_nothing_of_http() -> None:
     for path in (PACKAGE / "engine").rglob("*.py"):
         text = path.read_text()

@@ -216,9 +216,29 @@ def test_the_media_figures_time_each_render_and_give_its_size() -> None:
     assert row["bytes"] == 12 and row["wall_ms"] >= 0 and row["cpu_ms"] >= 0
 
 
+@pytest.mark.parametrize("gateway", ["crazyrouter", "volcengine"])
 @pytest.mark.parametrize("kind", ["submit", "poll", "finished"])
 def test_the_counted_run_makes_its_requests_and_names_their_statuses(
-    kind: str, capsys: pytest.CaptureFixture[str]
+    gateway: str, kind: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert counted.main(["crazyrouter", kind, "3"]) == 0
-    assert capsys.readouterr().err.strip() == f"crazyrouter {kind}: 3 requests, statuses {{200: 3}}"
+    assert counted.main([gateway, kind, "3"]) == 0
+    assert capsys.readouterr().err.strip() == f"{gateway} {kind}: 3 requests, statuses {{200: 3}}"
+
+
+def test_a_signed_gateway_s_requests_are_signed_ahead_at_the_mock_s_time() -> None:
+    """The load generator sends prepared bytes: each volcengine request carries its own valid signature, dated at
+    the (still) virtual clock, and polls name their task in the body."""
+    volcengine = next(gw for gw in GATEWAYS if gw.id == "volcengine")
+    mock = inprocess.InProcessMock()
+    now = mock.runtime.clock.now()
+    status, answer = mock.call(volcengine.submit(now))
+    assert status == 200, answer
+    task_id = volcengine.task_id(json.loads(answer))
+    poll = volcengine.poll(task_id, now)
+    assert poll.method == "POST" and json.loads(poll.body)["task_id"] == task_id
+    assert poll.headers["Authorization"] != volcengine.poll("1", now).headers["Authorization"]
+    status, answer = mock.call(poll)
+    assert status == 200 and json.loads(answer)["data"]["status"] == "in_queue", answer
+    tampered = replace(poll, body=poll.body.replace(task_id.encode(), b"1"))
+    assert mock.call(tampered)[0] == 401
+    mock.close()

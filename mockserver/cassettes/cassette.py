@@ -12,7 +12,10 @@ from typing import Any
 
 VERSION = 1
 REDACTED = "***"
-SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "x-api-key", "api-key", "cookie", "set-cookie"})
+SECRET_HEADERS = frozenset(
+    {"authorization", "proxy-authorization", "x-api-key", "api-key", "cookie", "set-cookie", "x-security-token"}
+)
+"""Credentials: keys and tokens, a signature with its access key (Authorization), an STS session token."""
 _SECRET_FIELD = re.compile(r"(api_?key|token|secret|password|session_?id|sessionid|cookie)", re.IGNORECASE)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,12 @@ def add_commands(commands: Any) -> None:
     record.add_argument("--upstream", required=True, help="base URL of the real gateway, e.g. https://crazyrouter.com")
     record.add_argument("--out", required=True, type=Path, help="cassette file to write")
     record.add_argument("--provider", help="gateway id, kept in the cassette as its source")
+    record.add_argument(
+        "--sign-with",
+        metavar="ENV",
+        help="for a gateway that takes signatures (volcengine): the environment variable holding the real AK|SK the "
+        "proxy signs each request with (a client signs for the proxy's address, which its signature covers)",
+    )
     record.add_argument("--host", default="127.0.0.1")
     record.add_argument("--port", type=int, default=8000)
 
@@ -62,8 +69,16 @@ def record(args: argparse.Namespace) -> int:
 
     from mockserver.cassettes import Recorder
     from mockserver.core.clock import MockClock
+    from mockserver.core.volc_v4 import KeyPair
 
-    recorder = Recorder(args.upstream, args.out, MockClock("system").now, source=args.provider or args.upstream)
+    signer = None
+    if args.sign_with:
+        signer = KeyPair.parse(os.environ.get(args.sign_with, ""))
+        if signer is None:
+            print(f"jimeng-mock: --sign-with: ${args.sign_with} must hold a key pair as AK|SK", file=sys.stderr)
+            return 2
+    source = args.provider or args.upstream
+    recorder = Recorder(args.upstream, args.out, MockClock("system").now, source=source, signer=signer)
     print(f"jimeng-mock recording {args.upstream} on http://{args.host}:{args.port} into {args.out}", flush=True)
     uvicorn.run(recorder, host=args.host, port=args.port, log_level="warning")
     return 0

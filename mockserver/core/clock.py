@@ -323,7 +323,9 @@ class MockClock:
         return {"scaled": state.scale, "virtual": 0.0}.get(state.mode, 1.0)
 
     def now(self) -> float:
-        return self.state().now(self._shared is not None)
+        if self._shared is None:
+            return self._state.now(False)
+        return self.state().now(True)
 
     def advance(self, seconds: float) -> float:
         if not seconds >= 0:

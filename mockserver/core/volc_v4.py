@@ -14,7 +14,8 @@ import hmac
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from urllib.parse import quote
+from functools import lru_cache
+from urllib.parse import parse_qsl, quote
 
 from mockserver.core.randomness import RandomSource
 
@@ -53,8 +54,21 @@ def hex_sha256(data: bytes) -> str:
 
 def canonical_query(pairs: Iterable[tuple[str, str]]) -> str:
     """Pairs sorted by name, each name and value percent-encoded (only `-_.~` kept), joined by `&`."""
+    return _canonical_query(tuple(pairs))
+
+
+@lru_cache(maxsize=256)
+def _canonical_query(pairs: tuple[tuple[str, str], ...]) -> str:
+    """A client sends the same few queries (an Action and its Version) again and again: each is encoded once."""
     encoded = sorted((quote(name, safe="-_.~"), quote(value, safe="-_.~")) for name, value in pairs)
     return "&".join(f"{name}={value}" for name, value in encoded)
+
+
+@lru_cache(maxsize=256)
+def query_pairs(query: str) -> tuple[tuple[str, str], ...]:
+    """A query string's pairs as sent, in order, blank values kept (a client sends the same few Action and Version
+    queries again and again: each is read once)."""
+    return tuple(parse_qsl(query, keep_blank_values=True))
 
 
 def canonical_path(path: str) -> str:
@@ -84,10 +98,13 @@ def canonical_request(
     )
 
 
+@lru_cache(maxsize=256)
 def signing_key(secret: str, date: str, region: str, service: str) -> bytes:
+    """The secret HMAC-chained through the scope. It changes once a day per secret, region and service, so it is
+    derived once and kept, as the SDKs' signers keep theirs."""
     key = secret.encode()
     for part in (date, region, service, SCOPE_TERMINATOR):
-        key = hmac.new(key, part.encode(), hashlib.sha256).digest()
+        key = hmac.digest(key, part.encode(), "sha256")
     return key
 
 
@@ -95,7 +112,7 @@ def signature(secret: str, x_date: str, region: str, service: str, canonical: st
     date = x_date[:8]
     scope = f"{date}/{region}/{service}/{SCOPE_TERMINATOR}"
     to_sign = "\n".join([ALGORITHM, x_date, scope, hex_sha256(canonical.encode())])
-    return hmac.new(signing_key(secret, date, region, service), to_sign.encode(), hashlib.sha256).hexdigest()
+    return hmac.digest(signing_key(secret, date, region, service), to_sign.encode(), "sha256").hex()
 
 
 def sign(

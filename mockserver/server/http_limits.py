@@ -36,8 +36,11 @@ class LimitedConfig(uvicorn.Config):
 
 class GuardedHttpTools(HttpToolsProtocol):
     """A connection that must send each request's head within `header_timeout` seconds (counted from the moment
-    it connects, or from the first read of a later request that does not hold its whole head) and within
-    `h11_max_incomplete_event_size` bytes (counted as they arrive, before the parser buffers them)."""
+    it connects, or from the first bytes of a later request that do not hold its whole head) and within
+    `h11_max_incomplete_event_size` bytes (counted as they arrive, before the parser buffers them).
+
+    A head is being read from the connection's start, and again from the end of each request (the bytes after it
+    are the next request's), until the parser has its last header."""
 
     def __init__(self, config: uvicorn.Config, *args: Any, **kwargs: Any) -> None:
         super().__init__(config, *args, **kwargs)
@@ -67,17 +70,16 @@ class GuardedHttpTools(HttpToolsProtocol):
                     self.transport.close()
                 return
         super().data_received(data)
-        if self.reading_head and self.head_deadline is None:
-            self._arm()  # the head did not arrive whole: it has `header_timeout` from now
-
-    def on_message_begin(self) -> None:
-        super().on_message_begin()
-        if not self.reading_head:  # a later request on a kept-alive connection
-            self.reading_head, self.head_bytes = True, 0
+        if self.reading_head and self.head_bytes and self.head_deadline is None:
+            self._arm()  # a head began and did not arrive whole: it has `header_timeout` from now
 
     def on_headers_complete(self) -> None:
         self._stop_head()
         super().on_headers_complete()
+
+    def on_message_complete(self) -> None:
+        super().on_message_complete()
+        self.reading_head, self.head_bytes = True, 0  # what follows is the next request's head
 
     def _arm(self) -> None:
         """Start the head's clock: at connection, and when a read leaves a later request's head unfinished."""

@@ -10,6 +10,8 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from tests.fuzz.signed import PROCESS, RESULT, SUBMIT, authorizations, is_signed, result_body, signature_lines
+
 KEY = b"Authorization: Bearer sk-fuzz"
 SESSION = b"Authorization: Bearer session-fuzz"
 JSON_TYPE = b"Content-Type: application/json"
@@ -22,6 +24,7 @@ JSON_ENDPOINTS = {
     "jimmyai": "/jimmyai/api/open-api/v1/seedance/videos",
     "jimeng2api": "/jimeng2api/v1/videos/generations",
     "jimeng2api-images": "/jimeng2api/v1/images/generations",
+    "volcengine": SUBMIT,
     "admin": "/__admin/clock/advance",
 }
 POLLS = {
@@ -31,6 +34,8 @@ POLLS = {
     "jimmyai": "/jimmyai/api/open-api/v1/videos/{id}",
     "jimeng2api": "/jimeng2api/v1/tasks/{id}",
 }
+"""The gateways polled with a GET; volcengine polls with a signed POST (`poll`)."""
+POLLED = (*POLLS, "volcengine")
 BODY_LIMIT = 1024 * 1024  # the served mock's max_body_bytes (tests/fuzz/served.py)
 
 
@@ -71,8 +76,23 @@ def request(
 
 
 def post_json(path: str, body: bytes, *headers: bytes) -> bytes:
+    """A JSON POST with the gateway's credentials: its key, or for volcengine a valid signature of the body."""
+    if is_signed(path):
+        return request("POST", path, body, JSON_TYPE, *signature_lines(path, body), *headers)
     auth = SESSION if path.startswith("/jimeng2api") else KEY
     return request("POST", path, body, JSON_TYPE, auth, *headers)
+
+
+def poll(provider: str, task_id: str, *headers: bytes, key: bytes | None = None) -> tuple[str, str, bytes]:
+    """(method, target, request) reading `provider`'s task `task_id`: a GET with `key` (by default the corpus's
+    key), or volcengine's GetResult signed (`key` then sent in place of the signature)."""
+    if provider == "volcengine":
+        body = result_body(task_id)
+        if key is None:
+            return "POST", RESULT, post_json(RESULT, body, *headers)
+        return "POST", RESULT, request("POST", RESULT, body, JSON_TYPE, key, *headers)
+    target = POLLS[provider].format(id=task_id)
+    return "GET", target, request("GET", target, b"", key or KEY, *headers)
 
 
 def declared_png(width: int, height: int) -> bytes:
@@ -138,14 +158,8 @@ def reproductions() -> Iterator[Case]:
     yield Case("yaml-alias-bomb", "POST", "/__admin/scenarios", post_json("/__admin/scenarios", scenario), status=400)
     for latency in ("inf", "nan", "1e400", "1e9", "-1", "0-inf"):
         fault = f"X-Mock-Fault: latency={latency}".encode()
-        for name, path in POLLS.items():
-            yield Case(
-                f"fault-latency-{latency}:{name}",
-                "GET",
-                path.format(id="1"),
-                request("GET", path.format(id="1"), b"", KEY, fault),
-                status=400,
-            )
+        for name in POLLED:
+            yield Case(f"fault-latency-{latency}:{name}", *poll(name, "1", fault), status=400)
         submit = JSON_ENDPOINTS["crazyrouter"]
         body = b'{"model": "jimeng-video-3.0", "prompt": "a"}'
         yield Case(f"fault-latency-{latency}:submit", "POST", submit, post_json(submit, body, fault), status=400)
@@ -214,21 +228,12 @@ def bad_text() -> Iterator[Case]:
             request("POST", path, b"<xml/>", b"Content-Type: application/xml", KEY),
             ok=True,
         )
-    for name, path in POLLS.items():
+    for name in POLLED:
         for task_id in ("%ff%fe", "%00", "..%2f..%2f__admin", "a" * 10_000, "%0d%0aSet-Cookie:%20x=1", "\xff"):
-            target = path.format(id=task_id)
-            yield Case(f"task-id-{task_id[:10]!r}:{name}", "GET", target, request("GET", target, b"", KEY), ok=True)
-        target = path.format(id="1")
-        yield Case(
-            f"bad-utf8-header:{name}",
-            "GET",
-            target,
-            request("GET", target, b"", KEY, b"X-Mock-Scenario: \xff\xfe"),
-            ok=True,
-        )
+            yield Case(f"task-id-{task_id[:10]!r}:{name}", *poll(name, task_id), ok=True)
+        yield Case(f"bad-utf8-header:{name}", *poll(name, "1", b"X-Mock-Scenario: \xff\xfe"), ok=True)
         # any non-empty key is accepted when none is configured (gptge answers an unknown id with a 200)
-        bad_key = request("GET", target, b"", b"Authorization: Bearer \xff\xfe")
-        yield Case(f"bad-utf8-key:{name}", "GET", target, bad_key, ok=True)
+        yield Case(f"bad-utf8-key:{name}", *poll(name, "1", key=b"Authorization: Bearer \xff\xfe"), ok=True)
 
 
 def crlf_and_framing() -> Iterator[Case]:
@@ -310,5 +315,47 @@ def crlf_and_framing() -> Iterator[Case]:
         )
 
 
+def signed_gateway() -> Iterator[Case]:
+    """volcengine's own: the parts of its signature, its Action query, image bytes, GetResult's req_json."""
+    body = b'{"req_key": "jimeng_t2v_v30", "prompt": "a"}'
+    for name, line in authorizations():
+        yield Case(f"authorization-{name}:volcengine", "POST", SUBMIT, request("POST", SUBMIT, body, JSON_TYPE, line))
+    others = [line for line in signature_lines(SUBMIT, body) if not line.startswith(b"X-Date:")]
+    for x_date in (b"99999999T999999Z", b"99991231T235959Z", b"00010101T000000Z", b"9" * 5000, b"\xff\xfe", b"-1"):
+        data = request("POST", SUBMIT, body, JSON_TYPE, *others, b"X-Date: " + x_date)
+        yield Case(f"x-date-{x_date[:16]!r}:volcengine", "POST", SUBMIT, data)
+    for query in (
+        "",
+        "?Action=CVSync2AsyncSubmitTask",
+        "?Action=" + "A" * 5000 + "&Version=2022-08-31",
+        "?Action=%ff%fe&Version=%00",
+        "?Action=CVSync2AsyncSubmitTask&Action=CVProcess&Version=2022-08-31",
+        "?Action=CVSync2AsyncSubmitTask&Version=2022-08-31" + "&x=1" * 5000,
+    ):
+        target = f"/volcengine/{query}"
+        yield Case(f"query-{query[:24]}:volcengine", "POST", target, post_json(target, body), ok=True)
+    for method, target in (("GET", SUBMIT), ("PUT", SUBMIT), ("POST", "/volcengine/%ff?Action=CVProcess")):
+        yield Case(f"route-{method}-{target[:16]}:volcengine", method, target, request(method, target, body, JSON_TYPE))
+    bomb = base64.b64encode(declared_png(15000, 15000)).decode()
+    for req_key, images in (("jimeng_i2v_first_v30", [bomb]), ("jimeng_i2v_first_tail_v30", [bomb, "%%%"])):
+        bombed = json.dumps({"req_key": req_key, "prompt": "a", "binary_data_base64": images}).encode()
+        yield Case(f"png-bomb-{req_key}:volcengine", "POST", SUBMIT, post_json(SUBMIT, bombed), status=400)
+    for name, hostile in (
+        ("req-json-nested", {"req_json": "[" * 4096}),
+        ("req-json-digits", {"req_json": '{"return_url": ' + "9" * 4000 + "}"}),
+        ("req-json-surrogate", {"req_json": '{"\\ud800": true}'}),
+    ):
+        yield Case(f"{name}:volcengine", "POST", RESULT, post_json(RESULT, result_body("1", **hostile)), ok=True)
+    for name, fields in (
+        ("process-width", {"width": 10**9, "height": 10**9}),
+        ("process-prompt-1mb", {"prompt": "x" * 1_000_000}),
+        ("process-seed-digits", {"seed": 10**60}),
+    ):
+        processed = json.dumps({"req_key": "jimeng_high_aes_general_v21_L", "prompt": "a", **fields}).encode()
+        yield Case(f"{name}:volcengine", "POST", PROCESS, post_json(PROCESS, processed))
+    over = request("POST", SUBMIT, b"", JSON_TYPE, *others, length=str(BODY_LIMIT + 1).encode())
+    yield Case("declared-over-the-limit:volcengine", "POST", SUBMIT, over, status=413)
+
+
 def corpus() -> list[Case]:
-    return [*reproductions(), *malformed_multipart(), *bad_text(), *crlf_and_framing()]
+    return [*reproductions(), *malformed_multipart(), *bad_text(), *crlf_and_framing(), *signed_gateway()]

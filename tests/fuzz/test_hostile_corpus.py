@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from mockserver.conformance.failures import CheckFailure
-from tests.fuzz.corpus import KEY, POLLS, SESSION, Case, corpus, request
+from mockserver.gateways import PROVIDER_IDS
+from tests.fuzz.corpus import JSON_ENDPOINTS, POLLED, SESSION, Case, corpus, poll, request
 from tests.fuzz.served import SLOWEST_ANSWER, Served, in_contract, served
 from tests.stores.processes import redis_server
 
@@ -57,10 +58,11 @@ def aftermath(server: Served) -> list[str]:
             problems.append(f"{path} afterwards: {answer and answer.status} {answer and answer.body[:300]!r}")
         elif path == "/__admin/tasks":
             for task in json.loads(answer.body)["tasks"]:
-                poll = POLLS[task["provider"]].format(id=task["id"])
-                polled = server.raw(request("GET", poll, b"", SESSION if task["provider"] == "jimeng2api" else KEY))
+                provider = task["provider"]
+                method, target, data = poll(provider, task["id"], key=SESSION if provider == "jimeng2api" else None)
+                polled = server.raw(data, method=method)
                 if polled is None or polled.status >= 500:
-                    problems.append(f"{poll} afterwards: {polled and polled.status} {polled and polled.body[:300]!r}")
+                    problems.append(f"{target} afterwards: {polled and polled.status} {polled and polled.body[:300]!r}")
     return problems
 
 
@@ -71,6 +73,12 @@ def store_url(kind: str, folder: Path) -> Iterator[str]:
             yield url
     else:
         yield "memory" if kind == "memory" else f"sqlite:///{folder / 'mock.db'}"
+
+
+def test_every_gateway_is_in_the_corpus() -> None:
+    """A new gateway fails here until the corpus sends it hostile bodies (JSON_ENDPOINTS) and polls (POLLED)."""
+    assert set(PROVIDER_IDS) <= {name.partition("-")[0] for name in JSON_ENDPOINTS}
+    assert set(POLLED) == set(PROVIDER_IDS)
 
 
 @pytest.mark.parametrize("store", ["memory", "sqlite", "redis"])

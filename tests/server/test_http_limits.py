@@ -105,6 +105,39 @@ def test_a_head_over_the_size_limit_is_a_431(served: Served) -> None:
     assert big_body.status_code != 431  # the body does not count as head
 
 
+def read_answer(sock: socket.socket) -> bytes:
+    """One whole answer to a request on a kept-alive connection (its head and its Content-Length of body)."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        data += sock.recv(65536)
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = next(
+        int(line.split(b":")[1]) for line in head.split(b"\r\n") if line.lower().startswith(b"content-length")
+    )
+    while len(body) < length:
+        body += sock.recv(65536)
+    return head
+
+
+def test_a_later_request_on_a_kept_alive_connection_has_the_same_limits(served: Served) -> None:
+    submit = (
+        b"POST /crazyrouter/jimeng/submit/videos HTTP/1.1\r\nHost: mock\r\nAuthorization: Bearer sk-test\r\n"
+        b"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n%s"
+    )
+    body = b'{"model": "jimeng-video-3.0", "prompt": "a cat", "pad": "%s"}' % (b"x" * (MAX_HEADER_BYTES * 2))
+    with connect(served) as sock:
+        for _ in range(3):  # bodies larger than a head may be are not counted as the next request's head
+            sock.sendall(submit % (len(body), body))
+            assert read_answer(sock).startswith(b"HTTP/1.1 200")
+        sock.sendall(b"GET /__admin/clock HTTP/1.1\r\nHost: mock\r\nX-Big: " + b"a" * MAX_HEADER_BYTES + b"\r\n\r\n")
+        assert sock.recv(64).startswith(b"HTTP/1.1 431")
+    with connect(served) as sock:
+        sock.sendall(b"GET /__admin/clock HTTP/1.1\r\nHost: mock\r\n\r\n")
+        assert read_answer(sock).startswith(b"HTTP/1.1 200")
+        sock.sendall(b"GET /__admin/clock HTTP/1.1\r\nHost: mock\r\n")  # the next head, never finished
+        assert HEADER_TIMEOUT * 0.9 <= closed_within(sock, HEADER_TIMEOUT + SLACK) < HEADER_TIMEOUT + SLACK
+
+
 def test_slow_clients_hold_the_server_no_longer_than_the_header_timeout(served: Served) -> None:
     slow = [connect(served) for _ in range(MAX_CONCURRENCY + 5)]
     try:

@@ -4,30 +4,18 @@ and what a scenario makes of it."""
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from mockserver.core.randomness import draw_between
-from mockserver.core.streams import Draws
 from mockserver.engine import LogNormal, Outcome, StepPlan, with_timings
 from mockserver.gateways.families.uploads import InvalidImage, check_first_frame, nearest_ratio
-from mockserver.gateways.kit.http import dump_json
+from mockserver.gateways.families.volcengine_visual import L20_SIZES, RANDOM_SEED
 from mockserver.media.images import MAX_IMAGE_PIXELS
 
-# The seed's aspect ratios and the resolutions it lists for them (720P).
-SIZES = {
-    "16:9": (1280, 720),
-    "9:16": (720, 1280),
-    "9:21": (720, 1680),
-    "1:1": (960, 960),
-    "4:3": (960, 720),
-    "3:4": (720, 960),
-    "21:9": (1680, 720),
-}
+SIZES = L20_SIZES
+"""The seed's aspect ratios and the resolutions it lists for them (720P)."""
 DEFAULT_ASPECT_RATIO = "16:9"
-RANDOM_SEED = -1
 # "Output videos default to 5 seconds" (seed); upstream renders 24 fps and 24 * seconds + 1 frames (B.1).
 FPS = 24
 FRAMES = 121
@@ -36,11 +24,6 @@ REQ_KEYS = {"text2video": "jimeng_vgfm_t2v_l20", "image2video": "jimeng_vgfm_i2v
 
 class InvalidVideoRequest(ValueError):
     pass
-
-
-def task_failure(entry: Mapping[str, Any]) -> dict[str, Any]:
-    """What a failed task keeps to answer its polls with: the catalogue entry's HTTP status, code and message."""
-    return {"http_status": int(entry["http_status"]), "code": int(entry["code"]), "message": str(entry["message"])}
 
 
 class VideoRequest(NamedTuple):
@@ -121,36 +104,3 @@ def _default_steps(mode: str) -> tuple[StepPlan, StepPlan]:
     in_queue = LogNormal(median=5, sigma=0.6, low=1, high=90)
     generating = LogNormal(median=generation, sigma=0.25, low=generation / 2, high=generation * 3)
     return StepPlan("in_queue", in_queue), StepPlan("generating", generating, (1, 99))
-
-
-def effective_seed(request: Mapping[str, Any], task_seed: int) -> int:
-    """The seed the video is rendered with: the client's when it is not -1, else one drawn for the task."""
-    seed = int(request["seed"])
-    return task_seed if seed == RANDOM_SEED else seed
-
-
-def video_seed(request: Mapping[str, Any], task_seed: int) -> int:
-    """What the video's look derives from. A client seed with the same parameters gives the same video."""
-    if int(request["seed"]) == RANDOM_SEED:
-        return task_seed
-    inputs = [request[k] for k in ("seed", "mode", "prompt", "aspect_ratio", "image_digest")]
-    return int.from_bytes(hashlib.sha256(json.dumps(inputs).encode()).digest()[:4], "big")
-
-
-def resp_data(request: Mapping[str, Any], task_seed: int) -> str:
-    """The JSON string a finished task reports in data.resp_data (its content is the mock's, assumed)."""
-    info = {
-        "req_key": request["req_key"],
-        "seed": effective_seed(request, task_seed),
-        "aspect_ratio": request["aspect_ratio"],
-        "width": request["width"],
-        "height": request["height"],
-        "fps": request["fps"],
-        "frames": request["frames"],
-    }
-    return dump_json({"infer_ctx": info}).decode()  # json.dumps(..., separators=(",", ":")): all ASCII
-
-
-def new_task_id(rng: Draws) -> str:
-    """Upstream ids are unsigned 64-bit numbers in decimal (19 or 20 digits)."""
-    return str(draw_between(rng, 10**18, 2**64))

@@ -12,18 +12,18 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from mockserver.engine import Outcome, TaskView
-from mockserver.gateways.gptge.envelope import success
-from mockserver.gateways.gptge.errors import GptGeShape, InputInvalid, VolcError, authenticate
-from mockserver.gateways.gptge.models import (
+from mockserver.gateways.families.volcengine_visual import (
     RANDOM_SEED,
-    InvalidVideoRequest,
     new_task_id,
-    parse_submit,
-    plan,
     resp_data,
+    result_answer,
+    task_data,
     task_failure,
     video_seed,
 )
+from mockserver.gateways.gptge.envelope import success
+from mockserver.gateways.gptge.errors import GptGeShape, InputInvalid, VolcError, authenticate
+from mockserver.gateways.gptge.models import InvalidVideoRequest, parse_submit, plan
 from mockserver.gateways.kit import scripting
 from mockserver.gateways.kit.base import ProviderContext
 from mockserver.gateways.kit.cors import GIN_ALL_ORIGINS
@@ -35,10 +35,6 @@ from mockserver.gateways.kit.stamps import utc_stamp
 from mockserver.scenarios import Scenario
 
 OPERATIONS = {"text2video": "textToVideo", "image2video": "imageToVideo"}
-
-
-def task_data(status: str, video_url: str = "", resp: str = "") -> dict[str, Any]:
-    return {"binary_data_base64": [], "image_urls": None, "resp_data": resp, "status": status, "video_url": video_url}
 
 
 class GptGeApi:
@@ -98,22 +94,19 @@ class GptGeApi:
         authenticate(request, context)
         task_id = request.path_params["task_id"]
         view = await context.engine.apoll(context.provider_id, task_id)
-        if view is None:
-            return success(context, task_data("not_found"), "result")
-        mark_task(request, task_id)
-        scripting.raise_poll_fault(request, context, view)
-        if view.now - view.task.created_at >= self.task_ttl:
-            return success(context, task_data("expired"), "result")
-        if not view.terminal:
-            return success(context, task_data(view.state), "result")
-        error = view.task.schedule.outcome.error
-        if error is not None:
-            raise VolcError(error["http_status"], error["code"], error["message"], data=task_data("done"))
-        done = kept_json(request, context, view, "data", lambda: self._done(request, view))
-        return success(context, done, "result")
+        return result_answer(request, context, view, self.task_ttl, VolcError, lambda done: self.done(request, done))
 
-    def _done(self, request: Request, view: TaskView) -> dict[str, Any]:
-        return task_data("done", self.video_url(request, view), resp_data(view.task.request, view.task.seed))
+    def done(self, request: Request, view: TaskView) -> Response:
+        """A finished task's record, rendered once and kept."""
+        task = view.task
+        record = kept_json(
+            request,
+            self.context,
+            view,
+            "data",
+            lambda: task_data("done", self.video_url(request, view), resp_data(task.request, task.seed)),
+        )
+        return success(self.context, record, "result")
 
     def video_url(self, request: Request, view: TaskView) -> str:
         task = view.task

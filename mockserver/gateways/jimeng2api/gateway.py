@@ -14,15 +14,16 @@ from typing import Any
 
 from mockserver.contracts.contract import Violation
 from mockserver.engine import Outcome, Submission, TaskView, with_timings
+from mockserver.gateways.families.queues import FifoQueue
 from mockserver.gateways.jimeng2api import errors
 from mockserver.gateways.jimeng2api.accounts import Accounts, SessionToken, parse_token
 from mockserver.gateways.jimeng2api.errors import Jimeng2ApiError
 from mockserver.gateways.jimeng2api.models.failures import TaskFailure, from_entry
 from mockserver.gateways.jimeng2api.models.tasks import (
+    CONCURRENCY,
     IMAGE_POLL_BUDGET,
     RUNNING,
     VIDEO_POLL_BUDGET,
-    FifoQueue,
     Steps,
     new_task_id,
     settle,
@@ -82,7 +83,7 @@ class Gateway:
     def __init__(self, context: ProviderContext) -> None:
         self.context = context
         self.accounts = Accounts(context.randomness, context.settings.api_keys or frozenset())
-        self.queue = FifoQueue()
+        self.queue = FifoQueue.of(CONCURRENCY)
         self.url_ttl = context.lifetime("result_url", context.settings.url_ttl)
         self.task_ttl = context.lifetime("task", context.settings.task_ttl)
         self._failures: dict[tuple[str, str, int | None], tuple[TaskFailure, Outcome]] = {}

@@ -43,10 +43,15 @@ class CorsPolicy:
     def applies(self, scope: Scope) -> bool:
         if self.every_response:
             return True
-        origin = _header(scope, b"origin")
+        origin = host = None
+        for key, value in scope["headers"]:
+            if key == b"origin":
+                origin = bytes(value)
+            elif key == b"host":
+                host = bytes(value)
         if not origin:
             return False
-        host = _header(scope, b"host") or b""
+        host = host or b""
         return origin not in (b"http://" + host, b"https://" + host)  # same origin: not a CORS request
 
     def headers(self, scope: Scope) -> Headers:

@@ -88,11 +88,11 @@ class GatewayApp:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return  # a gateway serves HTTP only; the lifespan belongs to the app around it
-        if self.cors is not None and (preflight := self.cors.preflight(scope)) is not None:
+        method = scope["method"]
+        if method == "OPTIONS" and self.cors is not None and (preflight := self.cors.preflight(scope)) is not None:
             await answer(scope, receive, send, preflight)
             return
         path = _route_path(scope)
-        method = scope["method"]
         partial: _Compiled | None = None
         partial_params: dict[str, Any] = {}
         for route in self._compiled:

@@ -1,7 +1,7 @@
 """Volcengine Visual's two error shapes and where every failure is rendered.
 
 A business error (`BusinessError`) is the service's own envelope, `{code, data, message, request_id, status,
-time_elapsed}` with a 5xxxx code, written by api.gpt.ge's envelope (that gateway passes the same envelope through).
+time_elapsed}` with a 5xxxx code (`families.volcengine_visual`, which api.gpt.ge relays too).
 An error of the gateway in front (`OpenApiError`: signature, timestamp, unknown action, missing parameter) is
 `{"ResponseMetadata": {RequestId, Action, Version, Service, Region, Error: {CodeN, Code, Message}}}`, the Go SDK's
 `base/model.go` (reference upstreams.md 1.2). Both are the kit's `GatewayError`s; `VolcengineShape` maps each
@@ -17,7 +17,8 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from mockserver.gateways.gptge.envelope import envelope
+from mockserver.core.volc_v4 import query_pairs
+from mockserver.gateways.families.volcengine_visual import envelope
 from mockserver.gateways.kit.base import ProviderContext
 from mockserver.gateways.kit.errors import ErrorShape, GatewayError
 from mockserver.gateways.kit.http import BodyTooLarge, JsonResponse, MalformedBody, MalformedHeader
@@ -73,7 +74,7 @@ class OpenApiError(VolcengineError):
 
 def request_action(request: Request) -> tuple[str, str]:
     """The Action and Version a request names ('' for either when absent)."""
-    query = request.query_params
+    query = dict(query_pairs(request.scope.get("query_string", b"").decode("latin-1")))
     return query.get("Action", ""), query.get("Version", "")
 
 

@@ -9,7 +9,6 @@ client asks for links (`return_url`), else `binary_data_base64`.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -17,9 +16,9 @@ from typing import Any
 
 from mockserver.engine import LogNormal, StepPlan
 from mockserver.gateways.families.uploads import InvalidImage, check_first_frame
-from mockserver.gateways.gptge.models import effective_seed
-from mockserver.gateways.kit.http import dump_json
-from mockserver.gateways.volcengine.models import GENERATING, RANDOM_SEED, InvalidVideoRequest
+from mockserver.gateways.families.volcengine_visual import RANDOM_SEED, effective_seed
+from mockserver.gateways.kit.http import MalformedBody, dump_json, parse_json
+from mockserver.gateways.volcengine.models import GENERATING, InvalidVideoRequest
 
 IMAGE_FORMAT = "jpeg"
 SUPER_RESOLUTION = 2
@@ -96,15 +95,16 @@ def _image_steps(req_key: str) -> tuple[StepPlan, StepPlan]:
     return StepPlan("in_queue", in_queue), StepPlan("generating", generating, GENERATING)
 
 
-def req_json_options(req_json: str | None) -> dict[str, Any]:
-    """GetResult's `req_json`, a JSON object written as a string (return_url, logo_info, aigc_meta). Raises
-    InvalidReqJson for text that is not one."""
+def req_json_options(req_json: str | None, max_depth: int) -> dict[str, Any]:
+    """GetResult's `req_json`, a JSON object written as a string (return_url, logo_info, aigc_meta), read within the
+    body's limits (nesting, digits). Raises InvalidReqJson for text that is not one."""
     if req_json is None or req_json == "":
         return {}
     try:
-        options = json.loads(req_json)
-    except ValueError:
-        raise InvalidReqJson("req_json must be a JSON object written as a string") from None
+        options = parse_json(req_json.encode(), max_depth)
+    except MalformedBody as exc:
+        reason = str(exc).removeprefix("request body ")
+        raise InvalidReqJson(f"req_json must be a JSON object written as a string ({reason})") from None
     if not isinstance(options, dict):
         raise InvalidReqJson("req_json must be a JSON object written as a string")
     return options

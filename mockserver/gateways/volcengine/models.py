@@ -15,16 +15,15 @@ from functools import lru_cache
 from typing import Any
 
 from mockserver.core.streams import Draws
-from mockserver.engine import Fixed, Forever, LogNormal, Outcome, Polls, StepPlan, parse_timing
+from mockserver.engine import Fixed, Forever, LogNormal, Outcome, Polls, StepPlan, with_timings
 from mockserver.engine.timing import Timing
 from mockserver.gateways.families.jimeng30 import FPS, SIZES
+from mockserver.gateways.families.queues import FifoQueue
 from mockserver.gateways.families.uploads import InvalidImage, check_first_frame, nearest_ratio
-from mockserver.gateways.gptge.models import SIZES as L20_SIZES
-from mockserver.gateways.jimeng2api.models.tasks import FifoQueue
+from mockserver.gateways.families.volcengine_visual import L20_SIZES, RANDOM_SEED
 
 DEFAULT_ASPECT_RATIO = "16:9"
 DEFAULT_FRAMES = 121
-RANDOM_SEED = -1
 DEFAULT_CONCURRENCY = 2
 GENERATING = (1, 99)
 _UNDRAWN = (Polls, Forever)
@@ -123,15 +122,6 @@ def plan(request: Mapping[str, Any], overrides: Mapping[str, Any]) -> list[StepP
     return with_timings(list(_default_steps(request["req_key"], int(request["frames"]))), overrides)
 
 
-def with_timings(steps: list[StepPlan], overrides: Mapping[str, Any]) -> list[StepPlan]:
-    """The steps with the settings' timings, by state, in place of their own."""
-    if not overrides:
-        return steps
-    return [
-        StepPlan(s.state, parse_timing(overrides[s.state]), s.progress) if s.state in overrides else s for s in steps
-    ]
-
-
 @lru_cache(maxsize=64)
 def _default_steps(req_key: str, frames: int) -> tuple[StepPlan, StepPlan]:
     median = REQ_KEYS[req_key].generation_seconds * (frames - 1) / (DEFAULT_FRAMES - 1)
@@ -175,7 +165,7 @@ class KeyQueues:
             self.queues = {}
         queue = self.queues.get(access_key)
         if queue is None:
-            queue = self.queues[access_key] = FifoQueue([0.0] * self.concurrency)
+            queue = self.queues[access_key] = FifoQueue.of(self.concurrency)
         return queue
 
     def release(self, access_key: str, start: float, end: float) -> None:

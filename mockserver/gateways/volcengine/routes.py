@@ -16,10 +16,17 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from mockserver.engine import Outcome, TaskView
-from mockserver.gateways.gptge.envelope import success
-from mockserver.gateways.gptge.models import new_task_id, resp_data, task_failure, video_seed
-from mockserver.gateways.gptge.routes import task_data
+from mockserver.engine import Outcome, TaskView, with_timings
+from mockserver.gateways.families.volcengine_visual import (
+    RANDOM_SEED,
+    new_task_id,
+    resp_data,
+    result_answer,
+    success,
+    task_data,
+    task_failure,
+    video_seed,
+)
 from mockserver.gateways.kit import scripting
 from mockserver.gateways.kit.base import ProviderContext
 from mockserver.gateways.kit.errors import exception_handlers
@@ -54,13 +61,11 @@ from mockserver.gateways.volcengine.images import (
 from mockserver.gateways.volcengine.models import (
     DEFAULT_CONCURRENCY,
     DONE,
-    RANDOM_SEED,
     InvalidVideoRequest,
     KeyQueues,
     parse_submit,
     plan,
     settle,
-    with_timings,
 )
 from mockserver.gateways.volcengine.signing import SignedRequest, key_pairs, verify
 from mockserver.media.picture import ImageSpec
@@ -184,19 +189,16 @@ class VolcengineApi:
         context = self.context
         task_id = payload["task_id"]
         view = self.owned(await context.engine.apoll(context.provider_id, task_id), access_key)
-        if view is None:
-            return success(context, task_data("not_found"), "result")
-        mark_task(request, task_id)
-        scripting.raise_poll_fault(request, context, view)
-        if view.now - view.task.created_at >= self.task_ttl:
-            return success(context, task_data("expired"), "result")
-        if not view.terminal:
-            return success(context, task_data(view.state), "result")
-        error = view.task.schedule.outcome.error
-        if error is not None:
-            raise BusinessError(error["http_status"], error["code"], error["message"], data=task_data("done"))
+        return result_answer(
+            request, context, view, self.task_ttl, BusinessError, lambda done: self.finished(request, done, payload)
+        )
+
+    def finished(self, request: Request, view: TaskView, payload: dict[str, Any]) -> Response:
+        """A finished task's answer, as the poll's req_json asks: an image task's links or bytes, a video's record
+        (with the AIGC label when asked)."""
+        context = self.context
         try:
-            options = req_json_options(payload.get("req_json"))
+            options = req_json_options(payload.get("req_json"), context.settings.max_json_depth)
         except InvalidReqJson as exc:
             raise InputInvalid(str(exc)) from None
         if view.task.request.get("kind") == "image":

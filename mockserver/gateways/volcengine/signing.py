@@ -10,29 +10,29 @@ real client; a date far from both is refused whatever the clock.
 
 from __future__ import annotations
 
-import calendar
 import hmac
 import re
-import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from urllib.parse import parse_qsl
+from datetime import UTC, datetime
 
 from mockserver.core.clock import SystemClock
 from mockserver.core.volc_v4 import (
     ALGORITHM,
-    DATE_FORMAT,
     KeyPair,
     canonical_request,
     default_key_pair,
     hex_sha256,
+    query_pairs,
     signature,
 )
 from mockserver.gateways.kit.base import ProviderContext
 from mockserver.gateways.volcengine.errors import SERVICE, OpenApiError
 
-_CREDENTIAL = re.compile(r"^(?P<ak>[^/]+)/(?P<date>\d{8})/(?P<region>[^/]+)/(?P<service>[^/]+)/request$")
+_CREDENTIAL = re.compile(r"^(?P<ak>[^/]+)/(?P<date>[0-9]{8})/(?P<region>[^/]+)/(?P<service>[^/]+)/request$")
 _WALL = SystemClock()
+_X_DATE = re.compile(r"([0-9]{4})([0-9]{2})([0-9]{2})T([0-9]{2})([0-9]{2})([0-9]{2})Z")
+"""X-Date as the SDKs write it (`volc_v4.DATE_FORMAT`: `20060102T150405Z`)."""
 
 
 @dataclass(frozen=True)
@@ -92,7 +92,7 @@ def verify(context: ProviderContext, request: SignedRequest, secrets: Mapping[st
     if min(abs(signed_at - now), abs(signed_at - _WALL.now())) > skew:
         raise refuse("invalid_timestamp", region=region)
     signed_headers = [name.strip().lower() for name in parts["SignedHeaders"].split(";") if name.strip()]
-    query = parse_qsl(request.query, keep_blank_values=True)
+    query = query_pairs(request.query)
     body_sha256 = hex_sha256(request.body)
     for path in request.paths:
         canonical = canonical_request(request.method, path, query, request.headers, signed_headers, body_sha256)
@@ -120,7 +120,12 @@ def _parts(text: str) -> dict[str, str]:
 
 
 def _parse_date(text: str) -> float | None:
+    """X-Date (UTC) as unix time; None when it is not one."""
+    found = _X_DATE.fullmatch(text)
+    if found is None:
+        return None
+    year, month, day, hour, minute, second = map(int, found.groups())
     try:
-        return float(calendar.timegm(time.strptime(text, DATE_FORMAT)))
-    except ValueError:
+        return datetime(year, month, day, hour, minute, second, tzinfo=UTC).timestamp()
+    except ValueError:  # a day or an hour out of range
         return None

@@ -69,6 +69,7 @@ def test_recamera_strength_defaults_to_medium(client: ContractClient) -> None:
 @pytest.mark.parametrize(
     ("body", "reason"),
     [
+        ({"prompt": "a"}, "'req_key' is a required property"),
         ({"req_key": "jimeng_t2v_v30"}, "prompt is required"),
         ({"req_key": "jimeng_t2v_v30", "prompt": "a" * 801}, "1 to 800 characters"),
         ({"req_key": "jimeng_vgfm_t2v_l20", "prompt": "a" * 151}, "at most 150 characters"),

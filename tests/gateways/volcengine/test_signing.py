@@ -3,8 +3,13 @@ ResponseMetadata envelope with Volcengine's codes."""
 
 from __future__ import annotations
 
+import calendar
+import hashlib
+import hmac
 import json
+import time
 from collections.abc import Iterator
+from datetime import datetime
 
 import pytest
 from hypothesis import given, settings
@@ -14,7 +19,16 @@ from volcengine.base.Request import Request as SdkRequest
 from volcengine.Credentials import Credentials
 
 from mockserver.core.clock import DEFAULT_VIRTUAL_START, SystemClock
-from mockserver.core.volc_v4 import KeyPair, canonical_request, hex_sha256, sign, signature
+from mockserver.core.volc_v4 import (
+    DATE_FORMAT,
+    KeyPair,
+    canonical_request,
+    hex_sha256,
+    sign,
+    signature,
+    signing_key,
+)
+from mockserver.gateways.volcengine.signing import _parse_date
 from tests.gateways.volcengine.helpers import PAIR, SUBMIT, T2V, call, gateway_error, submit, task_id_of
 from tests.support import ContractClient, make_client
 
@@ -189,3 +203,34 @@ def test_a_task_is_its_access_keys_own() -> None:
         read = call(client, ("CVSync2AsyncGetResult", "2022-08-31"), {"req_key": T2V, "task_id": task_id}, pair=theirs)
         assert read.json()["data"]["status"] == "not_found"
         assert submit(client).status_code == 401  # the default pair is not among the configured ones
+
+
+@settings(max_examples=300)
+@given(
+    st.one_of(
+        st.datetimes(min_value=datetime(1970, 1, 2), max_value=datetime(9999, 12, 30)).map(
+            lambda moment: moment.strftime(DATE_FORMAT)
+        ),
+        st.from_regex(r"\A[0-9]{8}T[0-9]{6}Z\Z"),
+        st.text(alphabet="0123456789TZ-:+ ²٣", max_size=18),
+    )
+)
+def test_x_date_is_read_as_strptime_reads_the_sdks_format(text: str) -> None:
+    try:
+        expected: float | None = float(calendar.timegm(time.strptime(text, DATE_FORMAT)))
+    except ValueError:
+        expected = None
+    if expected is not None and text[13:15] in ("60", "61"):
+        expected = None  # strptime's leap seconds: no SDK writes one, and no datetime holds one
+    assert _parse_date(text) == expected
+
+
+def test_a_signing_key_is_derived_once_per_scope() -> None:
+    signing_key.cache_clear()
+    first = signing_key("secret", "20261206", "cn-north-1", "cv")
+    assert signing_key("secret", "20261206", "cn-north-1", "cv") is first
+    assert signing_key("secret", "20261207", "cn-north-1", "cv") != first
+    chained = b"secret"
+    for part in ("20261206", "cn-north-1", "cv", "request"):
+        chained = hmac.new(chained, part.encode(), hashlib.sha256).digest()
+    assert first == chained

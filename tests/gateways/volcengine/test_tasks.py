@@ -145,6 +145,29 @@ def test_asking_for_the_aigc_label_tags_the_result(client: ContractClient) -> No
     assert "aigc_meta_tagged" not in result(client, task_id).json()["data"]
 
 
+@pytest.mark.parametrize(
+    ("req_json", "reason"),
+    [
+        ("[" * 4096, "nests arrays and objects 4096 deep"),
+        ("{", "req_json must be a JSON object written as a string (is not valid JSON"),
+        ("[1]", "req_json must be a JSON object"),
+    ],
+)
+def test_a_hostile_req_json_is_50215_with_its_reason(client: ContractClient, req_json: str, reason: str) -> None:
+    task_id = task_id_of(submit(client, prompt="a cat"))
+    client.runtime.clock.advance(200)
+    response = call(client, GET_RESULT, {"req_key": T2V, "task_id": task_id, "req_json": req_json})
+    code, message = business_error(response, 400)
+    assert code == 50215 and reason in message
+
+
+def test_a_req_json_with_a_lone_surrogate_is_read(client: ContractClient) -> None:
+    task_id = task_id_of(submit(client, prompt="a cat"))
+    client.runtime.clock.advance(200)
+    body = {"req_key": T2V, "task_id": task_id, "req_json": '{"logo_info": "\\ud800"}'}
+    assert call(client, GET_RESULT, body).json()["data"]["status"] == "done"
+
+
 def test_an_access_key_mapped_to_a_scenario_gets_it_on_every_submit() -> None:
     limited = KeyPair("AKLTlimited", "s1")
     keys = frozenset({str(PAIR), str(limited)})

@@ -8,15 +8,14 @@ slots frees up, and holds that slot for as long as it runs.
 from __future__ import annotations
 
 import math
-import threading
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from functools import lru_cache
 
 from mockserver.core.randomness import random_uuid
 from mockserver.core.streams import Draws
 from mockserver.engine import Fixed, Forever, LogNormal, Polls, StepPlan
 from mockserver.engine.timing import Timing
+from mockserver.gateways.families.queues import FifoQueue
 from mockserver.gateways.jimeng2api.models.failures import TaskFailure
 
 CONCURRENCY = 2
@@ -24,26 +23,6 @@ VIDEO_POLL_BUDGET = 3600.0  # SmartPoller timeoutSeconds for videos
 IMAGE_POLL_BUDGET = 1800.0
 FAILURE_FLOOR = 1.0  # a failure found before generation still takes a round trip upstream
 RUNNING = (1, 99)
-
-
-@dataclass
-class FifoQueue:
-    slots: list[float] = field(default_factory=lambda: [0.0] * CONCURRENCY)
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
-    """Submits settle in a shared store's threads, several at once."""
-
-    def admit(self, now: float, run_seconds: float | None) -> float:
-        """Seconds the task waits in `queued` (inf: behind stuck tasks); its slot is then busy for `run_seconds`
-        (inf: for good; None: not tracked, as for a step that ends on polls)."""
-        with self._lock:
-            slot = self.slots.index(min(self.slots))  # the first of the earliest free
-            start = max(self.slots[slot], now)
-            if run_seconds is not None:
-                self.slots[slot] = start + run_seconds
-        return start - now
-
-    def reset(self) -> None:
-        self.slots = [0.0] * CONCURRENCY
 
 
 Steps = tuple[StepPlan, StepPlan]

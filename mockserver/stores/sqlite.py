@@ -37,6 +37,8 @@ CREATE TABLE IF NOT EXISTS clock (id INTEGER PRIMARY KEY CHECK (id = 1), state T
 CREATE TABLE IF NOT EXISTS secrets (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS exchanges (seq INTEGER PRIMARY KEY AUTOINCREMENT, packed BLOB NOT NULL);
 """
+_CLOCK_STATE = "(SELECT state FROM clock WHERE id = 1)"
+"""The clock's state, read in the statement of a request's first command (as Redis reads it in the same script)."""
 _TRIM_EVERY = 64
 """The journal is cut back to its size once every this many entries, not on every write."""
 BUSY_SECONDS = 30.0
@@ -130,12 +132,16 @@ class SqliteStore:
     def record_poll(self, task_id: str, provider: str) -> Task | None:
         rows = self._rows(
             "UPDATE tasks SET polls = polls + 1 WHERE id = ? AND coalesce(provider, ?) = ?"
-            " RETURNING data, polls, finished_at",
+            f" RETURNING data, polls, finished_at, {_CLOCK_STATE}",
             (task_id, provider, provider),
         )
-        self._offer_clock()
-        task = self._decoded.task(task_id, *rows[0]) if rows else None
-        return task if task is not None and task.provider == provider else None
+        if not rows:
+            self._offer_clock()
+            return None
+        data, polls, finished_at, clock = rows[0]
+        offer_clock(clock)
+        task = self._decoded.task(task_id, data, polls, finished_at)
+        return task if task.provider == provider else None
 
     def mark_finished(self, task_id: str, when: float) -> None:
         self._run("UPDATE tasks SET finished_at = ? WHERE id = ? AND finished_at IS NULL", (when, task_id))
@@ -172,18 +178,19 @@ class SqliteStore:
     def next_number(self, family: str, count: int = 1) -> int:
         rows = self._rows(
             "INSERT INTO counters (family, value) VALUES (?, ?)"
-            " ON CONFLICT (family) DO UPDATE SET value = value + excluded.value RETURNING value",
+            f" ON CONFLICT (family) DO UPDATE SET value = value + excluded.value RETURNING value, {_CLOCK_STATE}",
             (family, count),
         )
-        self._offer_clock()
-        return int(rows[0][0])
+        number, clock = rows[0]
+        offer_clock(clock)
+        return int(number)
 
     def reset_counters(self) -> None:
         self._run("DELETE FROM counters")
 
     # -- the clock --------------------------------------------------------------------------------
     def _offer_clock(self) -> None:
-        """Read the clock right after a request's command, as the Redis store reads it in the same round trip."""
+        """Read the clock right after a request's command, for the request (if it has not read the time yet)."""
         if clock_wanted():
             offer_clock(self.load_clock())
 
@@ -233,19 +240,19 @@ class SqliteStore:
 def _begin(db: sqlite3.Connection) -> None:
     """Take the write lock, trying again after 0.1 ms, then twice as long each time up to 5 ms, for BUSY_SECONDS:
     SQLite's own wait sleeps 1 ms, then longer, however soon the other process's batch commits."""
-    deadline = time.monotonic() + BUSY_SECONDS
-    delay = 0.0001
+    waited, delay = 0.0, 0.0001
     while True:
         try:
             db.execute("PRAGMA busy_timeout=0")
             db.execute("BEGIN IMMEDIATE")
             return
         except sqlite3.OperationalError as exc:
-            if "locked" not in str(exc) or time.monotonic() > deadline:
+            if "locked" not in str(exc) or waited > BUSY_SECONDS:
                 raise StoreUnavailable(f"the SQLite store did not answer: {exc}") from None
         finally:
             db.execute(f"PRAGMA busy_timeout={int(BUSY_SECONDS * 1000)}")
         time.sleep(delay)
+        waited += delay
         delay = min(delay * 2, 0.005)
 
 

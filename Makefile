@@ -8,7 +8,7 @@ RUN_STAMP := $(VENV)/.installed-run
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test contract lint bench clean redis-server
+.PHONY: install run test contract lint bench clean redis-server chromium screenshots
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,8 +35,19 @@ redis-server:
 		apt-get install -y -qq redis-server >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
 		apt-get install -y -qq redis-server; }; } || { echo "redis-server is missing: apt-get install redis-server"; exit 1; }
 
-test: $(STAMP) redis-server
+# The dashboard tests drive Debian's chromium with Playwright (whose own browser download is not used): install it
+# when it is missing and we may (root).
+chromium:
+	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -qq chromium >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -qq chromium; }; } || { echo "chromium is missing: apt-get install chromium"; exit 1; }
+
+test: $(STAMP) redis-server chromium
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The README's screenshots of the dashboard, taken by its browser tests.
+screenshots: $(STAMP) chromium
+	DASHBOARD_SCREENSHOTS=docs $(BIN)/python -m pytest -q tests/dashboard
 
 contract: $(STAMP)
 	$(BIN)/python -m pytest tests/contracts tests/properties tests/fuzz $(PYTEST_ARGS)

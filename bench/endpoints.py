@@ -26,6 +26,8 @@ class Endpoint:
     mock: list[HttpRequest]
     bare: str
     """Key of the bare app's equivalent load."""
+    dashboard_task: str | None = None
+    """Measured with a dashboard open (`bench.dashboard`), its task page on this task."""
 
 
 def _submit(path: str, body: dict[str, Any]) -> HttpRequest:
@@ -105,6 +107,9 @@ def prepare_mock(client: Client, gateways: tuple[Gateway, ...]) -> tuple[list[En
         if gw is gateways[0]:  # the flow is the same on every gateway: once is enough for the time it takes
             endpoints.append(
                 Endpoint(f"{gw.id} mixed 1:{POLLS_PER_SUBMIT}", "mixed", _mixed(submit, in_progress), "mixed")
+            )
+            endpoints.append(
+                Endpoint(f"{gw.id} poll (running), dashboard open", "poll", in_progress, bare_poll, running[gw.id][0])
             )
     size = 0
     if media:

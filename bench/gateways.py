@@ -154,6 +154,19 @@ GATEWAYS: tuple[Gateway, ...] = (
         poll_body={"req_key": "jimeng_t2v_v30", "task_id": "{id}"},
         signed=True,
     ),
+    Gateway(
+        "ark",
+        "/ark/api/v3/contents/generations/tasks",
+        {
+            "model": "doubao-seedance-1-0-pro-250528",
+            "content": [{"type": "text", "text": _CAT}],
+            "ratio": "16:9",
+            "resolution": "720p",
+            "duration": 5,
+        },
+        "/ark/api/v3/contents/generations/tasks/{id}",
+        id_key="id",
+    ),
 )
 
 API_KEY = "sk-bench"

@@ -9,10 +9,12 @@ import os
 import platform
 import statistics
 import sys
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
 from bench import inprocess, instructions
+from bench.dashboard import dashboard_open
 from bench.endpoints import Endpoint, bare_file, prepare_bare, prepare_mock
 from bench.gateways import GATEWAYS, Gateway
 from bench.load import CONNECTIONS, HttpRequest, LoadResult, load_generator, run_load, run_together
@@ -133,14 +135,20 @@ def _throughput(
         control = {"load": "poll", "ratio": _median(control_ratios), "ratios": control_ratios}
         _say(f"  side-by-side control, bare against a second bare app: {json.dumps(control)}")
         for endpoint in endpoints:
-            pairs = [
-                (measure(bare_port, bare_loads[endpoint.bare], i == 0), measure(mock_port, endpoint.mock, i == 0))
-                for i in range(args.rounds)
-            ]
+            with ExitStack() as stack:
+                pages = []
+                if endpoint.dashboard_task is not None:
+                    pages = stack.enter_context(dashboard_open(mock_port, endpoint.dashboard_task))
+                pairs = [
+                    (measure(bare_port, bare_loads[endpoint.bare], i == 0), measure(mock_port, endpoint.mock, i == 0))
+                    for i in range(args.rounds)
+                ]
+                ratios = together((bare_port, bare_loads[endpoint.bare]), (mock_port, endpoint.mock))
             bare, mine = median_pair(pairs)
             spread = sorted(round(m.rps / b.rps, 2) if b.rps else 0.0 for b, m in pairs)
-            ratios = together((bare_port, bare_loads[endpoint.bare]), (mock_port, endpoint.mock))
             row: dict[str, Any] = {"endpoint": endpoint.name, "kind": endpoint.kind, "bare_load": endpoint.bare}
+            if pages:
+                row["dashboard"] = [page.figures() for page in pages]
             row |= {"mock": mine.to_dict(), "bare": bare.to_dict(), "ratio": _median(ratios)}
             row |= {"side_by_side_ratios": ratios, "ratio_alone": round(mine.rps / bare.rps, 2)}
             rows.append(row | {"pair_ratios": spread})

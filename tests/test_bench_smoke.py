@@ -38,7 +38,7 @@ def test_a_reduced_run_measures_every_endpoint_and_writes_its_json(tmp_path: Pat
         name
         for gw in GATEWAYS
         for name in (f"{gw.id} submit", f"{gw.id} poll (running)", f"{gw.id} poll (succeeded)")
-        + ((f"{gw.id} mixed 1:20",) if gw is GATEWAYS[0] else ())
+        + ((f"{gw.id} mixed 1:20", f"{gw.id} poll (running), dashboard open") if gw is GATEWAYS[0] else ())
     ]
     assert names[: len(per_gateway)] == per_gateway
     media = names[len(per_gateway) + 1]
@@ -51,6 +51,12 @@ def test_a_reduced_run_measures_every_endpoint_and_writes_its_json(tmp_path: Pat
         assert math.isfinite(row["ratio"]) and row["ratio"] >= 0 and row["ratio_alone"] > 0
         assert len(row["pair_ratios"]) == 1 and row["pair_ratios"][0] == row["ratio_alone"]
         assert len(row["side_by_side_ratios"]) == 1 and round(row["side_by_side_ratios"][0], 2) == row["ratio"]
+    [open_dashboard] = [row for row in result["endpoints"] if "dashboard" in row]
+    pages = {page["page"]: page for page in open_dashboard["dashboard"]}
+    assert set(pages) == {"overview", "tasks", "task", "journal"}
+    assert all(page["rounds"] >= 1 and page["errors"] == 0 and page["mean_server_ms"] > 0 for page in pages.values()), (
+        pages
+    )
     control = result["side_by_side_control"]
     assert control["load"] == "poll" and len(control["ratios"]) == 1 and control["ratio"] > 0
     assert result["setup"]["load_generator"] == "python"

@@ -36,6 +36,29 @@ def test_the_contracts_and_the_scenario_library_are_package_resources() -> None:
     assert len([p for p in builtin.iterdir() if p.name.endswith(".yaml")]) >= 50
 
 
+def test_the_dashboard_pages_and_script_are_package_resources() -> None:
+    dashboard = files("mockserver.server.dashboard")
+    pages = {"base", "overview", "tasks", "task", "journal", "scenarios", "index"}
+    assert {p.name for p in (dashboard / "templates").iterdir()} >= {f"{name}.html" for name in pages}
+    static = {"dashboard.js", "pages.js", "dashboard.css", "login.html"}
+    assert {p.name for p in (dashboard / "static").iterdir()} >= static
+
+
+def test_the_pyproject_ships_the_dashboard() -> None:
+    """setuptools packs only what package-data names: every dashboard file must match one of its patterns."""
+    import tomllib
+
+    root = SPECS.parents[2]
+    patterns = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]["mockserver"]
+    shipped = [p for p in (root / "mockserver/server/dashboard").rglob("*") if p.is_file() and p.suffix != ".pyc"]
+    unshipped = [
+        p
+        for p in shipped
+        if p.suffix != ".py" and not any(p.relative_to(root / "mockserver").match(pattern) for pattern in patterns)
+    ]
+    assert shipped and not unshipped
+
+
 @pytest.mark.usefixtures("fresh_contracts")
 def test_the_contracts_env_points_elsewhere(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     shutil.copytree(SPECS, tmp_path, dirs_exist_ok=True)

@@ -102,6 +102,13 @@ def _keyword(key: str, value: Any, schema: Mapping[str, Any], depth: int) -> lis
         return [_Rule("dependent", "dict", {name: list(needs) for name, needs in value.items()}, depth)]
     if key == "items":
         return [_Rule("items", "list", value, depth)]
+    if key == "contains":
+        low, high = schema.get("minContains", 1), schema.get("maxContains")
+        if type(low) is not int or (high is not None and type(high) is not int):
+            raise Decline
+        return [_Rule("contains", "list", (value, low, high), depth)]
+    if key in ("minContains", "maxContains"):
+        return []  # applied by "contains"; without it they mean nothing
     if key == "properties" and value:
         return [_Rule("properties", "dict", dict(value), depth)]
     if key == "additionalProperties" and "patternProperties" not in schema:
@@ -294,6 +301,10 @@ class _Compiler:
             return f"({then} if {condition} else {otherwise})"
         if kind == "ref":
             return f"{self.ref(value, depth)}({x})"
+        if kind == "contains":
+            schema, low, high = value
+            count = f"sum(map({self.function(schema, depth)}, {x}))"  # each function answers True or False
+            return f"({low} <= {count}{f' <= {high}' if high is not None else ''})"
         assert kind == "false", kind
         return "False"
 

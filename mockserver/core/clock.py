@@ -23,6 +23,13 @@ from mockserver.core.unavailable import StoreUnavailable
 DEFAULT_VIRTUAL_START = 1_767_225_600.0  # 2026-01-01T00:00:00Z: a fixed start keeps virtual runs byte-identical
 
 
+def stopwatch() -> Callable[[], float]:
+    """A timer of the mock's own work, in wall seconds (not the mock's clock): call what it returns for the seconds
+    since it started."""
+    started = time.perf_counter()
+    return lambda: time.perf_counter() - started
+
+
 class Clock(Protocol):
     def now(self) -> float: ...
 
@@ -211,6 +218,9 @@ class MockClock:
         self._shared = shared
         self.bounds = bounds or ClockBounds()
         self._lock = threading.Lock()
+        self.listeners: list[Callable[[], object]] = []
+        """Called, in the caller's thread, after `advance` or `set` has moved the clock (the callbacks that became
+        due are sent then)."""
         self._state = self._initial_state()
         self._decoded: tuple[str, ClockState] | None = None
         """The last stored text read, decoded: the state changes rarely, so it is decoded once per change."""
@@ -332,7 +342,12 @@ class MockClock:
             raise ClockError("the clock only moves forward: seconds must be >= 0")
         if not math.isfinite(seconds):
             raise ClockError("seconds must be a finite number")
-        return self._change(lambda state, now: replace(state, offset=state.offset + seconds))
+        return self._moved(self._change(lambda state, now: replace(state, offset=state.offset + seconds)))
+
+    def _moved(self, now: float) -> float:
+        for listener in list(self.listeners):
+            listener()
+        return now
 
     def set(self, when: float) -> float:
         self.bounds.check_instant(when)
@@ -342,7 +357,7 @@ class MockClock:
                 raise ClockError(f"the clock only moves forward: {when} is before now ({now})")
             return replace(state, offset=state.offset + when - now)
 
-        return self._change(move)
+        return self._moved(self._change(move))
 
     def freeze(self) -> float:
         return self._change(lambda state, now: ClockState("virtual", now))

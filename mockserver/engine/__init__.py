@@ -9,6 +9,7 @@ from mockserver.engine.lifecycle import (
     Schedule,
     Status,
     StepPlan,
+    current_phase,
     evaluate,
     with_timings,
 )
@@ -39,6 +40,7 @@ __all__ = [
     "TaskStore",
     "TaskView",
     "Uniform",
+    "current_phase",
     "evaluate",
     "parse_timing",
     "run_here",

@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Awaitable, Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from mockserver.core.clock import Clock
 from mockserver.core.randomness import RandomSource
 from mockserver.core.streams import Draws
-from mockserver.engine.lifecycle import Lifecycle, Outcome, Schedule, StepPlan, draw_schedule, evaluate
+from mockserver.engine.lifecycle import (
+    Lifecycle,
+    Outcome,
+    Phase,
+    Schedule,
+    StepPlan,
+    current_phase,
+    draw_schedule,
+    evaluate,
+    within_deadline,
+)
 from mockserver.engine.store import AsyncTaskStore, TaskStore
 from mockserver.engine.task import Task, TaskView
 
@@ -43,6 +54,8 @@ class Submission:
     settle: Callable[[Sequence[StepPlan], Draws], Sequence[StepPlan]] | None = None
     """The plan's last word, drawn from the task's own stream before the schedule (a gateway that queues its
     tasks at submit draws how long each runs here), so a submit starts one stream, not two."""
+    deadline: tuple[float, Outcome] | None = None
+    """Seconds after submit by which the task must have ended, and how it ends when it has not (an expiry)."""
 
 
 class StoreFull(Exception):
@@ -110,6 +123,8 @@ class TaskEngine:
         schedule = draw_schedule(
             submission.lifecycle, plan, submission.outcome, rng, fail_at_progress=submission.fail_at_progress
         )
+        if submission.deadline is not None:
+            schedule = within_deadline(schedule, *submission.deadline)
         return schedule, rng.getrandbits(32)
 
     def _new_task(self, submission: Submission, schedule: Schedule, seed: int, rng: Draws, now: float) -> Task:
@@ -183,6 +198,22 @@ class TaskEngine:
             return False
         return self.store.remove(task_id)
 
+    def end(self, provider: str, task_id: str, outcome: Outcome, keep_for: float) -> TaskView | None:
+        """End a live task of `provider` now, in `outcome` (a client's cancellation), its record kept `keep_for`
+        seconds from now; None when it is unknown or already ended."""
+        now = self.clock.now()
+        view = self.peek(task_id, provider)
+        if view is None or view.terminal:
+            return None
+        task = view.task
+        elapsed = math.floor(max(now - task.created_at - task.status_lag, 0.0) * 1000) / 1000
+        phase = Phase(view.state, (view.progress, view.progress), until_seconds=elapsed)
+        ended = replace(task, schedule=Schedule((phase,), outcome), expires_at=now + keep_for, finished_at=now)
+        ended.derived = None
+        self.store.remove(task_id)
+        self.store.add(ended)
+        return self._view(ended, now)
+
     def tasks(self, provider: str | None = None) -> Iterator[TaskView]:
         now = self.clock.now()
         for task in self.store.scan(now):
@@ -211,6 +242,20 @@ class TaskEngine:
     async def atasks(self, provider: str | None = None) -> list[TaskView]:
         views: list[TaskView] = await self.offload(lambda: list(self.tasks(provider)))
         return views
+
+    def next_change(self) -> tuple[float, TaskView] | None:
+        """The soonest instant at which a live task moves to its next step on the clock alone, and that task; None
+        when no task will (every one has ended, or waits for polls or forever)."""
+        soonest: tuple[float, TaskView] | None = None
+        for view in self.tasks():
+            task = view.task
+            phase = current_phase(task.schedule, max(view.now - task.created_at - task.status_lag, 0.0), task.polls)
+            if phase is None or phase.until_seconds is None:
+                continue
+            when = task.created_at + task.status_lag + phase.until_seconds
+            if soonest is None or when < soonest[0]:
+                soonest = (when, view)
+        return soonest
 
     def reset(self) -> None:
         self.store.clear()

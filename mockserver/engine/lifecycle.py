@@ -193,6 +193,20 @@ def draw_schedule(
     return Schedule(phases=tuple(phases), outcome=outcome)
 
 
+def within_deadline(schedule: Schedule, seconds: float, outcome: Outcome) -> Schedule:
+    """The schedule cut `seconds` after submit: a task whose timed steps run past then (or never end) ends there in
+    `outcome` (a gateway's expiry). A schedule with a step that polls end is left whole: time alone cannot cut it."""
+    phases: list[Phase] = []
+    for phase in schedule.phases:
+        if phase.until_polls is not None:
+            return schedule
+        if phase.until_seconds is None or phase.until_seconds > seconds:
+            phases.append(phase._replace(until_seconds=seconds))
+            return Schedule(phases=tuple(phases), outcome=outcome)
+        phases.append(phase)
+    return schedule
+
+
 def evaluate(schedule: Schedule, elapsed: float, polls: int) -> Status:
     """The task's state `elapsed` seconds after submit, having been polled `polls` times (this poll included)."""
     start_seconds, start_polls = 0.0, 0
@@ -221,6 +235,18 @@ def evaluate(schedule: Schedule, elapsed: float, polls: int) -> Status:
         finished_after = None  # a poll ended a step: only the first read that sees the end can date it
     progress = 100 if schedule.outcome.error is None else last_progress
     return Status(state=schedule.outcome.state, progress=progress, terminal=True, finished_after=finished_after)
+
+
+def current_phase(schedule: Schedule, elapsed: float, polls: int) -> Phase | None:
+    """The step the task is in `elapsed` seconds after submit with `polls` polls (as `evaluate` walks the
+    schedule), or None once it has ended."""
+    for phase in schedule.phases:
+        if phase.until_seconds is not None:
+            if elapsed < phase.until_seconds:
+                return phase
+        elif phase.until_polls is None or polls <= phase.until_polls:
+            return phase
+    return None
 
 
 def _running(state: str, progress: int) -> Status:

@@ -6,7 +6,7 @@ import importlib
 
 from mockserver.gateways.kit.base import Provider, ProviderContext, ProviderSettings
 
-PROVIDER_IDS: tuple[str, ...] = ("crazyrouter", "octopusx", "gptge", "jimeng2api", "jimmyai", "volcengine")
+PROVIDER_IDS: tuple[str, ...] = ("crazyrouter", "octopusx", "gptge", "jimeng2api", "jimmyai", "volcengine", "ark")
 
 
 class UnknownProvider(ValueError):

@@ -4,6 +4,8 @@ expired or altered URL, and 404 while a file is not yet on the CDN (`nbf`)."""
 
 from __future__ import annotations
 
+import json
+
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -29,7 +31,7 @@ def media_routes(signer: UrlSigner, clock: Clock) -> list[Route]:
             return _denied("SignatureDoesNotMatch", "The request signature we calculated does not match")
         extension = path.rsplit(".", 1)[-1].lower() if "." in path.rsplit("/", 1)[-1] else ""
         if clock.now() < int(params.get("nbf", 0)):
-            return _not_found()
+            return _pending(params["pending"]) if "pending" in params else _not_found()
         try:
             if "frames" in params and extension in RENDERERS:  # a video, or a still taken from it
                 rendered = await RENDERERS[extension].off_loop(VideoSpec.from_params(params))
@@ -78,6 +80,12 @@ def _not_found() -> Response:
     return Response(
         _xml_error("NoSuchKey", "The specified key does not exist."), status_code=404, media_type="application/xml"
     )
+
+
+def _pending(code: str) -> Response:
+    """A file not yet ready, answered as the gateway's storage does when it names a code (Ark: video_not_ready)."""
+    body = json.dumps({"error": {"code": code, "message": "The video is not ready yet, retry shortly."}})
+    return Response(body, status_code=400, media_type="application/json")
 
 
 def _xml_error(code: str, message: str) -> str:

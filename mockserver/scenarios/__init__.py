@@ -2,11 +2,12 @@
 
 from mockserver.scenarios.library import SCENARIO_HEADER, ScenarioLibrary, Selection, UnknownScenario
 from mockserver.scenarios.loader import ScenarioFileError, load_file, parse
-from mockserver.scenarios.model import DEFAULT, Failure, NetworkFault, PollFault, ResultScript, Scenario
+from mockserver.scenarios.model import DEFAULT, CallbackScript, Failure, NetworkFault, PollFault, ResultScript, Scenario
 
 __all__ = [
     "DEFAULT",
     "SCENARIO_HEADER",
+    "CallbackScript",
     "Failure",
     "NetworkFault",
     "PollFault",

@@ -82,7 +82,7 @@ def parse(text: str, name: str, source: str = "<inline>", max_bytes: int = MAX_S
         root = yaml.compose(text, Loader=YAML_LOADER)  # the node tree, for the line: only for a bad file
         raise ScenarioFileError(source, _line_of(root, list(error.absolute_path)), f"{where}: {error.message}")
     try:
-        return scenario_from_dict(name, data, source)
+        return scenario_from_dict(name, data, source, text)
     except (TimingError, ValueError) as exc:
         raise ScenarioFileError(source, 1, str(exc)) from None
 

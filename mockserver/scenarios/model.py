@@ -26,6 +26,16 @@ class ResultScript:
 
 
 @dataclass(frozen=True)
+class CallbackScript:
+    """How a task's callbacks are delivered: `delay` seconds late, each sent `1 + duplicates` times, and (out of
+    order) a status's callback held until the next status is reached, then sent after it."""
+
+    delay: float = 0.0
+    duplicates: int = 0
+    out_of_order: bool = False
+
+
+@dataclass(frozen=True)
 class NetworkFault:
     fault: str | None = None
     latency: Duration | None = None
@@ -63,7 +73,10 @@ class Scenario:
     result: ResultScript = ResultScript()
     polls: tuple[PollFault, ...] = ()
     faults: tuple[NetworkFault, ...] = ()
+    callbacks: CallbackScript = CallbackScript()
     source: str = "built-in"
+    text: str = field(default="", compare=False, repr=False)
+    """The YAML document it was read from."""
 
     def applies_to(self, provider: str) -> bool:
         return self.providers is None or provider in self.providers
@@ -107,14 +120,16 @@ class Scenario:
         }
 
 
-DEFAULT = Scenario("default", "The gateway's normal behaviour: realistic timings, then success.")
+_DEFAULT_DESCRIPTION = "The gateway's normal behaviour: realistic timings, then success."
+DEFAULT = Scenario("default", _DEFAULT_DESCRIPTION, text=f'description: "{_DEFAULT_DESCRIPTION}"\n')
 
 
-def scenario_from_dict(name: str, data: Mapping[str, Any], source: str) -> Scenario:
+def scenario_from_dict(name: str, data: Mapping[str, Any], source: str, text: str = "") -> Scenario:
     """Build from a document that already passed the schema."""
     providers = data.get("providers", "all")
     fail = data.get("fail")
     result = data.get("result", {})
+    callbacks = data.get("callbacks", {})
     return Scenario(
         name=name,
         description=data["description"],
@@ -127,7 +142,13 @@ def scenario_from_dict(name: str, data: Mapping[str, Any], source: str) -> Scena
         result=ResultScript(result.get("url", True), float(result.get("unavailable_for", 0)), result.get("ttl")),
         polls=tuple(_poll_fault(item) for item in data.get("polls", ())),
         faults=tuple(_network_fault(item) for item in data.get("faults", ())),
+        callbacks=CallbackScript(
+            float(callbacks.get("delay", 0)),
+            int(callbacks.get("duplicates", 0)),
+            bool(callbacks.get("out_of_order", False)),
+        ),
         source=source,
+        text=text,
     )
 
 

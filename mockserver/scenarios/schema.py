@@ -97,6 +97,16 @@ SCENARIO: dict[str, Any] = {
             },
         },
         "polls": {"type": "array", "items": POLL_FAULT},
+        "callbacks": {
+            "type": "object",
+            "additionalProperties": False,
+            "description": "how a task's status callbacks are delivered (gateways that send them: ark)",
+            "properties": {
+                "delay": _SECONDS,
+                "duplicates": {"type": "integer", "minimum": 0, "maximum": 5},
+                "out_of_order": {"type": "boolean"},
+            },
+        },
         "faults": {"type": "array", "items": NETWORK_FAULT},
     },
 }

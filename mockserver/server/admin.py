@@ -10,29 +10,38 @@ from typing import Any, TypeVar
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
+from starlette.routing import Mount, Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mockserver.cassettes import redact_body, redact_headers
 from mockserver.contracts.contract import contracts_dir
-from mockserver.core.clock import ClockError
+from mockserver.core.clock import ClockError, stopwatch
 from mockserver.gateways.kit.http import BodyTooLarge, JsonResponse, MalformedJson, read_json
 from mockserver.scenarios import ScenarioFileError, UnknownScenario, parse
-from mockserver.server.journal import JournalEntry
+from mockserver.server.admin_guard import ADMIN_COOKIE
+from mockserver.server.dashboard import dashboard
+from mockserver.server.journal import STATUS_FILTER, JournalEntry, unmatched
 from mockserver.server.runtime import MockRuntime
+from mockserver.server.timeline import timeline
 
 ADMIN_PREFIX = "/__admin"
 _BODY_LIMIT = 64 * 1024
 _COUNT_DIGITS = 9
 """Digits a `limit` or `offset` may have: more is refused before it is read as a number."""
+PAST_BOUNDARY = 0.001
+"""How far past a step's end `clock/next` moves the clock, so float rounding never leaves the task short of it."""
 Item = TypeVar("Item")
 
 
 class AdminError(Exception):
-    def __init__(self, status: int, code: str, message: str) -> None:
+    def __init__(self, status: int, code: str, message: str, **details: Any) -> None:
         super().__init__(message)
         self.status, self.code, self.message = status, code, message
+        self.details = details
+        """Fields beside code and message (a scenario's `line`)."""
 
 
 def build_admin(runtime: MockRuntime, urls: dict[str, str]) -> Starlette:
@@ -41,14 +50,31 @@ def build_admin(runtime: MockRuntime, urls: dict[str, str]) -> Starlette:
     page_max = runtime.settings.admin_page_max
 
     async def index(request: Request) -> Response:
+        counts: dict[str, dict[str, int]] = {provider: {} for provider in urls}
+        for view in engine.tasks():
+            by_state = counts.setdefault(view.task.provider, {})
+            by_state[view.state] = by_state.get(view.state, 0) + 1
         return JsonResponse(
             {
                 "providers": urls,
                 "clock": clock.describe(),
                 "tasks": len(runtime.store),
+                "counts": counts,
+                "default_scenario": runtime.scenarios.default,
+                "dashboard": f"{ADMIN_PREFIX}/ui",
                 "openapi": f"{ADMIN_PREFIX}/openapi.yaml",
             }
         )
+
+    async def session(request: Request) -> Response:
+        """Only a request that carried the token gets here (the guard): the same token, as the cookie a browser
+        sends with every later call."""
+        await _body(request)
+        response = JsonResponse({"session": True})
+        token = runtime.settings.admin_token
+        if token is not None:
+            response.set_cookie(ADMIN_COOKIE, token, path=ADMIN_PREFIX, httponly=True, samesite="strict")
+        return response
 
     async def reset(request: Request) -> Response:
         runtime.reset()
@@ -58,11 +84,24 @@ def build_admin(runtime: MockRuntime, urls: dict[str, str]) -> Starlette:
         return JsonResponse(clock.describe())
 
     async def advance(request: Request) -> Response:
-        clock.advance(await _number(request, "seconds"))
+        seconds = await _number(request, "seconds")
+        await run_in_threadpool(clock.advance, seconds)  # it sends the callbacks that fall due: off the event loop
         return JsonResponse(clock.describe())
 
+    async def next_change(request: Request) -> Response:
+        await _body(request)
+        found = engine.next_change()
+        if found is None:
+            raise AdminError(409, "no_change_ahead", "no live task changes state on the clock alone")
+        when, view = found
+        clock.advance(max(when - clock.now(), 0.0) + PAST_BOUNDARY)
+        moved = engine.peek(view.task.id)
+        state = view.state if moved is None else moved.state
+        return JsonResponse({"clock": clock.describe(), "task": view.task.id, "from": view.state, "to": state})
+
     async def set_clock(request: Request) -> Response:
-        clock.set(await _number(request, "now"))
+        when = await _number(request, "now")
+        await run_in_threadpool(clock.set, when)
         return JsonResponse(clock.describe())
 
     async def freeze(request: Request) -> Response:
@@ -76,8 +115,13 @@ def build_admin(runtime: MockRuntime, urls: dict[str, str]) -> Starlette:
     async def list_tasks(request: Request) -> Response:
         provider = request.query_params.get("provider")
         state = request.query_params.get("state")
+        scenario = request.query_params.get("scenario")
         limit, offset = _page(request, page_max)
-        views = (v for v in engine.tasks(provider) if state is None or v.state == state)
+        views = (
+            v
+            for v in engine.tasks(provider)
+            if (state is None or v.state == state) and (scenario is None or v.task.scenario == scenario)
+        )
         page, total = _newest(views, limit, offset)
         return JsonResponse({"tasks": [v.to_dict() for v in page], "total": total})
 
@@ -87,17 +131,27 @@ def build_admin(runtime: MockRuntime, urls: dict[str, str]) -> Starlette:
             raise AdminError(404, "task_not_found", f"no task {request.path_params['task_id']!r}")
         return JsonResponse(view.to_dict())
 
+    async def get_timeline(request: Request) -> Response:
+        view = engine.peek(request.path_params["task_id"])
+        if view is None:
+            raise AdminError(404, "task_not_found", f"no task {request.path_params['task_id']!r}")
+        return JsonResponse(timeline(runtime, view))
+
     async def get_journal(request: Request) -> Response:
         if request.method == "DELETE":
             journal.clear()
             return JsonResponse({"entries": []})
-        q = request.query_params
         limit, offset = _page(request, page_max)
-        entries = journal.entries(
-            provider=q.get("provider"), path=q.get("path"), task=q.get("task"), method=q.get("method")
-        )
-        page, total = _newest(entries, limit, offset)
+        page, total = _newest(journal.entries(**_journal_filters(request)), limit, offset)
         return JsonResponse({"entries": [_redacted(e) for e in page], "total": total})
+
+    async def get_entry(request: Request) -> Response:
+        seq = _count(request.path_params["seq"], "seq")
+        entry = journal.entry(seq)
+        if entry is None:
+            raise AdminError(404, "entry_not_found", f"the journal no longer holds entry {seq}")
+        nearest = journal.nearest(entry) if unmatched(entry) else []
+        return JsonResponse(_redacted(entry) | {"nearest": nearest})
 
     async def scenarios(request: Request) -> Response:
         if request.method == "POST":
@@ -107,7 +161,8 @@ def build_admin(runtime: MockRuntime, urls: dict[str, str]) -> Starlette:
 
     async def get_scenario(request: Request) -> Response:
         try:
-            return JsonResponse(runtime.scenarios.get(request.path_params["name"]).describe())
+            scenario = runtime.scenarios.get(request.path_params["name"])
+            return JsonResponse(scenario.describe() | {"yaml": scenario.text})
         except UnknownScenario as exc:
             raise AdminError(404, "scenario_not_found", exc.message) from None
 
@@ -127,12 +182,13 @@ def build_admin(runtime: MockRuntime, urls: dict[str, str]) -> Starlette:
         try:  # in a worker thread: the server answers other requests while a document is checked
             scenario = await run_in_threadpool(parse, text, name, "admin API", max_scenario_bytes)
         except ScenarioFileError as exc:
-            raise AdminError(400, "bad_scenario", f"line {exc.line}: {exc.reason}") from None
+            raise AdminError(400, "bad_scenario", f"line {exc.line}: {exc.reason}", line=exc.line) from None
         runtime.scenarios.register(scenario)
         return JsonResponse(scenario.describe(), status_code=201)
 
     async def cassette(request: Request) -> Response:
-        return Response(runtime.cassette().to_json(), media_type="application/json")
+        entries = journal.entries(**_journal_filters(request))
+        return Response(runtime.cassette(entries).to_json(), media_type="application/json")
 
     async def openapi(request: Request) -> Response:
         return Response((contracts_dir() / "admin.yaml").read_bytes(), media_type="application/yaml")
@@ -140,23 +196,50 @@ def build_admin(runtime: MockRuntime, urls: dict[str, str]) -> Starlette:
     routes = [
         Route("/", index, methods=["GET"]),
         Route("/reset", reset, methods=["POST"]),
+        Route("/session", session, methods=["POST"]),
         Route("/clock", get_clock, methods=["GET"]),
         Route("/clock/advance", advance, methods=["POST"]),
+        Route("/clock/next", next_change, methods=["POST"]),
         Route("/clock/set", set_clock, methods=["POST"]),
         Route("/clock/freeze", freeze, methods=["POST"]),
         Route("/clock/scale", scale, methods=["POST"]),
         Route("/tasks", list_tasks, methods=["GET"]),
         Route("/tasks/{task_id}", get_task, methods=["GET"]),
+        Route("/tasks/{task_id}/timeline", get_timeline, methods=["GET"]),
         Route("/journal", get_journal, methods=["GET", "DELETE"]),  # one route a path: a 405 lists every method
+        Route("/journal/{seq}", get_entry, methods=["GET"]),
         Route("/scenarios", scenarios, methods=["GET", "POST"]),
         Route("/scenarios/default", use_scenario, methods=["POST"]),
         Route("/scenarios/{name}", get_scenario, methods=["GET"]),
         Route("/cassette", cassette, methods=["GET"]),
         Route("/openapi.yaml", openapi, methods=["GET"]),
+        Mount("/ui", dashboard(runtime, urls)),
     ]
-    admin = Starlette(routes=routes, exception_handlers=_handlers())
+    admin = Starlette(routes=routes, exception_handlers=_handlers(), middleware=[Middleware(ServerTiming)])
     admin.state.max_json_depth = runtime.settings.max_json_depth
     return admin
+
+
+class ServerTiming:
+    """`Server-Timing: app;dur=<ms>` on every admin answer: how long the mock worked on it. The dashboard waits in
+    proportion to it between refreshes (the browser's own round trip would count its overhead too)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        elapsed = stopwatch()
+
+        async def timed(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                took = f"app;dur={elapsed() * 1000:.2f}".encode()
+                message["headers"] = [*message.get("headers", ()), (b"server-timing", took)]
+            await send(message)
+
+        await self.app(scope, receive, timed)
 
 
 async def _body(request: Request, limit: int = _BODY_LIMIT) -> dict[str, Any]:
@@ -185,14 +268,30 @@ async def _field(request: Request, name: str, kind: type[str]) -> str:
 
 def _page(request: Request, page_max: int) -> tuple[int, int]:
     """`limit` (1 to `page_max`, default `page_max`) and `offset` (how many of the newest to skip, default 0)."""
-    limit = _count(request, "limit", str(page_max))
+    limit = _count(request.query_params.get("limit", str(page_max)), "limit")
     if not 1 <= limit <= page_max:
         raise AdminError(400, "bad_request", f"limit must be an integer from 1 to {page_max} (admin_page_max)")
-    return limit, _count(request, "offset", "0")
+    return limit, _count(request.query_params.get("offset", "0"), "offset")
 
 
-def _count(request: Request, name: str, default: str) -> int:
-    raw = request.query_params.get(name, default)
+def _journal_filters(request: Request) -> dict[str, Any]:
+    """The journal's filters from the query (the journal listing and the cassette export take the same)."""
+    q = request.query_params
+    status = q.get("status") or None
+    if status is not None and not STATUS_FILTER.fullmatch(status):
+        raise AdminError(400, "bad_request", "status must be a status (404), a class (4xx) or unmatched")
+    return {
+        "provider": q.get("provider") or None,
+        "path": q.get("path") or None,
+        "task": q.get("task") or None,
+        "method": q.get("method") or None,
+        "status": status,
+        "search": q.get("q") or None,
+        "after": _count(q.get("after", "0"), "after"),
+    }
+
+
+def _count(raw: str, name: str) -> int:
     if not (raw.isascii() and raw.isdigit() and len(raw) <= _COUNT_DIGITS):
         raise AdminError(400, "bad_request", f"{name} must be a whole number of at most {_COUNT_DIGITS} digits")
     return int(raw)
@@ -215,6 +314,7 @@ def _redacted(entry: JournalEntry) -> dict[str, Any]:
     shown["request_headers"] = redact_headers(entry.request_headers.items())
     shown["response_headers"] = redact_headers(entry.response_headers.items())
     shown["request_body"] = redact_body(entry.request_body.encode()).decode("utf-8", "replace")
+    shown["unmatched"] = unmatched(entry)
     return shown
 
 
@@ -224,7 +324,8 @@ def _handlers() -> dict[Any, Any]:
 
     async def on_admin(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, AdminError)
-        return error(exc.status, exc.code, exc.message)
+        body = {"error": {"code": exc.code, "message": exc.message, **exc.details}}
+        return JsonResponse(body, status_code=exc.status)
 
     async def on_clock(request: Request, exc: Exception) -> Response:
         return error(400, "bad_clock_change", str(exc))

@@ -6,9 +6,11 @@ from __future__ import annotations
 import hmac
 from http.cookies import CookieError, SimpleCookie
 
+from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mockserver.gateways.kit.http import JsonResponse
+from mockserver.server.dashboard import login_page, wants_html
 
 ADMIN_COOKIE = "jimeng_mock_admin_token"
 """The cookie that carries the admin token, for a browser (a dashboard) that cannot set a header."""
@@ -36,10 +38,12 @@ class AdminGuard:
         else:
             await refusal(scope, receive, send)
 
-    def refusal(self, scope: Scope) -> JsonResponse | None:
+    def refusal(self, scope: Scope) -> Response | None:
         if not self.spelled_out(scope):
             return _error(404, "not_found", "no route: the admin API is served under /__admin/ spelled as is")
         if self.token is not None and not hmac.compare_digest(self.presented(scope), self.token):
+            if scope["method"] == "GET" and wants_html(_header(scope, b"accept").decode("latin-1")):
+                return Response(login_page(), status_code=401, media_type="text/html")  # a browser on the dashboard
             return _error(
                 401,
                 "unauthorized",
@@ -86,6 +90,15 @@ def _cookie(header: bytes) -> bytes:
         return b""
     morsel = jar.get(ADMIN_COOKIE)
     return b"" if morsel is None else morsel.value.encode("latin-1")
+
+
+def _header(scope: Scope, wanted: bytes) -> bytes:
+    name: bytes
+    value: bytes
+    for name, value in scope.get("headers", ()):
+        if name == wanted:
+            return value
+    return b""
 
 
 def _sends_json(scope: Scope) -> bool:

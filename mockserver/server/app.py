@@ -31,6 +31,7 @@ from mockserver.gateways.kit.scripting import ScriptedError
 from mockserver.media.routes import MEDIA_PREFIX, media_routes
 from mockserver.server.admin import ADMIN_PREFIX, build_admin
 from mockserver.server.admin_guard import AdminGuard
+from mockserver.server.dashboard import UI_PREFIX, index_page, wants_html
 from mockserver.server.recorders import AnswerRecorder, JournalMiddleware
 from mockserver.server.runtime import MockRuntime
 from mockserver.server.settings import Settings
@@ -46,7 +47,9 @@ def create_app(settings: Settings | None = None, runtime: MockRuntime | None = N
     urls = client_urls(base, runtime.contexts)
 
     async def index(request: Request) -> Response:
-        return JsonResponse({"gateways": urls, "admin": f"{base}{ADMIN_PREFIX}"})
+        if wants_html(request.headers.get("accept", "")):
+            return index_page(request, urls)
+        return JsonResponse({"gateways": urls, "admin": f"{base}{ADMIN_PREFIX}", "dashboard": f"{base}{UI_PREFIX}/"})
 
     async def not_found(request: Request, exc: Exception) -> Response:
         message = f"no route {request.url.path}: gateways are mounted at " + ", ".join(f"/{p}/" for p in gateways)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import difflib
+import itertools
+import json
 import logging
 import re
 import threading
 from collections import deque
-from typing import Protocol
+from collections.abc import Sequence
+from typing import Any, Protocol
 
 from mockserver.engine import StoreUnavailable
 from mockserver.server.exchange import BODY_LIMIT, Exchange, JournalEntry
@@ -68,12 +71,16 @@ class Journal:
         except StoreUnavailable as exc:  # the answer (a 503, as the store is gone) still goes out
             log.warning("jimeng-mock: %s %s is not journaled: %s", exchange.method, exchange.path, exc)
 
-    def _snapshot(self) -> list[JournalEntry]:
+    def _snapshot(self, after: int = 0) -> list[JournalEntry]:
+        """The kept entries numbered past `after`, oldest first (in one process only those are unpacked)."""
         if self.backend is not None:
-            return [Exchange.unpack(packed).entry(seq) for seq, packed in self.backend.journal_entries(self.size)]
+            kept = self.backend.journal_entries(self.size)
+            return [Exchange.unpack(packed).entry(seq) for seq, packed in kept if seq > after]
         with self._lock:
-            raws, first = list(self._entries), self._recorded - len(self._entries) + 1
-        return [Exchange.unpack(packed).entry(first + n) for n, packed in enumerate(raws)]
+            first = self._recorded - len(self._entries) + 1
+            skipped = min(max(after - first + 1, 0), len(self._entries))
+            raws = list(itertools.islice(self._entries, skipped, None))
+        return [Exchange.unpack(packed).entry(first + skipped + n) for n, packed in enumerate(raws)]
 
     def entries(
         self,
@@ -82,18 +89,38 @@ class Journal:
         path: str | None = None,
         task: str | None = None,
         method: str | None = None,
+        status: str | None = None,
+        search: str | None = None,
+        after: int = 0,
         limit: int | None = None,
     ) -> list[JournalEntry]:
-        """Newest last. `path` matches a substring of the request path."""
+        """Newest last. `path` matches a substring of the request path; `status` is a status (`404`), a class
+        (`4xx`) or `unmatched` (what no route or recording answered: a 404); `search` a substring, in any case, of
+        the path, query, task id or either body; `after` keeps the entries numbered past it (a live view's cursor)."""
+        wanted = search.lower() if search else None
         selected = [
             e
-            for e in self._snapshot()
+            for e in self._snapshot(after)
             if (provider is None or e.provider == provider)
             and (path is None or path in e.path)
             and (task is None or e.task_id == task)
             and (method is None or e.method == method.upper())
+            and (status is None or status_matches(e.status, status))
+            and (wanted is None or wanted in _searched_text(e))
         ]
         return selected[-limit:] if limit else selected
+
+    def entry(self, seq: int) -> JournalEntry | None:
+        """The entry numbered `seq`, while the journal keeps it."""
+        found = self._snapshot(seq - 1)
+        return found[0] if found and found[0].seq == seq else None
+
+    def nearest(self, entry: JournalEntry) -> list[dict[str, Any]]:
+        """For an unmatched entry, the answered requests closest to it (by method and path), closest first: each
+        distinct request once, with how many times it was made and the number of its first entry."""
+        answered = [e for e in self._snapshot() if not unmatched(e)]
+        ranked = _closest(answered, f"{entry.method} {entry.path}", with_method=True)
+        return [{"request": text, "times": len(made), "seq": made[0].seq} for text, made in ranked]
 
     def calls(self, provider: str, path: str, *, method: str | None = None) -> list[JournalEntry]:
         """Requests to `path` on a gateway: relative to it (`/jimeng/fetch/{task_id}`, where `{name}` stands
@@ -120,6 +147,22 @@ class Journal:
     def assert_not_called(self, provider: str, path: str, *, method: str | None = None) -> None:
         self.assert_called(provider, path, times=0, method=method)
 
+    def callbacks(self, *, provider: str | None = None, task: str | None = None) -> list[JournalEntry]:
+        """The callbacks the mock sent (an entry's path is then the receiver's URL; status 0: no answer came),
+        oldest first."""
+        return [e for e in self.entries(provider=provider, task=task) if not e.path.startswith("/")]
+
+    def assert_callbacks(self, task: str, statuses: Sequence[str], *, answered: bool = False) -> None:
+        """Fail unless the task's callbacks carried exactly these statuses, in this order (every attempt counts;
+        with `answered`, only deliveries the receiver answered 2xx). The message lists what was sent."""
+        sent = [e for e in self.callbacks(task=task) if not answered or 200 <= e.status < 300]
+        carried = [_callback_status(e) for e in sent]
+        if carried == list(statuses):
+            return
+        lines = [f"expected task {task}'s callbacks to carry {list(statuses)}, but they carried {carried}."]
+        lines += [f"  {_callback_status(e)} -> {e.path}: {e.status or 'no answer'}" for e in self.callbacks(task=task)]
+        raise AssertionError("\n".join(lines) if sent else lines[0] + " No callback of it was sent.")
+
     def clear(self) -> None:
         if self.backend is not None:
             self.backend.journal_clear()
@@ -133,6 +176,13 @@ class Journal:
 
 
 NEAREST_SHOWN = 5
+
+
+def _callback_status(entry: JournalEntry) -> str:
+    try:
+        return str(json.loads(entry.request_body).get("status"))
+    except (ValueError, AttributeError):
+        return "?"
 
 
 def _path_pattern(path: str) -> re.Pattern[str]:
@@ -160,19 +210,48 @@ def _nearest(
         shown = matched[:NEAREST_SHOWN]
         more = f" (first {len(shown)})" if len(matched) > len(shown) else ""
         return [f"Matching requests{more}:", *(f"  {_describe(e)}" for e in shown)]
+    target = f"{method.upper()} /{provider}{path}" if method else f"/{provider}{path}"
+    ranked = _closest(entries, target, with_method=method is not None)
+    distinct = len({_describe(e) for e in entries})
+    lines = [f"Nearest requests made ({len(ranked)} of {distinct} distinct, closest first):"]
+    return lines + [f"  {text}" + (f"  x{len(made)}" if len(made) > 1 else "") for text, made in ranked]
+
+
+def _closest(entries: list[JournalEntry], target: str, *, with_method: bool) -> list[tuple[str, list[JournalEntry]]]:
+    """The distinct requests among `entries` nearest to `target` (`METHOD /path`, or a path), closest first, at
+    most NEAREST_SHOWN, each with the entries that made it."""
     groups: dict[str, list[JournalEntry]] = {}
     for entry in entries:
         groups.setdefault(_describe(entry), []).append(entry)
-    target = f"{method.upper()} /{provider}{path}" if method else f"/{provider}{path}"
 
     def closeness(text: str) -> float:
         entry = groups[text][0]
-        made = f"{entry.method} {entry.path}" if method else entry.path
+        made = f"{entry.method} {entry.path}" if with_method else entry.path
         return difflib.SequenceMatcher(None, target, made).ratio()
 
-    closest = sorted(groups, key=closeness, reverse=True)[:NEAREST_SHOWN]
-    lines = [f"Nearest requests made ({len(closest)} of {len(groups)} distinct, closest first):"]
-    return lines + [f"  {text}" + (f"  x{len(groups[text])}" if len(groups[text]) > 1 else "") for text in closest]
+    return [(text, groups[text]) for text in sorted(groups, key=closeness, reverse=True)[:NEAREST_SHOWN]]
 
 
-__all__ = ["BODY_LIMIT", "Exchange", "Journal", "JournalBackend", "JournalEntry"]
+def unmatched(entry: JournalEntry) -> bool:
+    """No route, task or recording answered the request: a 404 (a gateway's, the mock's own, a replay miss)."""
+    return entry.status == 404
+
+
+def status_matches(status: int, wanted: str) -> bool:
+    """`wanted` is a status (`404`), a class (`4xx`) or `unmatched`."""
+    if wanted == "unmatched":
+        return status == 404
+    if len(wanted) == 3 and wanted.endswith("xx"):
+        return str(status)[0] == wanted[0]
+    return str(status) == wanted
+
+
+STATUS_FILTER = re.compile(r"[1-5](?:[0-9]{2}|xx)|unmatched")
+"""What a `status` filter may be."""
+
+
+def _searched_text(entry: JournalEntry) -> str:
+    return "\n".join((entry.path, entry.query, entry.task_id or "", entry.request_body, entry.response_body)).lower()
+
+
+__all__ = ["BODY_LIMIT", "STATUS_FILTER", "Exchange", "Journal", "JournalBackend", "JournalEntry", "unmatched"]

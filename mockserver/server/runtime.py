@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 from mockserver.cassettes import Cassette, Interaction, redact_body, redact_headers
 from mockserver.contracts.contract import ContractError, load_contract
@@ -11,9 +13,11 @@ from mockserver.core.clock import MockClock
 from mockserver.core.randomness import RandomSource
 from mockserver.engine import MemoryStore, TaskEngine, TaskStore, run_here
 from mockserver.gateways import ProviderContext, load_provider
+from mockserver.gateways.kit.callbacks import Outbox
 from mockserver.media.signing import UrlSigner
 from mockserver.scenarios import ScenarioFileError, ScenarioLibrary, UnknownScenario
-from mockserver.server.journal import Journal
+from mockserver.server.callbacks import CallbackDispatcher
+from mockserver.server.journal import Journal, JournalEntry
 from mockserver.server.settings import Settings, SettingsError
 from mockserver.stores import StoreError, open_store
 
@@ -64,9 +68,19 @@ class MockRuntime:
                 contract=contracts[provider_id],
                 settings=settings.for_provider(provider_id),
                 scenarios=self.scenarios,
+                callbacks=Outbox(provider_id, self.engine),
             )
             for provider_id in settings.providers
         }
+        self.callbacks = CallbackDispatcher(
+            {pid: context.callbacks for pid, context in self.contexts.items()},
+            self.clock,
+            self.journal,
+            hosts=settings.callback_hosts,
+            timeout=settings.callback_timeout,
+            interval=settings.callback_interval,
+            retries={pid: _retries(contracts[pid].document) for pid in settings.providers},
+        )
 
     def _media_key(self) -> bytes:
         """The configured `media_secret`; else a random key, made at this start or, with a shared store, by the
@@ -76,9 +90,10 @@ class MockRuntime:
         key = secrets.token_hex(32)
         return (key if self.shared is None else self.shared.media_key(key)).encode()
 
-    def cassette(self) -> Cassette:
-        """The journal as a cassette, secrets redacted: every exchange captured whole (media downloads and
-        bodies over the journal's limit are left out), with the seed and each task's scenario."""
+    def cassette(self, entries: Iterable[JournalEntry] | None = None) -> Cassette:
+        """The journal (or those of its `entries`) as a cassette, secrets redacted: every exchange captured whole
+        (media downloads and bodies over the journal's limit are left out), with the seed and each task's
+        scenario."""
         interactions = [
             Interaction(
                 e.time,
@@ -91,14 +106,15 @@ class MockRuntime:
                 redact_headers(e.response_headers.items()),
                 e.response_body.encode(),
             )
-            for e in self.journal.entries()
-            if e.complete
+            for e in (self.journal.entries() if entries is None else entries)
+            if e.complete and e.path.startswith("/")  # not the callbacks the mock sent out
         ]
         scenarios = {view.task.id: view.task.scenario for view in self.engine.tasks()}
         return Cassette(interactions, self.settings.seed, scenarios, source="jimeng-mock journal")
 
     def close(self) -> None:
-        """Flush and let go of a shared store (graceful shutdown); the memory store needs nothing."""
+        """Stop sending callbacks, flush and let go of a shared store (graceful shutdown)."""
+        self.callbacks.stop()
         if self.shared is not None:
             self.shared.close()
 
@@ -111,3 +127,11 @@ class MockRuntime:
         self.scenarios.reset()
         for context in self.contexts.values():
             context.reset()
+
+
+def _retries(contract: Mapping[str, Any]) -> tuple[int, float]:
+    """How many times a gateway's final callback is retried and how long after a failure (`x-callbacks`)."""
+    callbacks = contract.get("x-callbacks")
+    if callbacks is None:
+        return 0, 0.0
+    return int(callbacks["retries"]), float(contract["x-lifetimes"]["callback_answer"]["seconds"])

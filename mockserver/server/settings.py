@@ -97,6 +97,13 @@ class Settings:
     """Seconds an idle keep-alive connection stays open."""
     http_max_concurrency: int = 1000
     """The most connections and requests in flight at once; beyond it the server answers 503."""
+    # -- callbacks: the one thing the mock sends out ------------------------------------------------------------
+    callback_hosts: tuple[str, ...] = ("localhost", "127.0.0.0/8", "::1")
+    """Where task callbacks (Ark's callback_url) may be sent: host names and IP networks, `*` for anywhere."""
+    callback_timeout: float = 5.0
+    """Seconds a callback's receiver has to answer before the delivery counts as failed (Ark documents 5)."""
+    callback_interval: float = 0.5
+    """Seconds between two looks for due callbacks on a flowing clock (a virtual clock sends them as it moves)."""
 
     def __post_init__(self) -> None:
         if unknown := [p for p in (*self.providers, self.root_provider) if p is not None and p not in PROVIDER_IDS]:
@@ -159,6 +166,9 @@ class Settings:
                 raise SettingsError(f"{name} must be at least 1")
         if not 0 < self.http_header_timeout < math.inf:
             raise SettingsError("http_header_timeout must be a positive number of seconds")
+        for name in ("callback_timeout", "callback_interval"):
+            if not 0 < getattr(self, name) < math.inf:
+                raise SettingsError(f"{name} must be a positive number of seconds")
 
     def _check_bounds(self) -> None:
         for name in _BOUND_INTEGERS:
@@ -184,6 +194,7 @@ class Settings:
             max_image_pixels=self.max_image_pixels,
             max_prompt_chars=self.max_prompt_chars,
             public_url=self.public_url,
+            callback_hosts=self.callback_hosts,
             options={key: value for key, value in options.items() if key in _own_options(provider_id)},
         )
 
@@ -257,7 +268,15 @@ def _coerce(values: Mapping[str, Any]) -> dict[str, Any]:
 _INTEGERS = ("port", "seed", "journal_size", "max_body_bytes", "workers", "store_threads")
 _FLOATS = ("time_scale", "start_time")
 _SAFETY_INTEGERS = ("admin_page_max", "http_max_header_bytes", "http_keep_alive", "http_max_concurrency")
-_SAFETY_FLOATS = ("clock_earliest", "clock_latest", "clock_min_scale", "clock_max_scale", "http_header_timeout")
+_SAFETY_FLOATS = (
+    "clock_earliest",
+    "clock_latest",
+    "clock_min_scale",
+    "clock_max_scale",
+    "http_header_timeout",
+    "callback_timeout",
+    "callback_interval",
+)
 _BOUND_INTEGERS = (
     "max_json_depth",
     "max_image_pixels",
@@ -295,7 +314,7 @@ def _convert(name: str, value: Any) -> Any:
         if str(value).strip().lower() in (*_TRUE, *_FALSE):
             return str(value).strip().lower() in _TRUE
         raise ValueError("expected true or false")
-    if name in ("providers", "api_keys", "scenario_paths"):
+    if name in ("providers", "api_keys", "scenario_paths", "callback_hosts"):
         items = value.split(",") if isinstance(value, str) else list(value)
         return tuple(str(item).strip() for item in items if str(item).strip())
     if name == "scenario_keys":

@@ -304,7 +304,7 @@ def test_names_and_constants_are_data_never_code() -> None:
         {"type": "object", "propertyNames": {"maxLength": 3}},
         {"$ref": "#/components/schemas/Unknown"},
         {"if": {"required": ["a"]}, "then": {"prefixItems": [{"type": "string"}]}},
-        {"items": {"items": {"contains": {"const": 1}}}},
+        {"items": {"items": {"prefixItems": [{"const": 1}]}}},
         {"anyOf": [{"type": "string"}, {"uniqueItems": True}]},
         {"properties": {"a": {"$ref": "https://example.com/elsewhere"}}},
         {"enum": [[1, 2], "a"]},
@@ -316,7 +316,7 @@ def test_names_and_constants_are_data_never_code() -> None:
     ],
 )
 def test_a_schema_with_a_keyword_it_does_not_know_is_left_to_jsonschema(schema: Any) -> None:
-    document = {"components": {"schemas": {"Unknown": {"properties": {"a": {"not": {"minContains": 1}}}}}}}
+    document = {"components": {"schemas": {"Unknown": {"properties": {"a": {"not": {"unevaluatedItems": False}}}}}}}
 
     def resolve(pointer: str) -> Any:
         node: Any = document
@@ -325,6 +325,25 @@ def test_a_schema_with_a_keyword_it_does_not_know_is_left_to_jsonschema(schema: 
         return node
 
     assert quick_check(schema, resolve) is None
+
+
+@pytest.mark.parametrize(
+    ("schema", "value", "valid"),
+    [
+        ({"contains": {"const": 1}}, [2, 1], True),
+        ({"contains": {"const": 1}}, [2, 3], False),
+        ({"contains": {"const": 1}}, "not a list", True),
+        ({"contains": {"const": 1}, "minContains": 0, "maxContains": 1}, [], True),
+        ({"contains": {"const": 1}, "minContains": 0, "maxContains": 1}, [1, 1], False),
+        ({"contains": {"const": 1}, "minContains": 2}, [1, 0, 1], True),
+        ({"contains": {"const": 1}, "minContains": 2}, [1, 0], False),
+        ({"maxContains": 0}, [1], True),
+    ],
+)
+def test_contains_counts_as_jsonschema_does(schema: Any, value: Any, valid: bool) -> None:
+    check = quick_check(schema, lambda pointer: None)
+    assert check is not None
+    assert check(value) is valid is Draft202012Validator(schema).is_valid(value)
 
 
 def test_the_depth_limit_declines_deep_schemas_and_deep_nesting_still_compiles() -> None:

@@ -29,8 +29,13 @@ ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 PACKAGE_DATA = sorted(
     str(path.relative_to(ROOT)).replace(os.sep, "/")
-    for folder in ("mockserver/contracts/specs", "mockserver/scenarios/builtin")
-    for path in (ROOT / folder).glob("*.yaml")
+    for folder, pattern in [
+        ("mockserver/contracts/specs", "*.yaml"),
+        ("mockserver/scenarios/builtin", "*.yaml"),
+        ("mockserver/server/dashboard/templates", "*.html"),
+        ("mockserver/server/dashboard/static", "*"),
+    ]
+    for path in (ROOT / folder).glob(pattern)
 )
 AUTH = {"Authorization": "Bearer sk-local"}
 pytestmark = pytest.mark.xdist_group("wheel")  # one pytest-xdist worker runs them all: one build, one environment
@@ -173,6 +178,20 @@ def test_serve_answers_a_submit_and_a_poll(venv: Path) -> None:
         polled = httpx.get(f"{base}/crazyrouter/jimeng/fetch/{submitted.json()['id']}", headers=AUTH)
         assert polled.status_code == 200 and polled.json()["data"]["status"] == "queued"
         assert httpx.get(f"{base}/__admin/openapi.yaml").text.startswith("openapi: 3.1")
+
+
+def test_the_dashboard_is_served_from_the_wheel(venv: Path) -> None:
+    """Its templates, script and stylesheet come from the installed package, and Jinja2 with it."""
+    with serving(venv, "jimeng-mock", "serve", "--port", "0", "--clock", "virtual") as base:
+        page = httpx.get(f"{base}/__admin/ui/", headers={"Accept": "text/html"})
+        assert page.status_code == 200 and "text/html" in page.headers["content-type"]
+        assert "/__admin/ui/static/dashboard.js" in page.text and f"{base}/crazyrouter" in page.text
+        script = httpx.get(f"{base}/__admin/ui/static/dashboard.js")
+        assert script.status_code == 200 and "/__admin" in script.text
+        assert httpx.get(f"{base}/__admin/ui/static/pages.js").status_code == 200
+        assert httpx.get(f"{base}/__admin/ui/static/dashboard.css").status_code == 200
+        index = httpx.get(f"{base}/", headers={"Accept": "text/html"})
+        assert 'href="/__admin/ui/"' in index.text
 
 
 def test_scenarios_list_shows_the_whole_library(venv: Path) -> None:

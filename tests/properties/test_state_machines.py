@@ -28,7 +28,7 @@ from mockserver.server.runtime import MockRuntime
 from mockserver.server.settings import Settings
 from tests.conformance.broken import broken_target
 
-GATEWAYS = ["crazyrouter", "octopusx", "gptge", "jimeng2api", "jimmyai", "volcengine"]
+GATEWAYS = ["crazyrouter", "octopusx", "gptge", "jimeng2api", "jimmyai", "volcengine", "ark"]
 DURATION_FIELDS = ("duration", "seconds")
 # From a poll a second later to well past the longest generation.
 WAITS = st.one_of(st.integers(0, 10), st.integers(10, 300)).map(float)

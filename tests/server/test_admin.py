@@ -159,7 +159,10 @@ def test_unknown_admin_route_and_method(client: ContractClient) -> None:
 
 def test_index_lists_the_gateways(client: ContractClient) -> None:
     body = client.get("/__admin/").json()
-    sdk_base = {"octopusx": "/v1"}  # the OpenAI SDK's base_url: the same in the banner, the README and verify
+    sdk_base = {
+        "octopusx": "/v1",
+        "ark": "/api/v3",
+    }  # the SDKs' base_url: the same in the banner, the README and verify
     assert body["providers"] == {pid: f"http://127.0.0.1:8000/{pid}{sdk_base.get(pid, '')}" for pid in PROVIDER_IDS}
     assert "crazyrouter" in body["providers"] and "octopusx" in body["providers"]
     assert body["tasks"] == 0 and body["clock"]["mode"] == "virtual"

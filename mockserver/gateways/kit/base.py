@@ -10,6 +10,7 @@ from mockserver.contracts.contract import Contract
 from mockserver.core.clock import MockClock
 from mockserver.core.randomness import RandomSource
 from mockserver.engine import TaskEngine
+from mockserver.gateways.kit.callbacks import Outbox
 from mockserver.gateways.kit.routing import GatewayApp
 from mockserver.media.signing import UrlSigner
 from mockserver.scenarios import ScenarioLibrary
@@ -30,6 +31,8 @@ class ProviderSettings:
     max_prompt_chars: int = 10_000
     public_url: str | None = None
     """Base of the result URLs (scheme://host:port); None uses the address the client called."""
+    callback_hosts: tuple[str, ...] = ("localhost", "127.0.0.0/8", "::1")
+    """Where callbacks may be sent: host names and IP networks (`*`: anywhere); the server setting of that name."""
     options: dict[str, Any] = field(default_factory=dict)
     """The provider's own options from the config file (those its `options` attribute declares)."""
 
@@ -48,10 +51,13 @@ class ProviderContext:
     contract: Contract
     settings: ProviderSettings
     scenarios: ScenarioLibrary
+    callbacks: Outbox
+    """The gateway's callbacks (tasks whose status changes are POSTed to a client's URL); the server sends them."""
     reset_hooks: list[Callable[[], None]] = field(default_factory=list)
     """State a provider keeps outside the task store (accounts, queues) registers here to be cleared on reset."""
 
     def reset(self) -> None:
+        self.callbacks.reset()
         for hook in self.reset_hooks:
             hook()
 

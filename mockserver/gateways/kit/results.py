@@ -83,15 +83,20 @@ def signed_result_url(
     path: str,
     default_ttl: float,
     spec: VideoSpec | None = None,
+    pending: str | None = None,
 ) -> str | None:
     """`{base}/__media/<provider>/<path>?...&signature=...` serving `spec` (default: `video_spec(view)`) in
-    the format the path's extension names (mp4, or a still image), or None when the scenario withholds it."""
+    the format the path's extension names (mp4, or a still image), or None when the scenario withholds it.
+    While the scenario keeps the file off the CDN, the URL answers 404, or with `pending` a JSON 400 error of that
+    code (Ark's video_not_ready)."""
     terms = result_terms(context, view, default_ttl)
     if not terms.has_url:
         return None
     params = (spec or video_spec(view)).to_params()
     if terms.available_from is not None:
         params["nbf"] = str(terms.available_from)
+        if pending is not None:
+            params["pending"] = pending
     return signed_url(context, request, path, params, terms.expires)
 
 

@@ -61,6 +61,14 @@ def jimmy_shape(response: httpx2.Response) -> bool:
     return set(body) == {"code", "msg", "data"} and body["data"] is None and body["code"] != "20000"
 
 
+def ark_shape(response: httpx2.Response) -> bool:
+    """Ark's `{"error": {code, message, param, type}}`, the message ending with the answer's request id."""
+    body = response.json()
+    if set(body) != {"error"} or set(body["error"]) != {"code", "message", "param", "type"}:
+        return False
+    return bool(body["error"]["message"].endswith("Request id: " + response.headers["x-request-id"]))
+
+
 @dataclass(frozen=True)
 class Gateway:
     submit: str
@@ -123,6 +131,13 @@ GATEWAYS = {
         404,
         volcengine_answer_shape,
         {"code": 50500, "message": "Internal Error: mock internal error (RuntimeError)"},
+    ),
+    "ark": Gateway(
+        "/api/v3/contents/generations/tasks",
+        "PUT",
+        404,
+        ark_shape,
+        {},  # the message carries the answer's request id: ark_shape checks it, the 500 is checked by its status
     ),
 }
 SIGNED = {"volcengine": VolcengineAuth(KEY, default_key_pair(0))}

@@ -1,0 +1,132 @@
+"""Sends the callbacks the gateways owe (`kit.callbacks.Outbox`): the one thing the mock sends out.
+
+Deliveries go out when they are due on the mock's clock: when the clock is advanced or set (before that call
+returns), and on a flowing clock from a background thread every `callback_interval` seconds. Each is a POST of
+the task object, answered within `callback_timeout` seconds or counted as failed; a final status not answered 2xx
+is retried (the gateway's contract says how often and when). Only addresses the `callback_hosts` setting allows are
+called. The journal records every delivery with the answer it got (status 0 when none came).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Mapping
+
+import httpx
+
+from mockserver.core.clock import MockClock
+from mockserver.gateways.kit.callbacks import Delivery, Outbox, allowed_address
+from mockserver.server.exchange import Exchange, kept
+from mockserver.server.journal import Journal
+
+USER_AGENT = b"jimeng-mock-callback/1"
+log = logging.getLogger("jimeng_mock")
+
+
+class CallbackDispatcher:
+    def __init__(
+        self,
+        outboxes: Mapping[str, Outbox],
+        clock: MockClock,
+        journal: Journal,
+        *,
+        hosts: tuple[str, ...],
+        timeout: float,
+        interval: float,
+        retries: Mapping[str, tuple[int, float]],
+    ) -> None:
+        """`retries`: per gateway, how many times a final delivery is retried and how long after a failure."""
+        self.outboxes = outboxes
+        self.clock = clock
+        self.journal = journal
+        self.hosts, self.timeout, self.interval = hosts, timeout, interval
+        self.retries = retries
+        self._lock = threading.Lock()
+        self._starting = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._client: httpx.Client | None = None
+        """Made at the first delivery (an HTTP client builds its TLS context), kept for the next ones."""
+        for outbox in outboxes.values():
+            outbox.on_watch = self.start
+        clock.listeners.append(self.deliver_due)
+
+    def deliver_due(self) -> int:
+        """Send every delivery now due, in order; the number sent."""
+        if all(outbox.idle for outbox in self.outboxes.values()):
+            return 0
+        sent = 0
+        with self._lock:
+            if self._client is None:
+                self._client = httpx.Client(timeout=self.timeout, follow_redirects=False, trust_env=False)
+            client = self._client
+            for provider, outbox in self.outboxes.items():
+                times, after = self.retries.get(provider, (0, 0.0))
+                while due := outbox.due(self.clock.now()):
+                    for delivery in due:
+                        if not self._send(client, delivery) and delivery.final and delivery.attempt <= times:
+                            outbox.retry(delivery, delivery.due + after)  # a clock moved far sends them all
+                        sent += 1
+        return sent
+
+    def _send(self, client: httpx.Client, delivery: Delivery) -> bool:
+        """POST one delivery and journal it; whether the receiver answered 2xx."""
+        headers = [(b"content-type", b"application/json"), (b"user-agent", USER_AGENT)]
+        status, answer_headers, answer = 0, [(b"content-type", b"text/plain")], b""
+        if not allowed_address(delivery.url, self.hosts):
+            answer = b"not sent: the callback_hosts setting does not allow this address"
+        else:
+            try:
+                response = client.post(delivery.url, content=delivery.body, headers=dict(headers))
+                status, answer_headers, answer = response.status_code, list(response.headers.raw), response.content
+            except httpx.TimeoutException:
+                answer = f"no answer within {self.timeout:g} s (callback_timeout)".encode()
+            except httpx.HTTPError as exc:
+                answer = f"not delivered: {exc.__class__.__name__}: {exc}".encode()
+        self.journal.add(
+            Exchange(
+                self.clock.now(),
+                delivery.provider,
+                "POST",
+                delivery.url,
+                b"",
+                headers,
+                kept(delivery.body),
+                status,
+                answer_headers,
+                kept(answer),
+                delivery.task_id,
+            )
+        )
+        return 200 <= status < 300
+
+    def start(self) -> None:
+        """Start the background thread (once): it sends what falls due while the clock flows."""
+        if self._thread is not None:
+            return
+        with self._starting:
+            if self._thread is not None:
+                return
+            self._thread = threading.Thread(target=self._run, name="jimeng-mock-callbacks", daemon=True)
+            self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            if self.clock.mode == "virtual":
+                continue  # a virtual clock sends as it is moved
+            try:
+                self.deliver_due()
+            except Exception:  # the loop outlives a bad delivery; the failure goes to the log
+                log.exception("jimeng-mock: sending callbacks failed")
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(self.interval + self.timeout + 1)
+        if self.deliver_due in self.clock.listeners:
+            self.clock.listeners.remove(self.deliver_due)
+        with self._lock:
+            if self._client is not None:
+                self._client.close()
+                self._client = None

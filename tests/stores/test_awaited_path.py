@@ -189,3 +189,38 @@ def test_a_batch_that_cannot_commit_fails_each_of_its_calls_as_a_store_failure()
 
     asyncio.run(call())
     worker.close()
+
+
+def test_media_and_admin_requests_read_the_shared_clock_off_the_event_loop(pair: Pair) -> None:
+    """They read the time before any store command: the pin middleware reads it first, through the offload; a
+    gateway's request leaves it to its first store command."""
+    from mockserver.server.app import ClockPinMiddleware
+
+    first, second = pair
+    clock = MockClock("virtual", start=0.0, shared=first)
+    offloaded: list[str] = []
+    seen: list[float] = []
+
+    async def offload(function: Any, *args: Any) -> Any:
+        offloaded.append(getattr(function, "__name__", ""))
+        return function(*args)
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        MockClock("virtual", start=0.0, shared=second).advance(5.0)  # after the read: not seen by this request
+        seen.append(clock.now())
+
+    middleware = ClockPinMiddleware(app, clock, offload=offload, read_first=("/__media/", "/__admin"))
+
+    async def receive() -> Any:
+        return {"type": "http.disconnect"}
+
+    async def send(message: Any) -> None:
+        return None
+
+    async def requests() -> None:
+        for path in ("/__media/x.mp4", "/__admin/clock", "/crazyrouter/jimeng/fetch/1"):
+            await middleware({"type": "http", "path": path}, receive, send)
+
+    run(pair, requests())
+    assert offloaded == ["now", "now"]
+    assert seen == [0.0, 5.0, 15.0]  # the gateway's request read the clock when it first needed it

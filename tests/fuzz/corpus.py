@@ -25,6 +25,7 @@ JSON_ENDPOINTS = {
     "jimeng2api": "/jimeng2api/v1/videos/generations",
     "jimeng2api-images": "/jimeng2api/v1/images/generations",
     "volcengine": SUBMIT,
+    "ark": "/ark/api/v3/contents/generations/tasks",
     "admin": "/__admin/clock/advance",
 }
 POLLS = {
@@ -33,6 +34,7 @@ POLLS = {
     "octopusx": "/octopusx/v1/videos/{id}",
     "jimmyai": "/jimmyai/api/open-api/v1/videos/{id}",
     "jimeng2api": "/jimeng2api/v1/tasks/{id}",
+    "ark": "/ark/api/v3/contents/generations/tasks/{id}",
 }
 """The gateways polled with a GET; volcengine polls with a signed POST (`poll`)."""
 POLLED = (*POLLS, "volcengine")

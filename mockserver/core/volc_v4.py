@@ -59,15 +59,15 @@ def canonical_query(pairs: Iterable[tuple[str, str]]) -> str:
 
 @lru_cache(maxsize=256)
 def _canonical_query(pairs: tuple[tuple[str, str], ...]) -> str:
-    """A client sends the same few queries (an Action and its Version) again and again: each is encoded once."""
+    """`canonical_query` of a tuple of pairs, kept for the last queries seen (PERFORMANCE.md)."""
     encoded = sorted((quote(name, safe="-_.~"), quote(value, safe="-_.~")) for name, value in pairs)
     return "&".join(f"{name}={value}" for name, value in encoded)
 
 
 @lru_cache(maxsize=256)
 def query_pairs(query: str) -> tuple[tuple[str, str], ...]:
-    """A query string's pairs as sent, in order, blank values kept (a client sends the same few Action and Version
-    queries again and again: each is read once)."""
+    """A query string's pairs as sent, in order, blank values kept; kept for the last queries seen
+    (PERFORMANCE.md)."""
     return tuple(parse_qsl(query, keep_blank_values=True))
 
 
@@ -100,8 +100,8 @@ def canonical_request(
 
 @lru_cache(maxsize=256)
 def signing_key(secret: str, date: str, region: str, service: str) -> bytes:
-    """The secret HMAC-chained through the scope. It changes once a day per secret, region and service, so it is
-    derived once and kept, as the SDKs' signers keep theirs."""
+    """The secret HMAC-chained through the scope (date, region, service), kept for the last scopes seen as the SDKs'
+    signers keep theirs (PERFORMANCE.md)."""
     key = secret.encode()
     for part in (date, region, service, SCOPE_TERMINATOR):
         key = hmac.digest(key, part.encode(), "sha256")

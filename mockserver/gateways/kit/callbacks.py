@@ -144,14 +144,18 @@ class Outbox:
         if self.idle:
             return []
         with self._lock:
-            for task_id, watch in list(self._watches.items()):
-                view = self.engine.peek(task_id, self.provider)
-                if view is None:
+            watched = list(self._watches.items())
+        # read outside the lock: a gateway watching a new task must not wait on the store (a shared one answers
+        # over the network)
+        views = [(task_id, watch, self.engine.peek(task_id, self.provider)) for task_id, watch in watched]
+        with self._lock:
+            for task_id, watch, view in views:
+                if self._watches.get(task_id) is not watch:
+                    continue  # forgotten (or watched anew) while it was read
+                if view is None or view.terminal:
                     del self._watches[task_id]
-                    continue
-                self._reach(task_id, watch, view)
-                if view.terminal:
-                    del self._watches[task_id]
+                if view is not None:
+                    self._reach(task_id, watch, view)
             ready = []
             while self._pending and self._pending[0].due <= now:
                 ready.append(heapq.heappop(self._pending))

@@ -130,7 +130,7 @@ class ArkShape(ErrorShape):
         )
 
     def malformed(self, exc: MalformedBody) -> GatewayError:
-        return self.errors.invalid_parameter("", f"The request body is not valid JSON: {exc}")
+        return self.errors.invalid_parameter("", f"The {exc}")  # the reason begins "request body ..."
 
     def malformed_header(self, exc: MalformedHeader) -> GatewayError:
         return self.errors.invalid_parameter("", str(exc))

@@ -216,6 +216,7 @@ def test_malformed_bodies_are_invalid_parameters(client: ContractClient) -> None
     for raw in (b"{", b"[]", b""):
         response = client.post(TASKS, content=raw, headers={**AUTH, "Content-Type": "application/json"})
         assert response.status_code == 400 and error_of(response)["code"] == "InvalidParameter"
+        assert error_of(response)["message"].lower().count("request body") == 1  # said once, not twice
 
 
 def test_another_keys_task_is_not_found(client: ContractClient) -> None:

@@ -1,7 +1,8 @@
 """Sends the callbacks the gateways owe (`kit.callbacks.Outbox`): the one thing the mock sends out.
 
 Deliveries go out when they are due on the mock's clock: when the clock is advanced or set (before that call
-returns), and on a flowing clock from a background thread every `callback_interval` seconds. Each is a POST of
+returns), and from a background thread every `callback_interval` seconds on a flowing clock or a shared one (another
+worker or instance may have moved it: each sends the callbacks of the tasks it created). Each is a POST of
 the task object, answered within `callback_timeout` seconds or counted as failed; a final status not answered 2xx
 is retried (the gateway's contract says how often and when). Only addresses the `callback_hosts` setting allows are
 called. The journal records every delivery with the answer it got (status 0 when none came).
@@ -127,8 +128,8 @@ class CallbackDispatcher:
 
     def _run(self) -> None:
         while not self._stop.wait(self.interval):
-            if self.clock.mode == "virtual":
-                continue  # a virtual clock sends as it is moved
+            if self.clock.mode == "virtual" and not self.clock.shared:
+                continue  # a virtual clock sends as it is moved (a shared one may be moved by another worker)
             try:
                 self.deliver_due()
             except Exception:  # the loop outlives a bad delivery; the failure goes to the log

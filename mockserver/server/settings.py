@@ -103,7 +103,8 @@ class Settings:
     callback_timeout: float = 5.0
     """Seconds a callback's receiver has to answer before the delivery counts as failed (Ark documents 5)."""
     callback_interval: float = 0.5
-    """Seconds between two looks for due callbacks on a flowing clock (a virtual clock sends them as it moves)."""
+    """Seconds between two looks for due callbacks on a flowing clock or a shared one (a virtual clock sends them as
+    it moves, and with several workers each looks for its own tasks' within this interval of another's move)."""
 
     def __post_init__(self) -> None:
         if unknown := [p for p in (*self.providers, self.root_provider) if p is not None and p not in PROVIDER_IDS]:

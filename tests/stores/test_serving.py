@@ -185,3 +185,31 @@ def test_an_unreachable_store_stops_serve_with_a_message(capsys: pytest.CaptureF
     assert "cannot reach the Redis store" in capsys.readouterr().err
     assert main(["serve", "--store", "mysql://x"]) == 2
     assert "unknown store 'mysql://x'" in capsys.readouterr().err
+
+
+def test_callbacks_of_every_workers_tasks_go_out_when_one_worker_moves_the_clock(tmp_path: Path) -> None:
+    """A task is watched by the worker that created it; the clock, shared, may be moved through another: each
+    worker looks for what fell due on it (within callback_interval)."""
+    from tests.gateways.ark.helpers import create_body
+    from tests.gateways.ark.receiver import receiving
+
+    store = f"sqlite:///{tmp_path / 'mock.db'}"
+    with receiving() as receiver, serving("--clock", "virtual", "--store", store, "--workers", "2") as two:
+        created: dict[str, int] = {}
+        for _ in range(200):  # fresh connections until both workers hold a watched task
+            with httpx.Client(base_url=two.base, timeout=10) as fresh:
+                answer = fresh.post(
+                    "/ark/api/v3/contents/generations/tasks",
+                    json=create_body(callback_url=receiver.url),
+                    headers={"Authorization": "Bearer sk-ark"},
+                )
+                task_id = answer.json()["id"]
+                entry = fresh.get("/__admin/journal", params={"task": task_id}).json()["entries"][-1]
+            created[task_id] = entry["worker"]
+            if len(set(created.values())) == 2:
+                break
+        assert len(set(created.values())) == 2, "every connection went to one worker"
+        httpx.post(f"{two.base}/__admin/clock/advance", json={"seconds": 3600}, timeout=30)
+        receiver.wait_for(3 * len(created), timeout=30)
+    called_back = Counter(body["id"] for body in receiver.bodies)
+    assert called_back == dict.fromkeys(created, 3)  # queued, running, succeeded for each

@@ -28,7 +28,14 @@ from mockserver.gateways.kit import scripting
 from mockserver.gateways.kit.base import ProviderContext
 from mockserver.gateways.kit.callbacks import allowed_address, status_changes
 from mockserver.gateways.kit.errors import exception_handlers
-from mockserver.gateways.kit.http import JsonResponse, bearer_token, mark_task, read_body, read_json
+from mockserver.gateways.kit.http import (
+    JsonResponse,
+    addressed_as,
+    bearer_token,
+    mark_task,
+    read_body,
+    read_json,
+)
 from mockserver.gateways.kit.results import finished_at, kept_json, signed_result_url, signed_url, task_caption
 from mockserver.gateways.kit.routing import GatewayApp
 from mockserver.media.picture import ImageSpec
@@ -142,10 +149,11 @@ class ArkApi:
         view = await scripting.submit(context, submission)
         mark_task(request, view.task.id)
         if video.get("callback_url"):
+            address = addressed_as(request)  # rendered later: keep the address, not the connection
             context.callbacks.watch(
                 view.task.id,
                 video["callback_url"],
-                lambda view, status, at: self.callback_object(request, view, status, at),
+                lambda view, status, at: self.callback_object(address, view, status, at),
                 statuses=self.callback_statuses,
                 final=self.final_statuses,
                 script=context.scenarios.get(view.task.scenario).callbacks,

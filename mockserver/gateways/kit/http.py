@@ -251,6 +251,24 @@ def public_base(request: Request, configured: str | None) -> str:
     return _called_base(scope.get("scheme", "http"), host, tuple(server) if server else None)
 
 
+def addressed_as(request: Request) -> Request:
+    """A stand-in for `request` holding only what `public_base` reads of it (scheme, Host, server address): for
+    URLs made after the request was answered (a callback), without keeping its connection and body alive."""
+    scope = request.scope
+    headers = [(name, value) for name, value in scope["headers"] if name == b"host"]
+    server = scope.get("server")
+    return Request(
+        {
+            "type": "http",
+            "scheme": scope.get("scheme", "http"),
+            "server": server,
+            "path": "/",
+            "query_string": b"",
+            "headers": headers,
+        }
+    )
+
+
 @lru_cache(maxsize=256)
 def _called_base(scheme: str, host: bytes | None, server: tuple[str, int | None] | None) -> str:
     """Starlette's reading of the Host header, else of the server address (no Host header, or one that is not a

@@ -4,6 +4,7 @@ scenarios (late, duplicated, out of order), and only to the addresses the callba
 from __future__ import annotations
 
 import contextlib
+import gc
 import socket
 import threading
 from collections.abc import Iterator
@@ -220,3 +221,24 @@ def test_a_receiver_that_answers_byte_by_byte_past_the_timeout_counts_as_failed(
         stop.set()
         dripping.close()
     assert entry.status == 0 and "callback_timeout" in entry.response_body
+
+
+def test_a_watched_task_does_not_keep_the_connection_it_was_created_on(mock: MockServer) -> None:
+    """A task watched for its callbacks keeps the address its URLs are made at, not the request that created it
+    (its connection's cycle, its body): a mock holding many live tasks does not hold as many connections."""
+
+    def cycles() -> int:
+        gc.collect()
+        return sum(type(thing).__name__ == "RequestResponseCycle" for thing in gc.get_objects())
+
+    before = cycles()
+    with mock.client() as client:
+        for _ in range(20):
+            body = create_body(callback_url="http://127.0.0.1:9/hook")
+            assert client.post(TASKS, json=body, headers=AUTH | {"Connection": "close"}).status_code == 200
+    assert cycles() - before < 5
+    with receiving() as receiver:
+        task_id = create(mock, receiver.url, return_last_frame=True)
+        mock.clock.advance_until(task_id, "succeeded")
+    assert receiver.bodies[-1]["content"]["video_url"].startswith(mock.url + "/__media/ark/")
+    assert receiver.bodies[-1]["content"]["last_frame_url"].startswith(mock.url + "/__media/ark/")

@@ -15,7 +15,7 @@ from starlette.routing import BaseRoute, Mount, Route, Router
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mockserver.contracts.contract import load_contract
-from mockserver.core.clock import MockClock
+from mockserver.core.clock import MockClock, stopwatch
 from mockserver.engine import Offload, run_here
 from mockserver.gateways import ProviderContext, load_provider
 from mockserver.gateways.kit.faults import (
@@ -33,7 +33,7 @@ from mockserver.media.routes import MEDIA_PREFIX, media_routes
 from mockserver.server.admin import ADMIN_PREFIX, build_admin
 from mockserver.server.admin_guard import AdminGuard
 from mockserver.server.dashboard import UI_PREFIX, index_page, wants_html
-from mockserver.server.recorders import AnswerRecorder, JournalMiddleware
+from mockserver.server.recorders import STARTED, AnswerRecorder, JournalMiddleware
 from mockserver.server.runtime import MockRuntime
 from mockserver.server.settings import Settings
 
@@ -104,6 +104,7 @@ class MockApp(Starlette):
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         scope["app"] = self
+        scope[STARTED] = stopwatch()
         await self.front(scope, receive, send)
 
 

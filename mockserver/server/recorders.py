@@ -14,6 +14,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from mockserver.server.exchange import KEPT, Exchange, Headers, is_text, kept
 from mockserver.server.journal import Journal
 
+STARTED = "jimeng.started"
+"""Scope key of the stopwatch started when a request reaches the mock (`core.clock.stopwatch`): the journal's
+latency."""
 REQUEST_BODY = "request_body"
 """Key in a request's `scope["state"]` where an app that reads the body leaves it for `AnswerRecorder` (None: the
 body was refused unread, so the exchange cannot be replayed)."""
@@ -159,6 +162,7 @@ def _exchange(
         response_body,
         state.get("task_id"),
         worker,
+        None if (started := scope.get(STARTED)) is None else started(),
     )
 
 

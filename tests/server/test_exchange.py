@@ -32,6 +32,7 @@ exchanges = st.builds(
     response_body=st.none() | st.binary(max_size=200),
     task_id=st.none() | st.text(max_size=12),
     worker=st.integers(0, 2**31),
+    latency=st.none() | st.floats(min_value=0, allow_nan=False, allow_infinity=False),  # NaN never equals itself
 )
 
 

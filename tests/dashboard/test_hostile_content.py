@@ -4,7 +4,7 @@ description runs nothing on any page, and a scenario named with a `%` is opened 
 from __future__ import annotations
 
 import httpx
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Dialog, Page, expect
 
 from tests.dashboard.conftest import ADMIN
 from tests.dashboard.test_dashboard import submit
@@ -17,7 +17,12 @@ SCENARIO = f'description: "{MARKUP.replace(chr(34), "")}"\nproviders: [crazyrout
 
 def test_markup_in_what_the_mock_holds_runs_nothing(page: Page, mock: httpx.Client) -> None:
     dialogs: list[str] = []
-    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+
+    def opened(dialog: Dialog) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", opened)
     added = mock.post("/__admin/scenarios", json={"name": NAME, "yaml": SCENARIO}, headers=ADMIN)
     assert added.status_code == 201, added.text
     task_id = submit(mock, prompt=MARKUP)

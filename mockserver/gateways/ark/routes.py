@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from typing import Any
+from urllib.parse import urlsplit
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -113,6 +114,10 @@ class ArkApi:
         if reason is not None:
             raise self.errors.invalid_parameter("content.text", reason)
         url = body.get("callback_url")
+        try:
+            _ = url is not None and urlsplit(url).port
+        except ValueError as exc:  # a port that is no number, or past 65535
+            raise self.errors.invalid_parameter("callback_url", f"callback_url must be an http(s) URL: {exc}") from None
         if url is not None and not allowed_address(url, self.context.settings.callback_hosts):
             hosts = ", ".join(self.context.settings.callback_hosts)
             raise self.errors.invalid_parameter(

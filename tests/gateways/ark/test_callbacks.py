@@ -146,10 +146,21 @@ def test_a_flowing_clock_sends_from_the_background() -> None:
         ("http://10.0.0.5/x", ("10.0.0.0/8",), True),
         ("https://anything.example/x", ("*",), True),
         ("http://[bad/x", ("*",), False),
+        ("http://127.0.0.1:99999/x", ("127.0.0.0/8",), False),
+        ("http://127.0.0.1:-1/x", ("*",), False),
     ],
 )
 def test_allowed_addresses(url: str, hosts: tuple[str, ...], allowed: bool) -> None:
     assert allowed_address(url, hosts) is allowed
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:99999/x", "http://127.0.0.1:-1/x", "http://localhost:8o/x"])
+def test_a_callback_url_with_a_port_that_is_none_is_refused(mock: MockServer, url: str) -> None:
+    with mock.client() as client:
+        response = client.post(TASKS, json=create_body(callback_url=url), headers=AUTH)
+    assert response.status_code == 400
+    assert response.json()["error"]["param"] == "callback_url"
+    assert "http(s) URL" in response.json()["error"]["message"]
 
 
 def test_the_setting_opens_other_addresses(server: MockServer) -> None:

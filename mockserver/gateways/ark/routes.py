@@ -3,6 +3,7 @@ and the callbacks a task with `callback_url` is owed."""
 
 from __future__ import annotations
 
+import hashlib
 import math
 from typing import Any
 from urllib.parse import urlsplit
@@ -39,6 +40,12 @@ TASKS = "/api/v3/contents/generations/tasks"
 SUCCEEDED, CANCELLED, EXPIRED = Outcome("succeeded"), Outcome("cancelled"), "expired"
 LIST_FILTERS = {"filter.status": "status", "filter.service_tier": "service_tier"}
 MAX_PAGE = 500
+
+
+def account_of(key: str) -> str:
+    """Whose a task is, as the task keeps it: a digest of the key that created it, never the key (tasks are shown
+    by the admin API and the dashboard, and kept by the SQLite and Redis stores)."""
+    return hashlib.sha256(key.encode()).hexdigest()[:16]
 
 
 class ArkApi:
@@ -101,7 +108,7 @@ class ArkApi:
         except InvalidTaskRequest as exc:
             raise self.errors.invalid_parameter(exc.param, str(exc)) from None
         number = context.randomness.next_number("ark:created")  # the list's order among tasks of one second
-        view = self.submit(request, video | {"api_key": key, "number": number}, model, selection)
+        view = self.submit(request, video | {"account": account_of(key), "number": number}, model, selection)
         answer = {"id": view.task.id}
         if "safety_identifier" in body:
             answer["safety_identifier"] = body["safety_identifier"]
@@ -206,7 +213,7 @@ class ArkApi:
     @staticmethod
     def owned(view: TaskView | None, key: str) -> TaskView | None:
         """Another key's task is not found (assumed: tasks belong to the account whose key created them)."""
-        return view if view is not None and view.task.request.get("api_key") == key else None
+        return view if view is not None and view.task.request.get("account") == account_of(key) else None
 
     # -- list ----------------------------------------------------------------------------------------------------
     async def list(self, request: Request) -> Response:
@@ -221,11 +228,12 @@ class ArkApi:
             if value is not None:
                 wanted[field] = value
         model, ids = query.get("filter.model"), set(query.getlist("filter.task_ids"))
+        account = account_of(key)
         since = self.context.clock.now() - self.list_window
         selected = [
             view
             for view in self.context.engine.tasks(self.context.provider_id)
-            if view.task.request.get("api_key") == key
+            if view.task.request.get("account") == account
             and view.task.created_at >= since
             and (model is None or view.task.request["model"] == model)
             and (not ids or view.task.id in ids)

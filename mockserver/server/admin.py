@@ -150,7 +150,7 @@ def build_admin(runtime: MockRuntime, urls: dict[str, str]) -> Starlette:
         entry = journal.entry(seq)
         if entry is None:
             raise AdminError(404, "entry_not_found", f"the journal no longer holds entry {seq}")
-        nearest = journal.nearest(entry) if unmatched(entry) else []
+        nearest = await run_in_threadpool(journal.nearest, entry) if unmatched(entry) else []
         return JsonResponse(_redacted(entry) | {"nearest": nearest})
 
     async def scenarios(request: Request) -> Response:

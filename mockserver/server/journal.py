@@ -155,6 +155,9 @@ class Journal:
 
 
 NEAREST_SHOWN = 5
+COMPARED_CHARS = 300
+"""How much of two requests' `METHOD /path` the nearest-request ranking compares: a path of any length costs no
+more than this (whole paths of tens of kilobytes took seconds apiece)."""
 
 
 def _callback_status(entry: JournalEntry) -> str:
@@ -206,7 +209,7 @@ def _closest(entries: list[JournalEntry], target: str, *, with_method: bool) -> 
     def closeness(text: str) -> float:
         entry = groups[text][0]
         made = f"{entry.method} {entry.path}" if with_method else entry.path
-        return difflib.SequenceMatcher(None, target, made).ratio()
+        return difflib.SequenceMatcher(None, target[:COMPARED_CHARS], made[:COMPARED_CHARS]).ratio()
 
     return [(text, groups[text]) for text in sorted(groups, key=closeness, reverse=True)[:NEAREST_SHOWN]]
 

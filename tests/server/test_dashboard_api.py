@@ -3,6 +3,9 @@ one entry with its nearest requests, a filtered cassette, scenario documents, th
 
 from __future__ import annotations
 
+import random
+import string
+import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -270,3 +273,22 @@ def test_a_shared_journal_reads_by_cursor_and_number_alike(tmp_path: Path) -> No
         entry = client.get("/__admin/journal/3").json()
         assert entry["unmatched"] and entry["nearest"][0]["seq"] == 2
         assert client.get("/__admin/journal/4").status_code == 404
+
+
+def test_the_nearest_requests_to_one_with_a_long_path_are_found_quickly() -> None:
+    """A journal full of answered requests with long, distinct paths (any client can make them) ranks them by their
+    beginnings: opening an unmatched entry stays quick."""
+    letters = random.Random(7)
+    kept = Journal(1000)
+
+    def long_path(prefix: str) -> str:
+        return prefix + "".join(letters.choice(string.ascii_letters) for _ in range(30_000))
+
+    for n in range(300):
+        kept.add(Exchange(float(n), "ark", "GET", long_path("/ark/tasks/"), b"", [], b"", 401, [], b"{}"))
+    kept.add(Exchange(300.0, "ark", "GET", "/ark/tasks/x", b"", [], b"", 200, [], b"{}"))
+    kept.add(Exchange(301.0, None, "GET", long_path("/ark/task/"), b"", [], b"", 404, [], b"{}"))
+    started = time.perf_counter()
+    nearest = kept.nearest(kept.entries()[-1])
+    assert time.perf_counter() - started < 2
+    assert len(nearest) == 5 and all(n["request"].startswith("GET /ark/tasks/") for n in nearest)

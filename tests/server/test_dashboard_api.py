@@ -292,3 +292,13 @@ def test_the_nearest_requests_to_one_with_a_long_path_are_found_quickly() -> Non
     nearest = kept.nearest(kept.entries()[-1])
     assert time.perf_counter() - started < 2
     assert len(nearest) == 5 and all(n["request"].startswith("GET /ark/tasks/") for n in nearest)
+
+
+def test_a_search_finds_no_masked_credential() -> None:
+    kept = Journal(10)
+    body = b'{"prompt": "an owl", "api_key": "sk-hidden-77"}'
+    kept.add(Exchange(0.0, "crazyrouter", "POST", "/crazyrouter/jimeng/submit/videos", b"", [], body, 200, [], b"{}"))
+    assert kept.entries(search="hidden-7") == []
+    assert kept.entries(search="sk-") == []
+    assert [e.seq for e in kept.entries(search="AN OWL")] == [1]
+    assert [e.seq for e in kept.entries(search="api_key")] == [1]

@@ -1,5 +1,5 @@
-"""What clients and scenario authors send is shown as text: markup in a prompt, a header, a scenario's name or
-description runs nothing on any page, and a scenario named with a `%` is opened from its link."""
+"""What clients and scenario authors send is shown as text: markup in a prompt, a path, a header or a scenario's
+description runs nothing on any page, and a scenarios link that is no percent-encoding opens the list."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from tests.dashboard.conftest import ADMIN
 from tests.dashboard.test_dashboard import submit
 
 MARKUP = '"><img src=x onerror=alert(1)><script>alert(2)</script>{{7*7}}'
-NAME = "100%_off<b>"
-"""A scenario name that is not a percent-encoding, with markup."""
+NAME = "owl:v1.2-beta_3"
+"""A scenario name with every kind of character a name may have."""
 SCENARIO = f'description: "{MARKUP.replace(chr(34), "")}"\nproviders: [crazyrouter]\nreject: credits_exhausted\n'
 
 

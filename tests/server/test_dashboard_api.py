@@ -302,3 +302,10 @@ def test_a_search_finds_no_masked_credential() -> None:
     assert kept.entries(search="sk-") == []
     assert [e.seq for e in kept.entries(search="AN OWL")] == [1]
     assert [e.seq for e in kept.entries(search="api_key")] == [1]
+
+
+@pytest.mark.parametrize("name", ["a b", "<b>", "100%", "tab\there", "nul\x00", "é", "a" * 101])
+def test_a_scenario_name_a_header_could_not_carry_is_refused(client: ContractClient, name: str) -> None:
+    answer = client.post("/__admin/scenarios", json={"name": name, "yaml": "description: ok\n"})
+    assert answer.status_code == 400 and "name" in answer.json()["error"]["message"]
+    assert name not in [s["name"] for s in client.get("/__admin/scenarios").json()["scenarios"]]

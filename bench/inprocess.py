@@ -35,9 +35,9 @@ from mockserver.server.settings import Settings
 class InProcessMock:
     """The mock's ASGI app called directly: the whole HTTP stack above the socket."""
 
-    def __init__(self) -> None:
+    def __init__(self, store: str = "memory") -> None:
         self.runtime = MockRuntime(
-            Settings(clock="virtual", api_keys=("sk-bench",), max_tasks=10**9)
+            Settings(clock="virtual", api_keys=("sk-bench",), max_tasks=10**9, store=store)
         )  # a million filled
         self.app = create_app(runtime=self.runtime)
         self.loop = asyncio.new_event_loop()

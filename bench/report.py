@@ -84,20 +84,7 @@ def render(result: dict[str, Any]) -> str:
         f"bare {cold['bare']['median_ms']} ms",
     ]
     if result.get("stores"):
-        lines += [
-            "",
-            f"{'store':<8} {'workers':>7} {'poll req/s':>11} {'p99 ms':>8} {'submit req/s':>13} {'p99 ms':>8}",
-        ]
-        for row in result["stores"]:
-            if "poll" not in row:
-                lines.append(f"{row['store']:<8} {row['workers']:>7}  {row['note']}")
-                continue
-            poll, submit = row["poll"], row["submit"]
-            pinning = "" if row["pinned"] else "  (not pinned: both cores, shared with the load generator)"
-            lines.append(
-                f"{row['store']:<8} {row['workers']:>7} {poll['rps']:>11,.0f} {poll['p99_ms']:>8.2f} "
-                f"{submit['rps']:>13,.0f} {submit['p99_ms']:>8.2f}{pinning}"
-            )
+        lines += ["", render_stores(result["stores"])]
     lines += [""]
     for gw, memory in result["memory"].items():
         lines.append(
@@ -141,4 +128,25 @@ def render(result: dict[str, Any]) -> str:
         f"  {'met ' if t['met'] else 'MISS'} {t['name']}: {t['value']} (target {t['target']})"
         for t in result["targets"]
     ]
+    return "\n".join(lines)
+
+
+def render_stores(rows: list[dict[str, Any]]) -> str:
+    """The stores x workers table: the median slice of each load, and its ratio to memory x 1 (same run)."""
+    lines = [
+        f"{'store':<8} {'workers':>7} {'poll req/s':>11} {'x memory':>8} {'p99 ms':>8} "
+        f"{'submit req/s':>13} {'x memory':>8} {'p99 ms':>8}"
+    ]
+    for row in rows:
+        if "poll" not in row:
+            lines.append(f"{row['store']:<8} {row['workers']:>7}  {row['note']}")
+            continue
+        poll, submit, ratio = row["poll"], row["submit"], row["ratio_to_memory"]
+        pinning = "" if row["pinned"] else "  (not pinned: both cores, shared with the load generator)"
+        lines.append(
+            f"{row['store']:<8} {row['workers']:>7} {poll['rps']:>11,.0f} {ratio['poll']:>8.2f} {poll['p99_ms']:>8.2f} "
+            f"{submit['rps']:>13,.0f} {ratio['submit']:>8.2f} {submit['p99_ms']:>8.2f}{pinning}"
+        )
+    slices = next((len(row["poll"]["slices_rps"]) for row in rows if "poll" in row), 0)
+    lines.append(f"(each load: the median of {slices} slices; x memory: the ratio to memory x 1 in this run)")
     return "\n".join(lines)

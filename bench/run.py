@@ -18,7 +18,7 @@ from bench.dashboard import dashboard_open
 from bench.endpoints import Endpoint, bare_file, prepare_bare, prepare_mock
 from bench.gateways import GATEWAYS, Gateway
 from bench.load import CONNECTIONS, HttpRequest, LoadResult, load_generator, run_load, run_together
-from bench.report import render, targets
+from bench.report import render, render_stores, targets
 from bench.servers import BARE, MOCK, Client, cold_start, cores, running, server_stack
 from bench.stores import store_throughput
 from mockserver.gateways import PROVIDER_IDS
@@ -50,6 +50,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--mp4-limit", type=int, default=None, help="time only the first N videos and N pictures of each gateway"
     )
     parser.add_argument("--no-stores", action="store_true", help="skip the stores x workers throughput")
+    parser.add_argument(
+        "--stores-only", action="store_true", help="only the stores x workers throughput (a quick look at it)"
+    )
     parser.add_argument(
         "--instructions",
         type=int,
@@ -85,6 +88,10 @@ def main(argv: list[str] | None = None) -> int:
         _say(f"load generator: Python (bench.pyload) in a separate process, {reason};")
         _say("  it can be slower than the server: compare the ratios, not the absolute figures")
     result: dict[str, Any] = {"setup": setup, "gateways": [gw.id for gw in gateways]}
+    if args.stores_only:
+        result["stores"] = _stores(args, gateways, generator, server_core)
+        print(render_stores(result["stores"]), flush=True)
+        return 0
     result["cold_start"] = {kind.name: cold_start(kind, server_core, args.launches) for kind in (MOCK, BARE)}
     _say(f"cold start (ms, median of {args.launches}): {json.dumps(result['cold_start'])}")
     result["endpoints"], result["side_by_side_control"] = _throughput(args, gateways, generator, server_core, load_core)
@@ -93,9 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     elif args.instructions > 0:
         _say("instructions per request: valgrind is not installed (bench/setup.sh installs it where it can)")
     if not args.no_stores:
-        result["stores"] = store_throughput(gateways[0], _store_measure(args, generator), server_core)
-        for row in result["stores"]:
-            _say(f"store {row['store']} x {row['workers']}: {json.dumps(row)}")
+        result["stores"] = _stores(args, gateways, generator, server_core)
     result.update(_in_process(args, gateways))
     result["targets"] = targets(result)
     print(render(result), flush=True)
@@ -221,14 +226,23 @@ def median_pair(pairs: list[tuple[LoadResult, LoadResult]]) -> tuple[LoadResult,
     return ranked[(len(ranked) - 1) // 2]
 
 
+def _stores(
+    args: argparse.Namespace, gateways: tuple[Gateway, ...], generator: str, server_core: int | None
+) -> list[dict[str, Any]]:
+    rows = store_throughput(gateways[0], _store_measure(args, generator), server_core)
+    for row in rows:
+        _say(f"store {row['store']} x {row['workers']}: {json.dumps(row)}")
+    return rows
+
+
 def _store_measure(args: argparse.Namespace, generator: str) -> Any:
     _, load_core = cores()
 
-    def measure(port: int, requests: Any, server_core: int | None) -> LoadResult:
+    def measure(port: int, requests: Any, server_core: int | None) -> list[LoadResult]:
         load = load_core if server_core is not None else None
         if args.warmup > 0:
             run_load(generator, port, requests, args.warmup, load)
-        return run_load(generator, port, requests, args.duration / args.rounds, load)
+        return [run_load(generator, port, requests, args.duration / args.rounds, load) for _ in range(args.rounds)]
 
     return measure
 

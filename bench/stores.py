@@ -2,6 +2,11 @@
 load on the first gateway, on `jimeng-mock serve --store URL --workers N`. A throwaway redis-server is
 started on a free loopback port (no persistence), as the store tests do; without one the Redis rows say so.
 
+Each load runs in several slices (the bench's `--rounds`, each `--duration / --rounds` seconds) after one warm-up;
+the slice with the median rate is kept, with every slice's rate beside it. Each row also gives its ratio to
+memory x 1, measured first in the same run: the machine's speed drifts (other guests on the host), the ratio
+much less.
+
 One worker is pinned to the server core like every other row. Two workers are not pinned: on a two-core
 machine they share both cores with the load generator, so the two-worker figure shows what a second
 process buys (and costs) there, not a second machine's worth of capacity."""
@@ -23,7 +28,8 @@ from bench.load import HttpRequest, LoadResult
 from bench.servers import MOCK, Client, free_port, running
 
 SEEDED = 100
-Measure = Callable[[int, list[HttpRequest], int | None], LoadResult]
+Measure = Callable[[int, list[HttpRequest], int | None], list[LoadResult]]
+"""`measure(port, requests, core)`: the slices of one load (after its warm-up)."""
 
 
 @contextmanager
@@ -76,7 +82,19 @@ def store_throughput(gateway: Gateway, measure: Measure, server_core: int | None
             else:
                 row |= _measure_store(gateway, measure, url, workers, server_core if workers == 1 else None)
             rows.append(row)
+    _add_ratios(rows)
     return rows
+
+
+def _add_ratios(rows: list[dict[str, Any]]) -> None:
+    """Each measured row's rates as a share of memory x 1's."""
+    memory = next(row for row in rows if row["store"] == "memory" and row["workers"] == 1)
+    for row in rows:
+        if "poll" in row:
+            row["ratio_to_memory"] = {
+                load: round(row[load]["rps"] / memory[load]["rps"], 2) if memory[load]["rps"] else 0.0
+                for load in ("poll", "submit")
+            }
 
 
 def _fresh_db(url: str, workers: int) -> str:
@@ -92,9 +110,22 @@ def _measure_store(gateway: Gateway, measure: Measure, url: str, workers: int, c
         client.close()
         polls = [gateway.poll(task_id, now) for task_id in ids]
         submit = [gateway.submit(now)]
-        poll_result, submit_result = measure(port, polls, core), measure(port, submit, core)
+        poll_slices, submit_slices = measure(port, polls, core), measure(port, submit, core)
     return {
         "pinned": core is not None,
-        "poll": poll_result.to_dict(),
-        "submit": submit_result.to_dict(),
+        "poll": _median_slice(poll_slices),
+        "submit": _median_slice(submit_slices),
+    }
+
+
+def median_slice(slices: list[LoadResult]) -> LoadResult:
+    """The slice whose rate is the median (the lower one of an even count)."""
+    ranked = sorted(slices, key=lambda result: result.rps)
+    return ranked[(len(ranked) - 1) // 2]
+
+
+def _median_slice(slices: list[LoadResult]) -> dict[str, Any]:
+    return median_slice(slices).to_dict() | {
+        "slices_rps": [round(result.rps, 1) for result in slices],
+        "errors_in_all_slices": sum(result.errors for result in slices),
     }

@@ -101,6 +101,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--workers", type=int, help="worker processes (default 1); more than one needs --store")
     serve.add_argument(
+        "--store-threads",
+        dest="store_threads",
+        type=int,
+        help="Redis store: threads per process for the calls not pipelined (listings, deletes; default 8)",
+    )
+    serve.add_argument(
         "--admin-token",
         dest="admin_token",
         help="require this token on /__admin (as `Authorization: Bearer <token>` or the cookie "

@@ -18,6 +18,8 @@ from contextvars import ContextVar
 from dataclasses import asdict, dataclass, replace
 from typing import Protocol
 
+from mockserver.core.unavailable import StoreUnavailable
+
 DEFAULT_VIRTUAL_START = 1_767_225_600.0  # 2026-01-01T00:00:00Z: a fixed start keeps virtual runs byte-identical
 
 
@@ -163,7 +165,35 @@ class ClockState:
         return state
 
 
-_PINNED: ContextVar[tuple[MockClock, ClockState] | None] = ContextVar("jimeng_mock_pinned_clock", default=None)
+class _Pin:
+    """One request's reading of a shared clock: empty until the request first needs the time, or until a store's
+    round trip made for the request brings the clock state with it (`offer_clock`)."""
+
+    __slots__ = ("clock", "state")
+
+    def __init__(self, clock: MockClock) -> None:
+        self.clock = clock
+        self.state: ClockState | None = None
+
+
+_PINNED: ContextVar[_Pin | None] = ContextVar("jimeng_mock_pinned_clock", default=None)
+
+
+def clock_wanted() -> bool:
+    """Whether the request being served has not read the shared clock yet (a store that reads the clock cheaply
+    beside a command offers it only then)."""
+    pin = _PINNED.get()
+    return pin is not None and pin.state is None
+
+
+def offer_clock(text: str | None) -> None:
+    """A store hands over the clock state it read in the same round trip as the request's own command: the request
+    pins it, unless it has already read the time."""
+    pin = _PINNED.get()
+    if pin is not None and pin.state is None and text is not None:
+        pin.state = pin.clock.decoded(text)
+
+
 _SWAP_ATTEMPTS = 100
 log = logging.getLogger("jimeng_mock")
 
@@ -192,6 +222,8 @@ class MockClock:
         """Called, in the caller's thread, after `advance` or `set` has moved the clock (the callbacks that became
         due are sent then)."""
         self._state = self._initial_state()
+        self._decoded: tuple[str, ClockState] | None = None
+        """The last stored text read, decoded: the state changes rarely, so it is decoded once per change."""
         if shared is not None:
             self._join(shared)
 
@@ -231,19 +263,39 @@ class MockClock:
         """The current state: read from the store when shared (once per request inside `pinned`)."""
         if self._shared is None:
             return self._state
-        pinned = _PINNED.get()
-        if pinned is not None and pinned[0] is self:
-            return pinned[1]
-        text = self._shared.load_clock()
-        return self._state if text is None else ClockState.decode(text)
+        pin = _PINNED.get()
+        if pin is not None and pin.clock is self:
+            if pin.state is None:
+                pin.state = self._load()
+            return pin.state
+        return self._load()
+
+    def _load(self) -> ClockState:
+        assert self._shared is not None
+        try:
+            text = self._shared.load_clock()
+        except StoreUnavailable:  # the request is answered 503: with the last state read, as good as any
+            known = self._decoded
+            return self._state if known is None else known[1]
+        return self._state if text is None else self.decoded(text)
+
+    def decoded(self, text: str) -> ClockState:
+        """The state a stored text holds (decoded once while it stays the same)."""
+        known = self._decoded
+        if known is not None and known[0] == text:
+            return known[1]
+        state = ClockState.decode(text)
+        self._decoded = (text, state)
+        return state
 
     @contextmanager
     def pinned(self) -> Iterator[None]:
-        """Read a shared clock's state once for a whole request (time still flows within it)."""
+        """Read a shared clock's state at most once for a whole request (time still flows within it): when the
+        request first needs it, or from the first store round trip that brings it along (`offer_clock`)."""
         if self._shared is None:
             yield
             return
-        token = _PINNED.set((self, self.state()))
+        token = _PINNED.set(_Pin(self))
         try:
             yield
         finally:
@@ -258,12 +310,12 @@ class MockClock:
                 return new.now(False)
         for _ in range(_SWAP_ATTEMPTS):
             text = self._shared.load_clock()
-            current = self._state if text is None else ClockState.decode(text)
+            current = self._state if text is None else self.decoded(text)
             new = change(current, current.now(True))
             self.bounds.check_instant(new.now(True))
             if self._shared.swap_clock(text, new.encode()):
-                if (pinned := _PINNED.get()) is not None and pinned[0] is self:
-                    _PINNED.set((self, new))
+                if (pin := _PINNED.get()) is not None and pin.clock is self:
+                    pin.state = new
                 return new.now(True)
         raise ClockError("the shared clock kept changing under this change; try again")
 

@@ -14,17 +14,21 @@ from collections.abc import Iterator
 from typing import Protocol
 
 from mockserver.core.streams import Draws, Stream
+from mockserver.core.unavailable import StoreUnavailable
 
 
 class Counters(Protocol):
     """Numbered-stream counters kept where several processes can share them (a store)."""
 
-    def next_number(self, family: str) -> int: ...
+    def next_number(self, family: str, count: int = 1) -> int:
+        """Take the next `count` numbers of a family at once; the last of them."""
 
     def reset_counters(self) -> None: ...
 
 
 TOKEN_BLOCK = 128
+EVENT_LEASE = 100
+"""Numbers of events (`event_number`) a process takes from shared counters at a time."""
 
 
 class RandomSource:
@@ -36,6 +40,8 @@ class RandomSource:
         self.shared = shared
         self._counters: dict[str, Iterator[int]] = {}
         self._token_blocks: dict[tuple[str, int], tuple[int, str]] = {}
+        self._leases: dict[str, tuple[int, int]] = {}
+        """Per event family: the next number this process may hand out, and the last of its lease."""
         self._lock = threading.Lock()
 
     def stream(self, name: str) -> Stream:
@@ -51,6 +57,25 @@ class RandomSource:
         if self.shared is not None:
             return self.shared.next_number(family)
         return self.local_number(family)
+
+    def event_number(self, family: str) -> int:
+        """The next number of a family of events (a gateway's request ids): unique across the processes sharing
+        the counters, and consecutive within one process, which takes them from the store EVENT_LEASE at a time.
+        Unlike `next_number` (tasks), the n-th event of two processes is not numbered n whichever serves it."""
+        if self.shared is None:
+            return self.local_number(family)
+        with self._lock:
+            following, last = self._leases.get(family, (1, 0))
+            if following <= last:
+                self._leases[family] = (following + 1, last)
+                return following
+        try:
+            last = self.shared.next_number(family, EVENT_LEASE)
+        except StoreUnavailable:  # the answer is the gateway's 503: its number may repeat another process's
+            return self.local_number(family)
+        with self._lock:
+            self._leases[family] = (last - EVENT_LEASE + 2, last)
+        return last - EVENT_LEASE + 1
 
     def local_number(self, family: str) -> int:
         """The next number of a family counted in this process only (state each process rebuilds itself)."""
@@ -86,6 +111,7 @@ class RandomSource:
     def reset(self) -> None:
         with self._lock:
             self._counters.clear()
+            self._leases.clear()
         if self.shared is not None:
             self.shared.reset_counters()
 

@@ -1,6 +1,6 @@
 """Tasks, their lifecycles and where they are kept. Knows nothing of HTTP or of any gateway."""
 
-from mockserver.engine.engine import StoreFull, Submission, TaskEngine
+from mockserver.engine.engine import Offload, StoreFull, Submission, TaskEngine, run_here
 from mockserver.engine.lifecycle import (
     Lifecycle,
     LifecycleError,
@@ -13,17 +13,19 @@ from mockserver.engine.lifecycle import (
     evaluate,
     with_timings,
 )
-from mockserver.engine.store import MemoryStore, TaskStore
+from mockserver.engine.store import AsyncTaskStore, MemoryStore, StoreUnavailable, TaskStore
 from mockserver.engine.task import Task, TaskView
 from mockserver.engine.timing import Fixed, Forever, LogNormal, Polls, Uniform, parse_timing
 
 __all__ = [
+    "AsyncTaskStore",
     "Fixed",
     "Forever",
     "Lifecycle",
     "LifecycleError",
     "LogNormal",
     "MemoryStore",
+    "Offload",
     "Outcome",
     "Phase",
     "Polls",
@@ -31,6 +33,7 @@ __all__ = [
     "Status",
     "StepPlan",
     "StoreFull",
+    "StoreUnavailable",
     "Submission",
     "Task",
     "TaskEngine",
@@ -40,5 +43,6 @@ __all__ = [
     "current_phase",
     "evaluate",
     "parse_timing",
+    "run_here",
     "with_timings",
 ]

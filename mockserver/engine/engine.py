@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -21,10 +21,18 @@ from mockserver.engine.lifecycle import (
     evaluate,
     within_deadline,
 )
-from mockserver.engine.store import TaskStore
+from mockserver.engine.store import AsyncTaskStore, TaskStore
 from mockserver.engine.task import Task, TaskView
 
 IdFactory = Callable[[Draws], str]
+Offload = Callable[..., Awaitable[Any]]
+"""`await offload(function, *args)`: runs `function(*args)` where it cannot hold up the event loop (a shared
+store's threads), in the caller's context, and returns its result."""
+
+
+async def run_here(function: Callable[..., Any], *args: Any) -> Any:
+    """The offload of a store that never waits (memory): the call itself."""
+    return function(*args)
 
 
 @dataclass(slots=True)
@@ -59,8 +67,19 @@ class StoreFull(Exception):
 
 
 class TaskEngine:
-    def __init__(self, store: TaskStore, clock: Clock, randomness: RandomSource, max_tasks: int | None = None) -> None:
+    def __init__(
+        self,
+        store: TaskStore,
+        clock: Clock,
+        randomness: RandomSource,
+        max_tasks: int | None = None,
+        offload: Offload = run_here,
+    ) -> None:
         self.store = store
+        self.hot: AsyncTaskStore | None = store if isinstance(store, AsyncTaskStore) else None
+        """The store's own awaitable calls for submits and polls (a shared store), else None (memory: no waiting)."""
+        self.offload = offload
+        """Where the other `a`-prefixed methods run the store's calls (a shared store's thread)."""
         self.clock = clock
         self.randomness = randomness
         self.max_tasks = max_tasks
@@ -72,36 +91,58 @@ class TaskEngine:
 
     def submit(self, submission: Submission) -> TaskView:
         """Store a new task; raises StoreFull when `max_tasks` are stored and none of them can be dropped."""
+        _, rng = self.randomness.next_stream(f"task:{submission.provider}")  # a shared store reads the clock with it
         now = self.clock.now()
         self.ensure_room(now)
-        _, rng = self.randomness.next_stream(f"task:{submission.provider}")
+        schedule, seed = self._schedule(submission, rng)
+        while not self.store.add(task := self._new_task(submission, schedule, seed, rng, now)):
+            pass
+        return self._view(task, now)
+
+    async def asubmit(self, submission: Submission) -> TaskView:
+        """`submit`, as the gateways await it: a store that waits on I/O is sent its commands without holding up
+        the event loop (pipelined to Redis, handed to SQLite's thread)."""
+        hot = self.hot
+        if hot is None:
+            return self.submit(submission)
+        family = f"task:{submission.provider}"
+        rng = self.randomness.stream(f"{family}:{await hot.anext_number(family)}")  # as `next_stream` numbers it
+        now = self.clock.now()
+        if self.max_tasks is None or self._unchecked <= 0 or self.store.purge_due(now):
+            await self.offload(self.ensure_room, now)
+        else:
+            self._unchecked -= 1
+        schedule, seed = self._schedule(submission, rng)
+        while not await hot.aadd(task := self._new_task(submission, schedule, seed, rng, now)):
+            pass
+        return await self._aview(task, now)
+
+    def _schedule(self, submission: Submission, rng: Draws) -> tuple[Schedule, int]:
+        """The task's schedule, and the seed of what is drawn for it later, from its own stream."""
         plan = submission.plan if submission.settle is None else submission.settle(submission.plan, rng)
         schedule = draw_schedule(
             submission.lifecycle, plan, submission.outcome, rng, fail_at_progress=submission.fail_at_progress
         )
         if submission.deadline is not None:
             schedule = within_deadline(schedule, *submission.deadline)
-        task = self._new_task(submission, schedule, rng, now)
-        return self._view(task, now)
+        return schedule, rng.getrandbits(32)
 
-    def _new_task(self, submission: Submission, schedule: Schedule, rng: Draws, now: float) -> Task:
-        seed = rng.getrandbits(32)
-        while True:
-            task = Task(
-                id=submission.new_id(rng),
-                provider=submission.provider,
-                created_at=now,
-                expires_at=now + submission.retention,
-                schedule=schedule,
-                request=submission.request,
-                scenario=submission.scenario,
-                seed=seed,
-                polls=0,
-                finished_at=None,
-                status_lag=submission.status_lag,
-            )
-            if self.store.add(task):
-                return task
+    def _new_task(self, submission: Submission, schedule: Schedule, seed: int, rng: Draws, now: float) -> Task:
+        """A task with the next id its stream draws (the store refuses an id that is taken: the caller draws
+        again)."""
+        return Task(
+            id=submission.new_id(rng),
+            provider=submission.provider,
+            created_at=now,
+            expires_at=now + submission.retention,
+            schedule=schedule,
+            request=submission.request,
+            scenario=submission.scenario,
+            seed=seed,
+            polls=0,
+            finished_at=None,
+            status_lag=submission.status_lag,
+        )
 
     def ensure_room(self, now: float | None = None) -> None:
         """Drop expired tasks and, at the cap, the oldest finished ones; raises StoreFull when none can go (a
@@ -138,12 +179,9 @@ class TaskEngine:
 
     def poll(self, provider: str, task_id: str) -> TaskView | None:
         """Read a task as its client does: the read counts as a poll, and poll-keyed steps advance."""
+        task = self.store.record_poll(task_id, provider)  # a shared store reads the clock in the same round trip
         now = self.clock.now()
-        known = self.store.get(task_id, now)
-        if known is None or known.provider != provider:
-            return None
-        task = self.store.record_poll(task_id, now)
-        return None if task is None else self._view(task, now)
+        return None if task is None or task.expires_at <= now else self._view(task, now)
 
     def peek(self, task_id: str, provider: str | None = None) -> TaskView | None:
         """Read a task without counting a poll (admin, media)."""
@@ -182,6 +220,29 @@ class TaskEngine:
             if provider is None or task.provider == provider:
                 yield self._view(task, now)
 
+    async def apoll(self, provider: str, task_id: str) -> TaskView | None:
+        """`poll`, as the gateways await it (one round trip to Redis: count, task and clock together)."""
+        hot = self.hot
+        if hot is None:
+            return self.poll(provider, task_id)
+        task = await hot.apoll_task(task_id, provider)
+        now = self.clock.now()
+        return None if task is None or task.expires_at <= now else await self._aview(task, now)
+
+    async def apeek(self, task_id: str, provider: str | None = None) -> TaskView | None:
+        view: TaskView | None = await self.offload(self.peek, task_id, provider)
+        return view
+
+    async def adelete(self, provider: str, task_id: str) -> bool:
+        return bool(await self.offload(self.delete, provider, task_id))
+
+    async def aensure_room(self) -> None:
+        await self.offload(self.ensure_room)
+
+    async def atasks(self, provider: str | None = None) -> list[TaskView]:
+        views: list[TaskView] = await self.offload(lambda: list(self.tasks(provider)))
+        return views
+
     def next_change(self) -> tuple[float, TaskView] | None:
         """The soonest instant at which a live task moves to its next step on the clock alone, and that task; None
         when no task will (every one has ended, or waits for polls or forever)."""
@@ -201,12 +262,25 @@ class TaskEngine:
         self.randomness.reset()
 
     def _view(self, task: Task, now: float) -> TaskView:
+        view, finished = self._status(task, now)
+        if finished is not None:
+            self.store.mark_finished(task.id, finished)
+        return view
+
+    async def _aview(self, task: Task, now: float) -> TaskView:
+        view, finished = self._status(task, now)
+        if finished is not None:
+            assert self.hot is not None
+            await self.hot.amark_finished(task.id, finished)
+        return view
+
+    def _status(self, task: Task, now: float) -> tuple[TaskView, float | None]:
+        """The task's view at `now`, and when it finished if this is the first read to see it terminal (the store
+        is told once)."""
         elapsed = now - task.created_at - task.status_lag
         status = evaluate(task.schedule, max(elapsed, 0.0), task.polls)
-        if status.terminal and task.finished_at is None:
-            finished = (
-                now if status.finished_after is None else task.created_at + task.status_lag + status.finished_after
-            )
-            self.store.mark_finished(task.id, finished)
-            task.finished_at = finished
-        return TaskView(task, status, now)
+        if not status.terminal or task.finished_at is not None:
+            return TaskView(task, status, now), None
+        finished = now if status.finished_after is None else task.created_at + task.status_lag + status.finished_after
+        task.finished_at = finished
+        return TaskView(task, status, now), finished

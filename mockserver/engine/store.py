@@ -9,8 +9,9 @@ from __future__ import annotations
 import heapq
 import threading
 from collections.abc import Iterator
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
+from mockserver.core.unavailable import StoreUnavailable
 from mockserver.engine.task import Task
 
 
@@ -20,8 +21,9 @@ class TaskStore(Protocol):
 
     def get(self, task_id: str, now: float) -> Task | None: ...
 
-    def record_poll(self, task_id: str, now: float) -> Task | None:
-        """Count one poll of the task, atomically, and return it."""
+    def record_poll(self, task_id: str, provider: str) -> Task | None:
+        """Count one poll of `provider`'s task, atomically, and return it (expired or not: the caller, which
+        learns the time in the same round trip, decides); None when the store holds no such task of `provider`."""
 
     def mark_finished(self, task_id: str, when: float) -> None:
         """Remember when a task was first seen terminal (for steps the clock alone cannot date)."""
@@ -34,9 +36,28 @@ class TaskStore(Protocol):
 
     def purge(self, now: float) -> int: ...
 
+    def purge_due(self, now: float) -> bool:
+        """Whether `purge(now)` may find a task to drop (False: it would do nothing)."""
+
     def clear(self) -> None: ...
 
     def __len__(self) -> int: ...
+
+
+@runtime_checkable
+class AsyncTaskStore(Protocol):
+    """What a store that waits on I/O (a shared one) offers for the calls on a submit's and a poll's path, so the
+    event loop serves other requests while it waits."""
+
+    async def apoll_task(self, task_id: str, provider: str) -> Task | None:
+        """`record_poll`."""
+
+    async def anext_number(self, family: str, count: int = 1) -> int:
+        """The random source's shared counter (`Counters.next_number`)."""
+
+    async def aadd(self, task: Task) -> bool: ...
+
+    async def amark_finished(self, task_id: str, when: float) -> None: ...
 
 
 class MemoryStore:
@@ -59,11 +80,12 @@ class MemoryStore:
             return None
         return task
 
-    def record_poll(self, task_id: str, now: float) -> Task | None:
+    def record_poll(self, task_id: str, provider: str) -> Task | None:
         with self._lock:
-            task = self.get(task_id, now)
-            if task is not None:
-                task.polls += 1
+            task = self._tasks.get(task_id)
+            if task is None or task.provider != provider:
+                return None
+            task.polls += 1
             return task
 
     def mark_finished(self, task_id: str, when: float) -> None:
@@ -90,6 +112,9 @@ class MemoryStore:
                     dropped += 1
         return dropped
 
+    def purge_due(self, now: float) -> bool:
+        return bool(self._expiry) and self._expiry[0][0] <= now
+
     def clear(self) -> None:
         with self._lock:
             self._tasks.clear()
@@ -97,3 +122,6 @@ class MemoryStore:
 
     def __len__(self) -> int:
         return len(self._tasks)
+
+
+__all__ = ["AsyncTaskStore", "MemoryStore", "StoreUnavailable", "TaskStore"]

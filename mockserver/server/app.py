@@ -3,9 +3,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from functools import partial
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -14,7 +15,8 @@ from starlette.routing import BaseRoute, Mount, Route, Router
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mockserver.contracts.contract import load_contract
-from mockserver.core.clock import MockClock
+from mockserver.core.clock import MockClock, stopwatch
+from mockserver.engine import Offload, run_here
 from mockserver.gateways import ProviderContext, load_provider
 from mockserver.gateways.kit.faults import (
     FAULT_REFUSED,
@@ -31,7 +33,7 @@ from mockserver.media.routes import MEDIA_PREFIX, media_routes
 from mockserver.server.admin import ADMIN_PREFIX, build_admin
 from mockserver.server.admin_guard import AdminGuard
 from mockserver.server.dashboard import UI_PREFIX, index_page, wants_html
-from mockserver.server.recorders import AnswerRecorder, JournalMiddleware
+from mockserver.server.recorders import STARTED, AnswerRecorder, JournalMiddleware
 from mockserver.server.runtime import MockRuntime
 from mockserver.server.settings import Settings
 
@@ -79,7 +81,9 @@ def create_app(settings: Settings | None = None, runtime: MockRuntime | None = N
         journaled, gateways=gateways, router=app.router, answered=answered, own_prefixes=own_prefixes
     )
     if runtime.clock.shared:
-        front = ClockPinMiddleware(front, clock=runtime.clock)
+        front = ClockPinMiddleware(
+            front, clock=runtime.clock, offload=runtime.offload, read_first=(MEDIA_PREFIX + "/", ADMIN_PREFIX)
+        )
     app.front = front
     app.state.runtime = runtime
     return app
@@ -100,6 +104,7 @@ class MockApp(Starlette):
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         scope["app"] = self
+        scope[STARTED] = stopwatch()
         await self.front(scope, receive, send)
 
 
@@ -116,7 +121,7 @@ class GatewayDispatch:
         app: ASGIApp,
         gateways: dict[str, TaggedGateway],
         router: Router,
-        answered: Callable[[Scope, Response], None],
+        answered: Callable[[Scope, Response], Awaitable[Any] | None],
         own_prefixes: tuple[str, ...] = ("/",),
     ) -> None:
         self.app = app
@@ -151,17 +156,26 @@ class GatewayDispatch:
 
 
 class ClockPinMiddleware:
-    """A shared clock is read from the store once per request, not on every `now()`."""
+    """A shared clock is read from the store at most once per request, not on every `now()`: with the first store
+    command a gateway's request sends (which brings the clock's state along), or first of all for the paths in
+    `read_first` (media and admin, which read the time before any store command), in the store's thread
+    (`offload`), so the event loop does not wait for it."""
 
-    def __init__(self, app: ASGIApp, clock: MockClock) -> None:
+    def __init__(
+        self, app: ASGIApp, clock: MockClock, offload: Offload = run_here, read_first: tuple[str, ...] = ()
+    ) -> None:
         self.app = app
         self.clock = clock
+        self.offload = offload
+        self.read_first = read_first
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not self.clock.shared:
             await self.app(scope, receive, send)
             return
         with self.clock.pinned():
+            if scope["path"].startswith(self.read_first):
+                await self.offload(self.clock.now)  # pins the state it reads
             await self.app(scope, receive, send)
 
 

@@ -19,7 +19,7 @@ from typing import Any
 
 import httpx
 
-from mockserver.core.clock import MockClock
+from mockserver.core.clock import MockClock, stopwatch
 from mockserver.gateways.kit.callbacks import Delivery, Outbox, allowed_address
 from mockserver.server.exchange import KEPT, Exchange, kept
 from mockserver.server.journal import Journal
@@ -83,6 +83,7 @@ class CallbackDispatcher:
         """POST one delivery and journal it; whether the receiver answered 2xx."""
         headers = [(b"content-type", b"application/json"), (b"user-agent", USER_AGENT)]
         status, answer_headers, answer = 0, [(b"content-type", b"text/plain")], b""
+        elapsed = stopwatch()
         if not allowed_address(delivery.url, self.hosts):
             answer = b"not sent: the callback_hosts setting does not allow this address"
         else:
@@ -105,6 +106,7 @@ class CallbackDispatcher:
                 answer_headers,
                 kept(answer),
                 delivery.task_id,
+                latency=elapsed(),
             )
         )
         return 200 <= status < 300

@@ -37,6 +37,9 @@ class JournalEntry:
     """Both bodies were captured whole (text under the size limit), so the exchange can be replayed."""
     worker: int = 0
     """The id of the process that served it: with several workers, which one answered."""
+    latency_ms: float | None = None
+    """Milliseconds from the request reaching the mock to its answer being recorded (wall time; a scripted latency
+    fault is added on the wire after it); for a callback the mock sent, how long the receiver took."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -61,6 +64,8 @@ class Exchange(NamedTuple):
     response_body: bytes | None
     task_id: str | None = None
     worker: int = 0
+    latency: float | None = None
+    """Seconds the mock took to answer (or a callback's receiver), wall time; None where it was not measured."""
 
     def pack(self) -> bytes:
         """The exchange as one bytes object: what the journal keeps, so that no object of the request (its scope,
@@ -77,7 +82,7 @@ class Exchange(NamedTuple):
 
     @classmethod
     def unpack(cls, packed: bytes) -> Exchange:
-        return cls._make(marshal.loads(packed))
+        return cls(*marshal.loads(packed))  # an entry packed before `latency` existed has one field fewer
 
     def entry(self, seq: int) -> JournalEntry:
         """The exchange as the journal shows it: text bodies up to the limit, headers as text."""
@@ -98,6 +103,7 @@ class Exchange(NamedTuple):
             response_headers=_headers(self.response_headers),
             complete=request_whole and response_whole,
             worker=self.worker,
+            latency_ms=None if self.latency is None else round(self.latency * 1000, 3),
         )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import itertools
 import json
+import logging
 import re
 import threading
 from collections import deque
@@ -12,15 +13,23 @@ from collections.abc import Sequence
 from typing import Any, Protocol
 
 from mockserver.cassettes import redact_body
+from mockserver.engine import StoreUnavailable
 from mockserver.server.exchange import BODY_LIMIT, Exchange, JournalEntry
+
+log = logging.getLogger("jimeng_mock")
 
 
 class JournalBackend(Protocol):
-    """Where a shared journal lives (a store): entries as dicts, numbered by the store, the newest `keep` kept."""
+    """Where a shared journal lives (a store): packed exchanges (`Exchange.pack`), numbered by the store, the
+    newest `keep` kept."""
 
-    def journal_append(self, entry: dict[str, Any], keep: int) -> int: ...
+    def journal_append(self, packed: bytes, keep: int) -> int: ...
 
-    def journal_entries(self, keep: int) -> list[dict[str, Any]]: ...
+    async def ajournal_append(self, packed: bytes, keep: int) -> int:
+        """`journal_append`, as a request awaits it before its answer goes out."""
+
+    def journal_entries(self, keep: int) -> list[tuple[int, bytes]]:
+        """The kept entries, oldest first, each with its number."""
 
     def journal_clear(self) -> None: ...
 
@@ -30,7 +39,7 @@ class JournalBackend(Protocol):
 class Journal:
     """In one process, exchanges are kept packed (`Exchange.pack`) and become `JournalEntry`s only when read:
     recording is on every request's path, reading is not. With a shared `backend` (several workers or machines)
-    each entry goes to the store as a dict."""
+    each packed exchange goes to the store."""
 
     def __init__(self, size: int = 1000, backend: JournalBackend | None = None) -> None:
         self.size = size
@@ -41,21 +50,33 @@ class Journal:
         self._lock = threading.Lock()
 
     def add(self, exchange: Exchange) -> None:
-        if self.backend is not None:
-            entry = exchange.entry(0).to_dict()
-            del entry["seq"]
-            self.backend.journal_append(entry, self.size)
-            return
         packed = exchange.pack()
+        if self.backend is not None:
+            try:
+                self.backend.journal_append(packed, self.size)
+            except StoreUnavailable as exc:  # the answer (a 503, as the store is gone) still goes out
+                log.warning("jimeng-mock: %s %s is not journaled: %s", exchange.method, exchange.path, exc)
+            return
         with self._lock:
             self._entries.append(packed)
             self._recorded += 1
 
+    async def aadd(self, exchange: Exchange) -> None:
+        """`add`, for a request to await before its answer goes out: to the shared store without holding up the
+        event loop (the memory journal adds in place)."""
+        if self.backend is None:
+            self.add(exchange)
+            return
+        try:
+            await self.backend.ajournal_append(exchange.pack(), self.size)
+        except StoreUnavailable as exc:  # the answer (a 503, as the store is gone) still goes out
+            log.warning("jimeng-mock: %s %s is not journaled: %s", exchange.method, exchange.path, exc)
+
     def _snapshot(self, after: int = 0) -> list[JournalEntry]:
         """The kept entries numbered past `after`, oldest first (in one process only those are unpacked)."""
         if self.backend is not None:
-            entries = [JournalEntry(**entry) for entry in self.backend.journal_entries(self.size)]
-            return [e for e in entries if e.seq > after]
+            kept = self.backend.journal_entries(self.size)
+            return [Exchange.unpack(packed).entry(seq) for seq, packed in kept if seq > after]
         with self._lock:
             first = self._recorded - len(self._entries) + 1
             skipped = min(max(after - first + 1, 0), len(self._entries))

@@ -5,7 +5,7 @@ sent) and `JournalMiddleware` for every other request (read from the ASGI messag
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from starlette.responses import Response
@@ -14,6 +14,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from mockserver.server.exchange import KEPT, Exchange, Headers, is_text, kept
 from mockserver.server.journal import Journal
 
+STARTED = "jimeng.started"
+"""Scope key of the stopwatch started when a request reaches the mock (`core.clock.stopwatch`): the journal's
+latency."""
 REQUEST_BODY = "request_body"
 """Key in a request's `scope["state"]` where an app that reads the body leaves it for `AnswerRecorder` (None: the
 body was refused unread, so the exchange cannot be replayed)."""
@@ -22,14 +25,15 @@ body was refused unread, so the exchange cannot be replayed)."""
 class AnswerRecorder:
     """Journals a response that is about to be sent whole, from the response itself: a gateway hands each of its
     answers to this (the `routing.ANSWERED` hook in its scope), so its requests need no `send` or `receive`
-    wrapper. The request body is the one the gateway read (`http.read_body` leaves it in the scope's state)."""
+    wrapper. The request body is the one the gateway read (`http.read_body` leaves it in the scope's state).
+    With a shared journal, it returns the store's write for `answer` to await."""
 
     def __init__(self, journal: Journal, now: Callable[[], float]) -> None:
         self.journal = journal
         self.now = now
         self.worker = os.getpid()
 
-    def __call__(self, scope: Scope, response: Response) -> None:
+    def __call__(self, scope: Scope, response: Response) -> Awaitable[Any] | None:
         state = scope.get("state") or _NO_STATE
         exchange = _exchange(
             scope,
@@ -41,7 +45,10 @@ class AnswerRecorder:
             response_headers=response.raw_headers,
             response_body=kept(getattr(response, "body", None)),  # none on a streamed answer
         )
+        if self.journal.backend is not None:
+            return self.journal.aadd(exchange)
         self.journal.add(exchange)
+        return None
 
 
 _NO_STATE: dict[str, Any] = {}
@@ -51,7 +58,13 @@ class JournalMiddleware:
     """Journals what the gateways do not (admin, media, the index, unknown routes) from the ASGI messages going by.
     Pure ASGI: it sees the messages as they go by and starts no task of its own."""
 
-    def __init__(self, app: ASGIApp, journal: Journal, now: Callable[[], float], skip: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        journal: Journal,
+        now: Callable[[], float],
+        skip: tuple[str, ...] = (),
+    ) -> None:
         self.app = app
         self.journal = journal
         self.now = now
@@ -66,7 +79,7 @@ class JournalMiddleware:
         try:
             await self.app(scope, capture.receive, capture.send)
         finally:
-            capture.record()
+            await capture.record()
 
 
 class _Capture:
@@ -101,10 +114,10 @@ class _Capture:
             if body is not None and (chunk := message.get("body", b"")):
                 self.response = (headers, _joined(body, chunk))
             if not message.get("more_body", False):
-                self.record()  # before the last byte leaves: a client that has its answer finds it journaled
+                await self.record()  # before the last byte leaves: a client that has its answer finds it journaled
         await self._send(message)
 
-    def record(self) -> None:
+    async def record(self) -> None:
         if self.recorded:
             return
         self.recorded = True
@@ -120,7 +133,7 @@ class _Capture:
             response_headers=response_headers,
             response_body=response_body,
         )
-        middleware.journal.add(exchange)
+        await middleware.journal.aadd(exchange)
 
 
 def _exchange(
@@ -149,6 +162,7 @@ def _exchange(
         response_body,
         state.get("task_id"),
         worker,
+        None if (started := scope.get(STARTED)) is None else started(),
     )
 
 

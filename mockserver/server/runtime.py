@@ -11,7 +11,7 @@ from mockserver.cassettes import Cassette, Interaction, redact_body, redact_head
 from mockserver.contracts.contract import ContractError, load_contract
 from mockserver.core.clock import MockClock
 from mockserver.core.randomness import RandomSource
-from mockserver.engine import MemoryStore, TaskEngine, TaskStore
+from mockserver.engine import MemoryStore, TaskEngine, TaskStore, run_here
 from mockserver.gateways import ProviderContext, load_provider
 from mockserver.gateways.kit.callbacks import Outbox
 from mockserver.media.signing import UrlSigner
@@ -26,7 +26,7 @@ class MockRuntime:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         try:
-            self.shared = open_store(settings.store)
+            self.shared = open_store(settings.store, settings.store_threads)
         except StoreError as exc:
             raise SettingsError(str(exc)) from None
         self.clock = MockClock(
@@ -38,7 +38,11 @@ class MockRuntime:
         )
         self.randomness = RandomSource(settings.seed, self.shared)
         self.store: TaskStore = MemoryStore() if self.shared is None else self.shared
-        self.engine = TaskEngine(self.store, self.clock, self.randomness, max_tasks=settings.max_tasks)
+        self.offload = run_here if self.shared is None else self.shared.offload
+        """Where a request's store calls run: in place (memory), or in the shared store's threads."""
+        self.engine = TaskEngine(
+            self.store, self.clock, self.randomness, max_tasks=settings.max_tasks, offload=self.offload
+        )
         self.journal = Journal(settings.journal_size, self.shared)
         try:
             self.scenarios = ScenarioLibrary.load(

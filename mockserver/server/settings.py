@@ -52,6 +52,10 @@ class Settings:
     """Where tasks, the clock, the random counters and the journal live: memory, sqlite:///path.db, redis://..."""
     workers: int = 1
     """Worker processes `serve` starts; more than one needs a shared store."""
+    store_threads: int = 8
+    """Redis store: threads per process for the store calls a request does not pipeline (task listings, deletes,
+    purges, media and admin reads), the most of them in flight at once. Submits, polls and the journal go
+    pipelined on one connection; the SQLite store runs every call in one thread of its own, in batches."""
 
     # What one request may make the mock do (README, Security): past these, a 4xx in the gateway's format.
     max_json_depth: int = 64
@@ -261,7 +265,7 @@ def _coerce(values: Mapping[str, Any]) -> dict[str, Any]:
     return result
 
 
-_INTEGERS = ("port", "seed", "journal_size", "max_body_bytes", "workers")
+_INTEGERS = ("port", "seed", "journal_size", "max_body_bytes", "workers", "store_threads")
 _FLOATS = ("time_scale", "start_time")
 _SAFETY_INTEGERS = ("admin_page_max", "http_max_header_bytes", "http_keep_alive", "http_max_concurrency")
 _SAFETY_FLOATS = (
@@ -273,7 +277,14 @@ _SAFETY_FLOATS = (
     "callback_timeout",
     "callback_interval",
 )
-_BOUND_INTEGERS = ("max_json_depth", "max_image_pixels", "max_scenario_bytes", "max_prompt_chars", "max_tasks")
+_BOUND_INTEGERS = (
+    "max_json_depth",
+    "max_image_pixels",
+    "max_scenario_bytes",
+    "max_prompt_chars",
+    "max_tasks",
+    "store_threads",
+)
 _BOUND_FLOATS = ("fault_hang_limit",)
 _TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off", "")
 

@@ -3,11 +3,12 @@ machines). `open_store` reads a `--store` URL; `memory` (the default) needs none
 
 from __future__ import annotations
 
-from mockserver.stores.base import SharedStore, StoreError
+from mockserver.stores.base import STORE_THREADS, SharedStore, StoreError
 
 
-def open_store(url: str) -> SharedStore | None:
-    """The store a `--store` URL names: None for `memory`, else a `SharedStore`."""
+def open_store(url: str, threads: int = STORE_THREADS) -> SharedStore | None:
+    """The store a `--store` URL names: None for `memory`, else a `SharedStore` whose calls wait in `threads`
+    threads of this process."""
     check_store_url(url)
     if url == "memory":
         return None
@@ -17,7 +18,7 @@ def open_store(url: str) -> SharedStore | None:
         return SqliteStore(url.removeprefix("sqlite:///"))
     from mockserver.stores.redis import RedisStore
 
-    return RedisStore(url)
+    return RedisStore(url, threads)
 
 
 def check_store_url(url: str) -> None:
@@ -31,4 +32,4 @@ def check_store_url(url: str) -> None:
     raise StoreError(f"unknown store {url!r}: use memory, sqlite:///path.db or redis://host:port/db")
 
 
-__all__ = ["SharedStore", "StoreError", "check_store_url", "open_store"]
+__all__ = ["STORE_THREADS", "SharedStore", "StoreError", "check_store_url", "open_store"]

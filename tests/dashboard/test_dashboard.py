@@ -110,6 +110,8 @@ def test_the_journal_filters_shows_an_unmatched_request_with_the_nearest_and_exp
     rows = page.locator("#journal tbody tr")
     expect(rows).to_have_count(4)
     expect(page.locator("#journal tbody tr.unmatched")).to_have_count(1)
+    for latency in page.locator("#journal tbody td.latency").all_inner_texts():  # each row: how long the mock took
+        assert re.fullmatch(r"\d+\.\d ms", latency), latency
 
     page.get_by_label("status").select_option("unmatched")
     expect(rows).to_have_count(1)  # the page asked for no favicon: its own requests stay out of the journal

@@ -67,16 +67,16 @@ def test_get_returns_none_once_expired_even_before_purge(store: MemoryStore) -> 
 def test_record_poll_counts_and_returns_the_task(store: MemoryStore) -> None:
     stored = task("a")
     store.add(stored)
-    assert store.record_poll("a", 1.0) is stored
-    assert store.record_poll("a", 2.0) is stored
+    assert store.record_poll("a", stored.provider) is stored
+    assert store.record_poll("a", stored.provider) is stored
     assert stored.polls == 2
 
 
-def test_record_poll_unknown_or_expired(store: MemoryStore) -> None:
+def test_record_poll_of_an_unknown_task_or_another_gateways(store: MemoryStore) -> None:
     stored = task("a", expires_at=100.0)
     store.add(stored)
-    assert store.record_poll("missing", 1.0) is None
-    assert store.record_poll("a", 100.0) is None
+    assert store.record_poll("missing", stored.provider) is None
+    assert store.record_poll("a", stored.provider + "-other") is None
     assert stored.polls == 0
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import marshal
 import os
 from typing import Any
 
@@ -14,7 +15,7 @@ from starlette.types import Message, Receive, Scope, Send
 
 from mockserver.server.exchange import BODY_LIMIT, KEPT, Exchange, kept
 from mockserver.server.journal import Journal
-from mockserver.server.recorders import AnswerRecorder, JournalMiddleware
+from mockserver.server.recorders import STARTED, AnswerRecorder, JournalMiddleware
 
 header_pairs = st.lists(st.tuples(st.binary(max_size=20), st.binary(max_size=40)), max_size=6)
 exchanges = st.builds(
@@ -124,3 +125,22 @@ def test_a_recorded_exchange_holds_each_part_of_the_request_in_its_own_field() -
     assert entry.request_headers == {"authorization": "Bearer sk-1"}
     assert (entry.request_body, entry.response_body) == ('{"prompt": "a cat"}', '{"id": "task-9"}')
     assert entry.response_headers["content-type"] == "application/json"
+
+
+def test_the_latency_is_the_time_from_the_requests_arrival_to_its_record() -> None:
+    journal = Journal()
+    waited = iter([0.0125])
+    scope = {"type": "http", "method": "GET", "path": "/a", "state": {}, STARTED: lambda: next(waited)}
+    AnswerRecorder(journal, now=lambda: 1.0)(scope, Response("{}", media_type="application/json"))
+    del scope[STARTED]  # a request the mock did not time (a recorder used on its own)
+    AnswerRecorder(journal, now=lambda: 2.0)(scope, Response("{}", media_type="application/json"))
+    timed, untimed = journal.entries()
+    assert (timed.latency_ms, untimed.latency_ms) == (12.5, None)
+
+
+def test_an_exchange_packed_before_latency_existed_reads_back_without_one() -> None:
+    exchange = Exchange(1.0, "crazyrouter", "GET", "/a", b"", [], b"", 200, [], b"{}", "t", 7, latency=0.002)
+    assert Exchange.unpack(exchange.pack()) == exchange
+    older = marshal.dumps((1.0, "crazyrouter", "GET", "/a", b"", [], b"", 200, [], b"{}", "t", 7), 2)
+    assert Exchange.unpack(older).latency is None
+    assert Exchange.unpack(older).entry(1).latency_ms is None

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from mockserver.core.clock import DEFAULT_VIRTUAL_START, ClockError, MockClock
+from mockserver.core.clock import DEFAULT_VIRTUAL_START, ClockError, ClockState, MockClock
 from mockserver.core.randomness import RandomSource, draw_between
 from mockserver.engine import Fixed, Outcome, StepPlan, Submission, TaskEngine
 from mockserver.server.journal import Exchange, Journal
@@ -95,10 +95,25 @@ def test_a_pinned_clock_reads_the_store_once_per_request(pair: Pair) -> None:
     first, second = (MockClock("virtual", start=0.0, shared=store) for store in pair)
     with first.pinned():
         second.advance(10.0)
-        assert first.now() == 0.0  # the request sees the instant it started at
-        assert first.advance(1.0) == 11.0  # a change reads the store again, then pins the result
-        assert first.now() == 11.0
-    assert first.now() == 11.0
+        assert first.now() == 10.0  # read when the request first needs the time
+        second.advance(5.0)
+        assert first.now() == 10.0  # and kept for the rest of the request
+        assert first.advance(1.0) == 16.0  # a change reads the store again, then pins the result
+        assert first.now() == 16.0
+    assert first.now() == 16.0
+
+
+def test_a_store_command_brings_the_clock_along(pair: Pair) -> None:
+    """A request's first store command pins the clock it read in the same round trip, so the request reads no
+    clock of its own."""
+    first, second = pair
+    clock = MockClock("virtual", start=0.0, shared=first)
+    number = first.next_number("family")
+    with clock.pinned():
+        MockClock("virtual", start=0.0, shared=second).advance(10.0)
+        assert first.next_number("family") == number + 1
+        second.swap_clock(second.load_clock(), ClockState("virtual", 99.0).encode())
+        assert clock.now() == 10.0  # the state read with the command, not the one stored since
 
 
 def test_the_journal_is_shared_bounded_and_numbered(pair: Pair) -> None:

@@ -58,7 +58,7 @@ def test_a_duplicate_id_is_refused_and_the_first_kept(store: Any) -> None:
 
 def test_polls_are_counted_one_by_one(store: Any) -> None:
     store.add(task("a"))
-    assert [store.record_poll("a", 1.0).polls for _ in range(3)] == [1, 2, 3]
+    assert [store.record_poll("a", "p").polls for _ in range(3)] == [1, 2, 3]
     assert store.get("a", 1.0).polls == 3
 
 
@@ -68,7 +68,7 @@ def test_concurrent_polls_are_all_counted(store: Any) -> None:
 
     def poll() -> None:
         for _ in range(25):
-            seen.append(store.record_poll("a", 1.0).polls)
+            seen.append(store.record_poll("a", "p").polls)
 
     threads = [threading.Thread(target=poll) for _ in range(4)]
     for thread in threads:
@@ -84,7 +84,7 @@ def test_finished_at_is_set_once(store: Any) -> None:
     store.mark_finished("a", 30.0)
     store.mark_finished("a", 60.0)
     assert store.get("a", 70.0).finished_at == 30.0
-    assert store.record_poll("a", 70.0).finished_at == 30.0
+    assert store.record_poll("a", "p").finished_at == 30.0
     store.mark_finished("unknown", 1.0)
     assert store.get("unknown", 1.0) is None
 
@@ -93,8 +93,14 @@ def test_an_expired_task_is_gone_before_it_is_purged(store: Any) -> None:
     store.add(task("a", expires_at=100.0))
     assert store.get("a", 99.9) is not None
     assert store.get("a", 100.0) is None
-    assert store.record_poll("a", 100.0) is None
     assert list(store.scan(100.0)) == []
+
+
+def test_a_poll_counts_only_for_the_gateway_that_holds_the_task(store: Any) -> None:
+    store.add(task("a", provider="p"))
+    assert store.record_poll("a", "q") is None
+    assert store.record_poll("missing", "p") is None
+    assert store.record_poll("a", "p").polls == 1
 
 
 def test_purge_drops_expired_tasks_only(store: Any) -> None:
@@ -110,7 +116,7 @@ def test_scan_lists_live_tasks_oldest_first(store: Any) -> None:
     for number, name in enumerate(["c", "a", "b"]):
         store.add(task(name, created_at=float(number), provider="x" if name == "a" else "p"))
     assert [t.id for t in store.scan(5.0)] == ["c", "a", "b"]
-    store.record_poll("a", 5.0)
+    store.record_poll("a", "x")
     assert [t.polls for t in store.scan(5.0)] == [0, 1, 0]
 
 

@@ -101,14 +101,15 @@ class ArkApi:
         if (broken := model.violation(body)) is not None:
             raise self.errors.invalid_parameter(*broken)
         self.check_extras(body, key)
+        draft_of = await self.draft_of(body)
         try:
             video = parse_create(
-                body, model, self.catalogue, max_pixels=context.settings.max_image_pixels, draft_of=self.draft_of(body)
+                body, model, self.catalogue, max_pixels=context.settings.max_image_pixels, draft_of=draft_of
             )
         except InvalidTaskRequest as exc:
             raise self.errors.invalid_parameter(exc.param, str(exc)) from None
-        number = context.randomness.next_number("ark:created")  # the list's order among tasks of one second
-        view = self.submit(request, video | {"account": account_of(key), "number": number}, model, selection)
+        number = await context.engine.offload(context.randomness.next_number, "ark:created")  # the list's order
+        view = await self.submit(request, video | {"account": account_of(key), "number": number}, model, selection)
         answer = {"id": view.task.id}
         if "safety_identifier" in body:
             answer["safety_identifier"] = body["safety_identifier"]
@@ -131,18 +132,18 @@ class ArkApi:
                 "callback_url", f"the mock sends callbacks only to the callback_hosts setting's addresses ({hosts})"
             )
 
-    def draft_of(self, body: dict[str, Any]) -> str | None:
+    async def draft_of(self, body: dict[str, Any]) -> str | None:
         """The id of the succeeded draft a `draft_task` item names (a draft of Seedance 1.5 pro), or None."""
         item = next((i for i in body["content"] if i.get("type") == "draft_task"), None)
         if item is None:
             return None
         draft_id = str(item["draft_task"]["id"])
-        view = self.context.engine.peek(draft_id, self.context.provider_id)
+        view = await self.context.engine.apeek(draft_id, self.context.provider_id)
         if view is None or not view.task.request.get("draft") or not view.succeeded:
             raise self.errors.invalid_parameter("content.draft_task.id", f"{draft_id} is not a succeeded draft task")
         return draft_id
 
-    def submit(self, request: Request, video: dict[str, Any], model: Model, selection: Any) -> TaskView:
+    async def submit(self, request: Request, video: dict[str, Any], model: Model, selection: Any) -> TaskView:
         context = self.context
         now = context.clock.now()
         scripted = scripting.script(context, selection, plan(video, model, context.settings.timings), SUCCEEDED)
@@ -150,7 +151,7 @@ class ArkApi:
         expires_after = float(video["execution_expires_after"])
         message = f"The task did not finish within execution_expires_after ({int(expires_after)} s)."
         submission.deadline = (expires_after, Outcome(EXPIRED, error={"code": "TaskExpired", "message": message}))
-        view = scripting.submit(context, submission)
+        view = await scripting.submit(context, submission)
         mark_task(request, view.task.id)
         if video.get("callback_url"):
             context.callbacks.watch(
@@ -167,7 +168,7 @@ class ArkApi:
     async def get(self, request: Request) -> Response:
         key = self.authenticate(request)
         task_id = request.path_params["task_id"]
-        view = self.owned(self.context.engine.poll(self.context.provider_id, task_id), key)
+        view = self.owned(await self.context.engine.apoll(self.context.provider_id, task_id), key)
         if view is None:
             raise self.errors.task_not_found(task_id)
         mark_task(request, task_id)
@@ -232,7 +233,7 @@ class ArkApi:
         since = self.context.clock.now() - self.list_window
         selected = [
             view
-            for view in self.context.engine.tasks(self.context.provider_id)
+            for view in await self.context.engine.atasks(self.context.provider_id)
             if view.task.request.get("account") == account
             and view.task.created_at >= since
             and (model is None or view.task.request["model"] == model)
@@ -260,17 +261,19 @@ class ArkApi:
         key = self.authenticate(request)
         await read_body(request, context.settings.max_body_bytes)  # the SDK sends `{}`: read (and journaled), unused
         task_id = request.path_params["task_id"]
-        view = self.owned(context.engine.peek(task_id, context.provider_id), key)
+        view = self.owned(await context.engine.apeek(task_id, context.provider_id), key)
         if view is None:
             raise self.errors.task_not_found(task_id)
         mark_task(request, task_id)
         if view.state == "queued":
-            context.engine.end(context.provider_id, task_id, CANCELLED, self.cancelled_ttl)
+            await context.engine.offload(
+                context.engine.end, context.provider_id, task_id, CANCELLED, self.cancelled_ttl
+            )
             context.callbacks.forget(task_id)
         elif view.state in ("running", "cancelled"):
             raise self.errors.not_deletable(view.state)
         else:
-            context.engine.delete(context.provider_id, task_id)
+            await context.engine.adelete(context.provider_id, task_id)
             context.callbacks.forget(task_id)
         return self.answer({})
 

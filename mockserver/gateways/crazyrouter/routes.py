@@ -39,7 +39,7 @@ class CrazyrouterApi:
         steps, outcome = plan(video, context.settings.timings)
         scripted = scripting.script(context, selection, steps, outcome)
         submission = scripted.submission(context, video.to_dict(), new_task_id, self.task_ttl)
-        view = scripting.submit(context, submission)
+        view = await scripting.submit(context, submission)
         mark_task(request, view.task.id)
         return newapi.json_response(
             context,
@@ -56,7 +56,7 @@ class CrazyrouterApi:
 
     async def fetch(self, request: Request) -> Response:
         context = self.context
-        view = newapi.polled_task(request, context, request.path_params["task_id"])
+        view = await newapi.polled_task(request, context, request.path_params["task_id"])
         scripting.raise_poll_fault(request, context, view)
         if view.terminal:
             return newapi.json_response(

@@ -93,7 +93,7 @@ def request_id(context: ProviderContext) -> str:
     """The mock clock's second, a six-digit counter and eight hex digits (new-api's time string and random
     suffix), numbered per gateway."""
     randomness = context.randomness
-    number = randomness.next_number(f"{context.provider_id}:request-id")
+    number = randomness.event_number(f"{context.provider_id}:request-id")
     token = randomness.numbered_token("request-id", number)
     return f"{utc_stamp(context.clock.now(), _TIME_STRING)}{number % 1_000_000:06d}{token}"
 
@@ -199,11 +199,11 @@ def checked_submission(
     return selection, body
 
 
-def polled_task(request: Request, context: ProviderContext, task_id: str) -> TaskView:
+async def polled_task(request: Request, context: ProviderContext, task_id: str) -> TaskView:
     """The caller's task as a poll sees it (authenticated; `TaskNotExist` for an id the gateway does not hold),
     marked on the request for the journal."""
     authenticate(request, context)
-    view = context.engine.poll(context.provider_id, task_id)
+    view = await context.engine.apoll(context.provider_id, task_id)
     if view is None:
         raise TaskNotExist()
     mark_task(request, task_id)

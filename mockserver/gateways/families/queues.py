@@ -4,13 +4,16 @@ Visual per access key). Step lengths are drawn at submit, so a task's wait is se
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 
 
 @dataclass
 class FifoQueue:
     slots: list[float]
     """When each slot is free again, on the clock."""
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+    """Submits settle in a shared store's thread (`TaskEngine.asubmit`), while the event loop may settle others."""
 
     @classmethod
     def of(cls, concurrency: int) -> FifoQueue:
@@ -19,10 +22,11 @@ class FifoQueue:
     def admit(self, now: float, run_seconds: float | None) -> float:
         """Seconds the task waits in the queue (inf: behind stuck tasks); its slot is then busy for `run_seconds`
         (inf: for good; None: not tracked, as for a step that ends on polls)."""
-        slot = self.slots.index(min(self.slots))  # the first of the earliest free
-        start = max(self.slots[slot], now)
-        if run_seconds is not None:
-            self.slots[slot] = start + run_seconds
+        with self._lock:
+            slot = self.slots.index(min(self.slots))  # the first of the earliest free
+            start = max(self.slots[slot], now)
+            if run_seconds is not None:
+                self.slots[slot] = start + run_seconds
         return start - now
 
     def reset(self) -> None:

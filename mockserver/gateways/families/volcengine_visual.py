@@ -58,7 +58,7 @@ def elapsed_text(median_ms: float, token: str) -> str:
 def envelope(context: ProviderContext, code: int, message: str, data: Any, kind: str) -> dict[str, Any]:
     """The `request_id` suffix and `time_elapsed` of an answer are fixed by the seed and the answer's number."""
     randomness, provider_id = context.randomness, context.provider_id
-    number = randomness.next_number(f"{provider_id}:response")
+    number = randomness.event_number(f"{provider_id}:response")
     suffix = randomness.numbered_token(f"{provider_id}:request-id", number, SUFFIX_DIGITS).upper()
     elapsed = randomness.numbered_token(f"{provider_id}:elapsed", number, ELAPSED_DIGITS)
     return {

@@ -76,7 +76,7 @@ class GptGeApi:
             self.task_ttl + self.expired_window,
             outcome if failure is None else Outcome("done", error=failure),
         )
-        view = scripting.submit(context, submission)
+        view = await scripting.submit(context, submission)
         mark_task(request, view.task.id)
         return success(context, {"task_id": view.task.id}, "submit")
 
@@ -93,7 +93,7 @@ class GptGeApi:
         context = self.context
         authenticate(request, context)
         task_id = request.path_params["task_id"]
-        view = context.engine.poll(context.provider_id, task_id)
+        view = await context.engine.apoll(context.provider_id, task_id)
         return result_answer(request, context, view, self.task_ttl, VolcError, lambda done: self.done(request, done))
 
     def done(self, request: Request, view: TaskView) -> Response:

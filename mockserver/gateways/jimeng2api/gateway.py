@@ -109,7 +109,7 @@ class Gateway:
     def acquire(self, caller: Caller) -> tuple[SessionToken, str | None]:
         """The Jimeng account for one task: round-robin managed tokens, or one of the caller's session tokens."""
         if caller.api_key_id is None:
-            number = self.context.randomness.next_number("jimeng2api:legacy-token")
+            number = self.context.randomness.event_number("jimeng2api:legacy-token")
             raw = caller.legacy_tokens[number % len(caller.legacy_tokens)]
             return parse_token(raw), None
         token = self.accounts.next_token()
@@ -143,7 +143,7 @@ class Gateway:
             found = self._failures[key] = (failure, Outcome("failed", error=failure.error()))
         return found
 
-    def enqueue(
+    async def enqueue(
         self,
         caller: Caller,
         job: Job,
@@ -163,7 +163,7 @@ class Gateway:
             failed = self.scripted_failure(scenario, kind)
         if failed is None and session.expired:
             failed = self.catalogue_failure("token_expired", kind)
-        scripting.ensure_room(context)  # a full store refuses before the credits are spent
+        await scripting.ensure_room(context)  # a full store refuses before the credits are spent
         if failed is None and not self.accounts.spend(session, job.cost, now):
             failed = self.catalogue_failure("insufficient_credit", kind)
         failure, outcome = failed or (None, SUCCEEDED)
@@ -179,7 +179,7 @@ class Gateway:
             "region": session.region,
             **job.details,
         }
-        view = scripting.submit(
+        view = await scripting.submit(
             self.context,
             Submission(
                 provider=context.provider_id,
@@ -204,8 +204,8 @@ class Gateway:
         return cls._base(task.id, task.request["type"], "queued", created, created, task.request)
 
     # -- reading --------------------------------------------------------------------------------
-    def find(self, caller: Caller, task_id: str) -> TaskView:
-        view = self.context.engine.poll(self.context.provider_id, task_id)
+    async def find(self, caller: Caller, task_id: str) -> TaskView:
+        view = await self.context.engine.apoll(self.context.provider_id, task_id)
         if view is None or view.task.request["api_key_id"] != caller.api_key_id:
             raise errors.task_not_found(task_id)
         return view

@@ -76,7 +76,7 @@ class JimmyApi:
         steps, outcome = plan(video, self.catalogue, context.settings.timings)
         scripted = scripting.script(context, selection, steps, outcome)
         submission = scripted.submission(context, video.to_dict(), new_task_id, self.task_ttl)
-        view = scripting.submit(context, submission)
+        view = await scripting.submit(context, submission)
         mark_task(request, view.task.id)
         return self.envelope.ok(
             {"task_id": view.task.id, "status": "queued", "model": video.model, "created_at": int(view.task.created_at)}
@@ -86,7 +86,7 @@ class JimmyApi:
         context = self.context
         self.authenticate(request)
         task_id = request.path_params["task_id"]
-        view = context.engine.poll(context.provider_id, task_id)
+        view = await context.engine.apoll(context.provider_id, task_id)
         if view is None:
             raise self.errors.task_not_found(task_id)
         mark_task(request, task_id)

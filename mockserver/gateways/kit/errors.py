@@ -2,12 +2,12 @@
 
 A gateway raises a `GatewayError` (its own subclass, named after the vendor's codes, in `gateways/<id>/errors.py`)
 or meets a failure every gateway meets: a body too large or malformed, a malformed `X-Mock-Fault` header
-(`kit.http`), a path or a method no route takes, a scenario's scripted error or unknown name, an unexpected
-exception. `exception_handlers(shape)` maps each of those, for every gateway, to the gateway's own error (the
-`ErrorShape`'s choice) and renders it in the gateway's body and headers (the shape's `render`). A 405 carries
-`Allow`; an error with a retry delay carries `Retry-After`; an unexpected exception is answered 500 in the
-gateway's shape and then raised again for the server's log, as Starlette's error middleware does (`GatewayApp`
-does the raising).
+(`kit.http`), a path or a method no route takes, a scenario's scripted error or unknown name, a shared store that
+does not answer (a 503), an unexpected exception. `exception_handlers(shape)` maps each of those, for every
+gateway, to the gateway's own error (the `ErrorShape`'s choice) and renders it in the gateway's body and headers
+(the shape's `render`). A 405 carries `Allow`; an error with a retry delay carries `Retry-After`; an unexpected
+exception is answered 500 in the gateway's shape and then raised again for the server's log, as Starlette's error
+middleware does (`GatewayApp` does the raising).
 """
 
 from __future__ import annotations
@@ -20,11 +20,14 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
+from mockserver.engine import StoreUnavailable
 from mockserver.gateways.kit.http import BodyTooLarge, MalformedBody, MalformedHeader
 from mockserver.gateways.kit.scripting import ScriptedError
 from mockserver.scenarios import UnknownScenario
 
 Handler = Callable[[Request, Exception], Awaitable[Response]]
+STORE_RETRY_SECONDS = 1.0
+"""The `Retry-After` of the 503 a request gets while the shared store does not answer."""
 
 
 class GatewayError(Exception):
@@ -98,6 +101,10 @@ class ErrorShape(ABC):
     @abstractmethod
     def unknown_scenario(self, exc: UnknownScenario) -> GatewayError: ...
 
+    def store_unavailable(self, exc: StoreUnavailable) -> GatewayError:
+        """The shared store did not answer: a bare 503 in the gateway's shape, as a scenario scripts one."""
+        return self.scripted(ScriptedError(None, 503, STORE_RETRY_SECONDS, str(exc)))
+
     @abstractmethod
     def unexpected(self, exc: Exception) -> GatewayError:
         """A bug of the mock: answered 500 in the gateway's shape (the exception then goes to the server's log)."""
@@ -131,5 +138,6 @@ def exception_handlers(shape: ErrorShape) -> dict[Any, Handler]:
         HTTPException: on_http,
         ScriptedError: rendering(shape.scripted),
         UnknownScenario: rendering(shape.unknown_scenario),
+        StoreUnavailable: rendering(shape.store_unavailable),
         Exception: rendering(shape.unexpected),
     }

@@ -150,7 +150,7 @@ class FaultMiddleware:
             state[FAULT_REFUSED] = exc  # refused by whoever answers: a gateway in its own format
             await self.app(scope, receive, send)
             return
-        stream = f"x-mock-fault:{self.randomness.next_number('x-mock-fault')}"
+        stream = f"x-mock-fault:{self.randomness.event_number('x-mock-fault')}"
         faulty = _FaultySend(send, receive, state, self.randomness, stream, self.hang_limit)
         if fault.p >= 1 or faulty.rng.random() < fault.p:
             state[HEADER_FAULT] = fault

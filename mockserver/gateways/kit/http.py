@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 import sys
-from collections.abc import AsyncGenerator, Mapping
+from collections.abc import AsyncGenerator
 from functools import lru_cache
 from itertools import accumulate
 from typing import Any
@@ -273,23 +273,6 @@ class JsonResponse(Response):
 
     def render(self, content: Any) -> bytes:
         return content.json if isinstance(content, Rendered) else dump_json(content)
-
-    def init_headers(self, headers: Mapping[str, str] | None = None) -> None:
-        """Starlette's headers for the answer (the given ones, then its length and type), built in one pass: the
-        general case (a given `Content-*` header, a status without a body) is left to Starlette."""
-        if self.status_code < 200 or self.status_code in (204, 304) or self.media_type != "application/json":
-            super().init_headers(headers)
-            return
-        raw_headers = []
-        for name, value in (headers or {}).items():
-            key = name.lower().encode("latin-1")
-            if key.startswith(b"content-"):
-                super().init_headers(headers)
-                return
-            raw_headers.append((key, value.encode("latin-1")))
-        raw_headers.append((b"content-length", b"%d" % len(self.body)))
-        raw_headers.append((b"content-type", b"application/json"))
-        self.raw_headers = raw_headers
 
 
 def dump_json(content: Any) -> bytes:

@@ -32,15 +32,16 @@ ExceptionHandler = Callable[[Request, Exception], Awaitable[Response]]
 
 ANSWERED = "jimeng.answered"
 """Scope key of a hook a front layer may set (the journal): called as `hook(scope, response)` with every whole
-response just before it is sent, so that layer needs no `send` wrapper."""
+response just before it is sent, so that layer needs no `send` wrapper; what it returns, when not None, is awaited
+before the response goes out (a shared journal's write)."""
 
 
 async def answer(scope: Scope, receive: Receive, send: Send, response: Response) -> None:
     """Send `response`, after handing it to the scope's `ANSWERED` hook if there is one, through the faulty `send`
     when the request was scripted network faults: no layer wraps `send` for the many requests that have none."""
     hook = scope.get(ANSWERED)
-    if hook is not None:
-        hook(scope, response)
+    if hook is not None and (written := hook(scope, response)) is not None:
+        await written
     state = scope.get("state")
     if state and SCRIPTED_FAULTS in state and (faulty := scope.get(FAULTY_SEND)) is not None:
         send = faulty(send, receive, state)
@@ -120,7 +121,9 @@ class GatewayApp:
             handler = self._handler(exc)
             if handler is None:
                 if (hook := scope.get(ANSWERED)) is not None:
-                    hook(scope, PlainTextResponse("Internal Server Error", status_code=500))  # what the server sends
+                    crashed = PlainTextResponse("Internal Server Error", status_code=500)  # what the server sends
+                    if (written := hook(scope, crashed)) is not None:
+                        await written
                 raise
             await self._send(scope, receive, send, await handler(request, exc))
             if handler is self._crash_handler:

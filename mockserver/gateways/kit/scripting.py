@@ -63,19 +63,19 @@ FULL_STORE_ERRORS = ("concurrency_limited", "api_concurrent_limit", "rate_limite
 """Catalogue entries a full store is answered with, the first a gateway has: its 429 for too many tasks at once."""
 
 
-def submit(context: ProviderContext, submission: Submission) -> TaskView:
+async def submit(context: ProviderContext, submission: Submission) -> TaskView:
     """`engine.submit`, with a full store (the `max_tasks` setting) refused as the gateway refuses too many tasks:
     its own 429 (a ScriptedError every gateway renders), retry after the entry's delay."""
     try:
-        return context.engine.submit(submission)
+        return await context.engine.asubmit(submission)
     except StoreFull as exc:
         raise _full(context, exc) from None
 
 
-def ensure_room(context: ProviderContext) -> None:
+async def ensure_room(context: ProviderContext) -> None:
     """Raise the gateway's 429 now when the store is full (`submit` would), before anything is charged."""
     try:
-        context.engine.ensure_room()
+        await context.engine.aensure_room()
     except StoreFull as exc:
         raise _full(context, exc) from None
 

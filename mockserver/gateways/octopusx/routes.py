@@ -75,7 +75,7 @@ class OctopusxApi:
             video = parse_create(fields, files, context.settings.max_image_pixels)
         except InvalidVideoRequest as exc:
             raise InvalidRequest(str(exc)) from None
-        view = self._submit(request, video, selection, new_video_id)
+        view = await self._submit(request, video, selection, new_video_id)
         return newapi.json_response(context, views.created(view))
 
     async def _create_body(self, request: Request) -> tuple[dict[str, Any], list[bytes]]:
@@ -104,20 +104,20 @@ class OctopusxApi:
         context = self.context
         selection, body = await newapi.read_submission(request, context, self.unified_operation)
         video = parse_unified(body)
-        view = self._submit(request, video, selection, new_unified_id)
+        view = await self._submit(request, video, selection, new_unified_id)
         return newapi.json_response(context, views.unified_created(view))
 
-    def _submit(self, request: Request, video: VideoRequest, selection: Selection, new_id: IdFactory) -> TaskView:
+    async def _submit(self, request: Request, video: VideoRequest, selection: Selection, new_id: IdFactory) -> TaskView:
         context = self.context
         steps, outcome = plan(video, context.settings.timings)
         scripted = scripting.script(context, selection, steps, outcome)
         submission = scripted.submission(context, video.to_dict(), new_id, self.task_ttl)
-        view = scripting.submit(context, submission)
+        view = await scripting.submit(context, submission)
         mark_task(request, view.task.id)
         return view
 
     async def retrieve(self, request: Request) -> Response:
-        view = newapi.polled_task(request, self.context, request.path_params["video_id"])
+        view = await newapi.polled_task(request, self.context, request.path_params["video_id"])
         scripting.raise_poll_fault(request, self.context, view)
         if view.terminal:
             build = lambda: views.video(view, self._results(request, view))  # noqa: E731
@@ -132,7 +132,7 @@ class OctopusxApi:
         task_id = request.query_params.get("id", "").strip()
         if not task_id:
             raise InvalidRequest("id is required: GET /v1/video/query?id=<task_id>")
-        view = newapi.polled_task(request, self.context, task_id)
+        view = await newapi.polled_task(request, self.context, task_id)
         scripting.raise_poll_fault(request, self.context, view)
         if view.terminal:
             build = lambda: views.unified_query(view, self._results(request, view))  # noqa: E731
@@ -142,7 +142,7 @@ class OctopusxApi:
     async def list(self, request: Request) -> Response:
         newapi.authenticate(request, self.context)
         limit, order, after = self._list_params(request)
-        tasks = list(self.context.engine.tasks(self.context.provider_id))
+        tasks = await self.context.engine.atasks(self.context.provider_id)
         if order == "desc":
             tasks.reverse()
         start = 0
@@ -181,13 +181,13 @@ class OctopusxApi:
         context = self.context
         newapi.authenticate(request, context)
         task_id = request.path_params["video_id"]
-        view = context.engine.peek(task_id, context.provider_id)
+        view = await context.engine.apeek(task_id, context.provider_id)
         if view is None:
             raise TaskNotExist()
         mark_task(request, task_id)
         if not view.terminal:
             raise InvalidRequest(f"video {task_id} is {view.state}; only completed or failed videos can be deleted")
-        context.engine.delete(context.provider_id, task_id)
+        await context.engine.adelete(context.provider_id, task_id)
         return newapi.json_response(context, {"id": task_id, "object": "video.deleted", "deleted": True})
 
     async def content(self, request: Request) -> Response:
@@ -197,7 +197,7 @@ class OctopusxApi:
         if variant not in VARIANTS:
             raise InvalidVariant()
         task_id = request.path_params["video_id"]
-        view = context.engine.peek(task_id, context.provider_id)
+        view = await context.engine.apeek(task_id, context.provider_id)
         if view is None:
             raise TaskNotFound()
         mark_task(request, task_id)

@@ -172,7 +172,7 @@ class VolcengineApi:
         )
         now, queue = context.clock.now(), self.queues.of(access_key)
         submission.settle = lambda steps, rng: settle(queue, now, steps, rng)
-        view = context.engine.submit(submission)
+        view = await context.engine.asubmit(submission)
         mark_task(request, view.task.id)
         return success(context, {"task_id": view.task.id}, "submit")
 
@@ -188,7 +188,7 @@ class VolcengineApi:
     async def get_result(self, request: Request, access_key: str, payload: dict[str, Any]) -> Response:
         context = self.context
         task_id = payload["task_id"]
-        view = self.owned(context.engine.poll(context.provider_id, task_id), access_key)
+        view = self.owned(await context.engine.apoll(context.provider_id, task_id), access_key)
         return result_answer(
             request, context, view, self.task_ttl, BusinessError, lambda done: self.finished(request, done, payload)
         )
@@ -259,7 +259,7 @@ class VolcengineApi:
         failure = self.failure(scripted.scenario)
         if failure is not None:
             raise BusinessError(failure["http_status"], failure["code"], failure["message"])
-        number = context.randomness.next_number(f"{context.provider_id}:process")
+        number = context.randomness.event_number(f"{context.provider_id}:process")
         seed = image["seed"] if image["seed"] != RANDOM_SEED else int(context.randomness.token(f"process:{number}"), 16)
         caption = caption_of(context.provider_id, f"process-{number}", image["req_key"], image["prompt"])
         spec = ImageSpec(image["width"], image["height"], IMAGE_FORMAT, color_from_seed(seed), caption)
@@ -273,13 +273,13 @@ class VolcengineApi:
         """Only a task still in_queue is cancelled (documented); it is then gone: GetResult answers not_found."""
         context = self.context
         task_id = payload["task_id"]
-        view = self.owned(context.engine.peek(task_id, context.provider_id), access_key)
+        view = self.owned(await context.engine.apeek(task_id, context.provider_id), access_key)
         if view is None:
             raise InputInvalid(f"no task {task_id} to cancel")
         mark_task(request, task_id)
         if view.state != "in_queue":
             raise catalogue_business_error(context, context.contract.errors["cannot_cancel"])
-        context.engine.delete(context.provider_id, task_id)
+        await context.engine.adelete(context.provider_id, task_id)
         phases = view.task.schedule.phases
         if len(phases) == 2 and phases[0].until_seconds is not None and phases[1].until_seconds is not None:
             created = view.task.created_at

@@ -101,7 +101,7 @@ class AdminRoutes:
     async def list_tasks(self, request: Request) -> Response:
         self._authorize(request)
         context = self.gateway.context
-        views = list(context.engine.tasks(context.provider_id))[-TASK_LIST_LIMIT:]
+        views = (await context.engine.atasks(context.provider_id))[-TASK_LIST_LIMIT:]
         address = partial(public_base, request, context.settings.public_url)
         return JsonResponse({"data": [self.gateway.task_object(view, address) for view in reversed(views)]})
 

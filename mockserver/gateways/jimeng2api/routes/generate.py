@@ -118,7 +118,7 @@ class GenerationRoutes:
                 "videos": _sources(video.videos),
             },
         )
-        return self._queued(request, self.gateway.enqueue(caller, job, session, token_id, selection))
+        return self._queued(request, await self.gateway.enqueue(caller, job, session, token_id, selection))
 
     def _queued(self, request: Request, view: TaskView) -> Response:
         mark_task(request, view.task.id)
@@ -156,4 +156,4 @@ class GenerationRoutes:
             steps=generation_steps(task_type, heavy=1.5 if output.resolution == "4k" else 1.0),
             details=details,
         )
-        return self._queued(request, self.gateway.enqueue(caller, job, session, token_id, selection))
+        return self._queued(request, await self.gateway.enqueue(caller, job, session, token_id, selection))

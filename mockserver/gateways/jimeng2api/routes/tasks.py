@@ -25,14 +25,14 @@ class TaskRoutes:
 
     async def get(self, request: Request) -> Response:
         caller = self.gateway.authenticate(credential(request))
-        view = self.gateway.find(caller, request.path_params["task_id"])
+        view = await self.gateway.find(caller, request.path_params["task_id"])
         scripting.raise_poll_fault(request, self.gateway.context, view)
         return self._answer(request, view, "task", lambda: self.gateway.task_object(view, self._address(request)))
 
     async def result(self, request: Request) -> Response:
         """The result once succeeded; before that (and after a failure) the task object itself, still 200."""
         caller = self.gateway.authenticate(credential(request))
-        view = self.gateway.find(caller, request.path_params["task_id"])
+        view = await self.gateway.find(caller, request.path_params["task_id"])
         scripting.raise_poll_fault(request, self.gateway.context, view)
         if view.succeeded:
             return self._answer(request, view, "result", lambda: self.gateway.result(view, self._address(request)))

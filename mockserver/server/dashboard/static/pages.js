@@ -191,7 +191,9 @@ function journal() {
         onclick: () => showEntry(entry.seq)},
         el("td", {text: entry.seq}), el("td", {text: stamp(entry.time)}), el("td", {text: entry.method}),
         el("td", {text: entry.path + (entry.query ? `?${entry.query}` : "")}), el("td", {text: entry.provider || ""}),
-        el("td", {text: entry.status + (entry.unmatched ? " unmatched" : "")}), el("td", {text: entry.task_id || ""})));
+        el("td", {text: entry.status + (entry.unmatched ? " unmatched" : "")}),
+        el("td", {class: "latency", text: entry.latency_ms == null ? "" : `${entry.latency_ms.toFixed(1)} ms`}),
+        el("td", {text: entry.task_id || ""})));
     }
     while (table.rows.length > LIVE_ROWS) table.deleteRow(-1);
     $("#journal-total").textContent = `${table.rows.length} shown`;

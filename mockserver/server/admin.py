@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections import deque
 from collections.abc import Iterable, Sequence
 from typing import Any, TypeVar
@@ -31,6 +32,9 @@ ADMIN_PREFIX = "/__admin"
 _BODY_LIMIT = 64 * 1024
 _COUNT_DIGITS = 9
 """Digits a `limit` or `offset` may have: more is refused before it is read as a number."""
+SCENARIO_NAME = re.compile(r"[A-Za-z0-9_.:-]{1,100}")
+"""What a scenario added through the API may be called: a name a client can send in `X-Mock-Scenario` and a page
+can show (no control characters, no markup, not unbounded)."""
 PAST_BOUNDARY = 0.001
 """How far past a step's end `clock/next` moves the clock, so float rounding never leaves the task short of it."""
 Item = TypeVar("Item")
@@ -94,7 +98,7 @@ def build_admin(runtime: MockRuntime, urls: dict[str, str]) -> Starlette:
         if found is None:
             raise AdminError(409, "no_change_ahead", "no live task changes state on the clock alone")
         when, view = found
-        await run_in_threadpool(clock.advance, max(when - clock.now(), 0.0) + PAST_BOUNDARY)
+        await run_in_threadpool(clock.advance, max(when - clock.now(), 0.0) + PAST_BOUNDARY)  # as `advance`
         moved = engine.peek(view.task.id)
         state = view.state if moved is None else moved.state
         return JsonResponse({"clock": clock.describe(), "task": view.task.id, "from": view.state, "to": state})
@@ -150,7 +154,7 @@ def build_admin(runtime: MockRuntime, urls: dict[str, str]) -> Starlette:
         entry = journal.entry(seq)
         if entry is None:
             raise AdminError(404, "entry_not_found", f"the journal no longer holds entry {seq}")
-        nearest = journal.nearest(entry) if unmatched(entry) else []
+        nearest = await run_in_threadpool(journal.nearest, entry) if unmatched(entry) else []
         return JsonResponse(_redacted(entry) | {"nearest": nearest})
 
     async def scenarios(request: Request) -> Response:
@@ -179,6 +183,8 @@ def build_admin(runtime: MockRuntime, urls: dict[str, str]) -> Starlette:
         name, text = body.get("name"), body.get("yaml")
         if not isinstance(name, str) or not name or not isinstance(text, str):
             raise AdminError(400, "bad_request", 'send {"name": <scenario name>, "yaml": <scenario document>}')
+        if not SCENARIO_NAME.fullmatch(name):
+            raise AdminError(400, "bad_request", "a scenario's name is 1 to 100 letters, digits, _ . : or -")
         try:  # in a worker thread: the server answers other requests while a document is checked
             scenario = await run_in_threadpool(parse, text, name, "admin API", max_scenario_bytes)
         except ScenarioFileError as exc:

@@ -3,16 +3,20 @@
 Deliveries go out when they are due on the mock's clock: when the clock is advanced or set (before that call
 returns), and from a background thread every `callback_interval` seconds on a flowing clock or a shared one (another
 worker or instance may have moved it: each sends the callbacks of the tasks it created). Each is a POST of
-the task object, answered within `callback_timeout` seconds or counted as failed; a final status not answered 2xx
-is retried (the gateway's contract says how often and when). Only addresses the `callback_hosts` setting allows are
+the task object, answered in full within `callback_timeout` seconds or counted as failed (a receiver that answers a
+byte at a time is cut off then too); of the answer, only what the journal keeps is read. A final status not answered
+2xx is retried (the gateway's contract says how often and when). Only addresses the `callback_hosts` setting allows are
 called. The journal records every delivery with the answer it got (status 0 when none came).
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import socket
 import threading
 from collections.abc import Mapping
+from typing import Any
 
 import httpx
 
@@ -60,7 +64,12 @@ class CallbackDispatcher:
         sent = 0
         with self._lock:
             if self._client is None:
-                self._client = httpx.Client(timeout=self.timeout, follow_redirects=False, trust_env=False)
+                self._client = httpx.Client(
+                    timeout=self.timeout,
+                    follow_redirects=False,
+                    trust_env=False,
+                    limits=httpx.Limits(max_keepalive_connections=0),  # each delivery's own socket, to cut off
+                )
             client = self._client
             for provider, outbox in self.outboxes.items():
                 times, after = self.retries.get(provider, (0, 0.0))
@@ -80,9 +89,7 @@ class CallbackDispatcher:
             answer = b"not sent: the callback_hosts setting does not allow this address"
         else:
             try:
-                with client.stream("POST", delivery.url, content=delivery.body, headers=dict(headers)) as response:
-                    answer = self._answer(response)
-                    status, answer_headers = response.status_code, list(response.headers.raw)
+                status, answer_headers, answer = self._post(client, delivery.url, delivery.body, headers)
             except httpx.TimeoutException:
                 answer = f"no answer within {self.timeout:g} s (callback_timeout)".encode()
             except httpx.HTTPError as exc:
@@ -105,18 +112,45 @@ class CallbackDispatcher:
         )
         return 200 <= status < 300
 
-    def _answer(self, response: httpx.Response) -> bytes:
-        """The start of the receiver's answer (what the journal keeps of it), read within `callback_timeout` of
-        the call: the client's own timeout bounds each read, and a receiver could send a byte per read forever."""
-        elapsed = stopwatch()
-        answer = b""
-        for chunk in response.iter_bytes():
-            if elapsed() > self.timeout:
-                raise httpx.ReadTimeout("the answer went on past callback_timeout", request=response.request)
-            answer = kept(answer + chunk) or b""
-            if len(answer) == KEPT:
-                break
-        return answer
+    def _post(
+        self, client: httpx.Client, url: str, body: bytes, headers: list[tuple[bytes, bytes]]
+    ) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+        """One POST, over within `timeout` seconds however slowly the receiver answers (its socket is shut then),
+        reading no more of the answer than the journal keeps."""
+        sockets: list[socket.socket] = []
+        expired = threading.Event()
+
+        def trace(event: str, info: dict[str, Any]) -> None:
+            if event == "connection.connect_tcp.complete":
+                sockets.append(info["return_value"].get_extra_info("socket"))
+
+        def cut_off() -> None:
+            expired.set()
+            for sock in sockets:
+                with contextlib.suppress(OSError):  # already closed
+                    sock.shutdown(socket.SHUT_RDWR)
+
+        watchdog = threading.Timer(self.timeout, cut_off)
+        watchdog.start()
+        try:
+            extensions = {"trace": trace}
+            request = client.build_request("POST", url, content=body, headers=dict(headers), extensions=extensions)
+            response = client.send(request, stream=True)
+            try:
+                answer = bytearray()
+                for chunk in response.iter_bytes():
+                    answer += chunk
+                    if len(answer) >= KEPT:
+                        break
+            finally:
+                response.close()
+            return response.status_code, list(response.headers.raw), bytes(answer)
+        except httpx.HTTPError:
+            if expired.is_set():
+                raise httpx.ReadTimeout("cut off at callback_timeout") from None
+            raise
+        finally:
+            watchdog.cancel()
 
     def start(self) -> None:
         """Start the background thread (once): it sends what falls due while the clock flows."""

@@ -12,6 +12,7 @@ from collections import deque
 from collections.abc import Sequence
 from typing import Any, Protocol
 
+from mockserver.cassettes import redact_body
 from mockserver.engine import StoreUnavailable
 from mockserver.server.exchange import BODY_LIMIT, Exchange, JournalEntry
 
@@ -106,7 +107,7 @@ class Journal:
             and (task is None or e.task_id == task)
             and (method is None or e.method == method.upper())
             and (status is None or status_matches(e.status, status))
-            and (wanted is None or wanted in _searched_text(e))
+            and (wanted is None or _holds(e, wanted))
         ]
         return selected[-limit:] if limit else selected
 
@@ -176,9 +177,9 @@ class Journal:
 
 
 NEAREST_SHOWN = 5
-COMPARED_CHARS = 200
-"""How much of two requests is compared to rank them: their start (the route), so that ranking paths as long as a
-request head may be stays quick (a full comparison grows with the product of their lengths)."""
+COMPARED_CHARS = 300
+"""How much of two requests' `METHOD /path` the nearest-request ranking compares: a path of any length costs no
+more than this (whole paths of tens of kilobytes took seconds apiece)."""
 
 
 def _callback_status(entry: JournalEntry) -> str:
@@ -253,8 +254,15 @@ STATUS_FILTER = re.compile(r"[1-5](?:[0-9]{2}|xx)|unmatched")
 """What a `status` filter may be."""
 
 
-def _searched_text(entry: JournalEntry) -> str:
-    return "\n".join((entry.path, entry.query, entry.task_id or "", entry.request_body, entry.response_body)).lower()
+def _holds(entry: JournalEntry, wanted: str) -> bool:
+    """Whether the entry holds `wanted` (lower case) where the admin API shows it: the request body as shown, with
+    its credentials masked, so that a search cannot find out a masked key a character at a time."""
+    shown = (entry.path, entry.query, entry.task_id or "", entry.response_body)
+    if any(wanted in text.lower() for text in shown):
+        return True
+    if wanted not in entry.request_body.lower():
+        return False
+    return wanted in redact_body(entry.request_body.encode()).decode("utf-8", "replace").lower()
 
 
 __all__ = ["BODY_LIMIT", "STATUS_FILTER", "Exchange", "Journal", "JournalBackend", "JournalEntry", "unmatched"]

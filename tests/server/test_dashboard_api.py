@@ -3,6 +3,9 @@ one entry with its nearest requests, a filtered cassette, scenario documents, th
 
 from __future__ import annotations
 
+import random
+import string
+import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -283,3 +286,39 @@ def test_the_cookie_is_read_among_the_other_cookies_of_the_host(token: str) -> N
         others = f'theme=dark mode; prefs={{"a": 1}}; {ADMIN_COOKIE}={value}; a"b=c'
         answer = client.get("/__admin/clock", headers={"Cookie": others})
         assert answer.status_code == 200, answer.text
+
+
+def test_the_nearest_requests_to_one_with_a_long_path_are_found_quickly() -> None:
+    """A journal full of answered requests with long, distinct paths (any client can make them) ranks them by their
+    beginnings: opening an unmatched entry stays quick."""
+    letters = random.Random(7)
+    kept = Journal(1000)
+
+    def long_path(prefix: str) -> str:
+        return prefix + "".join(letters.choice(string.ascii_letters) for _ in range(30_000))
+
+    for n in range(300):
+        kept.add(Exchange(float(n), "ark", "GET", long_path("/ark/tasks/"), b"", [], b"", 401, [], b"{}"))
+    kept.add(Exchange(300.0, "ark", "GET", "/ark/tasks/x", b"", [], b"", 200, [], b"{}"))
+    kept.add(Exchange(301.0, None, "GET", long_path("/ark/task/"), b"", [], b"", 404, [], b"{}"))
+    started = time.perf_counter()
+    nearest = kept.nearest(kept.entries()[-1])
+    assert time.perf_counter() - started < 2
+    assert len(nearest) == 5 and all(n["request"].startswith("GET /ark/tasks/") for n in nearest)
+
+
+def test_a_search_finds_no_masked_credential() -> None:
+    kept = Journal(10)
+    body = b'{"prompt": "an owl", "api_key": "sk-hidden-77"}'
+    kept.add(Exchange(0.0, "crazyrouter", "POST", "/crazyrouter/jimeng/submit/videos", b"", [], body, 200, [], b"{}"))
+    assert kept.entries(search="hidden-7") == []
+    assert kept.entries(search="sk-") == []
+    assert [e.seq for e in kept.entries(search="AN OWL")] == [1]
+    assert [e.seq for e in kept.entries(search="api_key")] == [1]
+
+
+@pytest.mark.parametrize("name", ["a b", "<b>", "100%", "tab\there", "nul\x00", "é", "a" * 101])
+def test_a_scenario_name_a_header_could_not_carry_is_refused(client: ContractClient, name: str) -> None:
+    answer = client.post("/__admin/scenarios", json={"name": name, "yaml": "description: ok\n"})
+    assert answer.status_code == 400 and "name" in answer.json()["error"]["message"]
+    assert name not in [s["name"] for s in client.get("/__admin/scenarios").json()["scenarios"]]

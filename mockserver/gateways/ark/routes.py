@@ -3,8 +3,10 @@ and the callbacks a task with `callback_url` is owed."""
 
 from __future__ import annotations
 
+import hashlib
 import math
 from typing import Any
+from urllib.parse import urlsplit
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -45,6 +47,12 @@ TASKS = "/api/v3/contents/generations/tasks"
 SUCCEEDED, CANCELLED, EXPIRED = Outcome("succeeded"), Outcome("cancelled"), "expired"
 LIST_FILTERS = {"filter.status": "status", "filter.service_tier": "service_tier"}
 MAX_PAGE = 500
+
+
+def account_of(key: str) -> str:
+    """Whose a task is, as the task keeps it: a digest of the key that created it, never the key (tasks are shown
+    by the admin API and the dashboard, and kept by the SQLite and Redis stores)."""
+    return hashlib.sha256(key.encode()).hexdigest()[:16]
 
 
 class ArkApi:
@@ -108,7 +116,7 @@ class ArkApi:
         except InvalidTaskRequest as exc:
             raise self.errors.invalid_parameter(exc.param, str(exc)) from None
         number = await context.engine.offload(context.randomness.next_number, "ark:created")  # the list's order
-        view = await self.submit(request, video | {"api_key": key, "number": number}, model, selection)
+        view = await self.submit(request, video | {"account": account_of(key), "number": number}, model, selection)
         answer = {"id": view.task.id}
         if "safety_identifier" in body:
             answer["safety_identifier"] = body["safety_identifier"]
@@ -121,6 +129,10 @@ class ArkApi:
         if reason is not None:
             raise self.errors.invalid_parameter("content.text", reason)
         url = body.get("callback_url")
+        try:
+            _ = url is not None and urlsplit(url).port
+        except ValueError as exc:  # a port that is no number, or past 65535
+            raise self.errors.invalid_parameter("callback_url", f"callback_url must be an http(s) URL: {exc}") from None
         if url is not None and not allowed_address(url, self.context.settings.callback_hosts):
             hosts = ", ".join(self.context.settings.callback_hosts)
             raise self.errors.invalid_parameter(
@@ -210,7 +222,7 @@ class ArkApi:
     @staticmethod
     def owned(view: TaskView | None, key: str) -> TaskView | None:
         """Another key's task is not found (assumed: tasks belong to the account whose key created them)."""
-        return view if view is not None and view.task.request.get("api_key") == key else None
+        return view if view is not None and view.task.request.get("account") == account_of(key) else None
 
     # -- list ----------------------------------------------------------------------------------------------------
     async def list(self, request: Request) -> Response:
@@ -225,11 +237,12 @@ class ArkApi:
             if value is not None:
                 wanted[field] = value
         model, ids = query.get("filter.model"), set(query.getlist("filter.task_ids"))
+        account = account_of(key)
         since = self.context.clock.now() - self.list_window
         selected = [
             view
             for view in await self.context.engine.atasks(self.context.provider_id)
-            if view.task.request.get("api_key") == key
+            if view.task.request.get("account") == account
             and view.task.created_at >= since
             and (model is None or view.task.request["model"] == model)
             and (not ids or view.task.id in ids)

@@ -46,7 +46,9 @@ def allowed_address(url: str, hosts: Collection[str]) -> bool:
     """Whether `url`'s host is one `hosts` allows: a host name given exactly, an address within an IP network
     (`127.0.0.0/8`, `::1`), or anything with `*`. Names are not resolved: `localhost` is allowed by name."""
     try:
-        host = (urlsplit(url).hostname or "").lower()
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+        _ = parts.port  # a port that is no number, or past 65535: nowhere to send
     except ValueError:
         return False
     if not host:

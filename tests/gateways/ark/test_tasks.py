@@ -303,3 +303,14 @@ def test_unknown_routes_answer_in_arks_shape(client: ContractClient) -> None:
     assert response.status_code == 404 and error_of(response)["type"] == "NotFound"
     response = client.put(TASKS, headers=AUTH)
     assert response.status_code == 404
+
+
+def test_a_task_keeps_no_key_the_admin_api_could_show(client: ContractClient) -> None:
+    key = "sk-ark-kept-secret"
+    created = client.post(TASKS, json=create_body(), headers={"Authorization": f"Bearer {key}"})
+    task_id = created.json()["id"]
+    for path in (f"/__admin/tasks/{task_id}", f"/__admin/tasks/{task_id}/timeline", "/__admin/tasks"):
+        answer = client.get(path)
+        assert answer.status_code == 200 and key not in answer.text, path
+    assert client.get(f"{TASKS}/{task_id}", headers={"Authorization": f"Bearer {key}"}).status_code == 200
+    assert client.get(f"{TASKS}/{task_id}", headers={"Authorization": "Bearer sk-other"}).status_code == 404

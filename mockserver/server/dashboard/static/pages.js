@@ -217,9 +217,14 @@ async function showEntry(seq) {
 
 // ---- Scenarios --------------------------------------------------------------------------------------------------
 
+// The scenario a link names (`#<name>`, percent-encoded as a task's page writes it); none when it is no encoding.
+function hashed() {
+  try { return decodeURIComponent(location.hash.slice(1)) || null; } catch { return null; }
+}
+
 function scenarios() {
   const form = $("#scenario-form"), text = form.elements.yaml;
-  let shown = decodeURIComponent(location.hash.slice(1)) || null;
+  let shown = hashed();
   const numberLines = (bad) => $("#scenario-lines").replaceChildren(...text.value.split("\n").map((_, n) =>
     el("li", {class: n + 1 === bad ? "bad" : null, text: n + 1})));
   text.addEventListener("input", () => numberLines(null));
@@ -252,7 +257,7 @@ function scenarios() {
     if (key !== listed) {
       listed = key;
       $("#scenarios tbody").replaceChildren(...data.scenarios.map((s) => el("tr", {class: "clickable",
-        "data-scenario": s.name, onclick: () => { shown = s.name; location.hash = s.name; showScenario(s.name, data.default); }},
+        "data-scenario": s.name, onclick: () => { shown = s.name; location.hash = encodeURIComponent(s.name); showScenario(s.name, data.default); }},
         el("td", {}, el("code", {text: s.name}), s.name === data.default ? el("span", {class: "badge", text: "default"}) : ""),
         el("td", {text: Array.isArray(s.providers) ? s.providers.join(", ") : "all"}),
         el("td", {text: s.description}))));

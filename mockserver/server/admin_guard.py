@@ -1,5 +1,6 @@
-"""The door of /__admin/: the path as the client spelled it, the admin token, and a JSON body on every call that
-changes state. Each refusal is answered in the admin API's error format."""
+"""The door of /__admin/: the path as the client spelled it, the admin token (or, without one, a loopback name in
+`Host`), and a JSON body on every call that changes state. Each refusal is answered in the admin API's error
+format."""
 
 from __future__ import annotations
 
@@ -11,9 +12,12 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mockserver.gateways.kit.http import JsonResponse
 from mockserver.server.dashboard import login_page, wants_html
+from mockserver.server.settings import is_loopback
 
 ADMIN_COOKIE = "jimeng_mock_admin_token"
 """The cookie that carries the admin token, for a browser (a dashboard) that cannot set a header."""
+TEST_CLIENT_HOST = "testserver"
+"""The name Starlette's in-process TestClient sends (no browser on a network sends it): answered like loopback."""
 CHANGING_METHODS = frozenset({"POST", "PUT", "PATCH"})
 """The methods a cross-site page can send without a preflight (POST), and those that carry a body. DELETE cannot be
 sent cross-site without a preflight the mock never grants, so it needs no body."""
@@ -22,10 +26,12 @@ sent cross-site without a preflight the mock never grants, so it needs no body."
 class AdminGuard:
     """In front of the admin app (mounted at `prefix`)."""
 
-    def __init__(self, app: ASGIApp, prefix: str, token: str | None) -> None:
+    def __init__(self, app: ASGIApp, prefix: str, token: str | None, *, any_host: bool = False) -> None:
         self.app = app
         self.prefix = prefix.encode()
         self.token = None if token is None else token.encode()
+        self.any_host = any_host or token is not None
+        """Without a token, only requests naming this machine in `Host` are answered (`--allow-open-admin`: any)."""
         self.routes = getattr(app, "routes", [])  # what the Mount lists (url_path_for, the route table)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -49,6 +55,13 @@ class AdminGuard:
                 "unauthorized",
                 f"the admin API needs its token: send `Authorization: Bearer <token>` or the cookie {ADMIN_COOKIE}",
                 {"WWW-Authenticate": 'Bearer realm="jimeng-mock admin"'},
+            )
+        if not self.any_host and not _names_this_machine(_header(scope, b"host")):
+            return _error(
+                403,
+                "forbidden_host",
+                "without --admin-token the admin API answers only requests addressed to this machine by a loopback "
+                "name (localhost, 127.0.0.1, [::1]): set a token to reach it by another name",
             )
         if scope["method"] in CHANGING_METHODS and not _sends_json(scope):
             return _error(
@@ -87,6 +100,21 @@ def _cookie(header: bytes) -> bytes:
     """The admin cookie's value among the host's cookies: read leniently, as a browser sends them (a strict parser
     drops every cookie after one it refuses, such as a value with a space that another local application set)."""
     return cookie_parser(header.decode("latin-1")).get(ADMIN_COOKIE, "").encode("latin-1")
+
+
+def _names_this_machine(host: bytes) -> bool:
+    """Whether a `Host` header names this machine: a page on another site that has its own name resolve to 127.0.0.1
+    (DNS rebinding) still sends that name, and is refused. A request without Host (HTTP/1.0) is no browser's."""
+    if not host:
+        return True
+    text = host.decode("latin-1").lower()
+    if text.startswith("["):  # [::1] or [::1]:8000
+        name = text[1:].partition("]")[0]
+    elif text.count(":") == 1:  # a name or an IPv4 address, with its port
+        name = text.partition(":")[0]
+    else:  # a name without a port, or a bare IPv6 address
+        name = text
+    return name in (TEST_CLIENT_HOST, "localhost") or name.endswith(".localhost") or is_loopback(name)
 
 
 def _header(scope: Scope, wanted: bytes) -> bytes:

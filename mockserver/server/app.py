@@ -57,7 +57,12 @@ def create_app(settings: Settings | None = None, runtime: MockRuntime | None = N
         return JsonResponse({"error": {"code": "not_found", "message": message}}, status_code=404)
 
     routes: list[BaseRoute] = [
-        Mount(ADMIN_PREFIX, AdminGuard(build_admin(runtime, urls), ADMIN_PREFIX, settings.admin_token)),
+        Mount(
+            ADMIN_PREFIX,
+            AdminGuard(
+                build_admin(runtime, urls), ADMIN_PREFIX, settings.admin_token, any_host=settings.allow_open_admin
+            ),
+        ),
         *media_routes(runtime.signer, runtime.clock),
     ]
     routes += [Mount(f"/{pid}", app) for pid, app in gateways.items()]

@@ -72,7 +72,7 @@ def request(
     chunks: list[bytes] | None = None,
 ) -> bytes:
     target = path.encode("latin-1") if isinstance(path, str) else path
-    lines = [method.encode() + b" " + target + b" HTTP/1.1", b"Host: fuzz", b"Connection: close", *headers]
+    lines = [method.encode() + b" " + target + b" HTTP/1.1", b"Host: localhost", b"Connection: close", *headers]
     if chunks is not None:
         lines.append(b"Transfer-Encoding: chunked")
         payload = b"".join(b"%x\r\n%s\r\n" % (len(c), c) for c in chunks) + b"0\r\n\r\n"

@@ -26,11 +26,11 @@ def is_signed(target: str) -> bool:
 
 
 def signature_lines(target: str, body: bytes) -> tuple[bytes, ...]:
-    """The header lines that sign a JSON POST of `body` to `target` as the Python SDK does (Host `fuzz`, as the
+    """The header lines that sign a JSON POST of `body` to `target` as the Python SDK does (Host `localhost`, as the
     corpus sends it; Content-Type is the corpus's own line)."""
     url = urlsplit(target)
     query = parse_qsl(url.query, keep_blank_values=True)
-    signed = sign(PAIR, "POST", url.path, query, "fuzz", body, now=SystemClock().now())
+    signed = sign(PAIR, "POST", url.path, query, "localhost", body, now=SystemClock().now())
     return tuple(f"{name}: {value}".encode() for name, value in signed.items() if name not in ("Host", "Content-Type"))
 
 

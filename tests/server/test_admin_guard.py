@@ -223,3 +223,35 @@ def test_mock_server_takes_the_token_and_hands_it_to_admin_calls() -> None:
         assert mock.clock.now() == advanced.json()["now"] + 5
     with MockServer(providers=["crazyrouter"]) as mock:
         assert mock.admin_headers == {}
+
+
+@pytest.mark.parametrize(
+    ("host", "answered"),
+    [
+        ("127.0.0.1:8000", True),
+        ("localhost", True),
+        ("LOCALHOST:8000", True),
+        ("app.localhost:8000", True),
+        ("[::1]:8000", True),
+        ("::1", True),
+        ("127.8.9.10", True),
+        ("rebind.example.com:8000", False),  # a page's own name resolved to 127.0.0.1 (DNS rebinding)
+        ("10.0.0.5:8000", False),
+        ("127.0.0.1.nip.io", False),
+        ("[::ffff:7f00:1]:8000", False),
+    ],
+)
+def test_without_a_token_only_a_loopback_name_reaches_the_admin_api(host: str, answered: bool) -> None:
+    client = make_client()
+    answer = client.get("/__admin/clock", headers={"Host": host})
+    assert answer.status_code == (200 if answered else 403), answer.text
+    if not answered:
+        assert answer.json()["error"]["code"] == "forbidden_host"
+        assert client.post("/__admin/reset", json={}, headers={"Host": host}).status_code == 403
+    assert client.get("/crazyrouter/jimeng/fetch/1", headers={"Host": host, **AUTH}).status_code != 403  # gateways
+
+
+def test_with_a_token_or_an_open_admin_any_name_reaches_it() -> None:
+    host = {"Host": "rebind.example.com"}
+    assert make_client(admin_token="t").get("/__admin/clock", headers={**host, "Authorization": "Bearer t"}).is_success
+    assert make_client(host="0.0.0.0", allow_open_admin=True).get("/__admin/clock", headers=host).is_success

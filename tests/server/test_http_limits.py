@@ -58,7 +58,7 @@ def answers(served: Served) -> int:
 
 def test_a_head_sent_too_slowly_is_cut_off(served: Served) -> None:
     with connect(served) as sock:
-        sock.sendall(b"GET /__admin/clock HTTP/1.1\r\nHost: mock\r\n")
+        sock.sendall(b"GET /__admin/clock HTTP/1.1\r\nHost: localhost\r\n")
         assert closed_within(sock, HEADER_TIMEOUT + SLACK) >= HEADER_TIMEOUT * 0.9
     with connect(served) as sock:  # a byte now and then does not keep it open (slowloris)
         started = time.monotonic()
@@ -79,7 +79,7 @@ def test_a_connection_that_sends_nothing_is_closed(served: Served) -> None:
 
 def test_an_idle_keep_alive_connection_is_closed(served: Served) -> None:
     with connect(served) as sock:
-        sock.sendall(b"GET /__admin/clock HTTP/1.1\r\nHost: mock\r\n\r\n")
+        sock.sendall(b"GET /__admin/clock HTTP/1.1\r\nHost: localhost\r\n\r\n")
         assert closed_within(sock, KEEP_ALIVE + SLACK) < KEEP_ALIVE + SLACK
 
 
@@ -121,7 +121,7 @@ def read_answer(sock: socket.socket) -> bytes:
 
 def test_a_later_request_on_a_kept_alive_connection_has_the_same_limits(served: Served) -> None:
     submit = (
-        b"POST /crazyrouter/jimeng/submit/videos HTTP/1.1\r\nHost: mock\r\nAuthorization: Bearer sk-test\r\n"
+        b"POST /crazyrouter/jimeng/submit/videos HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer sk-test\r\n"
         b"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n%s"
     )
     body = b'{"model": "jimeng-video-3.0", "prompt": "a cat", "pad": "%s"}' % (b"x" * (MAX_HEADER_BYTES * 2))
@@ -129,12 +129,12 @@ def test_a_later_request_on_a_kept_alive_connection_has_the_same_limits(served: 
         for _ in range(3):  # bodies larger than a head may be are not counted as the next request's head
             sock.sendall(submit % (len(body), body))
             assert read_answer(sock).startswith(b"HTTP/1.1 200")
-        sock.sendall(b"GET /__admin/clock HTTP/1.1\r\nHost: mock\r\nX-Big: " + b"a" * MAX_HEADER_BYTES + b"\r\n\r\n")
+        sock.sendall(b"GET /__admin/clock HTTP/1.1\r\nHost: localhost\r\nX-Big: " + b"a" * MAX_HEADER_BYTES + b"\r\n\r\n")
         assert sock.recv(64).startswith(b"HTTP/1.1 431")
     with connect(served) as sock:
-        sock.sendall(b"GET /__admin/clock HTTP/1.1\r\nHost: mock\r\n\r\n")
+        sock.sendall(b"GET /__admin/clock HTTP/1.1\r\nHost: localhost\r\n\r\n")
         assert read_answer(sock).startswith(b"HTTP/1.1 200")
-        sock.sendall(b"GET /__admin/clock HTTP/1.1\r\nHost: mock\r\n")  # the next head, never finished
+        sock.sendall(b"GET /__admin/clock HTTP/1.1\r\nHost: localhost\r\n")  # the next head, never finished
         assert HEADER_TIMEOUT * 0.9 <= closed_within(sock, HEADER_TIMEOUT + SLACK) < HEADER_TIMEOUT + SLACK
 
 

@@ -6,7 +6,8 @@ worker or instance may have moved it: each sends the callbacks of the tasks it c
 the task object, answered in full within `callback_timeout` seconds or counted as failed (a receiver that answers a
 byte at a time is cut off then too); of the answer, only what the journal keeps is read. A final status not answered
 2xx is retried (the gateway's contract says how often and when). Only addresses the `callback_hosts` setting allows are
-called. The journal records every delivery with the answer it got (status 0 when none came).
+called. Deliveries of different tasks go out side by side (`PARALLEL_TASKS`), each task's in its order. The journal
+records every delivery with the answer it got (status 0 when none came).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import logging
 import socket
 import threading
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
@@ -26,6 +28,9 @@ from mockserver.server.exchange import KEPT, Exchange, kept
 from mockserver.server.journal import Journal
 
 USER_AGENT = b"jimeng-mock-callback/1"
+PARALLEL_TASKS = 16
+"""Tasks whose due deliveries go out at the same time, each task's in its order: receivers that hang hold a clock
+move for `callback_timeout` per round of this many tasks, not per delivery."""
 log = logging.getLogger("jimeng_mock")
 
 
@@ -53,6 +58,7 @@ class CallbackDispatcher:
         self._thread: threading.Thread | None = None
         self._client: httpx.Client | None = None
         """Made at the first delivery (an HTTP client builds its TLS context), kept for the next ones."""
+        self._senders: ThreadPoolExecutor | None = None
         for outbox in outboxes.values():
             outbox.on_watch = self.start
         clock.listeners.append(self.deliver_due)
@@ -70,15 +76,25 @@ class CallbackDispatcher:
                     trust_env=False,
                     limits=httpx.Limits(max_keepalive_connections=0),  # each delivery's own socket, to cut off
                 )
-            client = self._client
+            if self._senders is None:
+                self._senders = ThreadPoolExecutor(PARALLEL_TASKS, thread_name_prefix="jimeng-mock-callback")
+            client, senders = self._client, self._senders
             for provider, outbox in self.outboxes.items():
                 times, after = self.retries.get(provider, (0, 0.0))
                 while due := outbox.due(self.clock.now()):
+                    by_task: dict[str, list[Delivery]] = {}
                     for delivery in due:
-                        if not self._send(client, delivery) and delivery.final and delivery.attempt <= times:
-                            outbox.retry(delivery, delivery.due + after)  # a clock moved far sends them all
-                        sent += 1
+                        by_task.setdefault(delivery.task_id, []).append(delivery)
+                    for failed in senders.map(lambda in_order: self._send_in_order(client, in_order), by_task.values()):
+                        for delivery in failed:
+                            if delivery.final and delivery.attempt <= times:
+                                outbox.retry(delivery, delivery.due + after)  # a clock moved far sends them all
+                    sent += len(due)
         return sent
+
+    def _send_in_order(self, client: httpx.Client, deliveries: list[Delivery]) -> list[Delivery]:
+        """One task's deliveries, one after the other; those not answered 2xx."""
+        return [delivery for delivery in deliveries if not self._send(client, delivery)]
 
     def _send(self, client: httpx.Client, delivery: Delivery) -> bool:
         """POST one delivery and journal it; whether the receiver answered 2xx."""
@@ -181,3 +197,6 @@ class CallbackDispatcher:
             if self._client is not None:
                 self._client.close()
                 self._client = None
+            if self._senders is not None:
+                self._senders.shutdown(wait=True)
+                self._senders = None

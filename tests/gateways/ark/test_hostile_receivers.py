@@ -80,3 +80,19 @@ def test_the_admin_api_answers_while_clock_next_waits_on_a_receiver() -> None:
             took = time.monotonic() - started
             assert moving.result().status_code == 200
     assert took < 1
+
+
+def silent(connection: socket.socket) -> None:
+    time.sleep(TIMEOUT * 20)  # reads the request, never answers
+
+
+def test_receivers_that_never_answer_hold_a_clock_move_once_not_once_per_task() -> None:
+    tasks = 8
+    with answering(silent) as url, MockServer(providers=["ark"], callback_timeout=TIMEOUT) as mock:
+        created = [create(mock, url) for _ in range(tasks)]
+        started = time.monotonic()
+        mock.clock.advance(0)  # each task's `queued` is due: one delivery each, all to a silent receiver
+        took = time.monotonic() - started
+        entries = {task: mock.journal.callbacks(task=task) for task in created}
+    assert all(len(sent) == 1 and sent[0].status == 0 for sent in entries.values()), entries
+    assert took < TIMEOUT * tasks / 2, f"{tasks} silent receivers held the move {took:.2f} s"

@@ -3,10 +3,8 @@ the writer computed, in an intra picture and as macroblocks replaced in a P pict
 
 from __future__ import annotations
 
-import io
 import random
 
-import av
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
@@ -16,6 +14,7 @@ from mockserver.media.h264 import EncodedStream, StreamLayout, build_pps, build_
 from mockserver.media.h264_coarse import code_coarse
 from mockserver.media.h264_pictures import Planes, build_copy_picture, build_intra_picture
 from mockserver.media.mp4 import mux
+from tests.media.decoding import decoded_planes
 
 
 def random_planes(width: int, height: int, rng: random.Random, wild: float) -> tuple[Image.Image, ...]:
@@ -42,19 +41,6 @@ def random_planes(width: int, height: int, rng: random.Random, wild: float) -> t
     )
 
 
-def decoded(data: bytes) -> list[tuple[bytes, bytes, bytes]]:
-    with av.open(io.BytesIO(data), mode="r") as container:
-        frames = []
-        for frame in container.decode(video=0):
-            planes = []
-            for index, plane in enumerate(frame.planes):
-                width, height = (frame.width, frame.height) if index == 0 else (frame.width // 2, frame.height // 2)
-                raw = bytes(plane)
-                planes.append(b"".join(raw[r * plane.line_size : r * plane.line_size + width] for r in range(height)))
-            frames.append((planes[0], planes[1], planes[2]))
-        return frames
-
-
 @settings(max_examples=25, deadline=None)
 @given(
     mb_width=st.integers(1, 5),
@@ -76,7 +62,7 @@ def test_a_coarse_picture_decodes_to_its_reconstruction(mb_width: int, mb_height
         height,
         24,
     )
-    assert decoded(data) == [(first.y, first.cb, first.cr), (second.y, second.cb, second.cr)]
+    assert decoded_planes(data) == [(first.y, first.cb, first.cr), (second.y, second.cb, second.cr)]
 
 
 def test_a_smooth_image_comes_out_close_and_small() -> None:

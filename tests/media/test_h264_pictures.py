@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import io
 import random
 
-import av
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mockserver.media.h264 import EncodedStream, StreamLayout, build_pps, build_sps
 from mockserver.media.h264_pictures import Planes, build_copy_picture, build_intra_picture
 from mockserver.media.mp4 import mux
+from tests.media.decoding import decoded_planes
 
 
 class Picture:
@@ -41,19 +40,6 @@ class Picture:
             for row in range(size):
                 to = (mb_y * size + row) * width + mb_x * size
                 plane[to : to + size] = data[row * size : (row + 1) * size]
-
-
-def decoded_planes(data: bytes) -> list[tuple[bytes, bytes, bytes]]:
-    with av.open(io.BytesIO(data), mode="r") as container:
-        result = []
-        for frame in container.decode(video=0):
-            planes = []
-            for index, plane in enumerate(frame.planes):
-                width, height = (frame.width, frame.height) if index == 0 else (frame.width // 2, frame.height // 2)
-                raw = bytes(plane)
-                planes.append(b"".join(raw[r * plane.line_size : r * plane.line_size + width] for r in range(height)))
-            result.append((planes[0], planes[1], planes[2]))
-        return result
 
 
 @settings(max_examples=30, deadline=None)

@@ -4,11 +4,18 @@ a `kill -9`, and several worker processes on one machine share them (WAL mode, a
 A request's store calls run in the store's own thread (`StoreWorker`), never on the event loop: a statement waiting
 for another process's write lock holds up that thread only. The calls that arrive while it runs a batch make the
 next batch, one transaction: one write lock and one commit for all of them, so the more requests wait, the fewer
-times the processes sharing the file take turns at the lock. A request is answered after its batch committed."""
+times the processes sharing the file take turns at the lock. A request is answered after its batch committed.
+
+The processes take turns through an advisory lock on a file beside the database (`<file>-writer`): the kernel wakes
+the next one the moment a batch commits, where SQLite's own wait would sleep and try again. The WAL is copied back
+into the database by a checkpoint thread of each process, so no request waits for that copy (and its fsync), as it
+would when the commit that fills the WAL runs SQLite's automatic checkpoint."""
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
+import os
 import sqlite3
 import threading
 import time
@@ -43,6 +50,8 @@ _TRIM_EVERY = 64
 """The journal is cut back to its size once every this many entries, not on every write."""
 BUSY_SECONDS = 30.0
 """How long a statement waits for another process's write lock before the request is answered 503."""
+CHECKPOINT_SECONDS = 0.1
+"""How often the checkpoint thread copies the WAL's committed pages back into the database."""
 
 
 class SqliteStore:
@@ -61,6 +70,10 @@ class SqliteStore:
         self._decoded = DecodedTasks()
         self._next_expiry = 0.0
         """No stored task expires before this (as far as this process knows): purging sooner finds nothing."""
+        self._writer = os.open(f"{self.path}-writer", os.O_RDWR | os.O_CREAT, 0o600)
+        self._closing = threading.Event()
+        self._checkpointer = threading.Thread(target=self._checkpoint, name="jimeng-mock-sqlite-checkpoint", daemon=True)
+        self._checkpointer.start()
         self._worker = StoreWorker(self._transaction, name="jimeng-mock-sqlite")
 
     def _db(self) -> sqlite3.Connection:
@@ -70,6 +83,7 @@ class SqliteStore:
             db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=BUSY_SECONDS)
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")  # in WAL mode: durable across a process crash
+            db.execute("PRAGMA wal_autocheckpoint=0")  # the checkpoint thread's work
             db.execute(f"PRAGMA busy_timeout={int(BUSY_SECONDS * 1000)}")
             self._local.db = db
             with self._lock:
@@ -88,13 +102,25 @@ class SqliteStore:
     def _transaction(self) -> Iterator[None]:
         """One batch of the worker's calls: committed together, or not at all."""
         db = self._db()
-        _begin(db)
+        fcntl.flock(self._writer, fcntl.LOCK_EX)
         try:
-            yield
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        _answered(lambda: db.execute("COMMIT"))
+            _begin(db)
+            try:
+                yield
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            _answered(lambda: db.execute("COMMIT"))
+        finally:
+            fcntl.flock(self._writer, fcntl.LOCK_UN)
+
+    def _checkpoint(self) -> None:
+        """Copy the WAL back into the database now and then, beside the writers (a passive checkpoint waits for
+        nobody); a process killed in between leaves a WAL that the next open reads."""
+        with contextlib.closing(sqlite3.connect(self.path, isolation_level=None, timeout=0)) as db:
+            while not self._closing.wait(CHECKPOINT_SECONDS):
+                with contextlib.suppress(sqlite3.Error):  # another process's checkpoint runs: it does the same
+                    db.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
     async def offload(self, function: Callable[..., Any], *args: Any) -> Any:
         return await self._worker.run(function, *args)
@@ -229,6 +255,10 @@ class SqliteStore:
 
     def close(self) -> None:
         self._worker.close()
+        if not self._closing.is_set():  # closed once already (a runtime and its server both close it)
+            self._closing.set()
+            self._checkpointer.join()
+            os.close(self._writer)
         with self._lock:
             connections, self._connections = self._connections, []
         for db in connections:

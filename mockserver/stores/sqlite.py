@@ -126,14 +126,14 @@ class SqliteStore:
         return await self._worker.run(function, *args)
 
     async def apoll_task(self, task_id: str, provider: str) -> Task | None:
-        task: Task | None = await self._worker.run(self.record_poll, task_id, provider)
-        return task
+        return self._polled(task_id, provider, await self._worker.run(self._count_poll, task_id, provider))
 
     async def anext_number(self, family: str, count: int = 1) -> int:
         return int(await self._worker.run(self.next_number, family, count))
 
     async def aadd(self, task: Task) -> bool:
-        return bool(await self._worker.run(self.add, task))
+        text = encode_task(task)  # before the batch: the write lock is held for statements only
+        return bool(await self._worker.run(self._insert, task, text))
 
     async def amark_finished(self, task_id: str, when: float) -> None:
         await self._worker.run(self.mark_finished, task_id, when)
@@ -143,9 +143,12 @@ class SqliteStore:
 
     # -- tasks ------------------------------------------------------------------------------------
     def add(self, task: Task) -> bool:
+        return self._insert(task, encode_task(task))
+
+    def _insert(self, task: Task, text: str) -> bool:
         cursor = self._run(
             "INSERT INTO tasks (id, expires_at, provider, data) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
-            (task.id, task.expires_at, task.provider, encode_task(task)),
+            (task.id, task.expires_at, task.provider, text),
         )
         self._next_expiry = min(self._next_expiry, task.expires_at)
         return cursor.rowcount == 1
@@ -156,6 +159,10 @@ class SqliteStore:
         return self._decoded.task(task_id, *rows[0]) if rows else None
 
     def record_poll(self, task_id: str, provider: str) -> Task | None:
+        return self._polled(task_id, provider, self._count_poll(task_id, provider))
+
+    def _count_poll(self, task_id: str, provider: str) -> tuple[Any, ...] | None:
+        """The poll counted: the task's stored row (the clock's state with it), or None for no such task."""
         rows = self._rows(
             "UPDATE tasks SET polls = polls + 1 WHERE id = ? AND coalesce(provider, ?) = ?"
             f" RETURNING data, polls, finished_at, {_CLOCK_STATE}",
@@ -164,7 +171,14 @@ class SqliteStore:
         if not rows:
             self._offer_clock()
             return None
-        data, polls, finished_at, clock = rows[0]
+        row: tuple[Any, ...] = rows[0]
+        return row
+
+    def _polled(self, task_id: str, provider: str, row: tuple[Any, ...] | None) -> Task | None:
+        """The polled task decoded from its row, after its batch (the write lock is held for statements only)."""
+        if row is None:
+            return None
+        data, polls, finished_at, clock = row
         offer_clock(clock)
         task = self._decoded.task(task_id, data, polls, finished_at)
         return task if task.provider == provider else None

@@ -72,7 +72,7 @@ class SqliteStore:
         """No stored task expires before this (as far as this process knows): purging sooner finds nothing."""
         self._writer = os.open(f"{self.path}-writer", os.O_RDWR | os.O_CREAT, 0o600)
         self._closing = threading.Event()
-        self._checkpointer = threading.Thread(target=self._checkpoint, name="jimeng-mock-sqlite-checkpoint", daemon=True)
+        self._checkpointer = threading.Thread(target=self._checkpoint, name="jimeng-mock-checkpoint", daemon=True)
         self._checkpointer.start()
         self._worker = StoreWorker(self._transaction, name="jimeng-mock-sqlite")
 

@@ -40,9 +40,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("gateway", choices=[gateway.id for gateway in GATEWAYS])
     parser.add_argument("kind", choices=["submit", "poll", "finished"])
     parser.add_argument("requests", type=int, nargs="?", default=200)
+    parser.add_argument("--store", default="memory", help="the store URL (memory, sqlite:///file, redis://...)")
     args = parser.parse_args(argv)
     gateway = next(gateway for gateway in GATEWAYS if gateway.id == args.gateway)
-    mock = InProcessMock()
+    mock = InProcessMock(store=args.store)
     clock = mock.runtime.clock
     ids = []
     for _ in range(WARM_SUBMITS):

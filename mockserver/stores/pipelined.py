@@ -5,6 +5,7 @@ parsed by hiredis). A request awaits only its own reply; the loop serves others 
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 from collections import deque
 from typing import Any, cast
@@ -13,6 +14,12 @@ from urllib.parse import unquote, urlsplit
 import hiredis
 
 from mockserver.engine.store import StoreUnavailable
+
+
+@functools.cache
+def _digest(source: str) -> bytes:
+    """The name Redis knows a script by (EVALSHA)."""
+    return hashlib.sha1(source.encode()).hexdigest().encode()
 
 
 class ReplyError(Exception):
@@ -155,7 +162,7 @@ class PipelinedRedis:
 
     async def script(self, source: str, keys: list[str], args: list[Any]) -> Any:
         """Run a Lua script: by its digest once Redis has it, else by its text (which Redis then keeps)."""
-        digest = hashlib.sha1(source.encode()).hexdigest().encode()
+        digest = _digest(source)
         if digest in self._known_scripts:
             try:
                 return await self.call(b"EVALSHA", digest, len(keys), *keys, *args)

@@ -29,10 +29,10 @@ redis.call('ZADD', KEYS[3], ARGV[2], ARGV[3])
 return 1
 """
 _POLL = """
-local found = redis.call('HMGET', KEYS[1], 'data', 'provider')
+local found = redis.call('HMGET', KEYS[1], 'data', 'provider', 'finished_at')
 if not found[1] or (found[2] and found[2] ~= ARGV[1]) then return {false, false, false, redis.call('GET', KEYS[2])} end
 local polls = redis.call('HINCRBY', KEYS[1], 'polls', 1)
-return {found[1], polls, redis.call('HGET', KEYS[1], 'finished_at'), redis.call('GET', KEYS[2])}
+return {found[1], polls, found[3], redis.call('GET', KEYS[2])}
 """
 _READ = """
 local found = redis.call('HMGET', KEYS[1], 'data', 'polls', 'finished_at')

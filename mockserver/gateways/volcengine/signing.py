@@ -13,8 +13,8 @@ from __future__ import annotations
 import hmac
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 from mockserver.core.clock import SystemClock
 from mockserver.core.volc_v4 import (
@@ -35,8 +35,7 @@ _X_DATE = re.compile(r"([0-9]{4})([0-9]{2})([0-9]{2})T([0-9]{2})([0-9]{2})([0-9]
 """X-Date as the SDKs write it (`volc_v4.DATE_FORMAT`: `20060102T150405Z`)."""
 
 
-@dataclass(frozen=True)
-class SignedRequest:
+class SignedRequest(NamedTuple):
     """What the signature covers, as the request arrived (header names in lower case)."""
 
     method: str

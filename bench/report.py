@@ -19,7 +19,8 @@ def targets(result: dict[str, Any]) -> list[dict[str, Any]]:
     for row in result["endpoints"]:
         if row["kind"] in ("poll", "submit"):
             want = POLL_RATIO if row["kind"] == "poll" else SUBMIT_RATIO
-            checks.append(_check(f"{row['endpoint']} / bare", row["ratio"], f">= {want}", row["ratio"] >= want))
+            against = "bare signed" if "ratio_unsigned" in row else "bare"
+            checks.append(_check(f"{row['endpoint']} / {against}", row["ratio"], f">= {want}", row["ratio"] >= want))
     cold = result["cold_start"]["mock"]["median_ms"]
     checks.append(_check("cold start (ms)", cold, f"< {COLD_START_MS}", cold < COLD_START_MS))
     for gw, memory in result["memory"].items():

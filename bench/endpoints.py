@@ -110,10 +110,8 @@ def prepare_mock(client: Client, gateways: tuple[Gateway, ...]) -> tuple[list[En
             media = [HttpRequest("GET", f"{parts.path}?{parts.query}")]
         in_progress = [gw.poll(task_id, at) for task_id in running[gw.id]]
         succeeded = [gw.poll(task_id, at) for task_id in finished[gw.id]]
-        bare_submit, bare_poll = (
-            "submit",
-            "poll" if gw.poll_body is None else "poll_posted",
-        )  # a POST poll against a POST
+        bare_submit = "submit"
+        bare_poll = "poll" if gw.poll_body is None else "poll_posted"  # like for like: a POST poll against a POST
         unsigned_submit: str | None = None
         unsigned_poll: str | None = None
         if gw.signed:  # a signed request against one the bare app checks too; unsigned beside it

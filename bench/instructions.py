@@ -90,9 +90,8 @@ def instructions_per_request(
 ) -> list[dict[str, Any]]:  # fmt: skip
     """Each submit and poll endpoint against its bare equivalent; `ratio` is bare / mock, as the throughput's is. A
     signed gateway's rows also give the bare app's unsigned load (`bare_unsigned`, `ratio_unsigned`)."""
-    counted = [
-        e for e in endpoints if e.kind in KINDS and e.dashboard_task is None
-    ]  # dashboard: another row's requests
+    # a row with a dashboard open sends the same requests as another row
+    counted = [e for e in endpoints if e.kind in KINDS and e.dashboard_task is None]
     keys = sorted({e.bare for e in counted} | {e.bare_unsigned for e in counted if e.bare_unsigned is not None})
     bare_counts = {key: round(bare.count(bare_loads[key], times)) for key in keys}
     rows = []

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from bench.gateways import AUTH, FINISHED_AFTER, HEADERS, Gateway
+from bench.gateways import AUTH, BARE_PAIR, FINISHED_AFTER, HEADERS, Gateway, signed_headers
 from bench.load import HttpRequest
 from bench.servers import Client
 
@@ -26,12 +27,20 @@ class Endpoint:
     mock: list[HttpRequest]
     bare: str
     """Key of the bare app's equivalent load."""
+    bare_unsigned: str | None = None
+    """For a signed gateway (its bare load a signed route): the key of the same load unsigned, also compared, so the
+    report shows what the signature check weighs."""
     dashboard_task: str | None = None
     """Measured with a dashboard open (`bench.dashboard`), its task page on this task."""
 
 
 def _submit(path: str, body: dict[str, Any]) -> HttpRequest:
     return HttpRequest("POST", path, dict(HEADERS), json.dumps(body).encode())
+
+
+def _signed(path: str, body: dict[str, Any], now: float) -> HttpRequest:
+    raw = json.dumps(body).encode()
+    return HttpRequest("POST", path, signed_headers("POST", path, raw, now, BARE_PAIR), raw)
 
 
 def _polls(template: str, ids: list[str]) -> list[HttpRequest]:
@@ -60,10 +69,13 @@ def prepare_bare(client: Client) -> dict[str, list[HttpRequest]]:
     ids = [client.call("POST", "/submit", body, HEADERS)["task_id"] for _ in range(SEEDED)]
     submit, polls = _submit("/submit", body), _polls("/poll/{id}", ids)
     posted = [_submit("/poll", {"task_id": task_id}) for task_id in ids]
+    now = time.time()  # the bare app checks a signature's date against the machine's time
     return {
         "submit": [submit],
         "poll": polls,
         "poll_posted": posted,
+        "signed_submit": [_signed("/signed/submit", body, now)],
+        "signed_poll": [_signed("/signed/poll", {"task_id": task_id}, now) for task_id in ids],
         "mixed": _mixed(submit, polls),
         "clock": [HttpRequest("GET", "/clock")],
     }
@@ -98,18 +110,30 @@ def prepare_mock(client: Client, gateways: tuple[Gateway, ...]) -> tuple[list[En
             media = [HttpRequest("GET", f"{parts.path}?{parts.query}")]
         in_progress = [gw.poll(task_id, at) for task_id in running[gw.id]]
         succeeded = [gw.poll(task_id, at) for task_id in finished[gw.id]]
+        bare_submit = "submit"
         bare_poll = "poll" if gw.poll_body is None else "poll_posted"  # like for like: a POST poll against a POST
+        unsigned_submit: str | None = None
+        unsigned_poll: str | None = None
+        if gw.signed:  # a signed request against one the bare app checks too; unsigned beside it
+            unsigned_submit, unsigned_poll = bare_submit, bare_poll
+            bare_submit, bare_poll = "signed_submit", "signed_poll"
         endpoints += [
-            Endpoint(f"{gw.id} submit", "submit", [submit], "submit"),
-            Endpoint(f"{gw.id} poll (running)", "poll", in_progress, bare_poll),
-            Endpoint(f"{gw.id} poll (succeeded)", "poll", succeeded, bare_poll),
+            Endpoint(f"{gw.id} submit", "submit", [submit], bare_submit, unsigned_submit),
+            Endpoint(f"{gw.id} poll (running)", "poll", in_progress, bare_poll, unsigned_poll),
+            Endpoint(f"{gw.id} poll (succeeded)", "poll", succeeded, bare_poll, unsigned_poll),
         ]
         if gw is gateways[0]:  # the flow is the same on every gateway: once is enough for the time it takes
             endpoints.append(
                 Endpoint(f"{gw.id} mixed 1:{POLLS_PER_SUBMIT}", "mixed", _mixed(submit, in_progress), "mixed")
             )
             endpoints.append(
-                Endpoint(f"{gw.id} poll (running), dashboard open", "poll", in_progress, bare_poll, running[gw.id][0])
+                Endpoint(
+                    f"{gw.id} poll (running), dashboard open",
+                    "poll",
+                    in_progress,
+                    bare_poll,
+                    dashboard_task=running[gw.id][0],
+                )
             )
     size = 0
     if media:

@@ -8,8 +8,17 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from bench import bare_app
 from bench.load import HttpRequest
-from mockserver.core.volc_v4 import ALGORITHM, DATE_FORMAT, canonical_request, default_key_pair, hex_sha256, signature
+from mockserver.core.volc_v4 import (
+    ALGORITHM,
+    DATE_FORMAT,
+    KeyPair,
+    canonical_request,
+    default_key_pair,
+    hex_sha256,
+    signature,
+)
 from mockserver.gateways.crazyrouter import models as crazyrouter
 from mockserver.gateways.families import jimeng30
 from mockserver.gateways.jimeng2api.models import catalog as jimeng2api_catalog
@@ -174,12 +183,14 @@ HEADERS = {"Authorization": f"Bearer {API_KEY}", "Content-Type": "application/js
 AUTH = {"Authorization": HEADERS["Authorization"]}
 SIGNING_PAIR = default_key_pair(0)
 """The pair the bench's mock accepts: it configures none (its key is a bearer key), so the one seed 0 fixes."""
+BARE_PAIR = KeyPair(bare_app.ACCESS_KEY, bare_app.SECRET_KEY)
+"""The pair the bare app's signed routes accept."""
 SIGNED_HEADERS = ["content-type", "x-content-sha256", "x-date"]
 """Host is left unsigned (the mock checks the headers a client lists): a prepared request then serves any port."""
 
 
-def signed_headers(method: str, path: str, body: bytes, now: float) -> dict[str, str]:
-    """The headers of a request signed ahead with SIGNING_PAIR, X-Date at `now`. The mock accepts a date within 15
+def signed_headers(method: str, path: str, body: bytes, now: float, pair: KeyPair = SIGNING_PAIR) -> dict[str, str]:
+    """The headers of a request signed ahead with `pair`, X-Date at `now`. The mock accepts a date within 15
     minutes of its clock: the bench's virtual clock stands still while loads run, so the signature stays valid."""
     url = urlsplit(path)
     x_date = time.strftime(DATE_FORMAT, time.gmtime(now))
@@ -187,10 +198,9 @@ def signed_headers(method: str, path: str, body: bytes, now: float) -> dict[str,
     headers = {"content-type": "application/json", "x-content-sha256": body_sha256, "x-date": x_date}
     canonical = canonical_request(method, url.path, parse_qsl(url.query), headers, SIGNED_HEADERS, body_sha256)
     scope = f"{x_date[:8]}/cn-north-1/cv/request"
-    proof = signature(SIGNING_PAIR.secret_key, x_date, "cn-north-1", "cv", canonical)
+    proof = signature(pair.secret_key, x_date, "cn-north-1", "cv", canonical)
     authorization = (
-        f"{ALGORITHM} Credential={SIGNING_PAIR.access_key}/{scope}, SignedHeaders={';'.join(SIGNED_HEADERS)}, "
-        f"Signature={proof}"
+        f"{ALGORITHM} Credential={pair.access_key}/{scope}, SignedHeaders={';'.join(SIGNED_HEADERS)}, Signature={proof}"
     )
     return {
         "Content-Type": "application/json",

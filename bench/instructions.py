@@ -88,17 +88,21 @@ def instructions_per_request(
     mock: CountedServer, bare: CountedServer, endpoints: list[Endpoint], bare_loads: dict[str, list[HttpRequest]],
     times: int,
 ) -> list[dict[str, Any]]:  # fmt: skip
-    """Each submit and poll endpoint against its bare equivalent; `ratio` is bare / mock, as the throughput's is."""
-    bare_counts = {key: bare.count(bare_loads[key], times) for key in {e.bare for e in endpoints if e.kind in KINDS}}
+    """Each submit and poll endpoint against its bare equivalent; `ratio` is bare / mock, as the throughput's is. A
+    signed gateway's rows also give the bare app's unsigned load (`bare_unsigned`, `ratio_unsigned`)."""
+    # a row with a dashboard open sends the same requests as another row
+    counted = [e for e in endpoints if e.kind in KINDS and e.dashboard_task is None]
+    keys = sorted({e.bare for e in counted} | {e.bare_unsigned for e in counted if e.bare_unsigned is not None})
+    bare_counts = {key: round(bare.count(bare_loads[key], times)) for key in keys}
     rows = []
-    for endpoint in endpoints:
-        if endpoint.kind not in KINDS or endpoint.dashboard_task is not None:  # the same requests as another row
-            continue
-        mine, theirs = round(mock.count(endpoint.mock, times)), round(bare_counts[endpoint.bare])
-        rows.append(
-            {
-                "endpoint": endpoint.name, "kind": endpoint.kind, "requests": times, "mock": mine,
-                "bare": theirs, "ratio": round(theirs / mine, 3),
-            }
-        )  # fmt: skip
+    for endpoint in counted:
+        mine, theirs = round(mock.count(endpoint.mock, times)), bare_counts[endpoint.bare]
+        row = {
+            "endpoint": endpoint.name, "kind": endpoint.kind, "requests": times, "mock": mine,
+            "bare": theirs, "ratio": round(theirs / mine, 3),
+        }  # fmt: skip
+        if endpoint.bare_unsigned is not None:
+            unsigned = bare_counts[endpoint.bare_unsigned]
+            row |= {"bare_unsigned": unsigned, "ratio_unsigned": round(unsigned / mine, 3)}
+        rows.append(row)
     return rows

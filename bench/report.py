@@ -19,7 +19,8 @@ def targets(result: dict[str, Any]) -> list[dict[str, Any]]:
     for row in result["endpoints"]:
         if row["kind"] in ("poll", "submit"):
             want = POLL_RATIO if row["kind"] == "poll" else SUBMIT_RATIO
-            checks.append(_check(f"{row['endpoint']} / bare", row["ratio"], f">= {want}", row["ratio"] >= want))
+            against = "bare signed" if "ratio_unsigned" in row else "bare"
+            checks.append(_check(f"{row['endpoint']} / {against}", row["ratio"], f">= {want}", row["ratio"] >= want))
     cold = result["cold_start"]["mock"]["median_ms"]
     checks.append(_check("cold start (ms)", cold, f"< {COLD_START_MS}", cold < COLD_START_MS))
     for gw, memory in result["memory"].items():
@@ -51,13 +52,14 @@ def render(result: dict[str, Any]) -> str:
         f"pinning: {setup['pinning']}; {setup['rounds']}",
         "",
         f"{'endpoint':<36} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'bare req/s':>11} {'ratio':>6} {'alone':>6}"
-        "  errors",
+        f" {'unsigned':>8}  errors",
     ]
     for row in result["endpoints"]:
         mock, bare = row["mock"], row["bare"]
+        unsigned = f"{row['ratio_unsigned']:.2f}" if "ratio_unsigned" in row else ""
         lines.append(
             f"{row['endpoint']:<36} {mock['rps']:>9,.0f} {mock['p50_ms']:>8.2f} {mock['p99_ms']:>8.2f} "
-            f"{bare['rps']:>11,.0f} {row['ratio']:>6.2f} {row['ratio_alone']:>6.2f}  {mock['errors']}"
+            f"{bare['rps']:>11,.0f} {row['ratio']:>6.2f} {row['ratio_alone']:>6.2f} {unsigned:>8}  {mock['errors']}"
         )
     control = result.get("side_by_side_control")
     if control:
@@ -65,6 +67,8 @@ def render(result: dict[str, Any]) -> str:
             "",
             "ratio: both apps loaded at once on the server core, median of the slices; alone: the ratio of the kept "
             "pair of alternating slices",
+            "a signed gateway (Volcengine V4) is compared with the bare app's signed routes, which check the signature "
+            "too; unsigned: its ratio, side by side, to the bare app's same route without the check",
             f"side-by-side control, the bare app against a second bare app ({control['load']}): {control['ratio']:.2f} "
             f"({control['ratios'][0]:.2f}-{control['ratios'][-1]:.2f})",
         ]
@@ -74,9 +78,19 @@ def render(result: dict[str, Any]) -> str:
             "",
             f"instructions per request, counted by callgrind over {rows[0]['requests']} sequential requests "
             "(the whole server process; ratio bare / mock):",
-            f"{'endpoint':<36} {'mock':>11} {'bare':>11} {'ratio':>6}",
+            f"{'endpoint':<36} {'mock':>11} {'bare':>11} {'ratio':>6} {'bare unsigned':>14} {'ratio':>6}",
         ]
-        lines += [f"{r['endpoint']:<36} {r['mock']:>11,} {r['bare']:>11,} {r['ratio']:>6.2f}" for r in rows]
+        lines += [
+            f"{r['endpoint']:<36} {r['mock']:>11,} {r['bare']:>11,} {r['ratio']:>6.2f}"
+            + (f" {r['bare_unsigned']:>14,} {r['ratio_unsigned']:>6.2f}" if "bare_unsigned" in r else "")
+            for r in rows
+        ]
+        checks = sorted({(r["bare"], r["bare_unsigned"]) for r in rows if "bare_unsigned" in r})
+        lines += [
+            f"the bare app's signature check: {signed:,} signed against {unsigned:,} unsigned, "
+            f"{signed - unsigned:,} instructions"
+            for signed, unsigned in checks
+        ]
     cold = result["cold_start"]
     lines += [
         "",

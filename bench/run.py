@@ -144,6 +144,9 @@ def _throughput(
                     for i in range(args.rounds)
                 ]
                 ratios = together((bare_port, bare_loads[endpoint.bare]), (mock_port, endpoint.mock))
+                unsigned = []
+                if endpoint.bare_unsigned is not None:
+                    unsigned = together((bare_port, bare_loads[endpoint.bare_unsigned]), (mock_port, endpoint.mock))
             bare, mine = median_pair(pairs)
             spread = sorted(round(m.rps / b.rps, 2) if b.rps else 0.0 for b, m in pairs)
             row: dict[str, Any] = {"endpoint": endpoint.name, "kind": endpoint.kind, "bare_load": endpoint.bare}
@@ -151,12 +154,16 @@ def _throughput(
                 row["dashboard"] = [page.figures() for page in pages]
             row |= {"mock": mine.to_dict(), "bare": bare.to_dict(), "ratio": _median(ratios)}
             row |= {"side_by_side_ratios": ratios, "ratio_alone": round(mine.rps / bare.rps, 2)}
+            if unsigned:
+                row |= {"bare_unsigned_load": endpoint.bare_unsigned, "ratio_unsigned": _median(unsigned)}
+                row |= {"side_by_side_ratios_unsigned": unsigned}
             rows.append(row | {"pair_ratios": spread})
             _say(
                 f"  {endpoint.name}: {mine.rps:,.0f} req/s (bare {endpoint.bare}: {bare.rps:,.0f}), "
                 f"p50 {mine.p50_ms:.2f} ms, p99 {mine.p99_ms:.2f} ms, errors {mine.errors}, "
                 f"ratio side by side {row['ratio']:.2f} ({ratios[0]:.2f}-{ratios[-1]:.2f}), "
                 f"alone {row['ratio_alone']:.2f} ({spread[0]:.2f}-{spread[-1]:.2f})"
+                + (f", side by side with bare {endpoint.bare_unsigned} {row['ratio_unsigned']:.2f}" if unsigned else "")
             )
     return rows, control
 
@@ -214,6 +221,11 @@ def _instructions(times: int, gateways: tuple[Gateway, ...], core: int | None) -
         _say(
             f"  {row['endpoint']}: {row['mock']:,} instructions per request "
             f"(bare: {row['bare']:,}), ratio {row['ratio']}"
+            + (
+                f"; bare unsigned {row['bare_unsigned']:,}, ratio {row['ratio_unsigned']}"
+                if "bare_unsigned" in row
+                else ""
+            )
         )
     return rows
 

@@ -51,6 +51,12 @@ def test_a_reduced_run_measures_every_endpoint_and_writes_its_json(tmp_path: Pat
         assert math.isfinite(row["ratio"]) and row["ratio"] >= 0 and row["ratio_alone"] > 0
         assert len(row["pair_ratios"]) == 1 and row["pair_ratios"][0] == row["ratio_alone"]
         assert len(row["side_by_side_ratios"]) == 1 and round(row["side_by_side_ratios"][0], 2) == row["ratio"]
+    signed = {row["endpoint"]: row for row in result["endpoints"] if "ratio_unsigned" in row}
+    assert set(signed) == {"volcengine submit", "volcengine poll (running)", "volcengine poll (succeeded)"}
+    for row in signed.values():  # against the bare app's signed route (its loads accepted: no errors above)
+        assert row["bare_load"] in ("signed_submit", "signed_poll"), row
+        assert row["bare_unsigned_load"] == ("submit" if row["kind"] == "submit" else "poll_posted"), row
+        assert len(row["side_by_side_ratios_unsigned"]) == 1 and row["ratio_unsigned"] >= 0
     [open_dashboard] = [row for row in result["endpoints"] if "dashboard" in row]
     pages = {page["page"]: page for page in open_dashboard["dashboard"]}
     assert set(pages) == {"overview", "tasks", "task", "journal"}
@@ -83,7 +89,11 @@ def test_a_reduced_run_measures_every_endpoint_and_writes_its_json(tmp_path: Pat
     [image] = result["pictures"]["jimeng2api"]
     assert (image["kind"], image["size"], image["format"]) == ("image", "1024x1024", "webp")
     assert image["bytes"] > 0 and image["first_ms"] > 0 and thumbnail["bytes"] > 0
-    assert {t["name"] for t in result["targets"]} >= {"crazyrouter submit / bare", "cold start (ms)"}
+    assert {t["name"] for t in result["targets"]} >= {
+        "crazyrouter submit / bare",
+        "volcengine poll (running) / bare signed",
+        "cold start (ms)",
+    }
 
 
 def test_every_bench_gateway_is_a_mounted_provider_and_renders_outputs() -> None:

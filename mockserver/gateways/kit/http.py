@@ -82,7 +82,6 @@ def _keep_for_journal(request: Request, body: bytes | None) -> None:
 
 
 LONG_NUMBER_DIGITS = 19
-_LONG_NUMBER = re.compile(rb"\d{%d}" % LONG_NUMBER_DIGITS)
 """Digits enough to exceed 64 bits, where orjson reads an integer as a float (json keeps the integer)."""
 _DIGITS = b"0123456789"
 
@@ -92,16 +91,29 @@ UNREAD: Any = object()
 
 def quick_loads(body: bytes) -> Any:
     """The body's JSON value when orjson reads it as `json.loads` would (it refuses NaN, lone surrogates and
-    more); UNREAD when it is for `json` to read or refuse."""
-    if (
-        len(body) - len(body.translate(None, _DIGITS)) < LONG_NUMBER_DIGITS  # too few digits for a long run: no search
-        or _LONG_NUMBER.search(body) is None
-    ):
-        try:
-            return orjson.loads(body)
-        except orjson.JSONDecodeError:
-            pass
-    return UNREAD
+    more); UNREAD when it is for `json` to read or refuse: a body with digits enough for a long integer whose value
+    holds a float (orjson reads an integer past 64 bits as one). Digits in strings (a 19-digit task id) are no
+    integer: a value without a float was read whole."""
+    try:
+        value = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return UNREAD
+    if len(body) - len(body.translate(None, _DIGITS)) >= LONG_NUMBER_DIGITS and _holds_float(value):
+        return UNREAD
+    return value
+
+
+def _holds_float(value: Any) -> bool:
+    pending = [value]  # a walk without recursion: orjson reads deeper nesting than Python recurses
+    while pending:
+        item = pending.pop()
+        if isinstance(item, float):
+            return True
+        if isinstance(item, dict):
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return False
 
 
 MAX_JSON_DEPTH = 64

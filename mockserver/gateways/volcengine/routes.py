@@ -125,9 +125,10 @@ class VolcengineApi:
         payload = parse_json(body, context.settings.max_json_depth)
         if not isinstance(payload, dict):
             raise InputInvalid("the request body must be a JSON object")
-        violation = self.operations[operation_id].check_request(payload)
-        if violation is not None and operation_id not in CHECKED_AFTER_SCENARIO:
-            raise InputInvalid(violation.message)
+        if operation_id not in CHECKED_AFTER_SCENARIO:
+            violation = self.operations[operation_id].check_request(payload)
+            if violation is not None:
+                raise InputInvalid(violation.message)
         return await self.handlers[operation_id](request, access_key, payload)
 
     @staticmethod

@@ -19,6 +19,7 @@ from starlette.responses import JSONResponse
 from mockserver.gateways.jimeng2api import body as jimeng2api_body
 from mockserver.gateways.jimeng2api.errors import Jimeng2ApiError
 from mockserver.gateways.kit.http import (
+    UNREAD,
     JsonResponse,
     MalformedJson,
     Rendered,
@@ -27,6 +28,7 @@ from mockserver.gateways.kit.http import (
     header,
     note,
     public_base,
+    quick_loads,
     read_json,
     without_lone_surrogates,
 )
@@ -114,6 +116,8 @@ _FRAGMENTS = st.sampled_from(
         "-Infinity",
         "1e400",
         "12345678901234567890",
+        '"12345678901234567890"',  # a long run of digits in a string: not a number
+        "0.12345678901234567890",
         "1234567890",  # two of these: digits enough for a long number, but no run of them
         "-9223372036854775809",
         "0.1",
@@ -149,6 +153,34 @@ def test_read_json_accepts_what_json_accepts_with_the_same_values(body: bytes) -
     except MalformedJson:
         got = MalformedJson
     assert got is MalformedJson if expected is MalformedJson else _same(got, expected)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"req_key": "jimeng_t2v_v30", "task_id": "12345678901234567890"}',
+        b'["1e12345678901234567890", 12345678901234567]',
+        b'"-12345678901234567890"',
+    ],
+)
+def test_a_long_run_of_digits_that_is_no_integer_is_read_by_orjson(body: bytes) -> None:
+    """A Volcengine poll names its task by a 19- or 20-digit id in a string: nothing for json to read instead."""
+    assert quick_loads(body) == json.loads(body)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"98765432109876543210",  # past 2**64
+        b'{"n":98765432109876543210}',
+        b"[1, -12345678901234567890]",  # past -2**63
+        b'{"n":\n 98765432109876543210}',
+        b'{"id": "12345678901234567890", "f": 0.5}',  # a float among digits enough for a long integer
+    ],
+)
+def test_a_long_integer_is_left_to_json(body: bytes) -> None:
+    """orjson reads an integer past 64 bits as a float: with digits enough for one, a float is json's to read."""
+    assert quick_loads(body) is UNREAD
 
 
 @settings(max_examples=800, deadline=None)

@@ -232,6 +232,13 @@ class _Compiler:
             item = self.name("e")
             body = self.nested(rule.value, item, rule.depth)
             return [f"for {item} in {x}:", *_indent(body)] if body else []
+        if rule.kind == "contains":  # counted in a loop: the item's test inline, not a function called per item
+            schema, low, high = rule.value
+            item, count = self.name("e"), self.name("n")
+            bounds = f"{low} <= {count}" + (f" <= {high}" if high is not None else "")
+            test = self.valid(schema, item, rule.depth)
+            loop = [f"for {item} in {x}:", f"    if {test}: {count} += 1"]
+            return [f"{count} = 0", *loop, f"if not ({bounds}): return False"]
         if rule.kind == "if":
             condition = self.valid(rule.value[0], x, rule.depth, known)
             then, otherwise = (self.nested(branch, x, rule.depth, known) for branch in rule.value[1:])

@@ -32,7 +32,7 @@ _LENGTHS = {"minLength": ("str", "len({x}) >="), "maxLength": ("str", "len({x}) 
 _LENGTHS |= {"minItems": ("list", "len({x}) >="), "maxItems": ("list", "len({x}) <=")}
 _LENGTHS |= {"minProperties": ("dict", "len({x}) >="), "maxProperties": ("dict", "len({x}) <=")}
 _SCALARS = (str, int, float, bool, type(None))
-_INLINE_RULES = 6  # a sub-schema with more rules than this, or with `items`, is a nested function, not an expression
+_INLINE_RULES = 6  # a sub-schema with more rules than this, or a loop (`items`, `contains`), is a nested function
 _SPLIT_EVERY = 6  # every sixth level of nesting is a nested function: Python limits how deep blocks may nest
 
 
@@ -246,7 +246,7 @@ class _Compiler:
             item = self.name("e")
             body = self.nested(rule.value, item, rule.depth)
             return [f"for {item} in {x}:", *_indent(body)] if body else []
-        if rule.kind == "contains":  # counted in a loop: the item's test inline, not a function called per item
+        if rule.kind == "contains":  # counted in a loop, the item's test inline
             schema, low, high = rule.value
             item, count = self.name("e"), self.name("n")
             bounds = f"{low} <= {count}" + (f" <= {high}" if high is not None else "")
@@ -267,7 +267,8 @@ class _Compiler:
             return repr(schema)
         rules = _rules(schema, depth)
         size = sum(len(rule.value) if rule.kind == "properties" else 1 for rule in rules)
-        if depth % _SPLIT_EVERY == 0 or size > _INLINE_RULES or any(rule.kind == "items" for rule in rules):
+        loops = any(rule.kind in ("items", "contains") for rule in rules)  # statements: a function of their own
+        if depth % _SPLIT_EVERY == 0 or size > _INLINE_RULES or loops:
             return f"{self.function(schema, depth)}({x})"
         known = _known_kind(rules) or known
         terms = []
@@ -324,10 +325,6 @@ class _Compiler:
             return f"({then} if {condition} else {otherwise})"
         if kind == "ref":
             return f"{self.ref(value, depth)}({x})"
-        if kind == "contains":
-            schema, low, high = value
-            count = f"sum(map({self.function(schema, depth)}, {x}))"  # each function answers True or False
-            return f"({low} <= {count}{f' <= {high}' if high is not None else ''})"
         assert kind == "false", kind
         return "False"
 

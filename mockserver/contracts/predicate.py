@@ -150,7 +150,9 @@ def _tag(schema: Any) -> tuple[str, frozenset[str]] | None:
     properties = schema.get("properties")
     for name in schema.get("required", ()):
         rule = properties.get(name) if isinstance(properties, Mapping) else None
-        values = (rule.get("enum") if "const" not in rule else [rule["const"]]) if isinstance(rule, Mapping) else None
+        if not isinstance(rule, Mapping):
+            continue
+        values = [rule["const"]] if "const" in rule else rule.get("enum")
         if isinstance(values, list) and values and all(type(value) is str for value in values):
             return name, frozenset(values)
     return None

@@ -32,7 +32,7 @@ _LENGTHS = {"minLength": ("str", "len({x}) >="), "maxLength": ("str", "len({x}) 
 _LENGTHS |= {"minItems": ("list", "len({x}) >="), "maxItems": ("list", "len({x}) <=")}
 _LENGTHS |= {"minProperties": ("dict", "len({x}) >="), "maxProperties": ("dict", "len({x}) <=")}
 _SCALARS = (str, int, float, bool, type(None))
-_INLINE_RULES = 6  # a sub-schema with more rules than this, or with `items`, is a nested function, not an expression
+_INLINE_RULES = 6  # a sub-schema with more rules than this, or a loop (`items`, `contains`), is a nested function
 _SPLIT_EVERY = 6  # every sixth level of nesting is a nested function: Python limits how deep blocks may nest
 
 
@@ -142,6 +142,22 @@ def _known_kind(rules: list[_Rule]) -> str | None:
     return None
 
 
+def _tag(schema: Any) -> tuple[str, frozenset[str]] | None:
+    """The first property an object schema requires and fixes to strings (`const` or `enum`): its name and those
+    strings; None when there is none."""
+    if not isinstance(schema, Mapping) or schema.get("type") != "object":
+        return None
+    properties = schema.get("properties")
+    for name in schema.get("required", ()):
+        rule = properties.get(name) if isinstance(properties, Mapping) else None
+        if not isinstance(rule, Mapping):
+            continue
+        values = [rule["const"]] if "const" in rule else rule.get("enum")
+        if isinstance(values, list) and values and all(type(value) is str for value in values):
+            return name, frozenset(values)
+    return None
+
+
 def _indent(lines: list[str]) -> list[str]:
     return ["    " + line for line in lines]
 
@@ -232,6 +248,13 @@ class _Compiler:
             item = self.name("e")
             body = self.nested(rule.value, item, rule.depth)
             return [f"for {item} in {x}:", *_indent(body)] if body else []
+        if rule.kind == "contains":  # counted in a loop, the item's test inline
+            schema, low, high = rule.value
+            item, count = self.name("e"), self.name("n")
+            bounds = f"{low} <= {count}" + (f" <= {high}" if high is not None else "")
+            test = self.valid(schema, item, rule.depth)
+            loop = [f"for {item} in {x}:", f"    if {test}: {count} += 1"]
+            return [f"{count} = 0", *loop, f"if not ({bounds}): return False"]
         if rule.kind == "if":
             condition = self.valid(rule.value[0], x, rule.depth, known)
             then, otherwise = (self.nested(branch, x, rule.depth, known) for branch in rule.value[1:])
@@ -246,7 +269,8 @@ class _Compiler:
             return repr(schema)
         rules = _rules(schema, depth)
         size = sum(len(rule.value) if rule.kind == "properties" else 1 for rule in rules)
-        if depth % _SPLIT_EVERY == 0 or size > _INLINE_RULES or any(rule.kind == "items" for rule in rules):
+        loops = any(rule.kind in ("items", "contains") for rule in rules)  # statements: a function of their own
+        if depth % _SPLIT_EVERY == 0 or size > _INLINE_RULES or loops:
             return f"{self.function(schema, depth)}({x})"
         known = _known_kind(rules) or known
         terms = []
@@ -293,7 +317,9 @@ class _Compiler:
             parts = [self.valid(part, x, depth, known) for part in value]
             if not parts:
                 return "False"
-            return f"({' or '.join(parts)})" if kind == "anyOf" else f"(({' + '.join(parts)}) == 1)"
+            if kind == "anyOf" or self.exclusive(value):  # no value passes two: the first that passes is the one
+                return f"({' or '.join(parts)})"
+            return f"(({' + '.join(parts)}) == 1)"
         if kind == "not":
             return f"(not {self.valid(value, x, depth, known)})"
         if kind == "if":
@@ -301,12 +327,23 @@ class _Compiler:
             return f"({then} if {condition} else {otherwise})"
         if kind == "ref":
             return f"{self.ref(value, depth)}({x})"
-        if kind == "contains":
-            schema, low, high = value
-            count = f"sum(map({self.function(schema, depth)}, {x}))"  # each function answers True or False
-            return f"({low} <= {count}{f' <= {high}' if high is not None else ''})"
         assert kind == "false", kind
         return "False"
+
+    def exclusive(self, parts: list[Any]) -> bool:
+        """Whether no value can pass two of `parts`: each (or the schema its bare `$ref` names) is an object that
+        requires the same property and fixes it to strings (`const` or `enum`), and no two share a string."""
+        key, seen = None, frozenset[str]()
+        for part in parts:
+            if isinstance(part, Mapping) and isinstance(part.get("$ref"), str) and part["$ref"].startswith("#/"):
+                if any(name != "$ref" and not name.startswith("x-") and name not in ANNOTATIONS for name in part):
+                    return False
+                part = self.resolve(part["$ref"][1:])
+            tag = _tag(part)
+            if tag is None or (key is not None and tag[0] != key) or not seen.isdisjoint(tag[1]):
+                return False
+            key, seen = tag[0], seen | tag[1]
+        return True
 
     def member(self, values: list[Any], x: str) -> str:
         """`x` equals one of `values`, type for type, save that an int and a float compare (bool is no number)."""

@@ -237,6 +237,9 @@ class TaskEngine:
         return bool(await self.offload(self.delete, provider, task_id))
 
     async def aensure_room(self) -> None:
+        if self.hot is None:  # the memory store: nothing to wait for
+            self.ensure_room()
+            return
         await self.offload(self.ensure_room)
 
     async def atasks(self, provider: str | None = None) -> list[TaskView]:

@@ -77,6 +77,8 @@ class StepPlan(NamedTuple):
 def with_timings(steps: Iterable[StepPlan], timings: Mapping[str, Any]) -> list[StepPlan]:
     """The steps, each whose state `timings` names taking that timing (a `parse_timing` form) in place of its
     own; a named state the steps do not have is passed over."""
+    if not timings:
+        return list(steps)
     return [
         step._replace(timing=parse_timing(timings[step.state])) if step.state in timings else step for step in steps
     ]

@@ -102,6 +102,8 @@ class MemoryStore:
             return self._tasks.pop(task_id, None) is not None
 
     def purge(self, now: float) -> int:
+        if not self.purge_due(now):  # nothing has expired yet
+            return 0
         dropped = 0
         with self._lock:
             while self._expiry and self._expiry[0][0] <= now:

@@ -150,6 +150,9 @@ def _composite(inner: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
             "properties": st.dictionaries(st.sampled_from(_NAMES), inner, min_size=1, max_size=3),
             "additionalProperties": st.booleans() | inner,
             "items": inner,
+            "contains": inner,
+            "minContains": st.integers(0, 2),
+            "maxContains": st.integers(0, 2),
             "allOf": parts,
             "anyOf": parts,
             "oneOf": parts,
@@ -239,6 +242,38 @@ def test_one_of_counts_the_matching_branches(value: Any, valid: bool) -> None:
     check = quick_check(schema, _resolve)
     assert check is not None
     assert check(value) is valid is Draft202012Validator(schema).is_valid(value)
+
+
+_TAGS = st.sampled_from(["a", "b", "c", "d"])
+
+
+def _tagged_branch(tags: list[str], extra: Any, as_const: bool) -> dict[str, Any]:
+    fixed = {"const": tags[0]} if as_const else {"enum": tags}
+    return {"type": "object", "required": ["t"], "properties": {"t": fixed, "a": extra}}
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.lists(st.tuples(st.lists(_TAGS, min_size=1, max_size=2), _SCHEMAS, st.booleans()), min_size=1, max_size=4),
+    st.booleans(),
+    st.lists(st.dictionaries(st.sampled_from(["t", "a"]), _TAGS | _VALUES, max_size=2) | _VALUES, max_size=5),
+)
+def test_a_one_of_told_apart_by_a_tag_answers_as_jsonschema(
+    branches: list[tuple[list[str], Any, bool]], by_ref: bool, values: list[Any]
+) -> None:
+    """Branches that fix a required property to strings no other branch has are tried until one passes (no value
+    passes two); branches that share a string, or fix it otherwise, are all counted as before."""
+    parts = [_tagged_branch(*branch) for branch in branches]
+    document = {"components": {"schemas": {f"B{n}": part for n, part in enumerate(parts)}}}
+    schema = {"oneOf": [{"$ref": f"#/components/schemas/B{n}"} for n in range(len(parts))] if by_ref else parts}
+
+    def resolve(pointer: str) -> Any:
+        return document["components"]["schemas"][pointer.rsplit("/", 1)[1]]
+
+    check = quick_check(schema, resolve)
+    assert check is not None
+    validator = Draft202012Validator(document | schema)
+    assert [check(value) for value in values] == [validator.is_valid(value) for value in values]
 
 
 @pytest.mark.parametrize(

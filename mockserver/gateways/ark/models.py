@@ -86,9 +86,9 @@ class Model:
             bool(entry.get("needs_image", False)),
         )
 
-    def violation(self, body: Mapping[str, Any]) -> tuple[str, str] | None:
+    def violation(self, body: Mapping[str, Any], content: Content) -> tuple[str, str] | None:
         """The first rule of this model a (schema-valid) request breaks, as (param, reason), or None."""
-        name, content = self.name, body["content"]
+        name = self.name
         duration, low, high = body.get("duration"), *self.durations
         if duration is not None and not (low <= duration <= high or (duration == -1 and self.model_chosen)):
             chosen = "-1 or " if self.model_chosen else ""
@@ -102,12 +102,11 @@ class Model:
                 return field, f"{field} is not supported by {name}"
         if body.get("service_tier") == "flex" and not self.flex:
             return "service_tier", f"service_tier flex is not available for {name}"
-        kinds = {item["type"] for item in content}
+        kinds, roles = content.kinds, content.roles
         if not self.media and kinds & {"video_url", "audio_url"}:
             return "content", f"{name} takes no reference video or audio"
         if "draft_task" in kinds and not self.draft:
             return "content", f"{name} takes no draft task"
-        roles = [item.get("role", "first_frame") for item in content if item["type"] == "image_url"]
         if refused := sorted(set(roles) - self.roles):
             takes = ", ".join(sorted(self.roles)) or "no images (text-to-video)"
             return "content", f"{name} takes {takes}, not {', '.join(refused)}"
@@ -142,6 +141,35 @@ class Catalogue:
         return self.sizes["1.0" if model.family == "1.0" else "1.5"]
 
 
+@dataclass(slots=True)
+class Content:
+    """A schema-valid request's content items, read once: its text, the kinds of item it has, its images and their
+    roles."""
+
+    prompt: str | None
+    kinds: set[str]
+    images: list[Mapping[str, Any]]
+    roles: list[str]
+    """Each image's role, in order (first_frame where it names none)."""
+
+    @classmethod
+    def of(cls, items: Sequence[Mapping[str, Any]]) -> Content:
+        prompt, kinds, images, roles = None, set(), [], []
+        for item in items:
+            kind = item["type"]
+            kinds.add(kind)
+            if kind == "text" and prompt is None:
+                prompt = item["text"]
+            elif kind == "image_url":
+                images.append(item)
+                roles.append(item.get("role", "first_frame"))
+        return cls(prompt, kinds, images, roles)
+
+    def image(self, role: str) -> Mapping[str, Any] | None:
+        """The first image in `role`, or None."""
+        return self.images[self.roles.index(role)] if role in self.roles else None
+
+
 def present(body: Mapping[str, Any]) -> dict[str, Any]:
     """The body without its null fields: the SDK sends every optional field as null, meaning absent."""
     return {key: value for key, value in body.items() if value is not None}
@@ -164,16 +192,21 @@ def with_prompt(content: Sequence[Mapping[str, Any]], prompt: str | None) -> lis
 
 
 def parse_create(
-    body: Mapping[str, Any], model: Model, catalogue: Catalogue, *, max_pixels: int, draft_of: str | None = None
+    body: Mapping[str, Any],
+    content: Content,
+    model: Model,
+    catalogue: Catalogue,
+    *,
+    max_pixels: int,
+    draft_of: str | None = None,
 ) -> dict[str, Any]:
-    """A contract-valid create body (nulls dropped) as the task's request: what the task reports and renders."""
-    content = body["content"]
-    images = [item for item in content if item.get("type") == "image_url"]
-    first = next((item for item in images if item.get("role", "first_frame") == "first_frame"), None)
+    """A contract-valid create body (nulls dropped) and its content as the task's request: what the task reports
+    and renders."""
+    first = content.image("first_frame")
     first_info = _image(first["image_url"]["url"], "content.image_url", max_pixels) if first is not None else None
-    last = next((item for item in images if item.get("role") == "last_frame"), None)
+    last = content.image("last_frame")
     last_info = _image(last["image_url"]["url"], "content.image_url", max_pixels) if last is not None else None
-    for item in images:
+    for item in content.images:
         if item is not first and item is not last:
             _image(item["image_url"]["url"], "content.image_url", max_pixels)
     draft = bool(body.get("draft", False))
@@ -192,7 +225,7 @@ def parse_create(
     rendered_frames = int(frames) if frames is not None else duration * FPS + 1
     request: dict[str, Any] = {
         "model": model.name,
-        "prompt": prompt_of(content) or "",
+        "prompt": content.prompt or "",
         "mode": _mode(content),
         "ratio": ratio,
         "resolution": resolution,
@@ -225,15 +258,14 @@ def parse_create(
     return request
 
 
-def _mode(content: Sequence[Mapping[str, Any]]) -> str:
-    roles = {item.get("role", "first_frame") for item in content if item.get("type") == "image_url"}
-    if any(item.get("type") in ("video_url", "audio_url") for item in content) or "reference_image" in roles:
+def _mode(content: Content) -> str:
+    if content.kinds & {"video_url", "audio_url"} or "reference_image" in content.roles:
         return "omni_reference"
-    if "last_frame" in roles:
+    if "last_frame" in content.roles:
         return "first_last_frame"
-    if roles:
+    if content.roles:
         return "first_frame"
-    return "draft" if any(item.get("type") == "draft_task" for item in content) else "text"
+    return "draft" if "draft_task" in content.kinds else "text"
 
 
 def _image(url: str, param: str, max_pixels: int) -> tuple[str, float] | None:

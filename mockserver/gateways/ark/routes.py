@@ -16,6 +16,7 @@ from mockserver.engine import Outcome, TaskView
 from mockserver.gateways.ark.errors import REQUEST_ID_HEADER, ArkErrors, ArkShape
 from mockserver.gateways.ark.models import (
     Catalogue,
+    Content,
     InvalidTaskRequest,
     Model,
     new_task_id,
@@ -105,13 +106,14 @@ class ArkApi:
         model = self.catalogue.models.get(body["model"])
         if model is None:
             raise self.errors.model_not_found(body["model"])
-        if (broken := model.violation(body)) is not None:
+        content = Content.of(body["content"])
+        if (broken := model.violation(body, content)) is not None:
             raise self.errors.invalid_parameter(*broken)
-        self.check_extras(body, key)
-        draft_of = await self.draft_of(body)
+        self.check_extras(body, content.prompt)
+        draft_of = await self.draft_of(body, content)
         try:
             video = parse_create(
-                body, model, self.catalogue, max_pixels=context.settings.max_image_pixels, draft_of=draft_of
+                body, content, model, self.catalogue, max_pixels=context.settings.max_image_pixels, draft_of=draft_of
             )
         except InvalidTaskRequest as exc:
             raise self.errors.invalid_parameter(exc.param, str(exc)) from None
@@ -122,10 +124,10 @@ class ArkApi:
             answer["safety_identifier"] = body["safety_identifier"]
         return self.answer(answer)
 
-    def check_extras(self, body: dict[str, Any], key: str) -> None:
+    def check_extras(self, body: dict[str, Any], prompt: str | None) -> None:
         """What the schema cannot say: the prompt's length (the mock's max_prompt_chars) and the callback address
         (the callback_hosts setting)."""
-        reason = scripting.prompt_too_long(prompt_of(body["content"]), self.context.settings.max_prompt_chars)
+        reason = scripting.prompt_too_long(prompt, self.context.settings.max_prompt_chars)
         if reason is not None:
             raise self.errors.invalid_parameter("content.text", reason)
         url = body.get("callback_url")
@@ -139,11 +141,11 @@ class ArkApi:
                 "callback_url", f"the mock sends callbacks only to the callback_hosts setting's addresses ({hosts})"
             )
 
-    async def draft_of(self, body: dict[str, Any]) -> str | None:
+    async def draft_of(self, body: dict[str, Any], content: Content) -> str | None:
         """The id of the succeeded draft a `draft_task` item names (a draft of Seedance 1.5 pro), or None."""
-        item = next((i for i in body["content"] if i.get("type") == "draft_task"), None)
-        if item is None:
+        if "draft_task" not in content.kinds:
             return None
+        item = next(i for i in body["content"] if i["type"] == "draft_task")
         draft_id = str(item["draft_task"]["id"])
         view = await self.context.engine.apeek(draft_id, self.context.provider_id)
         if view is None or not view.task.request.get("draft") or not view.succeeded:

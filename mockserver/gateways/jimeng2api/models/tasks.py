@@ -67,7 +67,7 @@ def settle(
             running = Polls(count=max(1, round(running.count * fraction)))
         else:
             running = Fixed(seconds=max(round(running.draw(rng) * fraction, 3), FAILURE_FLOOR))
-    elif not isinstance(running, Polls | Forever):
+    elif not isinstance(running, (Polls, Forever)):
         running = Fixed(seconds=round(running.draw(rng), 3))
     run_seconds = running.seconds if isinstance(running, Fixed) else math.inf if isinstance(running, Forever) else None
     waiting: Timing = queued.timing

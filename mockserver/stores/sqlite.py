@@ -6,8 +6,9 @@ for another process's write lock holds up that thread only. The calls that arriv
 next batch, one transaction: one write lock and one commit for all of them, so the more requests wait, the fewer
 times the processes sharing the file take turns at the lock. A request is answered after its batch committed.
 
-The processes take turns through an advisory lock on a file beside the database (`<file>-writer`): the kernel wakes
-the next one the moment a batch commits, where SQLite's own wait would sleep and try again. The WAL is copied back
+The processes take turns through advisory locks on a file beside the database (`<file>-writer`): the kernel wakes
+the next one the moment a batch commits, where SQLite's own wait would sleep and try again, and a process that has
+just written queues behind the one waiting. The WAL is copied back
 into the database by a checkpoint thread of each process, so no request waits for that copy (and its fsync), as it
 would when the commit that fills the WAL runs SQLite's automatic checkpoint."""
 
@@ -102,8 +103,7 @@ class SqliteStore:
     def _transaction(self) -> Iterator[None]:
         """One batch of the worker's calls: committed together, or not at all."""
         db = self._db()
-        fcntl.flock(self._writer, fcntl.LOCK_EX)
-        try:
+        with self._turn():
             _begin(db)
             try:
                 yield
@@ -111,8 +111,21 @@ class SqliteStore:
                 db.execute("ROLLBACK")
                 raise
             _answered(lambda: db.execute("COMMIT"))
+
+    @contextmanager
+    def _turn(self) -> Iterator[None]:
+        """This process's turn at writing. Two locks on the file beside the database: the gate (its byte 0), held
+        while waiting for the turn (its byte 1), so a process that has just had its turn queues behind the one
+        waiting instead of taking the turn again before the kernel has woken it."""
+        fcntl.lockf(self._writer, fcntl.LOCK_EX, 1, 0)
+        try:
+            fcntl.lockf(self._writer, fcntl.LOCK_EX, 1, 1)
         finally:
-            fcntl.flock(self._writer, fcntl.LOCK_UN)
+            fcntl.lockf(self._writer, fcntl.LOCK_UN, 1, 0)
+        try:
+            yield
+        finally:
+            fcntl.lockf(self._writer, fcntl.LOCK_UN, 1, 1)
 
     def _checkpoint(self) -> None:
         """Copy the WAL back into the database now and then, beside the writers (a passive checkpoint waits for

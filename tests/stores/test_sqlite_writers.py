@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import fcntl
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -60,24 +61,38 @@ def test_the_checkpoint_thread_copies_the_wal_back(tmp_path: Path, monkeypatch: 
         store.close()
 
 
+HOLD_THE_TURN = """
+import fcntl, os, sys
+fd = os.open(sys.argv[1], os.O_RDWR)
+fcntl.lockf(fd, fcntl.LOCK_EX, 1, 1)
+print("holding", flush=True)
+sys.stdin.readline()
+"""
+
+
 def test_a_batch_waits_its_turn_at_the_writer_lock(tmp_path: Path) -> None:
-    """While another process holds the lock file beside the database, a write does not start; it runs as soon as
-    the lock is let go."""
+    """While another process has its turn (the lock on byte 1 of the file beside the database), a write does not
+    start; it runs as soon as that process lets go."""
     store = SqliteStore(tmp_path / "mock.db")
-    holder = os.open(f"{tmp_path / 'mock.db'}-writer", os.O_RDWR)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_THE_TURN, f"{tmp_path / 'mock.db'}-writer"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
 
     async def scenario() -> tuple[bool, int]:
-        fcntl.flock(holder, fcntl.LOCK_EX)
+        assert holder.stdout is not None and holder.stdout.readline() == "holding\n"
         pending = asyncio.ensure_future(store.ajournal_append(b"entry", 100))
         done, _ = await asyncio.wait({pending}, timeout=0.2)
-        waited = not done
-        fcntl.flock(holder, fcntl.LOCK_UN)
-        return waited, await pending
+        holder.communicate("\n", timeout=10)
+        return not done, await pending
 
     try:
         waited, seq = asyncio.run(scenario())
     finally:
-        os.close(holder)
+        holder.kill()
+        holder.wait()
         store.close()
     assert waited
     assert seq == 1

@@ -225,9 +225,10 @@ def note(request: Request, key: str, value: Any) -> None:
 def header(request: Request, name: str) -> str:
     """The first value of a header, '' when absent: `request.headers.get(name, "")`, read from the scope."""
     wanted = name.lower().encode("latin-1")
-    for key, value in request.scope["headers"]:
+    headers: list[tuple[bytes, bytes]] = request.scope["headers"]
+    for key, value in headers:
         if key == wanted:
-            return str(value.decode("latin-1"))
+            return value.decode("latin-1")
     return ""
 
 
@@ -235,10 +236,12 @@ def bearer_token(request: Request) -> str | None:
     """The key of an `Authorization: Bearer <key>` header: None when no key is sent, '' when the header
     is not a bearer credential."""
     text = header(request, "authorization").strip()
-    scheme, _, key = text.partition(" ")
-    if not text or (scheme.lower() == "bearer" and not key.strip()):
+    if not text:
         return None
-    return key.strip() if scheme.lower() == "bearer" else ""
+    scheme, _, key = text.partition(" ")
+    if scheme.lower() != "bearer":
+        return ""
+    return key.strip() or None
 
 
 def public_base(request: Request, configured: str | None) -> str:

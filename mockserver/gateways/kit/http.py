@@ -50,7 +50,7 @@ MAX_FORM_FILES = 20
 async def read_body(request: Request, limit: int) -> bytes:
     """The whole body, read from the request's ASGI messages; raises BodyTooLarge past `limit` bytes and Starlette's
     ClientDisconnect when the client goes away."""
-    declared = header(request, "content-length")
+    declared = header(request, b"content-length")
     if declared.isdigit() and int(declared) > limit:
         _keep_for_journal(request, None)
         raise BodyTooLarge(limit)
@@ -187,7 +187,7 @@ def parse_json(body: bytes, max_depth: int = MAX_JSON_DEPTH) -> Any:
 
 
 def is_form(request: Request) -> bool:
-    media_type = header(request, "content-type").partition(";")[0].strip().lower()
+    media_type = header(request, b"content-type").partition(";")[0].strip().lower()
     return media_type in ("multipart/form-data", "application/x-www-form-urlencoded")
 
 
@@ -198,7 +198,7 @@ async def read_form(request: Request, limit: int) -> FormData:
     async def once() -> AsyncGenerator[bytes, None]:
         yield body
 
-    multipart = header(request, "content-type").lower().startswith("multipart/")
+    multipart = header(request, b"content-type").lower().startswith("multipart/")
     try:
         if multipart:
             parser = MultiPartParser(
@@ -222,12 +222,12 @@ def note(request: Request, key: str, value: Any) -> None:
     request.scope.setdefault("state", {})[key] = value
 
 
-def header(request: Request, name: str) -> str:
-    """The first value of a header, '' when absent: `request.headers.get(name, "")`, read from the scope."""
-    wanted = name.lower().encode("latin-1")
+def header(request: Request, name: bytes) -> str:
+    """The first value of the header `name` (lower-case bytes, as the scope holds names), '' when absent:
+    `request.headers.get(name, "")`, read from the scope."""
     headers: list[tuple[bytes, bytes]] = request.scope["headers"]
     for key, value in headers:
-        if key == wanted:
+        if key == name:
             return value.decode("latin-1")
     return ""
 
@@ -235,7 +235,7 @@ def header(request: Request, name: str) -> str:
 def bearer_token(request: Request) -> str | None:
     """The key of an `Authorization: Bearer <key>` header: None when no key is sent, '' when the header
     is not a bearer credential."""
-    text = header(request, "authorization").strip()
+    text = header(request, b"authorization").strip()
     if not text:
         return None
     scheme, _, key = text.partition(" ")

@@ -43,7 +43,7 @@ class CorsPolicy:
     def applies(self, scope: Scope) -> bool:
         if self.every_response:
             return True
-        headers = dict(scope["headers"])  # the last of a repeated header, as before
+        headers = dict(scope["headers"])  # a repeated header: its last value
         origin = headers.get(b"origin")
         if not origin:
             return False

@@ -330,7 +330,9 @@ class MockClock:
     @property
     def scale(self) -> float:
         state = self.state()
-        return {"scaled": state.scale, "virtual": 0.0}.get(state.mode, 1.0)
+        if state.mode == "scaled":
+            return state.scale
+        return 0.0 if state.mode == "virtual" else 1.0
 
     def now(self) -> float:
         if self._shared is None:

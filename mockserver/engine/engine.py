@@ -166,7 +166,7 @@ class TaskEngine:
         finished = []
         for task in self.store.scan(now):  # oldest first
             elapsed = now - task.created_at - task.status_lag
-            if evaluate(task.schedule, max(elapsed, 0.0), task.polls).terminal:
+            if evaluate(task.schedule, elapsed, task.polls).terminal:
                 finished.append(task.id)
                 if len(finished) >= wanted:
                     break
@@ -281,7 +281,7 @@ class TaskEngine:
         """The task's view at `now`, and when it finished if this is the first read to see it terminal (the store
         is told once)."""
         elapsed = now - task.created_at - task.status_lag
-        status = evaluate(task.schedule, max(elapsed, 0.0), task.polls)
+        status = evaluate(task.schedule, elapsed, task.polls)
         if not status.terminal or task.finished_at is not None:
             return TaskView(task, status, now), None
         finished = now if status.finished_after is None else task.created_at + task.status_lag + status.finished_after

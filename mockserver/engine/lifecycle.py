@@ -210,7 +210,9 @@ def within_deadline(schedule: Schedule, seconds: float, outcome: Outcome) -> Sch
 
 
 def evaluate(schedule: Schedule, elapsed: float, polls: int) -> Status:
-    """The task's state `elapsed` seconds after submit, having been polled `polls` times (this poll included)."""
+    """The task's state `elapsed` seconds after submit (before it: as at submit), having been polled `polls` times
+    (this poll included)."""
+    elapsed = max(elapsed, 0.0)
     start_seconds, start_polls = 0.0, 0
     last_progress = 0
     finished_after: float | None = 0.0
@@ -256,4 +258,6 @@ def _running(state: str, progress: int) -> Status:
 
 
 def _between(low: int, high: int, fraction: float) -> int:
-    return int(low + (high - low) * min(max(fraction, 0.0), 1.0))
+    """The progress `fraction` (0 to 1: `evaluate` asks only for the step the task is within) of the way from
+    `low` to `high`."""
+    return int(low + (high - low) * fraction)

@@ -16,6 +16,7 @@ from mockserver.engine.lifecycle import (
     Schedule,
     Status,
     StepPlan,
+    current_phase,
     draw_schedule,
     evaluate,
     with_timings,
@@ -497,3 +498,24 @@ def test_with_timings_replaces_only_the_named_states_and_keeps_their_progress() 
     assert timed == [StepPlan("queued", Fixed(3.0)), StepPlan("running", Uniform(10.0, 20.0), (1, 99))]
     assert with_timings(steps, {"queued": {"forever": True}})[0] == StepPlan("queued", Forever())
     assert with_timings(steps, {}) == list(steps)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    planned=plans(),
+    seed=st.integers(0, 2**16),
+    elapsed=st.floats(-100, 1000, allow_nan=False),
+    polls=st.integers(0, 30),
+)
+def test_a_running_tasks_progress_lies_within_its_steps_range(
+    planned: tuple[list[StepPlan], Outcome, int | None], seed: int, elapsed: float, polls: int
+) -> None:
+    plan, outcome, fail_at = planned
+    schedule = draw_schedule(LIFECYCLE, plan, outcome, random.Random(seed), fail_at_progress=fail_at)
+    status = evaluate(schedule, elapsed, polls)
+    assert status == evaluate(schedule, max(elapsed, 0.0), polls)  # before submit reads as at submit
+    phase = current_phase(schedule, max(elapsed, 0.0), polls)
+    assert status.terminal is (phase is None)
+    if phase is not None:
+        low, high = phase.progress
+        assert (status.state, low <= status.progress <= high) == (phase.state, True)

@@ -6,12 +6,16 @@ import json
 import socket
 import time
 from collections.abc import Iterator
+from typing import Any
 
+import anyio
 import httpx
 import pytest
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from mockserver.gateways.kit.faults import (
+    FAULT_REFUSED,
+    HEADER_FAULT,
     TRICKLE_CHUNK,
     TRICKLE_PAUSE,
     FaultHeaderError,
@@ -234,3 +238,29 @@ def test_parse_fault_header(header: str, expected: str | None) -> None:
 def test_parse_fault_header_rejects(header: str) -> None:
     with pytest.raises(FaultHeaderError):
         parse_fault_header(header)
+
+
+def test_the_last_of_repeated_fault_headers_is_the_one_applied() -> None:
+    seen: list[dict[str, Any]] = []
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        seen.append(dict(scope["state"]))
+
+    faulty = FaultMiddleware(app, MockRuntime(Settings(clock="virtual")).randomness)
+
+    async def call(headers: list[tuple[bytes, bytes]]) -> None:
+        await faulty({"type": "http", "headers": headers, "state": {}}, app_receive, app_send)
+
+    headers = [(b"x-mock-fault", b"nonsense"), (b"host", b"x"), (b"x-mock-fault", b"status=503")]
+    anyio.run(call, headers)
+    assert FAULT_REFUSED not in seen[0] and seen[0][HEADER_FAULT].status == 503
+    anyio.run(call, headers[::-1])
+    assert isinstance(seen[1][FAULT_REFUSED], FaultHeaderError) and HEADER_FAULT not in seen[1]
+
+
+async def app_receive() -> Message:
+    return {"type": "http.request", "body": b"", "more_body": False}
+
+
+async def app_send(message: Message) -> None:
+    pass

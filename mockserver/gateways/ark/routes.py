@@ -48,6 +48,7 @@ TASKS = "/api/v3/contents/generations/tasks"
 SUCCEEDED, CANCELLED, EXPIRED = Outcome("succeeded"), Outcome("cancelled"), "expired"
 LIST_FILTERS = {"filter.status": "status", "filter.service_tier": "service_tier"}
 MAX_PAGE = 500
+_REQUEST_ID_NAME = REQUEST_ID_HEADER.lower().encode("latin-1")
 
 
 def account_of(key: str) -> str:
@@ -81,7 +82,9 @@ class ArkApi:
 
     def answer(self, body: Any) -> Response:
         """A success, with the request id every Ark answer carries."""
-        return JsonResponse(body, headers={REQUEST_ID_HEADER: self.shape.request_id()})
+        response = JsonResponse(body)
+        response.raw_headers.append((_REQUEST_ID_NAME, self.shape.request_id().encode("latin-1")))
+        return response
 
     # -- create ------------------------------------------------------------------------------------------------
     async def create(self, request: Request) -> Response:

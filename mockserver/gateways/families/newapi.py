@@ -33,6 +33,7 @@ from mockserver.gateways.kit.stamps import utc_stamp
 from mockserver.scenarios import Selection, UnknownScenario
 
 REQUEST_ID_HEADER = "X-Oneapi-Request-Id"
+_REQUEST_ID_NAME = REQUEST_ID_HEADER.lower().encode("latin-1")
 
 
 class NewApiError(GatewayError):
@@ -102,7 +103,9 @@ _TIME_STRING = "%Y%m%d%H%M%S"
 
 
 def json_response(context: ProviderContext, body: Any, status: int = 200) -> Response:
-    return JsonResponse(body, status_code=status, headers={REQUEST_ID_HEADER: request_id(context)})
+    response = JsonResponse(body, status_code=status)
+    response.raw_headers.append((_REQUEST_ID_NAME, request_id(context).encode("latin-1")))
+    return response
 
 
 class NewApiShape(ErrorShape):

@@ -62,7 +62,7 @@ class Payload:
 async def read_payload(request: Request, max_depth: int = MAX_JSON_DEPTH) -> Payload:
     """The body; JSON nested deeper than `max_depth` (the `max_json_depth` setting) is refused."""
     raw = await read_body(request, BODY_LIMIT)
-    content_type = header(request, "content-type").lower()
+    content_type = header(request, b"content-type").lower()
     if content_type.startswith(_FORMS):
         return await _read_form(request, raw, multipart=content_type.startswith("multipart/"))
     if "json" in content_type:

@@ -43,15 +43,11 @@ class CorsPolicy:
     def applies(self, scope: Scope) -> bool:
         if self.every_response:
             return True
-        origin = host = None
-        for key, value in scope["headers"]:
-            if key == b"origin":
-                origin = bytes(value)
-            elif key == b"host":
-                host = bytes(value)
+        headers = dict(scope["headers"])  # a repeated header: its last value
+        origin = headers.get(b"origin")
         if not origin:
             return False
-        host = host or b""
+        host = bytes(headers.get(b"host") or b"")
         return origin not in (b"http://" + host, b"https://" + host)  # same origin: not a CORS request
 
     def headers(self, scope: Scope) -> Headers:

@@ -136,10 +136,7 @@ class FaultMiddleware:
             await self.app(scope, receive, send)
             return
         state = scope.setdefault("state", {})
-        header = None
-        for name, value in scope["headers"]:
-            if name == FAULT_HEADER:
-                header = value  # the last one wins
+        header = dict(scope["headers"]).get(FAULT_HEADER)  # the last one wins
         if not header:  # most requests: a gateway's faults, if its provider scripts some, apply where it answers
             scope[FAULTY_SEND] = self._scripted
             await self.app(scope, receive, send)

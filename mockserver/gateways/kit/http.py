@@ -50,7 +50,7 @@ MAX_FORM_FILES = 20
 async def read_body(request: Request, limit: int) -> bytes:
     """The whole body, read from the request's ASGI messages; raises BodyTooLarge past `limit` bytes and Starlette's
     ClientDisconnect when the client goes away."""
-    declared = header(request, "content-length")
+    declared = header(request, b"content-length")
     if declared.isdigit() and int(declared) > limit:
         _keep_for_journal(request, None)
         raise BodyTooLarge(limit)
@@ -199,7 +199,7 @@ def parse_json(body: bytes, max_depth: int = MAX_JSON_DEPTH) -> Any:
 
 
 def is_form(request: Request) -> bool:
-    media_type = header(request, "content-type").partition(";")[0].strip().lower()
+    media_type = header(request, b"content-type").partition(";")[0].strip().lower()
     return media_type in ("multipart/form-data", "application/x-www-form-urlencoded")
 
 
@@ -210,7 +210,7 @@ async def read_form(request: Request, limit: int) -> FormData:
     async def once() -> AsyncGenerator[bytes, None]:
         yield body
 
-    multipart = header(request, "content-type").lower().startswith("multipart/")
+    multipart = header(request, b"content-type").lower().startswith("multipart/")
     try:
         if multipart:
             parser = MultiPartParser(
@@ -234,23 +234,26 @@ def note(request: Request, key: str, value: Any) -> None:
     request.scope.setdefault("state", {})[key] = value
 
 
-def header(request: Request, name: str) -> str:
-    """The first value of a header, '' when absent: `request.headers.get(name, "")`, read from the scope."""
-    wanted = name.lower().encode("latin-1")
-    for key, value in request.scope["headers"]:
-        if key == wanted:
-            return str(value.decode("latin-1"))
+def header(request: Request, name: bytes) -> str:
+    """The first value of the header `name` (lower-case bytes, as the scope holds names), '' when absent:
+    `request.headers.get(name, "")`, read from the scope."""
+    headers: list[tuple[bytes, bytes]] = request.scope["headers"]
+    for key, value in headers:
+        if key == name:
+            return value.decode("latin-1")
     return ""
 
 
 def bearer_token(request: Request) -> str | None:
     """The key of an `Authorization: Bearer <key>` header: None when no key is sent, '' when the header
     is not a bearer credential."""
-    text = header(request, "authorization").strip()
-    scheme, _, key = text.partition(" ")
-    if not text or (scheme.lower() == "bearer" and not key.strip()):
+    text = header(request, b"authorization").strip()
+    if not text:
         return None
-    return key.strip() if scheme.lower() == "bearer" else ""
+    scheme, _, key = text.partition(" ")
+    if scheme.lower() != "bearer":
+        return ""
+    return key.strip() or None
 
 
 def public_base(request: Request, configured: str | None) -> str:
@@ -258,7 +261,11 @@ def public_base(request: Request, configured: str | None) -> str:
     if configured:
         return configured.rstrip("/")
     scope = request.scope
-    host = next((value for name, value in scope["headers"] if name == b"host"), None)
+    host = None
+    for name, value in scope["headers"]:
+        if name == b"host":
+            host = value
+            break
     server = scope.get("server")
     return _called_base(scope.get("scheme", "http"), host, tuple(server) if server else None)
 

@@ -100,7 +100,8 @@ class GatewayApp:
             if params is None:
                 continue
             if method in route.methods:
-                scope["path_params"] = {**scope.get("path_params", {}), **params}
+                outer = scope.get("path_params")
+                scope["path_params"] = {**outer, **params} if outer else params
                 await self._answer(scope, receive, send, route.endpoint)
                 return
             if partial is None:  # its parameters are the scope's only if no later route takes the method

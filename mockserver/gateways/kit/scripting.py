@@ -17,6 +17,8 @@ from mockserver.gateways.kit.faults import attach_network_faults
 from mockserver.gateways.kit.http import header
 from mockserver.scenarios import SCENARIO_HEADER, PollFault, Scenario, Selection
 
+_SCENARIO_HEADER = SCENARIO_HEADER.encode("latin-1")
+
 
 class ScriptedError(Exception):
     """A scenario asks for an error of the gateway's catalogue (`entry`), or a bare HTTP status."""
@@ -96,7 +98,7 @@ def prompt_too_long(prompt: Any, max_chars: int) -> str | None:
 def select(request: Request, context: ProviderContext, prompt: str | None, api_key: str | None) -> Selection:
     """The scenario for a new task (raises scenarios.UnknownScenario for a name the mock does not know).
     Its network faults for submits are attached to this request."""
-    selection = context.scenarios.select(context.provider_id, header(request, SCENARIO_HEADER), prompt, api_key)
+    selection = context.scenarios.select(context.provider_id, header(request, _SCENARIO_HEADER), prompt, api_key)
     if selection.scenario.faults:
         attach_network_faults(request, [f for f in selection.scenario.faults if f.when in ("submit", "any")])
     return selection

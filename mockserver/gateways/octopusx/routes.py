@@ -44,7 +44,7 @@ from mockserver.media.render import RENDERERS
 from mockserver.media.routes import deliver
 from mockserver.scenarios import Selection
 
-POLL_AFTER_HEADER = "openai-poll-after-ms"
+POLL_AFTER_HEADER = b"openai-poll-after-ms"
 VARIANTS = {"video": "mp4", "thumbnail": "webp", "spritesheet": "jpg"}
 DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT = 20, 100
 
@@ -64,7 +64,7 @@ class OctopusxApi:
         (a clock 50 times faster: a fiftieth), never below the minimum; a virtual clock (scale 0), where
         waiting moves nothing, gets the minimum."""
         milliseconds = max(self.poll_after_minimum_ms, round(self.poll_after_ms * self.context.clock.scale))
-        return POLL_AFTER_HEADER.encode("latin-1"), str(milliseconds).encode("latin-1")
+        return POLL_AFTER_HEADER, b"%d" % milliseconds
 
     async def create(self, request: Request) -> Response:
         context = self.context

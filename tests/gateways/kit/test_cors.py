@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
+from mockserver.gateways.kit.cors import GIN_ALL_ORIGINS
 from tests.server.live import live_server
 
 ORIGIN = "https://studio.example"
@@ -124,3 +125,20 @@ def test_the_preflight_of_the_issue_at_the_root_mount() -> None:
     assert preflight.status_code == 204 and cors_headers(preflight)["access-control-allow-origin"] == "*"
     assert answer.status_code == 200, answer.text
     assert cors_headers(answer) == {"vary": "Origin", "access-control-allow-origin": "*"}
+
+
+@pytest.mark.parametrize(
+    ("headers", "applies"),
+    [
+        ([(b"origin", ORIGIN.encode())], True),
+        ([(b"host", b"studio.example"), (b"origin", ORIGIN.encode())], False),  # same origin
+        ([(b"origin", b"http://a.test"), (b"host", b"a.test"), (b"origin", ORIGIN.encode())], True),
+        ([(b"origin", ORIGIN.encode()), (b"host", b"a.test"), (b"origin", b"http://a.test")], False),
+        ([(b"origin", ORIGIN.encode()), (b"origin", b"")], False),
+        ([(b"host", b"a.test")], False),
+    ],
+)
+def test_the_last_of_a_repeated_origin_decides_whether_gin_answers_cors(
+    headers: list[tuple[bytes, bytes]], applies: bool
+) -> None:
+    assert GIN_ALL_ORIGINS.applies({"type": "http", "headers": headers}) is applies

@@ -14,7 +14,7 @@ _BEARER = re.compile(r"^Bearer\s+(.+)$", re.IGNORECASE | re.DOTALL)
 
 def credential(request: Request) -> str | None:
     """The credential of an `Authorization: Bearer <credential>` header, as the server's regex reads it."""
-    text = header(request, "authorization").strip()
+    text = header(request, b"authorization").strip()
     match = _BEARER.match(text)
     return match.group(1).strip() if match else None
 

@@ -6,6 +6,7 @@ so one task's draws do not shift when another task is added or removed.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import itertools
 import threading
@@ -22,6 +23,9 @@ class Counters(Protocol):
 
     def next_number(self, family: str, count: int = 1) -> int:
         """Take the next `count` numbers of a family at once; the last of them."""
+
+    async def anext_number(self, family: str, count: int = 1) -> int:
+        """`next_number`, awaited without holding up the event loop."""
 
     def reset_counters(self) -> None: ...
 
@@ -42,6 +46,11 @@ class RandomSource:
         self._token_blocks: dict[tuple[str, int], tuple[int, str]] = {}
         self._leases: dict[str, tuple[int, int]] = {}
         """Per event family: the next number this process may hand out, and the last of its lease."""
+        self._next_leases: dict[str, tuple[int, int]] = {}
+        """Per event family: the lease taken ahead, the first and last of its numbers."""
+        self._taking: set[asyncio.Task[None]] = set()
+        self._generation = 0
+        """Counted up by each reset: a lease taken ahead before it is not used after it."""
         self._lock = threading.Lock()
 
     def stream(self, name: str) -> Stream:
@@ -66,8 +75,12 @@ class RandomSource:
             return self.local_number(family)
         with self._lock:
             following, last = self._leases.get(family, (1, 0))
+            if following > last and family in self._next_leases:
+                following, last = self._next_leases.pop(family)
             if following <= last:
                 self._leases[family] = (following + 1, last)
+                if last - following == EVENT_LEASE // 2:
+                    self._take_lease_ahead(family)
                 return following
         try:
             last = self.shared.next_number(family, EVENT_LEASE)
@@ -76,6 +89,30 @@ class RandomSource:
         with self._lock:
             self._leases[family] = (last - EVENT_LEASE + 2, last)
         return last - EVENT_LEASE + 1
+
+    def _take_lease_ahead(self, family: str) -> None:
+        """Half a lease handed out: the next one is taken now, awaited on the event loop, so the request that needs
+        it finds it ready rather than waiting for the store (a SQLite file another worker is writing: milliseconds).
+        Off an event loop, the next lease is taken when it is needed."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        shared, generation = self.shared, self._generation
+        assert shared is not None
+
+        async def take() -> None:
+            try:
+                last = await shared.anext_number(family, EVENT_LEASE)
+            except StoreUnavailable:  # taken when it is needed, then
+                return
+            with self._lock:
+                if generation == self._generation:
+                    self._next_leases[family] = (last - EVENT_LEASE + 1, last)
+
+        task = loop.create_task(take())
+        self._taking.add(task)
+        task.add_done_callback(self._taking.discard)
 
     def local_number(self, family: str) -> int:
         """The next number of a family counted in this process only (state each process rebuilds itself)."""
@@ -112,6 +149,8 @@ class RandomSource:
         with self._lock:
             self._counters.clear()
             self._leases.clear()
+            self._next_leases.clear()
+            self._generation += 1
         if self.shared is not None:
             self.shared.reset_counters()
 

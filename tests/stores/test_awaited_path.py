@@ -117,6 +117,64 @@ def test_concurrent_event_numbers_never_repeat(pair: Pair) -> None:
     assert len(set(drawn)) == len(drawn) == 12 * EVENT_LEASE
 
 
+class CountingCounters:
+    """A store's counters, with how often a lease was taken by a blocking call and by an awaited one."""
+
+    def __init__(self, store: SharedStore) -> None:
+        self.store = store
+        self.blocking = 0
+        self.awaited = 0
+
+    def next_number(self, family: str, count: int = 1) -> int:
+        self.blocking += 1
+        return self.store.next_number(family, count)
+
+    async def anext_number(self, family: str, count: int = 1) -> int:
+        self.awaited += 1
+        return await self.store.anext_number(family, count)
+
+    def reset_counters(self) -> None:
+        self.store.reset_counters()
+
+
+def test_on_an_event_loop_the_next_lease_is_taken_ahead_without_blocking(pair: Pair) -> None:
+    """Only the first lease is taken by a blocking call (it would hold up the event loop while another worker
+    writes); each later one is awaited once half the current one is handed out, and is ready when needed."""
+    mine, theirs = CountingCounters(pair[0]), CountingCounters(pair[1])
+    first, second = RandomSource(7, mine), RandomSource(7, theirs)
+
+    async def serve() -> tuple[list[int], list[int]]:
+        drawn: list[int] = []
+        other: list[int] = []
+        for _ in range(3 * EVENT_LEASE):
+            drawn.append(first.event_number("p:request-id"))
+            other.append(second.event_number("p:request-id"))
+            await asyncio.sleep(0.001)  # the next request, a moment later: the lease taken ahead arrives meanwhile
+        return drawn, other
+
+    drawn, other = run(pair, serve())
+    assert mine.blocking == theirs.blocking == 1
+    assert mine.awaited == theirs.awaited == 3  # halfway through each of the three leases
+    assert len(set(drawn + other)) == 6 * EVENT_LEASE
+    for numbers in (drawn, other):
+        leases = [numbers[start : start + EVENT_LEASE] for start in range(0, len(numbers), EVENT_LEASE)]
+        assert all(lease == list(range(lease[0], lease[0] + EVENT_LEASE)) for lease in leases)
+
+
+def test_a_lease_taken_ahead_before_a_reset_is_not_used_after_it(pair: Pair) -> None:
+    source = RandomSource(7, pair[0])
+
+    async def serve() -> list[int]:
+        before = [source.event_number("family") for _ in range(EVENT_LEASE // 2 + 1)]  # the next lease is asked for
+        await asyncio.sleep(0.05)  # and taken: numbers 101 to 200
+        source.reset()
+        return before + [source.event_number("family") for _ in range(3)]
+
+    numbers = run(pair, serve())
+    assert numbers[-3:] == [1, 2, 3]
+    assert numbers[: EVENT_LEASE // 2 + 1] == list(range(1, EVENT_LEASE // 2 + 2))
+
+
 def test_awaited_journal_entries_from_two_instances_are_all_kept_in_order(pair: Pair) -> None:
     first, second = (Journal(100, store) for store in pair)
 

@@ -142,22 +142,6 @@ def _known_kind(rules: list[_Rule]) -> str | None:
     return None
 
 
-def _tag(schema: Any) -> tuple[str, frozenset[str]] | None:
-    """The first property an object schema requires and fixes to strings (`const` or `enum`): its name and those
-    strings; None when there is none."""
-    if not isinstance(schema, Mapping) or schema.get("type") != "object":
-        return None
-    properties = schema.get("properties")
-    for name in schema.get("required", ()):
-        rule = properties.get(name) if isinstance(properties, Mapping) else None
-        if not isinstance(rule, Mapping):
-            continue
-        values = [rule["const"]] if "const" in rule else rule.get("enum")
-        if isinstance(values, list) and values and all(type(value) is str for value in values):
-            return name, frozenset(values)
-    return None
-
-
 def _indent(lines: list[str]) -> list[str]:
     return ["    " + line for line in lines]
 
@@ -317,9 +301,7 @@ class _Compiler:
             parts = [self.valid(part, x, depth, known) for part in value]
             if not parts:
                 return "False"
-            if kind == "anyOf" or self.exclusive(value):  # no value passes two: the first that passes is the one
-                return f"({' or '.join(parts)})"
-            return f"(({' + '.join(parts)}) == 1)"
+            return f"({' or '.join(parts)})" if kind == "anyOf" else f"(({' + '.join(parts)}) == 1)"
         if kind == "not":
             return f"(not {self.valid(value, x, depth, known)})"
         if kind == "if":
@@ -329,21 +311,6 @@ class _Compiler:
             return f"{self.ref(value, depth)}({x})"
         assert kind == "false", kind
         return "False"
-
-    def exclusive(self, parts: list[Any]) -> bool:
-        """Whether no value can pass two of `parts`: each (or the schema its bare `$ref` names) is an object that
-        requires the same property and fixes it to strings (`const` or `enum`), and no two share a string."""
-        key, seen = None, frozenset[str]()
-        for part in parts:
-            if isinstance(part, Mapping) and isinstance(part.get("$ref"), str) and part["$ref"].startswith("#/"):
-                if any(name != "$ref" and not name.startswith("x-") and name not in ANNOTATIONS for name in part):
-                    return False
-                part = self.resolve(part["$ref"][1:])
-            tag = _tag(part)
-            if tag is None or (key is not None and tag[0] != key) or not seen.isdisjoint(tag[1]):
-                return False
-            key, seen = tag[0], seen | tag[1]
-        return True
 
     def member(self, values: list[Any], x: str) -> str:
         """`x` equals one of `values`, type for type, save that an int and a float compare (bool is no number)."""

@@ -261,8 +261,8 @@ def _tagged_branch(tags: list[str], extra: Any, as_const: bool) -> dict[str, Any
 def test_a_one_of_told_apart_by_a_tag_answers_as_jsonschema(
     branches: list[tuple[list[str], Any, bool]], by_ref: bool, values: list[Any]
 ) -> None:
-    """Branches that fix a required property to strings no other branch has are tried until one passes (no value
-    passes two); branches that share a string, or fix it otherwise, are all counted as before."""
+    """A oneOf of object branches told apart by a required string tag (Ark's content items), with tags shared or
+    not, inline or by $ref: the predicate answers as jsonschema does."""
     parts = [_tagged_branch(*branch) for branch in branches]
     document = {"components": {"schemas": {f"B{n}": part for n, part in enumerate(parts)}}}
     schema = {"oneOf": [{"$ref": f"#/components/schemas/B{n}"} for n in range(len(parts))] if by_ref else parts}

@@ -6,9 +6,9 @@ for another process's write lock holds up that thread only. The calls that arriv
 next batch, one transaction: one write lock and one commit for all of them, so the more requests wait, the fewer
 times the processes sharing the file take turns at the lock. A request is answered after its batch committed.
 
-The processes take turns through advisory locks on a file beside the database (`<file>-writer`): the kernel wakes
-the next one the moment a batch commits, where SQLite's own wait would sleep and try again, and a process that has
-just written queues behind the one waiting. The WAL is copied back
+The processes take turns through locks on two files beside the database (`<file>-writer`, `<file>-queue`), tried
+every 0.1 ms, where SQLite's own wait sleeps 1 ms and then longer; a process that has just written queues behind the
+one waiting. The WAL is copied back
 into the database by a checkpoint thread of each process, so no request waits for that copy (and its fsync), as it
 would when the commit that fills the WAL runs SQLite's automatic checkpoint."""
 
@@ -53,6 +53,8 @@ BUSY_SECONDS = 30.0
 """How long a statement waits for another process's write lock before the request is answered 503."""
 CHECKPOINT_SECONDS = 0.1
 """How often the checkpoint thread copies the WAL's committed pages back into the database."""
+TURN_RETRY_SECONDS = 0.0001
+"""How often a process waiting for its turn at writing looks again."""
 
 
 class SqliteStore:
@@ -66,12 +68,14 @@ class SqliteStore:
             db.executescript(SCHEMA)
             if "provider" not in {row[1] for row in db.execute("PRAGMA table_info(tasks)")}:
                 db.execute("ALTER TABLE tasks ADD COLUMN provider TEXT")  # a file written before it was kept
-        except sqlite3.Error as exc:
+            self._writer = os.open(f"{self.path}-writer", os.O_RDWR | os.O_CREAT, 0o600)
+            self._queue = os.open(f"{self.path}-queue", os.O_RDWR | os.O_CREAT, 0o600)
+        except (sqlite3.Error, OSError) as exc:
+            self._close_connections()
             raise StoreError(f"cannot open the SQLite store {str(self.path)!r}: {exc}") from None
         self._decoded = DecodedTasks()
         self._next_expiry = 0.0
         """No stored task expires before this (as far as this process knows): purging sooner finds nothing."""
-        self._writer = os.open(f"{self.path}-writer", os.O_RDWR | os.O_CREAT, 0o600)
         self._closing = threading.Event()
         self._checkpointer = threading.Thread(target=self._checkpoint, name="jimeng-mock-checkpoint", daemon=True)
         self._checkpointer.start()
@@ -114,18 +118,20 @@ class SqliteStore:
 
     @contextmanager
     def _turn(self) -> Iterator[None]:
-        """This process's turn at writing. Two locks on the file beside the database: the gate (its byte 0), held
-        while waiting for the turn (its byte 1), so a process that has just had its turn queues behind the one
-        waiting instead of taking the turn again before the kernel has woken it."""
-        fcntl.lockf(self._writer, fcntl.LOCK_EX, 1, 0)
+        """This process's turn at writing: a lock on `<file>-writer`, waited for while holding one on `<file>-queue`,
+        so that a process that has just written queues behind the one waiting rather than taking its turn again
+        before that one has looked. Both are locks of the open file (flock): two stores of one process take turns
+        too. Waited for BUSY_SECONDS at most, as SQLite's own lock is."""
+        deadline = time.monotonic() + BUSY_SECONDS
+        _lock(self._queue, deadline)
         try:
-            fcntl.lockf(self._writer, fcntl.LOCK_EX, 1, 1)
+            _lock(self._writer, deadline)
         finally:
-            fcntl.lockf(self._writer, fcntl.LOCK_UN, 1, 0)
+            fcntl.flock(self._queue, fcntl.LOCK_UN)
         try:
             yield
         finally:
-            fcntl.lockf(self._writer, fcntl.LOCK_UN, 1, 1)
+            fcntl.flock(self._writer, fcntl.LOCK_UN)
 
     def _checkpoint(self) -> None:
         """Copy the WAL back into the database now and then, beside the writers (a passive checkpoint waits for
@@ -286,12 +292,29 @@ class SqliteStore:
             self._closing.set()
             self._checkpointer.join()
             os.close(self._writer)
+            os.close(self._queue)
+        self._close_connections()
+
+    def _close_connections(self) -> None:
         with self._lock:
             connections, self._connections = self._connections, []
         for db in connections:
             with contextlib.suppress(sqlite3.Error):  # another process is writing: its own close checkpoints
                 db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             db.close()
+
+
+def _lock(fd: int, deadline: float) -> None:
+    """An exclusive lock of the open file `fd`, tried again every TURN_RETRY_SECONDS until `deadline`."""
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if time.monotonic() > deadline:
+                held = f"another process has held its turn at writing for {BUSY_SECONDS:g} s"
+                raise StoreUnavailable(f"the SQLite store did not answer: {held}") from None
+        time.sleep(TURN_RETRY_SECONDS)
 
 
 def _begin(db: sqlite3.Connection) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import os
 import subprocess
 import sys
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from mockserver.engine.store import StoreUnavailable
 from mockserver.stores import sqlite as sqlite_store
 from mockserver.stores.sqlite import SqliteStore
 
@@ -64,25 +66,31 @@ def test_the_checkpoint_thread_copies_the_wal_back(tmp_path: Path, monkeypatch: 
 HOLD_THE_TURN = """
 import fcntl, os, sys
 fd = os.open(sys.argv[1], os.O_RDWR)
-fcntl.lockf(fd, fcntl.LOCK_EX, 1, 1)
+fcntl.flock(fd, fcntl.LOCK_EX)
 print("holding", flush=True)
 sys.stdin.readline()
 """
 
 
-def test_a_batch_waits_its_turn_at_the_writer_lock(tmp_path: Path) -> None:
-    """While another process has its turn (the lock on byte 1 of the file beside the database), a write does not
-    start; it runs as soon as that process lets go."""
-    store = SqliteStore(tmp_path / "mock.db")
+def holding_the_turn(database: Path) -> subprocess.Popen[str]:
+    """Another process, holding the turn at writing until a line reaches its input."""
     holder = subprocess.Popen(
-        [sys.executable, "-c", HOLD_THE_TURN, f"{tmp_path / 'mock.db'}-writer"],
+        [sys.executable, "-c", HOLD_THE_TURN, f"{database}-writer"],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
     )
+    assert holder.stdout is not None and holder.stdout.readline() == "holding\n"
+    return holder
+
+
+def test_a_batch_waits_its_turn_at_the_writer_lock(tmp_path: Path) -> None:
+    """While another process has its turn (the lock on the file beside the database), a write does not start; it
+    runs as soon as that process lets go."""
+    store = SqliteStore(tmp_path / "mock.db")
+    holder = holding_the_turn(tmp_path / "mock.db")
 
     async def scenario() -> tuple[bool, int]:
-        assert holder.stdout is not None and holder.stdout.readline() == "holding\n"
         pending = asyncio.ensure_future(store.ajournal_append(b"entry", 100))
         done, _ = await asyncio.wait({pending}, timeout=0.2)
         holder.communicate("\n", timeout=10)
@@ -96,3 +104,37 @@ def test_a_batch_waits_its_turn_at_the_writer_lock(tmp_path: Path) -> None:
         store.close()
     assert waited
     assert seq == 1
+
+
+def test_a_turn_held_past_the_busy_time_is_a_503_not_a_hang(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A process that keeps the turn (stopped, or stuck) costs the others' requests BUSY_SECONDS, then they are
+    answered 503 (StoreUnavailable); the store writes again once the turn is let go."""
+    monkeypatch.setattr(sqlite_store, "BUSY_SECONDS", 0.3)
+    store = SqliteStore(tmp_path / "mock.db")
+    holder = holding_the_turn(tmp_path / "mock.db")
+
+    async def scenario() -> int:
+        with pytest.raises(StoreUnavailable, match="turn at writing"):
+            await store.ajournal_append(b"entry", 100)
+        holder.communicate("\n", timeout=10)
+        return await store.ajournal_append(b"entry", 100)
+
+    try:
+        assert asyncio.run(scenario()) == 1
+    finally:
+        holder.kill()
+        holder.wait()
+        store.close()
+
+
+def test_two_stores_of_one_process_take_turns(tmp_path: Path) -> None:
+    """The turn is a lock of the open file: a second store of the same process on the same file waits for it too."""
+    first, second = SqliteStore(tmp_path / "mock.db"), SqliteStore(tmp_path / "mock.db")
+    try:
+        with first._turn(), pytest.raises(BlockingIOError):
+            fcntl.flock(second._writer, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        fcntl.flock(second._writer, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        fcntl.flock(second._writer, fcntl.LOCK_UN)
+    finally:
+        first.close()
+        second.close()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import itertools
+import logging
 import threading
 import uuid
 from collections.abc import Iterator
@@ -30,6 +31,7 @@ class Counters(Protocol):
     def reset_counters(self) -> None: ...
 
 
+log = logging.getLogger("jimeng_mock")
 TOKEN_BLOCK = 128
 EVENT_LEASE = 100
 """Numbers of events (`event_number`) a process takes from shared counters at a time."""
@@ -48,7 +50,9 @@ class RandomSource:
         """Per event family: the next number this process may hand out, and the last of its lease."""
         self._next_leases: dict[str, tuple[int, int]] = {}
         """Per event family: the lease taken ahead, the first and last of its numbers."""
-        self._taking: set[asyncio.Task[None]] = set()
+        self._taking: set[str] = set()
+        """The event families whose next lease is being taken."""
+        self._tasks: set[asyncio.Task[None]] = set()
         self._generation = 0
         """Counted up by each reset: a lease taken ahead before it is not used after it."""
         self._lock = threading.Lock()
@@ -69,7 +73,7 @@ class RandomSource:
 
     def event_number(self, family: str) -> int:
         """The next number of a family of events (a gateway's request ids): unique across the processes sharing
-        the counters, and consecutive within one process, which takes them from the store EVENT_LEASE at a time.
+        the counters, and rising within one process, which takes them from the store EVENT_LEASE at a time.
         Unlike `next_number` (tasks), the n-th event of two processes is not numbered n whichever serves it."""
         if self.shared is None:
             return self.local_number(family)
@@ -77,11 +81,13 @@ class RandomSource:
             following, last = self._leases.get(family, (1, 0))
             if following > last and family in self._next_leases:
                 following, last = self._next_leases.pop(family)
-            if following <= last:
+            leased = following <= last
+            if leased:
                 self._leases[family] = (following + 1, last)
-                if last - following == EVENT_LEASE // 2:
-                    self._take_lease_ahead(family)
-                return following
+        if leased:
+            if last - following == EVENT_LEASE // 2:
+                self._take_lease_ahead(family)
+            return following
         try:
             last = self.shared.next_number(family, EVENT_LEASE)
         except StoreUnavailable:  # the answer is the gateway's 503: its number may repeat another process's
@@ -93,26 +99,38 @@ class RandomSource:
     def _take_lease_ahead(self, family: str) -> None:
         """Half a lease handed out: the next one is taken now, awaited on the event loop, so the request that needs
         it finds it ready rather than waiting for the store (a SQLite file another worker is writing: milliseconds).
-        Off an event loop, the next lease is taken when it is needed."""
+        Off an event loop, or while a lease of the family is still being taken, the next lease is taken when it is
+        needed. A lease that arrives after a reset, or after a later one was taken meanwhile, is dropped (its
+        numbers go unused), so numbers only rise."""
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
             return
         shared, generation = self.shared, self._generation
         assert shared is not None
+        with self._lock:
+            if family in self._taking:
+                return
+            self._taking.add(family)
 
         async def take() -> None:
             try:
+                if generation != self._generation:  # reset before this ran: its numbers are not to be drawn
+                    return
                 last = await shared.anext_number(family, EVENT_LEASE)
-            except StoreUnavailable:  # taken when it is needed, then
+            except Exception as exc:  # taken when it is needed, then (where a failure answers the request)
+                log.debug("the next lease of %s event numbers was not taken ahead: %s", family, exc)
                 return
+            finally:
+                with self._lock:
+                    self._taking.discard(family)
             with self._lock:
-                if generation == self._generation:
+                if generation == self._generation and last > self._leases.get(family, (1, 0))[1]:
                     self._next_leases[family] = (last - EVENT_LEASE + 1, last)
 
         task = loop.create_task(take())
-        self._taking.add(task)
-        task.add_done_callback(self._taking.discard)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     def local_number(self, family: str) -> int:
         """The next number of a family counted in this process only (state each process rebuilds itself)."""

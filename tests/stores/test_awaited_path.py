@@ -161,13 +161,18 @@ def test_on_an_event_loop_the_next_lease_is_taken_ahead_without_blocking(pair: P
         assert all(lease == list(range(lease[0], lease[0] + EVENT_LEASE)) for lease in leases)
 
 
-def test_a_lease_taken_ahead_before_a_reset_is_not_used_after_it(pair: Pair) -> None:
+@pytest.mark.parametrize("taken_before_the_reset", [True, False])
+def test_a_lease_taken_ahead_before_a_reset_is_not_used_after_it(pair: Pair, taken_before_the_reset: bool) -> None:
+    """Whether the lease asked for ahead was taken before the reset (numbers 101 to 200) or not yet (the reset came
+    in the same turn of the loop), numbering after the reset starts again at 1, as a seeded run's does."""
     source = RandomSource(7, pair[0])
 
     async def serve() -> list[int]:
         before = [source.event_number("family") for _ in range(EVENT_LEASE // 2 + 1)]  # the next lease is asked for
-        await asyncio.sleep(0.05)  # and taken: numbers 101 to 200
+        if taken_before_the_reset:
+            await asyncio.sleep(0.05)
         source.reset()
+        await asyncio.sleep(0.05)
         return before + [source.event_number("family") for _ in range(3)]
 
     numbers = run(pair, serve())

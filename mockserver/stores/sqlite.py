@@ -121,11 +121,10 @@ class SqliteStore:
         """This process's turn at writing: a lock on `<file>-writer`, waited for while holding one on `<file>-queue`,
         so that a process that has just written queues behind the one waiting rather than taking its turn again
         before that one has looked. Both are locks of the open file (flock): two stores of one process take turns
-        too. Waited for BUSY_SECONDS at most, as SQLite's own lock is."""
-        deadline = time.monotonic() + BUSY_SECONDS
-        _lock(self._queue, deadline)
+        too. Each is waited for BUSY_SECONDS at most, as SQLite's own lock is."""
+        _lock(self._queue)
         try:
-            _lock(self._writer, deadline)
+            _lock(self._writer)
         finally:
             fcntl.flock(self._queue, fcntl.LOCK_UN)
         try:
@@ -304,17 +303,19 @@ class SqliteStore:
             db.close()
 
 
-def _lock(fd: int, deadline: float) -> None:
-    """An exclusive lock of the open file `fd`, tried again every TURN_RETRY_SECONDS until `deadline`."""
+def _lock(fd: int) -> None:
+    """An exclusive lock of the open file `fd`, tried again every TURN_RETRY_SECONDS for BUSY_SECONDS."""
+    waited = 0.0
     while True:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             return
         except BlockingIOError:
-            if time.monotonic() > deadline:
+            if waited > BUSY_SECONDS:
                 held = f"another process has held its turn at writing for {BUSY_SECONDS:g} s"
                 raise StoreUnavailable(f"the SQLite store did not answer: {held}") from None
         time.sleep(TURN_RETRY_SECONDS)
+        waited += TURN_RETRY_SECONDS
 
 
 def _begin(db: sqlite3.Connection) -> None:

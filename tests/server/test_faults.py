@@ -246,7 +246,8 @@ def test_the_last_of_repeated_fault_headers_is_the_one_applied() -> None:
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         seen.append(dict(scope["state"]))
 
-    faulty = FaultMiddleware(app, MockRuntime(Settings(clock="virtual")).randomness)
+    runtime = MockRuntime(Settings(clock="virtual"))
+    faulty = FaultMiddleware(app, runtime.randomness)
 
     async def call(headers: list[tuple[bytes, bytes]]) -> None:
         await faulty({"type": "http", "headers": headers, "state": {}}, app_receive, app_send)
@@ -255,6 +256,7 @@ def test_the_last_of_repeated_fault_headers_is_the_one_applied() -> None:
     anyio.run(call, headers)
     assert FAULT_REFUSED not in seen[0] and seen[0][HEADER_FAULT].status == 503
     anyio.run(call, headers[::-1])
+    runtime.close()
     assert isinstance(seen[1][FAULT_REFUSED], FaultHeaderError) and HEADER_FAULT not in seen[1]
 
 

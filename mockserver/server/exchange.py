@@ -70,7 +70,15 @@ class Exchange(NamedTuple):
     def pack(self) -> bytes:
         """The exchange as one bytes object: what the journal keeps, so that no object of the request (its scope,
         its response) lives on with the entry."""
-        return pack(self)
+        fields: tuple[Any, ...] = tuple(self)  # marshal writes a plain tuple, not a named one
+        try:
+            return marshal.dumps(fields, _MARSHAL_VERSION)
+        except ValueError:  # headers in a form marshal does not write (an ASGI server's own sequence type)
+            plain = self._replace(
+                request_headers=_plain(self.request_headers), response_headers=_plain(self.response_headers)
+            )
+            fields = tuple(plain)
+            return marshal.dumps(fields, _MARSHAL_VERSION)
 
     @classmethod
     def unpack(cls, packed: bytes) -> Exchange:
@@ -97,27 +105,6 @@ class Exchange(NamedTuple):
             worker=self.worker,
             latency_ms=None if self.latency is None else round(self.latency * 1000, 3),
         )
-
-
-ExchangeFields = tuple[
-    float, str | None, str, str, bytes, Headers, bytes | None, int, Headers, bytes | None, str | None, int, float | None
-]
-"""An exchange's fields in the order of `Exchange`'s, as a plain tuple: what a recorder builds for the journal to
-pack (an `Exchange` is one too)."""
-
-
-def pack(fields: ExchangeFields) -> bytes:
-    """`Exchange.pack` of the exchange these fields make."""
-    plain: tuple[Any, ...] = tuple(fields)  # marshal writes a plain tuple, not a named one
-    try:
-        return marshal.dumps(plain, _MARSHAL_VERSION)
-    except ValueError:  # headers in a form marshal does not write (an ASGI server's own sequence type)
-        exchange = Exchange(*fields)
-        exchange = exchange._replace(
-            request_headers=_plain(exchange.request_headers), response_headers=_plain(exchange.response_headers)
-        )
-        plain = tuple(exchange)
-        return marshal.dumps(plain, _MARSHAL_VERSION)
 
 
 def kept(body: bytes | None) -> bytes | None:

@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 from mockserver.cassettes import redact_body
 from mockserver.engine import StoreUnavailable
-from mockserver.server.exchange import BODY_LIMIT, Exchange, ExchangeFields, JournalEntry, pack
+from mockserver.server.exchange import BODY_LIMIT, Exchange, JournalEntry
 
 log = logging.getLogger("jimeng_mock")
 
@@ -49,29 +49,28 @@ class Journal:
         """Entries ever added: the newest kept entry's number (an entry's number is its place among them)."""
         self._lock = threading.Lock()
 
-    def add(self, exchange: ExchangeFields) -> None:
-        """Keep an `Exchange`, or the plain tuple of its fields a recorder builds."""
-        packed = pack(exchange)
+    def add(self, exchange: Exchange) -> None:
+        packed = exchange.pack()
         if self.backend is not None:
             try:
                 self.backend.journal_append(packed, self.size)
             except StoreUnavailable as exc:  # the answer (a 503, as the store is gone) still goes out
-                _not_journaled(exchange, exc)
+                log.warning("jimeng-mock: %s %s is not journaled: %s", exchange.method, exchange.path, exc)
             return
         with self._lock:
             self._entries.append(packed)
             self._recorded += 1
 
-    async def aadd(self, exchange: ExchangeFields) -> None:
+    async def aadd(self, exchange: Exchange) -> None:
         """`add`, for a request to await before its answer goes out: to the shared store without holding up the
         event loop (the memory journal adds in place)."""
         if self.backend is None:
             self.add(exchange)
             return
         try:
-            await self.backend.ajournal_append(pack(exchange), self.size)
+            await self.backend.ajournal_append(exchange.pack(), self.size)
         except StoreUnavailable as exc:  # the answer (a 503, as the store is gone) still goes out
-            _not_journaled(exchange, exc)
+            log.warning("jimeng-mock: %s %s is not journaled: %s", exchange.method, exchange.path, exc)
 
     def _snapshot(self, after: int = 0) -> list[JournalEntry]:
         """The kept entries numbered past `after`, oldest first (in one process only those are unpacked)."""
@@ -181,11 +180,6 @@ NEAREST_SHOWN = 5
 COMPARED_CHARS = 300
 """How much of two requests' `METHOD /path` the nearest-request ranking compares: a path of any length costs no
 more than this (whole paths of tens of kilobytes took seconds apiece)."""
-
-
-def _not_journaled(fields: ExchangeFields, exc: StoreUnavailable) -> None:
-    exchange = Exchange(*fields)
-    log.warning("jimeng-mock: %s %s is not journaled: %s", exchange.method, exchange.path, exc)
 
 
 def _callback_status(entry: JournalEntry) -> str:

@@ -11,7 +11,7 @@ from typing import Any
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from mockserver.server.exchange import KEPT, ExchangeFields, Headers, is_text, kept
+from mockserver.server.exchange import KEPT, Exchange, Headers, is_text, kept
 from mockserver.server.journal import Journal
 
 STARTED = "jimeng.started"
@@ -146,10 +146,10 @@ def _exchange(
     status: int,
     response_headers: Headers,
     response_body: bytes | None,
-) -> ExchangeFields:
+) -> Exchange:
     """An exchange of the request `scope` (its method, path, query and headers; the provider and task its state
-    names) with the bodies and answer a recorder saw: `Exchange`'s fields, as the plain tuple the journal packs."""
-    return (
+    names) with the bodies and answer a recorder saw, in the order of `Exchange`'s fields."""
+    return Exchange(
         time,
         state.get("provider"),
         scope["method"],

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from starlette.responses import Response
 from starlette.types import Message, Receive, Scope, Send
 
-from mockserver.server.exchange import BODY_LIMIT, KEPT, Exchange, ExchangeFields, kept, pack
+from mockserver.server.exchange import BODY_LIMIT, KEPT, Exchange, kept
 from mockserver.server.journal import Journal
 from mockserver.server.recorders import STARTED, AnswerRecorder, JournalMiddleware
 
@@ -145,13 +145,3 @@ def test_an_exchange_packed_before_latency_existed_reads_back_without_one() -> N
     older = marshal.dumps((1.0, "crazyrouter", "GET", "/a", b"", [], b"", 200, [], b"{}", "t", 7), 2)
     assert Exchange.unpack(older).latency is None
     assert Exchange.unpack(older).entry(1).latency_ms is None
-
-
-@given(exchanges)
-def test_a_recorders_plain_fields_pack_as_their_exchange_does(exchange: Exchange) -> None:
-    fields: ExchangeFields = (*exchange,)
-    assert type(fields) is tuple and pack(fields) == exchange.pack()
-    journal = Journal(size=2)
-    journal.add(fields)
-    journal.add(exchange)
-    assert [entry.to_dict() | {"seq": 0} for entry in journal.entries()] == [exchange.entry(0).to_dict()] * 2

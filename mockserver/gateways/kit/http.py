@@ -261,11 +261,7 @@ def public_base(request: Request, configured: str | None) -> str:
     if configured:
         return configured.rstrip("/")
     scope = request.scope
-    host = None
-    for name, value in scope["headers"]:
-        if name == b"host":
-            host = value
-            break
+    host = next((value for name, value in scope["headers"] if name == b"host"), None)
     server = scope.get("server")
     return _called_base(scope.get("scheme", "http"), host, tuple(server) if server else None)
 

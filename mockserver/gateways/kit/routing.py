@@ -100,8 +100,7 @@ class GatewayApp:
             if params is None:
                 continue
             if method in route.methods:
-                outer = scope.get("path_params")
-                scope["path_params"] = {**outer, **params} if outer else params
+                scope["path_params"] = {**scope.get("path_params", {}), **params}
                 await self._answer(scope, receive, send, route.endpoint)
                 return
             if partial is None:  # its parameters are the scope's only if no later route takes the method

@@ -1,10 +1,11 @@
 """What Python's cyclic garbage collector costs a submit load, through the in-process app (no socket): the
 collections of each generation, the longest and the total pause, and the time per submit, with the served
-process's collector settings (`settle_heap`: the start heap frozen, young collections every 50,000 allocations,
-what survives a collection frozen) or with `--unfrozen` (the same, but survivors left to the older generations).
+process's collector settings (`settle_heap`: the start heap frozen, then what survives each collection) or with
+`--unfrozen` (survivors left to the older generations) and `--young N` (young collections every N allocations
+rather than Python's 700): the settings before survivors were frozen were `--unfrozen --young 50000`.
 
     .venv/bin/python -m bench.collector ark 800000
-    .venv/bin/python -m bench.collector ark 800000 --unfrozen
+    .venv/bin/python -m bench.collector ark 800000 --unfrozen --young 50000
 
 Every submit stores a task, so the heap grows as a long submit load makes a served mock's grow.
 """
@@ -40,12 +41,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("gateway", choices=[gateway.id for gateway in GATEWAYS])
     parser.add_argument("submits", type=int, nargs="?", default=300_000)
     parser.add_argument("--unfrozen", action="store_true", help="leave what survives a collection unfrozen")
+    parser.add_argument("--young", type=int, default=None, help="allocations between young collections")
     args = parser.parse_args(argv)
     gateway = next(gateway for gateway in GATEWAYS if gateway.id == args.gateway)
     mock = InProcessMock()
     cli.settle_heap()
     if args.unfrozen:
         gc.callbacks.remove(cli.freeze_survivors)
+    if args.young is not None:
+        _, middle, old = gc.get_threshold()
+        gc.set_threshold(args.young, middle, old)
     pauses = Pauses()
     gc.callbacks.append(pauses)
     submit = gateway.submit(mock.runtime.clock.now())

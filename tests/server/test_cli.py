@@ -203,14 +203,14 @@ def test_replay_refuses_a_bad_cassette(tmp_path: Path, capsys: pytest.CaptureFix
     assert main(["serve", "--replay", str(bad)]) == 2
 
 
-def test_a_served_process_freezes_its_start_heap_and_collects_young_objects_less_often() -> None:
+def test_a_served_process_freezes_its_start_heap() -> None:
     # in a child process: freezing is for the life of the process, not for this test run's
     probe = (
-        "import gc; from mockserver.cli.main import GC_YOUNG_THRESHOLD, settle_heap; before = gc.get_freeze_count(); "
-        "settle_heap(); print(before, gc.get_freeze_count() > 1000, gc.get_threshold()[0] == GC_YOUNG_THRESHOLD)"
+        "import gc; from mockserver.cli.main import settle_heap; before = gc.get_freeze_count(); "
+        "settle_heap(); print(before, gc.get_freeze_count() > 1000)"
     )
     answer = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
-    assert answer.stdout.split() == ["0", "True", "True"]
+    assert answer.stdout.split() == ["0", "True"]
 
 
 def test_in_a_served_process_what_survives_a_collection_is_frozen_and_stored_tasks_are_freed_all_the_same() -> None:

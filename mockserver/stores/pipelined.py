@@ -44,6 +44,10 @@ def encode(*args: bytes | str | int | float) -> bytes:
 MULTI, EXEC = encode(b"MULTI"), encode(b"EXEC")
 
 
+def _forgotten(reply: Any) -> bool:
+    return isinstance(reply, ReplyError) and str(reply).startswith("NOSCRIPT")
+
+
 class _Protocol(asyncio.Protocol):
     def __init__(self, timeout: float) -> None:
         self.timeout = timeout
@@ -183,16 +187,26 @@ class PipelinedRedis:
     async def transaction(self, *commands: Command, scripts: Sequence[str] = ()) -> list[Any]:
         """Run `commands` between MULTI and EXEC, sent in one write: Redis runs them one after another with no
         other client's command between them. `scripts` are the sources of the scripts they run (`evalsha`),
-        loaded first when this connection has not loaded them yet. Their replies, in order."""
+        loaded first when this connection has not loaded them yet. Their replies, in order.
+
+        A script Redis has forgotten (`SCRIPT FLUSH`) fails alone, the other commands run: the transaction is
+        sent once more with its scripts loaded, so a transaction with a script must be safe to run again."""
+        replies = await self._transaction(commands, scripts)
+        if scripts and any(_forgotten(reply) for reply in replies):
+            self._known_scripts.clear()
+            replies = await self._transaction(commands, scripts)
+        for reply in replies:
+            if isinstance(reply, ReplyError):
+                raise reply
+        return replies
+
+    async def _transaction(self, commands: Sequence[Command], scripts: Sequence[str]) -> list[Any]:
         protocol = await self._connected()
         loading = [source for source in scripts if _digest(source) not in self._known_scripts]
         block = [encode(b"SCRIPT", b"LOAD", source) for source in loading]
         block += [MULTI, *(encode(*command) for command in commands), EXEC]
         replies: list[Any] = await protocol.send(b"".join(block), replies=len(block))
         self._known_scripts.update(_digest(source) for source in loading)
-        for reply in replies:
-            if isinstance(reply, ReplyError):
-                raise reply
         return replies
 
     def close(self) -> None:

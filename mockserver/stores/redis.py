@@ -27,14 +27,15 @@ SOCKET_SECONDS = 5.0
 """How long a command waits for Redis before the request is answered 503."""
 
 _CLAIM = """
-if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+if redis.call('HEXISTS', KEYS[1], 'provider') == 1 then return 0 end
 redis.call('HSET', KEYS[1], 'polls', 0, 'provider', ARGV[3])
 redis.call('ZADD', KEYS[2], redis.call('INCR', KEYS[4]), ARGV[2])
 redis.call('ZADD', KEYS[3], ARGV[1], ARGV[2])
 return 1
 """
 """A new task's id and counts, unless the id is taken. The task's text does not pass through the script: `HSETNX`
-stores it in the same transaction (and leaves a taken id's text as it is)."""
+stores it in the same transaction (and leaves a taken id's text as it is). An id is taken once its provider is
+stored: a claim that failed because Redis had forgotten the script stored the text alone, and is sent again."""
 _COUNT = """
 if redis.call('HGET', KEYS[1], 'provider') ~= ARGV[1] then return false end
 return redis.call('HINCRBY', KEYS[1], 'polls', 1)
@@ -63,6 +64,7 @@ class RedisStore:
             raise StoreError("the Redis store needs redis-py: pip install 'jimeng-mock[redis]'") from None
         self.url = url
         self._failures = (redis.ConnectionError, redis.TimeoutError)
+        self._forgotten = redis.exceptions.NoScriptError
         try:
             self._redis: Any = redis.Redis.from_url(  # untyped replies: bytes, int, list
                 url, socket_timeout=SOCKET_SECONDS, socket_connect_timeout=SOCKET_SECONDS
@@ -109,12 +111,29 @@ class RedisStore:
             task.provider,
         ]
 
+    def _transaction(self, queue: Callable[[Any], object]) -> list[Any]:
+        """The commands `queue(pipeline)` adds, run as one MULTI/EXEC; the scripts it runs by digest are loaded
+        again when Redis has forgotten them (a restart)."""
+        try:
+            return list(self._answered(self._queued(queue).execute))
+        except self._forgotten:
+            for script in (_CLAIM, _COUNT):
+                self._answered(self._redis.script_load, script)
+            return list(self._answered(self._queued(queue).execute))
+
+    def _queued(self, queue: Callable[[Any], object]) -> Any:
+        pipe = self._redis.pipeline()
+        queue(pipe)
+        return pipe
+
     def add(self, task: Task) -> bool:
         keys, args = self._claim_keys(task)
-        pipe = self._redis.pipeline()
-        self._claim(keys=keys, args=args, client=pipe)
-        pipe.hsetnx(keys[0], "data", encode_task(task))
-        added = bool(self._answered(pipe.execute)[0])
+        claimed, _ = self._transaction(
+            lambda pipe: pipe.evalsha(self._claim.sha, len(keys), *keys, *args).hsetnx(
+                keys[0], "data", encode_task(task)
+            )
+        )
+        added = bool(claimed)
         self._next_expiry = min(self._next_expiry, task.expires_at)
         return added
 
@@ -135,10 +154,10 @@ class RedisStore:
         return None if task is None or task.expires_at <= now else task
 
     def record_poll(self, task_id: str, provider: str) -> Task | None:
-        key, pipe = self._key(task_id), self._redis.pipeline()
-        self._count(keys=[key], args=[provider], client=pipe)
-        pipe.hmget(key, ["data", "finished_at"]).get(CLOCK)
-        polls, (data, finished), clock = self._answered(pipe.execute)
+        key = self._key(task_id)
+        polls, (data, finished), clock = self._transaction(
+            lambda pipe: pipe.evalsha(self._count.sha, 1, key, provider).hmget(key, ["data", "finished_at"]).get(CLOCK)
+        )
         return self._polled(task_id, provider, polls, data, finished, clock)
 
     async def apoll_task(self, task_id: str, provider: str) -> Task | None:

@@ -99,3 +99,33 @@ def test_a_journal_batch_that_cannot_be_sent_fails_each_entry_as_a_store_failure
 
     failures = asyncio.run(append())
     assert len(failures) == 3 and all(isinstance(failure, StoreUnavailable) for failure in failures)
+
+
+def test_scripts_redis_has_forgotten_are_loaded_again_and_the_task_stored_once(
+    stores: tuple[RedisStore, RedisStore],
+) -> None:
+    first, second = stores
+    stored, taken = make_task("a"), replace(make_task("b"), id="a", request={"prompt": "another"})
+
+    def forget() -> None:
+        with redis.Redis.from_url(first.url) as client:
+            client.script_flush()
+
+    async def calls() -> list[object]:
+        await first.aadd(make_task("warm"))  # the scripts loaded on this connection
+        await first.apoll_task("warm", "p")
+        forget()
+        added = [await first.aadd(stored), await first.aadd(taken)]
+        forget()
+        polled = await first.apoll_task("a", "p")
+        return [*added, None if polled is None else polled.polls]
+
+    assert run(stores, calls()) == [True, False, 1]
+    forget()
+    assert second.add(make_task("c")) and not second.add(replace(make_task("c"), request={"prompt": "x"}))
+    forget()
+    polled = second.record_poll("a", "p")
+    assert polled is not None and polled.polls == 2 and polled.request == stored.request
+    found = second.get("c", now=0.0)
+    assert found is not None and found.request == make_task("c").request
+    assert len(second) == 3

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -210,6 +211,33 @@ def test_a_served_process_freezes_its_start_heap_and_collects_young_objects_less
     )
     answer = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert answer.stdout.split() == ["0", "True", "True"]
+
+
+def test_in_a_served_process_what_survives_a_collection_is_frozen_and_stored_tasks_are_freed_all_the_same() -> None:
+    # in a child process, as above; the collector's older generations then have nothing left to walk
+    probe = """
+import gc, json
+from bench.gateways import GATEWAYS
+from bench.inprocess import InProcessMock
+from mockserver.cli.main import settle_heap
+
+mock = InProcessMock()
+settle_heap()
+gateway = GATEWAYS[0]
+submit = gateway.submit(mock.runtime.clock.now())
+statuses = {mock.call(submit)[0] for _ in range(2000)}
+gc.collect(0)
+stored = gc.get_freeze_count()
+old = len(gc.get_objects(generation=1)) + len(gc.get_objects(generation=2))
+mock.runtime.reset()
+freed = stored - gc.get_freeze_count()
+print(json.dumps({"statuses": sorted(statuses), "old": old, "freed_per_task": freed / 2000}))
+"""
+    answer = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    figures = json.loads(answer.stdout)
+    assert figures["statuses"] == [200]
+    assert figures["old"] == 0
+    assert figures["freed_per_task"] >= 4  # a task, its schedule, phases and request, freed by reference counting
 
 
 def test_the_banner_says_whether_the_admin_api_wants_a_token() -> None:

@@ -2,9 +2,10 @@
 several machines. Every change that must be atomic is one command or one transaction (MULTI/EXEC); a Lua script
 within it decides only what depends on what is stored (whether a task's id is taken, whose task a poll counts).
 
-A request's store calls run in the store's threads (`StoreThreads`), never on the event loop. A poll is one round
+A request's calls are awaited on its event loop's one connection (`PipelinedRedis`), the others run in the store's
+threads (`StoreThreads`): none waits on the event loop. A poll is one round
 trip (one transaction counts the poll, reads the task and reads the clock's state), a submit two (the task's number
-with the clock's state, then the task), and each answer's journal entry one more."""
+with the clock's state, then the task); the journal entries a loop turn appends go together in one more."""
 
 from __future__ import annotations
 

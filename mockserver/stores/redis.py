@@ -3,9 +3,9 @@ several machines. Every change that must be atomic is one command or one transac
 within it decides only what depends on what is stored (whether a task's id is taken, whose task a poll counts).
 
 A request's calls are awaited on its event loop's one connection (`PipelinedRedis`), the others run in the store's
-threads (`StoreThreads`): none waits on the event loop. A poll is one round
-trip (one transaction counts the poll, reads the task and reads the clock's state), a submit two (the task's number
-with the clock's state, then the task); the journal entries a loop turn appends go together in one more."""
+threads (`StoreThreads`): none waits on the event loop. A poll is one round trip (one transaction counts the poll,
+reads the task and reads the clock's state), a submit two (the task's number with the clock's state, then the task);
+the journal entries a loop turn appends go together in one more."""
 
 from __future__ import annotations
 
@@ -106,15 +106,13 @@ class RedisStore:
 
     # -- tasks ------------------------------------------------------------------------------------
     def _claim_keys(self, task: Task) -> tuple[list[str], list[str]]:
-        return [self._key(task.id), self._order, self._expiry, self._seq], [
-            repr(task.expires_at),
-            task.id,
-            task.provider,
-        ]
+        """The claim script's keys and arguments."""
+        keys = [self._key(task.id), self._order, self._expiry, self._seq]
+        return keys, [repr(task.expires_at), task.id, task.provider]
 
     def _transaction(self, queue: Callable[[Any], object]) -> list[Any]:
         """The commands `queue(pipeline)` adds, run as one MULTI/EXEC; the scripts it runs by digest are loaded
-        again when Redis has forgotten them (a restart)."""
+        again when Redis has forgotten them (`SCRIPT FLUSH`, a restart)."""
         try:
             return list(self._answered(self._queued(queue).execute))
         except self._forgotten:
@@ -206,7 +204,8 @@ class RedisStore:
         return await future
 
     def _send_journal(self, entries: list[tuple[bytes, asyncio.Future[int]]], keep: int) -> None:
-        self._unsent = []
+        if self._unsent is entries:  # the next entry starts the next batch
+            self._unsent = []
         sending = asyncio.get_running_loop().create_task(
             self._pipelined.transaction(
                 (b"INCRBY", JOURNAL_SEQ, len(entries)),

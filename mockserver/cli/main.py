@@ -343,11 +343,11 @@ def settle_heap() -> None:
     gc.freeze()
     _, middle, old = gc.get_threshold()
     gc.set_threshold(GC_YOUNG_THRESHOLD, middle, old)
-    if _freeze_survivors not in gc.callbacks:
-        gc.callbacks.append(_freeze_survivors)
+    if freeze_survivors not in gc.callbacks:
+        gc.callbacks.append(freeze_survivors)
 
 
-def _freeze_survivors(phase: str, info: dict[str, int]) -> None:
+def freeze_survivors(phase: str, info: dict[str, int]) -> None:
     if phase == "stop":
         gc.freeze()
 

@@ -20,6 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from mockserver.cassettes import redact_body, redact_headers
 from mockserver.contracts.contract import contracts_dir
 from mockserver.core.clock import ClockError, stopwatch
+from mockserver.engine import TaskView
 from mockserver.gateways.kit.http import BodyTooLarge, JsonResponse, MalformedJson, read_json
 from mockserver.scenarios import ScenarioFileError, UnknownScenario, parse
 from mockserver.server.admin_guard import ADMIN_COOKIE
@@ -53,16 +54,21 @@ def build_admin(runtime: MockRuntime, urls: dict[str, str]) -> Starlette:
     max_scenario_bytes = runtime.settings.max_scenario_bytes
     page_max = runtime.settings.admin_page_max
 
-    async def index(request: Request) -> Response:
+    def counts_by_state() -> dict[str, dict[str, int]]:
         counts: dict[str, dict[str, int]] = {provider: {} for provider in urls}
         for view in engine.tasks():
             by_state = counts.setdefault(view.task.provider, {})
             by_state[view.state] = by_state.get(view.state, 0) + 1
+        return counts
+
+    async def index(request: Request) -> Response:
+        # every stored task is read: off the event loop, which goes on serving the gateways meanwhile
+        counts = await run_in_threadpool(counts_by_state)
         return JsonResponse(
             {
                 "providers": urls,
                 "clock": clock.describe(),
-                "tasks": len(runtime.store),
+                "tasks": await run_in_threadpool(len, runtime.store),
                 "counts": counts,
                 "default_scenario": runtime.scenarios.default,
                 "dashboard": f"{ADMIN_PREFIX}/ui",
@@ -94,7 +100,7 @@ def build_admin(runtime: MockRuntime, urls: dict[str, str]) -> Starlette:
 
     async def next_change(request: Request) -> Response:
         await _body(request)
-        found = engine.next_change()
+        found = await run_in_threadpool(engine.next_change)  # every live task is read, as for the overview
         if found is None:
             raise AdminError(409, "no_change_ahead", "no live task changes state on the clock alone")
         when, view = found
@@ -121,12 +127,16 @@ def build_admin(runtime: MockRuntime, urls: dict[str, str]) -> Starlette:
         state = request.query_params.get("state")
         scenario = request.query_params.get("scenario")
         limit, offset = _page(request, page_max)
-        views = (
-            v
-            for v in engine.tasks(provider)
-            if (state is None or v.state == state) and (scenario is None or v.task.scenario == scenario)
-        )
-        page, total = _newest(views, limit, offset)
+
+        def listed() -> tuple[Sequence[TaskView], int]:
+            views = (
+                v
+                for v in engine.tasks(provider)
+                if (state is None or v.state == state) and (scenario is None or v.task.scenario == scenario)
+            )
+            return _newest(views, limit, offset)
+
+        page, total = await run_in_threadpool(listed)  # as for the overview
         return JsonResponse({"tasks": [v.to_dict() for v in page], "total": total})
 
     async def get_task(request: Request) -> Response:

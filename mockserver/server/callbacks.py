@@ -55,12 +55,15 @@ class CallbackDispatcher:
         self._lock = threading.Lock()
         self._starting = threading.Lock()
         self._stop = threading.Event()
+        self._wake = threading.Event()
+        """Set to send what is due now, without waiting for the interval, on any clock."""
         self._thread: threading.Thread | None = None
         self._client: httpx.Client | None = None
         """Made at the first delivery (an HTTP client builds its TLS context), kept for the next ones."""
         self._senders: ThreadPoolExecutor | None = None
         for outbox in outboxes.values():
             outbox.on_watch = self.start
+            outbox.on_poll_change = self.wake
         clock.listeners.append(self.deliver_due)
 
     def deliver_due(self) -> int:
@@ -178,9 +181,18 @@ class CallbackDispatcher:
             self._thread = threading.Thread(target=self._run, name="jimeng-mock-callbacks", daemon=True)
             self._thread.start()
 
+    def wake(self) -> None:
+        """Send what is due now from the background thread (a poll has ended a watched task's step)."""
+        self.start()
+        self._wake.set()
+
     def _run(self) -> None:
-        while not self._stop.wait(self.interval):
-            if self.clock.mode == "virtual" and not self.clock.shared:
+        while True:
+            woken = self._wake.wait(self.interval)
+            self._wake.clear()
+            if self._stop.is_set():
+                return
+            if not woken and self.clock.mode == "virtual" and not self.clock.shared:
                 continue  # a virtual clock sends as it is moved (a shared one may be moved by another worker)
             try:
                 self.deliver_due()
@@ -189,6 +201,7 @@ class CallbackDispatcher:
 
     def stop(self) -> None:
         self._stop.set()
+        self._wake.set()
         if self._thread is not None:
             self._thread.join(self.interval + self.timeout + 1)
         if self.deliver_due in self.clock.listeners:

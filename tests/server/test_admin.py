@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
+import threading
+from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
 import yaml
 
 from mockserver.core.clock import DEFAULT_VIRTUAL_START
+from mockserver.engine import TaskView
 from mockserver.gateways import PROVIDER_IDS
+from mockserver.server.app import create_app
+from mockserver.server.runtime import MockRuntime
+from mockserver.server.settings import Settings
 from tests.support import AUTH, ContractClient, make_client, submit
+
+SUBMIT = "/crazyrouter/jimeng/submit/videos"
 
 JSON = {"Content-Type": "application/json"}
 
@@ -192,3 +202,43 @@ def test_reset_restores_the_configured_default_scenario() -> None:
         client.post("/__admin/reset", json={})
         task_id = submit(client, prompt="a cat").json()["id"]
         assert client.get(f"/__admin/tasks/{task_id}").json()["scenario"] == "stuck_queue"
+
+
+@pytest.mark.parametrize("path", ["/__admin/", "/__admin/tasks", "/__admin/clock/next"])
+def test_reading_every_task_leaves_the_event_loop_serving_the_gateways(path: str) -> None:
+    """The overview, the task listing and the next change read every stored task: in a worker thread, so a gateway
+    request made meanwhile is answered while the read goes on (a store of a million tasks would otherwise hold the
+    loop for seconds)."""
+    runtime = MockRuntime(Settings(clock="virtual"))
+    app = create_app(runtime=runtime)
+    reading_started, answered = threading.Event(), threading.Event()
+    served_meanwhile: list[bool] = []
+    reading = runtime.engine.tasks
+
+    def slow_read(provider: str | None = None) -> Iterator[TaskView]:
+        reading_started.set()
+        served_meanwhile.append(answered.wait(timeout=5))  # on the event loop, nothing is answered meanwhile
+        yield from reading(provider)
+
+    runtime.engine.tasks = slow_read  # type: ignore[method-assign]
+
+    async def scenario() -> None:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://localhost") as client:
+            body = {"model": "jimeng-video-3.0", "prompt": "a cat"}
+            task_id = (await client.post(SUBMIT, json=body, headers=AUTH)).json()["id"]
+
+            async def admin() -> None:
+                method = "POST" if path.endswith("/next") else "GET"
+                response = await client.request(method, path, json={} if method == "POST" else None)
+                assert response.status_code == 200, response.text
+
+            async def gateway() -> None:
+                assert await asyncio.to_thread(reading_started.wait, 5)
+                assert (await client.get(f"/crazyrouter/jimeng/fetch/{task_id}", headers=AUTH)).status_code == 200
+                answered.set()
+
+            await asyncio.gather(admin(), gateway())
+
+    asyncio.run(scenario())
+    assert served_meanwhile == [True]

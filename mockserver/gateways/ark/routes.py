@@ -185,6 +185,7 @@ class ArkApi:
         if view is None:
             raise self.errors.task_not_found(task_id)
         mark_task(request, task_id)
+        self.context.callbacks.polled(view)  # counted whatever this poll is answered
         scripting.raise_poll_fault(request, self.context, view)
         return self.answer(self.current(request, view))
 

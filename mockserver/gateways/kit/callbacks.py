@@ -113,6 +113,9 @@ class Outbox:
         self._lock = threading.Lock()
         self.on_watch: Callable[[], None] | None = None
         """Called when a task is first watched (the dispatcher starts its background thread then)."""
+        self.on_poll_change: Callable[[], None] | None = None
+        """Called when a poll ends a watched task's step (the dispatcher sends what that made due, clock moved or
+        not)."""
 
     def watch(
         self,
@@ -136,6 +139,14 @@ class Outbox:
             self._watches.pop(task_id, None)
             self._pending = [d for d in self._pending if d.task_id != task_id]
             heapq.heapify(self._pending)
+
+    def polled(self, view: TaskView) -> None:
+        """A poll has read the task: if that poll ended one of its steps (a step ended by polls) and the task is
+        watched, the change is due now, on a virtual clock that does not move too."""
+        if view.task.id not in self._watches or self.on_poll_change is None:
+            return
+        if any(phase.until_polls == view.task.polls for phase in view.task.schedule.phases):
+            self.on_poll_change()
 
     @property
     def idle(self) -> bool:

@@ -127,6 +127,19 @@ def test_out_of_order_callbacks(mock: MockServer) -> None:
         assert receiver.statuses == ["running", "queued", "succeeded"]
 
 
+def test_a_poll_that_ends_a_step_sends_its_callback_though_the_virtual_clock_stands_still(mock: MockServer) -> None:
+    with receiving() as receiver:
+        task_id = create(mock, receiver.url, "poll_driven")  # queued for one poll, running for two more
+        with mock.client() as client:
+            statuses = [client.get(f"{TASKS}/{task_id}", headers=AUTH).json()["status"] for _ in range(4)]
+            assert statuses == ["queued", "running", "running", "succeeded"]
+            assert receiver.wait_for(3) == ["queued", "running", "succeeded"]
+            client.get(f"{TASKS}/{task_id}", headers=AUTH)  # a poll after the end sends nothing more
+        mock.clock.advance(60)
+        assert receiver.statuses == ["queued", "running", "succeeded"]
+    assert [entry.status for entry in mock.journal.callbacks(task=task_id)] == [200, 200, 200]
+
+
 def test_a_flowing_clock_sends_from_the_background() -> None:
     with (
         MockServer(providers=["ark"], clock="system", time_scale=0.001, callback_interval=0.02) as mock,

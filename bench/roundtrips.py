@@ -1,8 +1,8 @@
 """What a submit and a poll ask of a store, through the in-process app (no socket): Redis round trips and the
 commands Redis runs for them (`INFO commandstats`, scripts' inner commands included), SQLite statements by kind;
 then the CPU time the process spends per request (every thread's, `time.process_time`) with 32 requests in flight
-at once, as `make bench` keeps 32 connections busy. CPU time is what a server pinned to one core runs out of, and
-the machine's load moves it far less than a rate.
+at once, as `make bench` keeps 32 connections busy, and with Redis redis-server's own (`INFO cpu`). CPU time is what
+a server pinned to one core runs out of, and the machine's load moves it far less than a rate.
 
     .venv/bin/python -m bench.roundtrips redis://127.0.0.1:6379/15 2000
     .venv/bin/python -m bench.roundtrips sqlite:////tmp/roundtrips.db 2000
@@ -107,6 +107,15 @@ def _commandstats(url: str) -> dict[str, int]:
     return {name.removeprefix("cmdstat_"): int(value["calls"]) for name, value in stats.items()}
 
 
+def _server_cpu(url: str) -> float:
+    """The CPU seconds redis-server has spent since it started (`INFO cpu`: its own and its threads')."""
+    import redis
+
+    with redis.Redis.from_url(url) as client:
+        stats: dict[str, Any] = client.info("cpu")
+    return float(stats["used_cpu_user"]) + float(stats["used_cpu_sys"])
+
+
 def _flush(url: str) -> None:
     import redis
 
@@ -132,9 +141,11 @@ def measure(url: str, kind: str, requests: int) -> dict[str, Any]:
         tally.on = False
         after = _commandstats(url) if url.startswith("redis") else {}
         sequential_trips, sequential_statements = tally.trips, tally.statements.copy()
+        server_before = _server_cpu(url) if url.startswith("redis") else 0.0
         tally.on = True
         cpu = _concurrent_cpu(mock, calls, requests)
         tally.on = False
+        server_cpu = _server_cpu(url) - server_before if url.startswith("redis") else 0.0
         mock.runtime.close()
         mock.close()
     result: dict[str, Any] = {"store": url.split(":", 1)[0], "kind": kind}
@@ -143,6 +154,7 @@ def measure(url: str, kind: str, requests: int) -> dict[str, Any]:
     if url.startswith("redis"):
         result["round_trips"] = round(sequential_trips / SEQUENTIAL, 2)
         result["writes_32_in_flight"] = round((tally.trips - sequential_trips) / requests, 2)
+        result["redis_server_cpu_us_per_request"] = round(server_cpu / requests * 1e6, 1)
         result["commands"] = {
             name: round((calls - before.get(name, 0)) / SEQUENTIAL, 2)
             for name, calls in sorted(after.items())

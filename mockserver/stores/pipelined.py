@@ -8,6 +8,7 @@ import asyncio
 import functools
 import hashlib
 from collections import deque
+from collections.abc import Sequence
 from typing import Any, cast
 from urllib.parse import unquote, urlsplit
 
@@ -22,22 +23,29 @@ def _digest(source: str) -> bytes:
     return hashlib.sha1(source.encode()).hexdigest().encode()
 
 
+Command = tuple[bytes | str | int | float, ...]
+
+
+def evalsha(source: str, keys: Sequence[str], args: Sequence[bytes | str | int | float]) -> Command:
+    """The command that runs a script by its digest (in a `transaction`, which loads it first)."""
+    return (b"EVALSHA", _digest(source), len(keys), *keys, *args)
+
+
 class ReplyError(Exception):
     """Redis answered a command with an error."""
 
 
 def encode(*args: bytes | str | int | float) -> bytes:
     """A command in RESP: an array of bulk strings."""
-    parts = [b"*%d\r\n" % len(args)]
-    for arg in args:
-        if isinstance(arg, str):
-            data = arg.encode()
-        elif isinstance(arg, bytes):
-            data = arg
-        else:
-            data = repr(arg).encode()
-        parts.append(b"$%d\r\n%s\r\n" % (len(data), data))
-    return b"".join(parts)
+    packed: bytes = hiredis.pack_command(args)  # type: ignore[arg-type]  # its stub reads the tuple as one item long
+    return packed
+
+
+MULTI, EXEC = encode(b"MULTI"), encode(b"EXEC")
+
+
+def _forgotten(reply: Any) -> bool:
+    return isinstance(reply, ReplyError) and str(reply).startswith("NOSCRIPT")
 
 
 class _Protocol(asyncio.Protocol):
@@ -45,16 +53,19 @@ class _Protocol(asyncio.Protocol):
         self.timeout = timeout
         self.transport: asyncio.Transport | None = None
         self.reader = hiredis.Reader(replyError=ReplyError)
-        self.waiting: deque[asyncio.Future[Any]] = deque()
+        self.waiting: deque[tuple[asyncio.Future[Any], bool]] = deque()
+        """A future for each reply awaited, with whether it is the last reply its future waits for."""
         self.outgoing: list[bytes] = []
         self.lost: BaseException | None = None
-        self.watched: asyncio.Future[Any] | None = None
+        self.watched: tuple[asyncio.Future[Any], bool] | None = None
         """The oldest command in flight when the watchdog last looked (None: it is not looking)."""
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = cast(asyncio.Transport, transport)  # uvloop's transports do not subclass asyncio's
 
-    def send(self, command: bytes) -> asyncio.Future[Any]:
+    def send(self, command: bytes, replies: int = 1) -> asyncio.Future[Any]:
+        """Send `command` (RESP: one command, or several written together); the future holds the last of its
+        `replies`, the others are read and dropped."""
         future = asyncio.get_running_loop().create_future()
         if self.lost is not None or self.transport is None:
             future.set_exception(StoreUnavailable(f"the Redis store did not answer: {self.lost}"))
@@ -62,7 +73,7 @@ class _Protocol(asyncio.Protocol):
         if not self.outgoing:
             asyncio.get_running_loop().call_soon(self.flush)
         self.outgoing.append(command)
-        self.waiting.append(future)
+        self.waiting.extend((future, n == replies - 1) for n in range(replies))
         if self.watched is None:
             self.watch()
         return future
@@ -89,9 +100,9 @@ class _Protocol(asyncio.Protocol):
     def data_received(self, data: bytes) -> None:
         self.reader.feed(data)
         while (reply := self.reader.gets()) is not False:
-            future = self.waiting.popleft()
-            if future.done():
-                continue  # its request was cancelled (the client went away)
+            future, last = self.waiting.popleft()
+            if not last or future.done():
+                continue  # a reply within a transaction, or its request was cancelled (the client went away)
             if isinstance(reply, ReplyError):
                 future.set_exception(reply)
             else:
@@ -100,7 +111,7 @@ class _Protocol(asyncio.Protocol):
     def connection_lost(self, exc: BaseException | None) -> None:
         self.lost = self.lost or exc or ConnectionError("the connection was closed")
         while self.waiting:
-            future = self.waiting.popleft()
+            future, _ = self.waiting.popleft()
             if not future.done():
                 future.set_exception(StoreUnavailable(f"the Redis store did not answer: {self.lost}"))
 
@@ -172,6 +183,31 @@ class PipelinedRedis:
         reply = await self.call(b"EVAL", source, len(keys), *keys, *args)
         self._known_scripts.add(digest)
         return reply
+
+    async def transaction(self, *commands: Command, scripts: Sequence[str] = ()) -> list[Any]:
+        """Run `commands` between MULTI and EXEC, sent in one write: Redis runs them one after another with no
+        other client's command between them. `scripts` are the sources of the scripts they run (`evalsha`),
+        loaded first when this connection has not loaded them yet. Their replies, in order.
+
+        A script Redis has forgotten (`SCRIPT FLUSH`) fails alone, the other commands run: the transaction is
+        sent once more with its scripts loaded, so a transaction with a script must be safe to run again."""
+        replies = await self._transaction(commands, scripts)
+        if scripts and any(_forgotten(reply) for reply in replies):
+            self._known_scripts.clear()
+            replies = await self._transaction(commands, scripts)
+        for reply in replies:
+            if isinstance(reply, ReplyError):
+                raise reply
+        return replies
+
+    async def _transaction(self, commands: Sequence[Command], scripts: Sequence[str]) -> list[Any]:
+        protocol = await self._connected()
+        loading = [source for source in scripts if _digest(source) not in self._known_scripts]
+        block = [encode(b"SCRIPT", b"LOAD", source) for source in loading]
+        block += [MULTI, *(encode(*command) for command in commands), EXEC]
+        replies: list[Any] = await protocol.send(b"".join(block), replies=len(block))
+        self._known_scripts.update(_digest(source) for source in loading)
+        return replies
 
     def close(self) -> None:
         if self._protocol is not None and self._protocol.transport is not None:

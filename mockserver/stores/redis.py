@@ -23,7 +23,9 @@ from mockserver.stores.pipelined import PipelinedRedis, evalsha
 PREFIX = "jimeng-mock:"
 CLOCK = PREFIX + "clock"
 COUNTERS = PREFIX + "counters"
-JOURNAL, JOURNAL_SEQ = PREFIX + "exchanges", PREFIX + "journal-seq"
+JOURNAL, JOURNAL_SEQ = PREFIX + "journal", PREFIX + "journal-seq"
+"""The journal's entries (packed, unnumbered: the newest is number JOURNAL_SEQ), and how many were ever appended.
+Versions that numbered each entry kept them under `exchanges`, which this one neither reads nor writes."""
 SOCKET_SECONDS = 5.0
 """How long a command waits for Redis before the request is answered 503."""
 

@@ -69,6 +69,18 @@ def test_the_journal_keeps_the_newest_entries_and_numbers_on_across_turns(
     assert first.journal_append(b"c", 5) == 8 and second.journal_entries(5) == [(8, b"c")]
 
 
+def test_a_journal_written_by_a_version_that_numbered_its_entries_is_left_aside(
+    stores: tuple[RedisStore, RedisStore],
+) -> None:
+    first, _ = stores
+    with redis.Redis.from_url(first.url) as client:  # that version's layout: "<seq> <packed>" under `exchanges`
+        client.rpush("jimeng-mock:exchanges", b"1 old-packed", b"2 old-packed")
+        client.set("jimeng-mock:journal-seq", 2)
+    assert first.journal_entries(5) == [] and first.journal_len(5) == 0
+    assert first.journal_append(b"new", 5) == 3
+    assert first.journal_entries(5) == [(3, b"new")]
+
+
 def test_an_awaited_add_of_a_taken_id_leaves_the_stored_task_as_it_was(stores: tuple[RedisStore, RedisStore]) -> None:
     first, second = stores
     stored = make_task("shared-id")

@@ -265,7 +265,7 @@ def serve(args: dict[str, Any]) -> int:
             store.close()
         if replay is not None:
             Cassette.load(Path(replay))
-        listener = bind(settings.host, settings.port)
+        listener = bind(settings.host, settings.port, workers=settings.workers)
         flags["port"] = listener.getsockname()[1]  # --port 0 asks for a free port: the workers and URLs get it
         settings = settings.with_overrides(port=flags["port"])
         if settings.workers == 1:

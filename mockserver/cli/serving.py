@@ -7,6 +7,9 @@ from __future__ import annotations
 import errno
 import os
 import socket
+import sys
+import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -18,27 +21,63 @@ from mockserver.server.settings import Settings
 
 LISTEN_BACKLOG = 2048
 """uvicorn's own default backlog."""
+SOCKET_PER_WORKER = sys.platform == "linux"
+"""Where the kernel spreads new connections evenly over the sockets that share a port (SO_REUSEPORT), each worker
+listens on its own; elsewhere the workers share one, and the first to wake takes what is waiting."""
+ANNOUNCE_WITHIN_SECONDS = 60.0
+"""How long the start banner waits for a worker to listen."""
 
 
 class ListenError(OSError):
     pass
 
 
-def bind(host: str, port: int) -> socket.socket:
-    """A socket bound to host:port, not yet listening: connections are refused until the server accepts them."""
+def bind(host: str, port: int, *, workers: int = 1) -> socket.socket:
+    """A socket bound to host:port, not yet listening: connections are refused until the server accepts them.
+    For several workers where each listens on its own socket, the port is then held by a socket they can share it
+    with (a port already in use is refused first, whoever holds it)."""
     try:
         family, kind, protocol, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
     except socket.gaierror as exc:
         raise ListenError(f"cannot listen on {host}:{port}: unknown host ({exc.strerror})") from None
-    listener = socket.socket(family, kind, protocol)
+    listener = _bound(socket.socket(family, kind, protocol), address, host, port)
+    if workers > 1 and SOCKET_PER_WORKER:
+        address = listener.getsockname()  # --port 0: the port it was given
+        listener.close()
+        listener = _bound(WorkerSocket(family, kind, protocol), address, host, port)
+    listener.set_inheritable(True)  # --workers: the worker processes serve this one socket
+    return listener
+
+
+def _bound(listener: socket.socket, address: Any, host: str, port: int) -> socket.socket:
     try:
         if os.name != "nt":  # elsewhere a restarted server may rebind a port whose old connections linger
             listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if isinstance(listener, WorkerSocket):
+            listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
         listener.bind(address)
     except OSError as exc:
         listener.close()
         raise cannot_listen(host, port, exc) from None
-    listener.set_inheritable(True)  # --workers: the worker processes serve this one socket
+    return listener
+
+
+class WorkerSocket(socket.socket):
+    """The port of several workers, held (bound, never listening) by the process that starts them. Handed to a
+    worker process, it arrives as that worker's own listening socket on the same address (SO_REUSEPORT): the
+    kernel spreads new connections over the workers evenly, where on one shared socket the worker that wakes first
+    takes every connection waiting (a load's 32 keep-alive connections split 7/25, 21/11, 9/23 between two)."""
+
+    def __reduce_ex__(self, protocol: Any) -> tuple[Any, ...]:
+        return (_listening_beside, (self.family, self.type, self.proto, self.getsockname()))
+
+
+def _listening_beside(family: int, kind: int, protocol: int, address: Any) -> socket.socket:
+    listener = socket.socket(family, kind, protocol)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    listener.bind(address)
+    listener.listen(LISTEN_BACKLOG)
     return listener
 
 
@@ -49,6 +88,21 @@ def cannot_listen(host: str, port: int, exc: OSError) -> ListenError:
             "(another server is running there: stop it or choose another --port)"
         )
     return ListenError(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
+
+
+def _announce_once_listening(listener: socket.socket, announce: Callable[[], None]) -> None:
+    """Announce once a worker listens on its own socket (one is enough: the kernel hands new connections only to
+    sockets that listen), found by connecting to it."""
+    host, port = listener.getsockname()[:2]
+    unspecified = {"0.0.0.0": "127.0.0.1", "::": "::1"}
+    address = (unspecified.get(host, host), port)
+    for _ in range(int(ANNOUNCE_WITHIN_SECONDS / 0.01)):
+        try:
+            with socket.create_connection(address, timeout=1):
+                announce()
+                return
+        except OSError:
+            time.sleep(0.01)
 
 
 class AnnouncingServer(uvicorn.Server):
@@ -68,9 +122,15 @@ def run_server(
     app: Any, settings: Settings, options: dict[str, Any], listener: socket.socket, announce: Callable[[], None]
 ) -> int:
     """uvicorn on `listener`, with the server's limits (`LimitedConfig`): one process, announced once it
-    accepts; or `workers` processes behind the socket, announced once it listens (connections made before a
-    worker accepts wait in its backlog)."""
+    accepts; or `workers` processes, each on its own socket (`WorkerSocket`) announced once one of them listens,
+    or all on the one socket, announced once it listens (connections made before a worker accepts wait in its
+    backlog)."""
     config = LimitedConfig(app, settings, **options)
+    if config.workers > 1 and isinstance(listener, WorkerSocket):
+        announcing = threading.Thread(target=_announce_once_listening, args=(listener, announce), daemon=True)
+        announcing.start()
+        Multiprocess(config, sockets=[listener]).run()
+        return 0
     if config.workers > 1:
         try:
             listener.listen(LISTEN_BACKLOG)

@@ -3,6 +3,7 @@ Redis give the answers one process gives; `serve --workers` refuses a store the 
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections import Counter
 from pathlib import Path
@@ -118,6 +119,44 @@ def test_two_workers_on_sqlite_answer_as_one_process(tmp_path: Path) -> None:
             if len(workers) == 2:
                 break
         assert len(workers) == 2, "every connection went to one worker"
+
+
+def _listening_sockets(port: int) -> int:
+    """How many sockets listen on `port` on this machine (Linux's table of TCP sockets; state 0A: listening)."""
+    count = 0
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with open(table) as lines:
+            next(lines)
+            for line in lines:
+                local, state = line.split()[1], line.split()[3]
+                count += state == "0A" and int(local.rsplit(":", 1)[1], 16) == port
+    return count
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="one socket per worker where the kernel spreads connections")
+def test_each_worker_listens_on_its_own_socket_and_connections_are_spread_over_them(tmp_path: Path) -> None:
+    with serving("--store", f"sqlite:///{tmp_path / 'mock.db'}", "--workers", "3", "--clock", "virtual") as three:
+        port = int(three.base.rsplit(":", 1)[1])
+        assert _listening_sockets(port) == 3
+        clients = [httpx.Client(base_url=three.base) for _ in range(48)]  # 48 connections, kept open
+        try:
+            for client in clients:
+                client.get("/crazyrouter/jimeng/fetch/unknown", headers={"Authorization": "Bearer sk-x"})
+            with httpx.Client(base_url=three.base) as admin:
+                entries = admin.get("/__admin/journal", params={"provider": "crazyrouter", "limit": "48"}).json()
+        finally:
+            for client in clients:
+                client.close()
+        served = Counter(entry["worker"] for entry in entries["entries"])
+        assert len(served) == 3 and min(served.values()) >= 4, served  # each a third, give or take (binomial)
+
+
+def test_a_port_held_by_a_server_with_workers_is_refused_to_the_next(tmp_path: Path) -> None:
+    with serving("--store", f"sqlite:///{tmp_path / 'mock.db'}", "--workers", "2") as first:
+        port = first.base.rsplit(":", 1)[1]
+        code = main(["serve", "--port", port, "--store", f"sqlite:///{tmp_path / 'other.db'}", "--workers", "2"])
+        assert code == 2  # not a member of the first server's group of sockets
+        assert httpx.get(f"{first.base}/__admin/clock").status_code == 200
 
 
 def test_two_instances_on_redis_answer_as_one_process(redis_url: str) -> None:

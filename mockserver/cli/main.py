@@ -329,8 +329,8 @@ def settle_heap() -> None:
     """Everything built at start (modules, contracts, compiled schemas) lives as long as the process, so it is
     frozen out of the garbage collector's reach; from then on, so is what survives each collection. What survives
     is almost all stored tasks, which hold no reference cycles (they are freed by reference counting when they
-    expire or are deleted, frozen or not): left to the older generations, several hundred thousand of them made
-    each of their collections a pause of 0.1 to 1 s, and every collection walked the start heap again. The price:
+    expire or are deleted, frozen or not): left to the older generations, every one of their collections would walk
+    each stored task again, a pause that grows with the store (PERFORMANCE.md has the figures). The price:
     a cycle still alive at a collection is never collected once it becomes garbage. Serving leaves none behind
     (polls, submits, error answers, connections opened, cut off or sent garbage make none), so what a collection
     can freeze of them is at most what the requests in flight hold."""

@@ -34,39 +34,42 @@ class ListenError(OSError):
 
 def bind(host: str, port: int, *, workers: int = 1) -> socket.socket:
     """A socket bound to host:port, not yet listening: connections are refused until the server accepts them.
-    For several workers where each listens on its own socket, the port is then held by a socket they can share it
-    with (a port already in use is refused first, whoever holds it)."""
+    For several workers that each listen on their own socket, the port is then held by a `WorkerSocket`: a port
+    already in use is refused by the first bind, whoever holds it."""
     try:
         family, kind, protocol, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
     except socket.gaierror as exc:
         raise ListenError(f"cannot listen on {host}:{port}: unknown host ({exc.strerror})") from None
-    listener = _bound(socket.socket(family, kind, protocol), address, host, port)
+    listener = socket.socket(family, kind, protocol)
+    if os.name != "nt":  # elsewhere a restarted server may rebind a port whose old connections linger
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    _bind(listener, address, host, port)
     if workers > 1 and SOCKET_PER_WORKER:
         address = listener.getsockname()  # --port 0: the port it was given
         listener.close()
-        listener = _bound(WorkerSocket(family, kind, protocol), address, host, port)
-    listener.set_inheritable(True)  # --workers: the worker processes serve this one socket
+        listener = WorkerSocket(family, kind, protocol)
+        # SO_REUSEPORT alone: with SO_REUSEADDR too, any server binding with SO_REUSEADDR could take the port
+        # before the workers listen, as Linux lets such sockets share a port that nobody listens on yet
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        _bind(listener, address, host, port)
+    else:
+        listener.set_inheritable(True)  # --workers elsewhere: the worker processes serve this one socket
     return listener
 
 
-def _bound(listener: socket.socket, address: Any, host: str, port: int) -> socket.socket:
+def _bind(listener: socket.socket, address: Any, host: str, port: int) -> None:
     try:
-        if os.name != "nt":  # elsewhere a restarted server may rebind a port whose old connections linger
-            listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        if isinstance(listener, WorkerSocket):
-            listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
         listener.bind(address)
     except OSError as exc:
         listener.close()
         raise cannot_listen(host, port, exc) from None
-    return listener
 
 
 class WorkerSocket(socket.socket):
     """The port of several workers, held (bound, never listening) by the process that starts them. Handed to a
-    worker process, it arrives as that worker's own listening socket on the same address (SO_REUSEPORT): the
-    kernel spreads new connections over the workers evenly, where on one shared socket the worker that wakes first
-    takes every connection waiting (a load's 32 keep-alive connections split 7/25, 21/11, 9/23 between two)."""
+    worker process, it arrives as that worker's own listening socket on the same address (SO_REUSEPORT), so the
+    kernel spreads new connections over the workers; on one shared socket, the worker that wakes first takes every
+    connection waiting. Only processes of the same user can bind beside it."""
 
     def __reduce_ex__(self, protocol: Any) -> tuple[Any, ...]:
         return (_listening_beside, (self.family, self.type, self.proto, self.getsockname()))

@@ -23,9 +23,11 @@ from mockserver.stores.pipelined import PipelinedRedis, evalsha
 PREFIX = "jimeng-mock:"
 CLOCK = PREFIX + "clock"
 COUNTERS = PREFIX + "counters"
-JOURNAL, JOURNAL_SEQ = PREFIX + "journal", PREFIX + "journal-seq"
-"""The journal's entries (packed, unnumbered: the newest is number JOURNAL_SEQ), and how many were ever appended.
-Versions that numbered each entry kept them under `exchanges`, which this one neither reads nor writes."""
+JOURNAL, JOURNAL_COUNT = PREFIX + "journal", PREFIX + "journal-count"
+"""The journal's entries (packed, unnumbered: the newest is number JOURNAL_COUNT), and how many were ever appended."""
+EARLIER_JOURNAL = (PREFIX + "exchanges", PREFIX + "journal-seq")
+"""Where versions that numbered each entry kept their journal: never read, cleared with the journal (it holds the
+requests as they came, credentials included)."""
 SOCKET_SECONDS = 5.0
 """How long a command waits for Redis before the request is answered 503."""
 
@@ -148,10 +150,12 @@ class RedisStore:
 
     def get(self, task_id: str, now: float) -> Task | None:
         pipe = self._redis.pipeline()
-        pipe.hmget(self._key(task_id), ["data", "polls", "finished_at"]).get(CLOCK)
-        (data, polls, finished), clock = self._answered(pipe.execute)
+        pipe.hmget(self._key(task_id), ["data", "polls", "finished_at", "provider"]).get(CLOCK)
+        (data, polls, finished, provider), clock = self._answered(pipe.execute)
         offer_clock(_text(clock))
-        task = None if data is None else self._task(task_id, data, polls, finished)
+        # no provider: a claim that stored the text but never counted (Redis forgot its script, and the claim sent
+        # again never arrived): no task
+        task = None if data is None or provider is None else self._task(task_id, data, polls, finished)
         return None if task is None or task.expires_at <= now else task
 
     def record_poll(self, task_id: str, provider: str) -> Task | None:
@@ -210,7 +214,7 @@ class RedisStore:
             self._unsent = []
         sending = asyncio.get_running_loop().create_task(
             self._pipelined.transaction(
-                (b"INCRBY", JOURNAL_SEQ, len(entries)),
+                (b"INCRBY", JOURNAL_COUNT, len(entries)),
                 (b"RPUSH", JOURNAL, *(packed for packed, _ in entries)),
                 (b"LTRIM", JOURNAL, -keep, -1),
             )
@@ -291,16 +295,16 @@ class RedisStore:
     # Every entry is pushed with the count of entries ever pushed raised by one, in one transaction: the newest
     # kept entry's number is that count, and the others count down from it.
     def journal_append(self, packed: bytes, keep: int) -> int:
-        pipe = self._redis.pipeline().incr(JOURNAL_SEQ).rpush(JOURNAL, packed).ltrim(JOURNAL, -keep, -1)
+        pipe = self._redis.pipeline().incr(JOURNAL_COUNT).rpush(JOURNAL, packed).ltrim(JOURNAL, -keep, -1)
         return int(self._answered(pipe.execute)[0])
 
     def journal_entries(self, keep: int) -> list[tuple[int, bytes]]:
-        newest, kept = self._answered(self._redis.pipeline().get(JOURNAL_SEQ).lrange(JOURNAL, -keep, -1).execute)
+        newest, kept = self._answered(self._redis.pipeline().get(JOURNAL_COUNT).lrange(JOURNAL, -keep, -1).execute)
         first = int(newest or 0) - len(kept) + 1
         return [(first + n, packed) for n, packed in enumerate(kept)]
 
     def journal_clear(self) -> None:
-        self._answered(self._redis.delete, JOURNAL)
+        self._answered(self._redis.delete, JOURNAL, *EARLIER_JOURNAL)
 
     def journal_len(self, keep: int) -> int:
         return min(keep, int(self._answered(self._redis.llen, JOURNAL)))

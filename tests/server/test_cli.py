@@ -240,6 +240,41 @@ print(json.dumps({"statuses": sorted(statuses), "old": old, "freed_per_task": fr
     assert figures["freed_per_task"] >= 4  # a task, its schedule, phases and request, freed by reference counting
 
 
+def test_serving_leaves_no_reference_cycles_for_the_freeze_to_keep() -> None:
+    # in a child process, as above: every gateway's submits, polls and refused requests, and the admin's reads, after
+    # one of each (what is built once); then what the collector froze is given back to it, to find any cycle it kept
+    probe = """
+import gc, json
+from dataclasses import replace
+from bench.gateways import GATEWAYS
+from bench.inprocess import InProcessMock
+from bench.load import HttpRequest
+from mockserver.cli.main import settle_heap
+
+mock = InProcessMock()
+now = mock.runtime.clock.now()
+kinds = []
+for gateway in GATEWAYS:
+    submit = gateway.submit(now)
+    task_id = gateway.task_id(json.loads(mock.call(submit)[1]))
+    kinds += [submit, gateway.poll(task_id, now), gateway.poll("no-such-task", now), replace(submit, body=b"{nope")]
+kinds += [HttpRequest("GET", "/__admin/"), HttpRequest("GET", "/__admin/journal?limit=50")]
+for request in kinds:
+    mock.call(request)
+settle_heap()
+statuses = set()
+for _ in range(200):
+    statuses |= {mock.call(request)[0] for request in kinds}
+gc.collect()
+gc.unfreeze()
+print(json.dumps({"statuses": sorted(statuses), "requests": 200 * len(kinds), "kept": gc.collect()}))
+"""
+    answer = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    figures = json.loads(answer.stdout)
+    assert 200 in figures["statuses"] and any(400 <= status < 500 for status in figures["statuses"])
+    assert figures["kept"] < 500, figures  # one object a request would be 6,000 and more
+
+
 def test_the_banner_says_whether_the_admin_api_wants_a_token() -> None:
     with running("--admin-token", "t") as (base, banner):
         assert any(line.endswith(f"{base}/__admin (token required)") for line in banner)

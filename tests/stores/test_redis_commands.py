@@ -12,6 +12,7 @@ import pytest
 import redis
 
 from mockserver.engine import StoreUnavailable
+from mockserver.stores.base import encode_task
 from mockserver.stores.redis import RedisStore
 from tests.stores.processes import free_port
 from tests.stores.test_awaited_path import run
@@ -69,16 +70,19 @@ def test_the_journal_keeps_the_newest_entries_and_numbers_on_across_turns(
     assert first.journal_append(b"c", 5) == 8 and second.journal_entries(5) == [(8, b"c")]
 
 
-def test_a_journal_written_by_a_version_that_numbered_its_entries_is_left_aside(
+def test_a_journal_written_by_a_version_that_numbered_its_entries_is_left_aside_then_cleared(
     stores: tuple[RedisStore, RedisStore],
 ) -> None:
     first, _ = stores
-    with redis.Redis.from_url(first.url) as client:  # that version's layout: "<seq> <packed>" under `exchanges`
-        client.rpush("jimeng-mock:exchanges", b"1 old-packed", b"2 old-packed")
-        client.set("jimeng-mock:journal-seq", 2)
-    assert first.journal_entries(5) == [] and first.journal_len(5) == 0
-    assert first.journal_append(b"new", 5) == 3
-    assert first.journal_entries(5) == [(3, b"new")]
+    earlier = ("jimeng-mock:exchanges", "jimeng-mock:journal-seq")
+    with redis.Redis.from_url(first.url) as client:  # that version's layout: "<seq> <packed>", and its own count
+        client.rpush(earlier[0], b"1 old-packed", b"2 old-packed")
+        client.set(earlier[1], 2)
+        assert first.journal_entries(5) == [] and first.journal_len(5) == 0
+        assert first.journal_append(b"new", 5) == 1  # an instance of that version still counting moves nothing
+        assert first.journal_entries(5) == [(1, b"new")]
+        first.journal_clear()  # what that version kept (requests as they came, credentials and all) goes too
+        assert client.exists(*earlier) == 0
 
 
 def test_an_awaited_add_of_a_taken_id_leaves_the_stored_task_as_it_was(stores: tuple[RedisStore, RedisStore]) -> None:
@@ -141,3 +145,14 @@ def test_scripts_redis_has_forgotten_are_loaded_again_and_the_task_stored_once(
     found = second.get("c", now=0.0)
     assert found is not None and found.request == make_task("c").request
     assert len(second) == 3
+
+
+def test_a_claim_that_stored_only_the_text_is_no_task(stores: tuple[RedisStore, RedisStore]) -> None:
+    first, _ = stores
+    with redis.Redis.from_url(first.url) as client:  # what a claim leaves when its second sending never arrives
+        client.hset("jimeng-mock:task:half", "data", encode_task(make_task("half")))
+    assert first.get("half", now=0.0) is None
+    assert first.record_poll("half", "p") is None
+    assert first.add(make_task("half"))  # the id is free: the claim stores it whole
+    found = first.get("half", now=0.0)
+    assert found is not None and found.polls == 0

@@ -3,6 +3,8 @@ Redis give the answers one process gives; `serve --workers` refuses a store the 
 
 from __future__ import annotations
 
+import pickle
+import socket
 import sys
 import threading
 from collections import Counter
@@ -13,7 +15,8 @@ import httpx
 import pytest
 
 from mockserver.cli.main import main
-from tests.stores.processes import Served, serving, start
+from mockserver.cli.serving import ListenError, bind
+from tests.stores.processes import STARTUP_SECONDS, Served, serving, start, wait_until
 
 AUTH = {"Authorization": "Bearer sk-test"}
 SUBMIT = "/crazyrouter/jimeng/submit/videos"
@@ -137,18 +140,37 @@ def _listening_sockets(port: int) -> int:
 def test_each_worker_listens_on_its_own_socket_and_connections_are_spread_over_them(tmp_path: Path) -> None:
     with serving("--store", f"sqlite:///{tmp_path / 'mock.db'}", "--workers", "3", "--clock", "virtual") as three:
         port = int(three.base.rsplit(":", 1)[1])
+        wait_until(lambda: _listening_sockets(port) == 3, three.process, "the third worker's socket")
         assert _listening_sockets(port) == 3
-        clients = [httpx.Client(base_url=three.base) for _ in range(48)]  # 48 connections, kept open
+        # 48 connections, kept open; a worker still loading its app answers its share once it has (hence the timeout)
+        clients = [httpx.Client(base_url=three.base, timeout=STARTUP_SECONDS) for _ in range(48)]
         try:
             for client in clients:
                 client.get("/crazyrouter/jimeng/fetch/unknown", headers={"Authorization": "Bearer sk-x"})
-            with httpx.Client(base_url=three.base) as admin:
+            with httpx.Client(base_url=three.base, timeout=STARTUP_SECONDS) as admin:
                 entries = admin.get("/__admin/journal", params={"provider": "crazyrouter", "limit": "48"}).json()
         finally:
             for client in clients:
                 client.close()
         served = Counter(entry["worker"] for entry in entries["entries"])
         assert len(served) == 3 and min(served.values()) >= 4, served  # each a third, give or take (binomial)
+
+
+def test_a_port_held_for_workers_not_yet_listening_is_refused_to_any_other_server() -> None:
+    held = bind("127.0.0.1", 0, workers=2)  # as `serve` holds it while its workers start
+    try:
+        port = held.getsockname()[1]
+        for workers in (1, 2):
+            with pytest.raises(ListenError, match="already in use"):
+                bind("127.0.0.1", port, workers=workers)
+        with socket.socket() as other, pytest.raises(OSError):  # a server that binds as most do
+            other.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            other.bind(("127.0.0.1", port))
+        with pickle.loads(pickle.dumps(held)) as workers_own:  # what a worker process receives
+            assert workers_own.getsockname() == ("127.0.0.1", port)
+            assert workers_own.getsockopt(socket.SOL_SOCKET, socket.SO_ACCEPTCONN) == 1
+    finally:
+        held.close()
 
 
 def test_a_port_held_by_a_server_with_workers_is_refused_to_the_next(tmp_path: Path) -> None:

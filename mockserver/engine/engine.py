@@ -210,8 +210,8 @@ class TaskEngine:
         phase = Phase(view.state, (view.progress, view.progress), until_seconds=elapsed)
         ended = replace(task, schedule=Schedule((phase,), outcome), expires_at=now + keep_for, finished_at=now)
         ended.derived = None
-        self.store.remove(task_id)
-        self.store.add(ended)
+        if not self.store.end(ended):  # ended or gone meanwhile (a request to another worker)
+            return None
         return self._view(ended, now)
 
     def tasks(self, provider: str | None = None) -> Iterator[TaskView]:

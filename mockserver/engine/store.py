@@ -31,6 +31,10 @@ class TaskStore(Protocol):
     def scan(self, now: float) -> Iterator[Task]:
         """Live tasks, oldest first."""
 
+    def end(self, task: Task) -> bool:
+        """Put `task`, ended (a new schedule, finished), in place of the live task of its id, in one step; False, and
+        nothing changed, when that task is gone or has already finished."""
+
     def remove(self, task_id: str) -> bool:
         """Forget a task (a client deleted it); False when there was none."""
 
@@ -96,6 +100,16 @@ class MemoryStore:
 
     def scan(self, now: float) -> Iterator[Task]:
         return (task for task in list(self._tasks.values()) if task.expires_at > now)
+
+    def end(self, task: Task) -> bool:
+        with self._lock:
+            live = self._tasks.get(task.id)
+            if live is None or live.finished_at is not None:
+                return False
+            task.polls = live.polls  # counted since it was read
+            self._tasks[task.id] = task
+            heapq.heappush(self._expiry, (task.expires_at, task.id))
+            return True
 
     def remove(self, task_id: str) -> bool:
         with self._lock:

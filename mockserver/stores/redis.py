@@ -51,6 +51,15 @@ _FINISH = """
 if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HSETNX', KEYS[1], 'finished_at', ARGV[1]) end
 return 0
 """
+_END = """
+if redis.call('HEXISTS', KEYS[1], 'provider') == 0 or redis.call('HEXISTS', KEYS[1], 'finished_at') == 1 then
+  return 0
+end
+redis.call('HSET', KEYS[1], 'data', ARGV[1], 'finished_at', ARGV[2])
+redis.call('ZADD', KEYS[2], ARGV[3], ARGV[4])
+return 1
+"""
+"""A live task ended in one step: its text and finish time replaced, its expiry moved (its poll count kept)."""
 _SWAP = """
 local current = redis.call('GET', KEYS[1])
 if (ARGV[1] == '' and not current) or current == ARGV[1] then
@@ -80,6 +89,7 @@ class RedisStore:
         self._claim = self._redis.register_script(_CLAIM)
         self._count = self._redis.register_script(_COUNT)
         self._finish = self._redis.register_script(_FINISH)
+        self._end = self._redis.register_script(_END)
         self._swap = self._redis.register_script(_SWAP)
         self._order, self._expiry, self._seq = PREFIX + "tasks", PREFIX + "expiry", PREFIX + "task-seq"
         self._decoded = DecodedTasks()
@@ -237,6 +247,13 @@ class RedisStore:
         rows = self._answered(pipe.execute)
         tasks = [self._task(task_id, *row) for task_id, row in zip(ids, rows, strict=True) if row[0] is not None]
         return (task for task in tasks if task.expires_at > now)
+
+    def end(self, task: Task) -> bool:
+        keys = [self._key(task.id), self._expiry]
+        args = [encode_task(task), repr(task.finished_at), repr(task.expires_at), task.id]
+        ended = bool(self._answered(self._end, keys=keys, args=args))
+        self._next_expiry = min(self._next_expiry, task.expires_at)
+        return ended
 
     def remove(self, task_id: str) -> bool:
         pipe = self._redis.pipeline()

@@ -208,6 +208,14 @@ class SqliteStore:
         rows = self._rows("SELECT id, data, polls, finished_at FROM tasks WHERE expires_at > ? ORDER BY rowid", (now,))
         return (self._decoded.task(*row) for row in rows)
 
+    def end(self, task: Task) -> bool:
+        cursor = self._run(
+            "UPDATE tasks SET expires_at = ?, finished_at = ?, data = ? WHERE id = ? AND finished_at IS NULL",
+            (task.expires_at, task.finished_at, encode_task(task), task.id),
+        )
+        self._next_expiry = min(self._next_expiry, task.expires_at)
+        return cursor.rowcount == 1
+
     def remove(self, task_id: str) -> bool:
         return self._run("DELETE FROM tasks WHERE id = ?", (task_id,)).rowcount == 1
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from typing import Any
 
 from mockserver.engine.lifecycle import Outcome, Phase, Schedule
@@ -130,3 +131,19 @@ def test_remove_and_clear(store: Any) -> None:
     assert len(store) == 0
     assert store.get("b", 0.0) is None
     assert store.add(task("b")) is True
+
+
+def test_a_live_task_is_ended_in_place_once_and_keeps_its_poll_count(store: Any) -> None:
+    store.add(task("a", expires_at=100.0))
+    store.record_poll("a", "p")
+    cancelled = Schedule((Phase("queued", (0, 0), until_seconds=1.0),), Outcome("cancelled"))
+    ended = replace(task("a", expires_at=500.0), schedule=cancelled, finished_at=1.0)
+    assert store.end(ended) is True
+    found = store.get("a", 200.0)  # past the old expiry, within the new
+    assert found is not None
+    assert (found.schedule.outcome.state, found.finished_at, found.polls) == ("cancelled", 1.0, 1)
+    assert store.end(replace(ended, finished_at=2.0)) is False  # already ended: a second cancel changes nothing
+    assert store.get("a", 200.0).finished_at == 1.0
+    assert store.end(replace(ended, id="gone")) is False
+    assert store.get("gone", 0.0) is None and len(store) == 1
+    assert store.purge(400.0) == 0 and store.purge(500.0) == 1

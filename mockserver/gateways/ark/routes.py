@@ -280,9 +280,14 @@ class ArkApi:
             raise self.errors.task_not_found(task_id)
         mark_task(request, task_id)
         if view.state == "queued":
-            await context.engine.offload(
+            ended = await context.engine.offload(
                 context.engine.end, context.provider_id, task_id, CANCELLED, self.cancelled_ttl
             )
+            if ended is None:  # ended or deleted meanwhile (a request to another worker)
+                now = await context.engine.apeek(task_id, context.provider_id)
+                if now is None:
+                    raise self.errors.task_not_found(task_id)
+                raise self.errors.not_deletable(now.state)
             context.callbacks.forget(task_id)
         elif view.state in ("running", "cancelled"):
             raise self.errors.not_deletable(view.state)

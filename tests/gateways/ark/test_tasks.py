@@ -236,6 +236,21 @@ def test_delete_cancels_a_queued_task_which_is_gone_a_day_later(client: Contract
     assert client.get(f"{TASKS}/{task_id}", headers=AUTH).status_code == 404
 
 
+def test_a_cancel_that_finds_the_task_cancelled_meanwhile_is_refused_as_the_second(client: ContractClient) -> None:
+    task_id = create(client, create_body())
+    engine = client.runtime.engine
+    end = engine.end
+
+    def cancelled_meanwhile(*args: Any) -> Any:  # another worker's cancel lands between the read and this one
+        assert end(*args) is not None
+        return end(*args)
+
+    engine.end = cancelled_meanwhile  # type: ignore[method-assign,assignment]
+    response = client.delete(f"{TASKS}/{task_id}", headers=AUTH)
+    assert response.status_code == 400 and "cancelled task" in error_of(response)["message"]
+    assert get(client, task_id)["status"] == "cancelled"
+
+
 def test_delete_refuses_a_running_task_and_removes_a_finished_one(client: ContractClient) -> None:
     task_id = create(client, create_body())
     finish(client, task_id, "running")

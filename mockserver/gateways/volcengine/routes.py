@@ -280,7 +280,8 @@ class VolcengineApi:
         mark_task(request, task_id)
         if view.state != "in_queue":
             raise catalogue_business_error(context, context.contract.errors["cannot_cancel"])
-        await context.engine.adelete(context.provider_id, task_id)
+        if not await context.engine.adelete(context.provider_id, task_id):  # cancelled meanwhile, by another worker
+            raise InputInvalid(f"no task {task_id} to cancel")
         phases = view.task.schedule.phases
         if len(phases) == 2 and phases[0].until_seconds is not None and phases[1].until_seconds is not None:
             created = view.task.created_at

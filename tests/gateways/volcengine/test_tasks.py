@@ -76,6 +76,24 @@ def test_cancel_frees_the_slot_for_the_next_submit(client: ContractClient) -> No
     assert statuses(client, [tasks[0], tasks[2], later]) == ["generating", "in_queue", "generating"]
 
 
+def test_a_cancel_that_finds_the_task_cancelled_meanwhile_answers_as_for_an_unknown_task(
+    client: ContractClient,
+) -> None:
+    task_id = task_id_of(submit(client, prompt="a cat"))
+    engine = client.runtime.engine
+    delete = engine.adelete
+
+    async def cancelled_meanwhile(provider: str, task_id: str) -> bool:  # another request's cancel lands first
+        assert await delete(provider, task_id)
+        return await delete(provider, task_id)
+
+    engine.adelete = cancelled_meanwhile  # type: ignore[method-assign]
+    code, message = business_error(call(client, CANCEL, {"req_key": T2V, "task_id": task_id}), 400)
+    assert f"no task {task_id}" in message  # and its queue slot is not freed a second time
+    assert code == business_error(call(client, CANCEL, {"req_key": T2V, "task_id": "123"}), 400)[0]
+    assert status(client, task_id) == "not_found"
+
+
 def test_cancel_refuses_generating_finished_and_unknown_tasks(client: ContractClient) -> None:
     task_id = task_id_of(submit(client, prompt="a cat"))
     client.runtime.clock.advance(2)

@@ -16,7 +16,8 @@ SECRET_HEADERS = frozenset(
     {"authorization", "proxy-authorization", "x-api-key", "api-key", "cookie", "set-cookie", "x-security-token"}
 )
 """Credentials: keys and tokens, a signature with its access key (Authorization), an STS session token."""
-_SECRET_FIELD = re.compile(r"(api_?key|token|secret|password|session_?id|sessionid|cookie)", re.IGNORECASE)
+_SECRET_FIELD = re.compile(r"(api_?key|token(?!s)|secret|password|session_?id|sessionid|cookie)", re.IGNORECASE)
+"""A field that holds a credential: a key, a token, a secret (not a count of tokens: Ark's `usage.total_tokens`)."""
 
 
 class CassetteError(ValueError):
@@ -129,16 +130,20 @@ def redact_headers(headers: Iterable[tuple[str, str]]) -> dict[str, str]:
 
 
 def redact_body(body: bytes) -> bytes:
-    """JSON bodies keep their shape with secret-looking fields masked; other bodies pass unchanged."""
+    """JSON bodies keep their shape with secret-looking fields masked; other bodies, and JSON without such a field,
+    pass unchanged (byte for byte: an answer replayed from a cassette is the one recorded)."""
     try:
         document = json.loads(body)
     except (ValueError, RecursionError):  # not JSON, not UTF-8, digits or nesting past what Python reads
         return body
-    redacted = json.dumps(_redact(document), ensure_ascii=False, separators=(",", ":"))
+    masked = _redact(document)
+    if masked == document:
+        return body
+    redacted = json.dumps(masked, ensure_ascii=False, separators=(",", ":"))
     try:
         return redacted.encode()
     except UnicodeEncodeError:  # a lone surrogate (`\\ud800` in the body): kept escaped, as it was sent
-        return json.dumps(_redact(document), separators=(",", ":")).encode()
+        return json.dumps(masked, separators=(",", ":")).encode()
 
 
 def _redact(value: Any) -> Any:

@@ -82,7 +82,7 @@ class Recorder:
                 redact_body(body),
                 answer.status_code,
                 redact_headers(response_headers),
-                answer.content,
+                redact_body(answer.content),
             )
         )
         content = self._proxied_links(scope, answer.content, "json" in answer.headers.get("content-type", ""))

@@ -330,6 +330,7 @@ def _redacted(entry: JournalEntry) -> dict[str, Any]:
     shown["request_headers"] = redact_headers(entry.request_headers.items())
     shown["response_headers"] = redact_headers(entry.response_headers.items())
     shown["request_body"] = redact_body(entry.request_body.encode()).decode("utf-8", "replace")
+    shown["response_body"] = redact_body(entry.response_body.encode()).decode("utf-8", "replace")
     shown["unmatched"] = unmatched(entry)
     return shown
 

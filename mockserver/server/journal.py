@@ -255,14 +255,15 @@ STATUS_FILTER = re.compile(r"[1-5](?:[0-9]{2}|xx)|unmatched")
 
 
 def _holds(entry: JournalEntry, wanted: str) -> bool:
-    """Whether the entry holds `wanted` (lower case) where the admin API shows it: the request body as shown, with
-    its credentials masked, so that a search cannot find out a masked key a character at a time."""
-    shown = (entry.path, entry.query, entry.task_id or "", entry.response_body)
+    """Whether the entry holds `wanted` (lower case) where the admin API shows it: the bodies as shown, with their
+    credentials masked, so that a search cannot find out a masked key a character at a time."""
+    shown = (entry.path, entry.query, entry.task_id or "")
     if any(wanted in text.lower() for text in shown):
         return True
-    if wanted not in entry.request_body.lower():
-        return False
-    return wanted in redact_body(entry.request_body.encode()).decode("utf-8", "replace").lower()
+    return any(
+        wanted in body.lower() and wanted in redact_body(body.encode()).decode("utf-8", "replace").lower()
+        for body in (entry.request_body, entry.response_body)
+    )
 
 
 __all__ = ["BODY_LIMIT", "STATUS_FILTER", "Exchange", "Journal", "JournalBackend", "JournalEntry", "unmatched"]

@@ -104,7 +104,7 @@ class MockRuntime:
                 redact_body(e.request_body.encode()),
                 e.status,
                 redact_headers(e.response_headers.items()),
-                e.response_body.encode(),
+                redact_body(e.response_body.encode()),
             )
             for e in (self.journal.entries() if entries is None else entries)
             if e.complete and e.path.startswith("/")  # not the callbacks the mock sent out

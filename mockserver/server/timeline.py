@@ -117,7 +117,7 @@ def exchange(entry: JournalEntry) -> dict[str, Any]:
         "status": entry.status,
         "request_body": redact_body(entry.request_body.encode()).decode("utf-8", "replace"),
         "response_headers": redact_headers(entry.response_headers.items()),
-        "response_body": entry.response_body,
+        "response_body": redact_body(entry.response_body.encode()).decode("utf-8", "replace"),
     }
 
 

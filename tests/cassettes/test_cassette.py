@@ -60,6 +60,13 @@ def test_secret_json_fields_are_redacted_at_any_depth() -> None:
     assert redact_body(b"not json") == b"not json"
 
 
+def test_counts_of_tokens_are_no_secret_and_a_body_without_one_passes_byte_for_byte() -> None:
+    answer = b'{"id": "cgt-1", "usage": {"completion_tokens": 108900, "total_tokens": 108900}}'
+    assert redact_body(answer) == answer  # as sent: spaces and order kept
+    masked = json.loads(redact_body(b'{"access_token": "t", "usage": {"total_tokens": 3}}'))
+    assert masked == {"access_token": "***", "usage": {"total_tokens": 3}}
+
+
 @pytest.mark.parametrize(
     "text",
     ["", "{", "[]", '{"version": 2, "interactions": []}', '{"version": 1}', '{"version": 1, "interactions": [{}]}'],

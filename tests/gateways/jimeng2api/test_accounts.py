@@ -273,3 +273,12 @@ def test_a_token_update_is_held_to_what_a_create_is(client: ContractClient, fiel
     assert client.get(f"{BASE}/admin/api/tokens", headers=ADMIN).json()["data"] == [token]  # the listing stays whole
     renamed = client.put(f"{BASE}/admin/api/tokens/{token['id']}", json={"name": "main"}, headers=ADMIN).json()
     assert renamed["name"] == "main"
+
+
+def test_a_created_keys_secret_is_masked_wherever_the_journal_is_shown(client: ContractClient) -> None:
+    secret = issue_key(client)
+    entries = client.get("/__admin/journal", params={"path": "/admin/api/api-keys"}).json()["entries"]
+    assert entries and secret not in entries[-1]["response_body"]
+    assert '"secret":"***"' in entries[-1]["response_body"]
+    assert client.get("/__admin/journal", params={"q": secret[:8]}).json()["entries"] == []  # not searchable either
+    assert secret.encode() not in client.get("/__admin/cassette").content

@@ -284,10 +284,10 @@ class ArkApi:
                 context.engine.end, context.provider_id, task_id, CANCELLED, self.cancelled_ttl
             )
             if ended is None:  # ended or deleted meanwhile (a request to another worker)
-                now = await context.engine.apeek(task_id, context.provider_id)
-                if now is None:
+                current = await context.engine.apeek(task_id, context.provider_id)
+                if current is None:
                     raise self.errors.task_not_found(task_id)
-                raise self.errors.not_deletable(now.state)
+                raise self.errors.not_deletable(current.state)
             context.callbacks.forget(task_id)
         elif view.state in ("running", "cancelled"):
             raise self.errors.not_deletable(view.state)

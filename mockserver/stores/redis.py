@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from mockserver.core.clock import offer_clock
@@ -124,13 +124,14 @@ class RedisStore:
         keys = [self._key(task.id), self._order, self._expiry, self._seq]
         return keys, [repr(task.expires_at), task.id, task.provider]
 
-    def _transaction(self, queue: Callable[[Any], object]) -> list[Any]:
-        """The commands `queue(pipeline)` adds, run as one MULTI/EXEC; the scripts it runs by digest are loaded
-        again when Redis has forgotten them (`SCRIPT FLUSH`, a restart)."""
+    def _transaction(self, queue: Callable[[Any], object], scripts: Sequence[str]) -> list[Any]:
+        """The commands `queue(pipeline)` adds, run as one MULTI/EXEC; `scripts`, the sources of those it runs by
+        digest, are loaded again when Redis has forgotten them (`SCRIPT FLUSH`, a restart), as
+        `PipelinedRedis.transaction` does."""
         try:
             return list(self._answered(self._queued(queue).execute))
         except self._forgotten:
-            for script in (_CLAIM, _COUNT):
+            for script in scripts:
                 self._answered(self._redis.script_load, script)
             return list(self._answered(self._queued(queue).execute))
 
@@ -144,7 +145,8 @@ class RedisStore:
         claimed, _ = self._transaction(
             lambda pipe: pipe.evalsha(self._claim.sha, len(keys), *keys, *args).hsetnx(
                 keys[0], "data", encode_task(task)
-            )
+            ),
+            scripts=[_CLAIM],
         )
         added = bool(claimed)
         self._next_expiry = min(self._next_expiry, task.expires_at)
@@ -171,7 +173,8 @@ class RedisStore:
     def record_poll(self, task_id: str, provider: str) -> Task | None:
         key = self._key(task_id)
         polls, (data, finished), clock = self._transaction(
-            lambda pipe: pipe.evalsha(self._count.sha, 1, key, provider).hmget(key, ["data", "finished_at"]).get(CLOCK)
+            lambda pipe: pipe.evalsha(self._count.sha, 1, key, provider).hmget(key, ["data", "finished_at"]).get(CLOCK),
+            scripts=[_COUNT],
         )
         return self._polled(task_id, provider, polls, data, finished, clock)
 

@@ -291,9 +291,10 @@ class ArkApi:
             context.callbacks.forget(task_id)
         elif view.state in ("running", "cancelled"):
             raise self.errors.not_deletable(view.state)
-        else:
-            await context.engine.adelete(context.provider_id, task_id)
+        elif await context.engine.adelete(context.provider_id, task_id):
             context.callbacks.forget(task_id)
+        else:  # deleted meanwhile, by another request
+            raise self.errors.task_not_found(task_id)
         return self.answer({})
 
 

@@ -187,7 +187,8 @@ class OctopusxApi:
         mark_task(request, task_id)
         if not view.terminal:
             raise InvalidRequest(f"video {task_id} is {view.state}; only completed or failed videos can be deleted")
-        await context.engine.adelete(context.provider_id, task_id)
+        if not await context.engine.adelete(context.provider_id, task_id):  # deleted meanwhile, by another request
+            raise TaskNotExist()
         return newapi.json_response(context, {"id": task_id, "object": "video.deleted", "deleted": True})
 
     async def content(self, request: Request) -> Response:

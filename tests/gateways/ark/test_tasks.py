@@ -261,6 +261,21 @@ def test_delete_refuses_a_running_task_and_removes_a_finished_one(client: Contra
     assert client.get(f"{TASKS}/{task_id}", headers=AUTH).status_code == 404
 
 
+def test_a_delete_that_finds_the_finished_task_deleted_meanwhile_is_a_404(client: ContractClient) -> None:
+    task_id = create(client, create_body())
+    finish(client, task_id)
+    engine = client.runtime.engine
+    delete = engine.adelete
+
+    async def deleted_meanwhile(provider: str, task_id: str) -> bool:  # another request's delete lands first
+        assert await delete(provider, task_id)
+        return await delete(provider, task_id)
+
+    engine.adelete = deleted_meanwhile  # type: ignore[method-assign]
+    refused = client.delete(f"{TASKS}/{task_id}", headers=AUTH)
+    assert refused.status_code == 404 and error_of(refused)["code"] == "ResourceNotFound"
+
+
 def test_a_task_not_finished_by_execution_expires_after_is_expired(client: ContractClient) -> None:
     task_id = create(
         client, create_body(execution_expires_after=3600), headers={**AUTH, "X-Mock-Scenario": "ark_expires"}

@@ -218,3 +218,19 @@ def test_delete(client: ContractClient) -> None:
     assert error_body(client.get(f"{VIDEOS}/{video_id}", headers=AUTH), 400)["code"] == "task_not_exist"
     assert error_body(client.delete(f"{VIDEOS}/{video_id}", headers=AUTH), 400)["code"] == "task_not_exist"
     assert client.get(VIDEOS, headers=AUTH).json()["data"] == []
+
+
+def test_a_delete_that_finds_the_video_deleted_meanwhile_answers_as_for_an_unknown_video(
+    client: ContractClient,
+) -> None:
+    video_id = created_id(create(client))
+    finish(client, video_id)
+    engine = client.runtime.engine
+    delete = engine.adelete
+
+    async def deleted_meanwhile(provider: str, task_id: str) -> bool:  # another request's delete lands first
+        assert await delete(provider, task_id)
+        return await delete(provider, task_id)
+
+    engine.adelete = deleted_meanwhile  # type: ignore[method-assign]
+    assert error_body(client.delete(f"{VIDEOS}/{video_id}", headers=AUTH), 400)["code"] == "task_not_exist"

@@ -19,7 +19,8 @@ from mockserver.gateways.volcengine.signing import accepted_pairs
 ENV_HELP = (
     "Every flag can also be set as JIMENG_MOCK_<FLAG> (e.g. JIMENG_MOCK_PORT=9000) or in the --config file. "
     "Limits set only there (README, Security): admin_page_max, clock_earliest, clock_latest, clock_min_scale, "
-    "clock_max_scale, http_max_header_bytes, http_header_timeout, http_keep_alive, http_max_concurrency."
+    "clock_max_scale, http_max_header_bytes, http_header_timeout, http_body_timeout, http_keep_alive, "
+    "http_max_concurrency."
 )
 
 
@@ -306,9 +307,10 @@ def check_worker_app(settings: Any) -> None:
 
 def worker_app(settings: Any = None, replay: str | None = None) -> Any:
     """The app one worker serves: the gateways (behind a cassette's recorded answers, with --replay) behind the
-    fault middleware. Also the uvicorn factory of each worker process."""
+    fault middleware, behind the body's deadline. Also the uvicorn factory of each worker process."""
     from mockserver.gateways.kit.faults import FaultMiddleware
     from mockserver.server.app import create_app
+    from mockserver.server.http_limits import BodyDeadline
     from mockserver.server.settings import Settings
 
     if settings is None:
@@ -322,7 +324,8 @@ def worker_app(settings: Any = None, replay: str | None = None) -> Any:
         served = Replayer(Cassette.load(Path(replay)), fallback=app)
     settle_heap()
     runtime = app.state.runtime
-    return FaultMiddleware(served, runtime.randomness, hang_limit=runtime.settings.fault_hang_limit)
+    faulty = FaultMiddleware(served, runtime.randomness, hang_limit=runtime.settings.fault_hang_limit)
+    return BodyDeadline(faulty, runtime.settings.http_body_timeout)
 
 
 def settle_heap() -> None:

@@ -1,6 +1,7 @@
 """The HTTP server's own limits, for uvicorn: the size of a request's head (its line and headers), the time a
 client has to send it, keep-alive and concurrency. uvicorn's httptools protocol bounds neither the head's size
-nor the time it takes to arrive, so `GuardedHttpTools` adds both."""
+nor the time it takes to arrive, so `GuardedHttpTools` adds both; nor the time a body takes, so `BodyDeadline`
+bounds it."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import asyncio
 from typing import Any
 
 import uvicorn
+from starlette.requests import ClientDisconnect
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from mockserver.server.settings import Settings
@@ -16,6 +19,13 @@ TOO_LARGE = (
     b"HTTP/1.1 431 Request Header Fields Too Large\r\ncontent-type: text/plain; charset=utf-8\r\n"
     b"content-length: 32\r\nconnection: close\r\n\r\nrequest header fields too large\n"
 )
+
+TIMED_OUT_BODY = b"request body not received in time\n"
+TIMED_OUT_HEADERS = [(b"content-type", b"text/plain; charset=utf-8"), (b"connection", b"close")]
+
+
+class BodyTimedOut(ClientDisconnect):
+    """The client stopped sending its body: as good as gone, for whoever was reading it."""
 
 
 class LimitedConfig(uvicorn.Config):
@@ -96,3 +106,57 @@ class GuardedHttpTools(HttpToolsProtocol):
         self.head_deadline = None
         if not self.transport.is_closing():
             self.transport.close()
+
+
+class BodyDeadline:
+    """A request's body must arrive whole within `timeout` seconds of the app's first read of it: a client that
+    stops sending (a Content-Length it does not fill, a chunked body without its last chunk, a body withheld after
+    `Expect: 100-continue`) gets a plain 408, as from the HTTP server, and its connection is closed, rather than
+    holding it, and a place under the concurrency limit, for ever. The clock starts at the first read, not at the
+    head, so that a request queued behind another on its connection, or delayed by a latency fault, loses none of
+    its time.
+
+    Whatever answer the app makes of the stalled read (Starlette's 500, a gateway's own crash answer) goes out as
+    the 408. A client that leaves mid-body gets no answer (there is no one to send it to) and leaves no traceback."""
+
+    def __init__(self, app: ASGIApp, timeout: float) -> None:
+        self.app = app
+        self.timeout = timeout
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        deadline: float | None = None
+        whole = timed_out = started = False
+
+        async def receive_in_time() -> Message:
+            nonlocal deadline, whole, timed_out
+            if whole:  # what is left to wait for is the client leaving (a hanging fault waits for that)
+                return await receive()
+            if deadline is None:
+                deadline = asyncio.get_running_loop().time() + self.timeout
+            try:
+                async with asyncio.timeout_at(deadline):
+                    message = await receive()
+            except TimeoutError:
+                timed_out = True
+                raise BodyTimedOut() from None
+            whole = message["type"] != "http.request" or not message.get("more_body", False)
+            return message
+
+        async def send_or_408(message: Message) -> None:
+            nonlocal started
+            if not timed_out:
+                started = True
+                await send(message)
+            elif not started:
+                started = True
+                await send({"type": "http.response.start", "status": 408, "headers": TIMED_OUT_HEADERS})
+                await send({"type": "http.response.body", "body": TIMED_OUT_BODY})
+
+        try:
+            await self.app(scope, receive_in_time, send_or_408)
+        except ClientDisconnect:
+            if timed_out:
+                await send_or_408({})

@@ -93,6 +93,8 @@ class Settings:
     """The most bytes a request's line and headers may take (431 above it)."""
     http_header_timeout: float = 10.0
     """Seconds a connection has to send a request's headers, from its first byte (or from connecting)."""
+    http_body_timeout: float = 60.0
+    """Seconds a request has to send its whole body, from the moment the mock starts reading it (408 past it)."""
     http_keep_alive: int = 5
     """Seconds an idle keep-alive connection stays open."""
     http_max_concurrency: int = 1000
@@ -165,8 +167,9 @@ class Settings:
         for name in ("admin_page_max", "http_max_header_bytes", "http_keep_alive", "http_max_concurrency"):
             if getattr(self, name) < 1:
                 raise SettingsError(f"{name} must be at least 1")
-        if not 0 < self.http_header_timeout < math.inf:
-            raise SettingsError("http_header_timeout must be a positive number of seconds")
+        for name in ("http_header_timeout", "http_body_timeout"):
+            if not 0 < getattr(self, name) < math.inf:
+                raise SettingsError(f"{name} must be a positive number of seconds")
         for name in ("callback_timeout", "callback_interval"):
             if not 0 < getattr(self, name) < math.inf:
                 raise SettingsError(f"{name} must be a positive number of seconds")
@@ -275,6 +278,7 @@ _SAFETY_FLOATS = (
     "clock_min_scale",
     "clock_max_scale",
     "http_header_timeout",
+    "http_body_timeout",
     "callback_timeout",
     "callback_interval",
 )

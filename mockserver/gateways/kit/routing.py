@@ -19,7 +19,7 @@ from typing import Any
 from starlette.convertors import Convertor, StringConvertor
 from starlette.datastructures import URL
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
@@ -117,6 +117,8 @@ class GatewayApp:
         request = Request(scope, receive, send)
         try:
             response = await endpoint(request)
+        except ClientDisconnect:  # gone, or stalled mid-body: the server's concern (`BodyDeadline`), no crash
+            raise
         except Exception as exc:
             handler = self._handler(exc)
             if handler is None:

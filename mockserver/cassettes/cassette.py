@@ -9,6 +9,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote_plus
 
 VERSION = 1
 REDACTED = "***"
@@ -18,6 +19,8 @@ SECRET_HEADERS = frozenset(
 """Credentials: keys and tokens, a signature with its access key (Authorization), an STS session token."""
 _SECRET_FIELD = re.compile(r"(api_?key|token(?!s)|secret|password|session_?id|sessionid|cookie)", re.IGNORECASE)
 """A field that holds a credential: a key, a token, a secret (not a count of tokens: Ark's `usage.total_tokens`)."""
+_SECRET_PARAMETER = re.compile(rf"key|.*{_SECRET_FIELD.pattern}.*", re.IGNORECASE)
+"""A query parameter that holds a credential: those fields, and `key` itself (`?key=`, as some APIs take theirs)."""
 
 
 class CassetteError(ValueError):
@@ -127,6 +130,20 @@ class Cassette:
 
 def redact_headers(headers: Iterable[tuple[str, str]]) -> dict[str, str]:
     return {name.lower(): (REDACTED if name.lower() in SECRET_HEADERS else value) for name, value in headers}
+
+
+def redact_query(query: str) -> str:
+    """A query string with the values of secret-looking parameters masked (`key=sk-1&limit=2` shows as
+    `key=***&limit=2`); the rest, names included, as sent."""
+    if "=" not in query:
+        return query
+    parts = []
+    for part in query.split("&"):
+        name, equals, value = part.partition("=")
+        if value and _SECRET_PARAMETER.fullmatch(unquote_plus(name)):
+            part = name + equals + REDACTED
+        parts.append(part)
+    return "&".join(parts)
 
 
 def redact_body(body: bytes) -> bytes:

@@ -18,7 +18,7 @@ import httpx
 from starlette.types import Receive, Scope, Send
 
 from mockserver.cassettes.asgi import buffer_body, send_bytes, send_json, serve_lifespan
-from mockserver.cassettes.cassette import Cassette, Interaction, redact_body, redact_headers
+from mockserver.cassettes.cassette import Cassette, Interaction, redact_body, redact_headers, redact_query
 from mockserver.cassettes.links import RESULTS_PREFIX, base_url, rewrite_urls, token
 from mockserver.core.clock import SystemClock
 from mockserver.core.volc_v4 import KeyPair, sign
@@ -77,7 +77,7 @@ class Recorder:
                 self.now(),
                 scope["method"],
                 path,
-                "" if path.startswith(RESULTS_PREFIX) else query,
+                "" if path.startswith(RESULTS_PREFIX) else redact_query(query),
                 redact_headers(headers),
                 redact_body(body),
                 answer.status_code,

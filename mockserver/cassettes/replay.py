@@ -15,7 +15,7 @@ from typing import Any
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mockserver.cassettes.asgi import buffer_body, send_bytes, send_json, serve_lifespan
-from mockserver.cassettes.cassette import Cassette, Interaction
+from mockserver.cassettes.cassette import Cassette, Interaction, redact_query
 from mockserver.cassettes.links import RESULTS_PREFIX, base_url, rewrite_urls
 from mockserver.cassettes.matching import difference, parse
 
@@ -40,10 +40,11 @@ class Replayer:
         self.fallback = fallback
         self.on_shutdown = on_shutdown
         self._waiting: dict[tuple[str, str, str], list[Interaction]] = defaultdict(list)
-        """By method, path and query: the recordings not served yet, in recorded order."""
+        """By method, path and query (its credentials masked): the recordings not served yet, in recorded order."""
         self._served: dict[tuple[str, str, str], list[Interaction]] = defaultdict(list)
         for interaction in cassette.interactions:
-            self._waiting[(interaction.method.upper(), interaction.path, interaction.query)].append(interaction)
+            place = (interaction.method.upper(), interaction.path, redact_query(interaction.query))
+            self._waiting[place].append(interaction)
         self._tokens = {url: name for name, url in cassette.results.items()}
         self.served = 0
         self.repeated: list[str] = []
@@ -65,7 +66,7 @@ class Replayer:
             return
         body, receive = await buffer_body(receive)
         query = scope.get("query_string", b"").decode("latin-1")
-        place = (scope["method"].upper(), scope["path"], query)
+        place = (scope["method"].upper(), scope["path"], redact_query(query))  # a masked key matches any
         interaction = self._next(place, parse(body))
         if interaction is None:
             if self.fallback is not None:

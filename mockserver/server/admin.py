@@ -17,7 +17,7 @@ from starlette.responses import Response
 from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from mockserver.cassettes import redact_body, redact_headers
+from mockserver.cassettes import redact_body, redact_headers, redact_query
 from mockserver.contracts.contract import contracts_dir
 from mockserver.core.clock import ClockError, stopwatch
 from mockserver.engine import TaskView
@@ -327,6 +327,7 @@ def _newest(items: Iterable[Item], limit: int, offset: int) -> tuple[Sequence[It
 def _redacted(entry: JournalEntry) -> dict[str, Any]:
     """An entry as the admin API shows it: credentials masked as in an exported cassette."""
     shown = entry.to_dict()
+    shown["query"] = redact_query(entry.query)
     shown["request_headers"] = redact_headers(entry.request_headers.items())
     shown["response_headers"] = redact_headers(entry.response_headers.items())
     shown["request_body"] = redact_body(entry.request_body.encode()).decode("utf-8", "replace")

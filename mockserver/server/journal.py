@@ -12,7 +12,7 @@ from collections import deque
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from mockserver.cassettes import redact_body
+from mockserver.cassettes import redact_body, redact_query
 from mockserver.engine import StoreUnavailable
 from mockserver.server.exchange import BODY_LIMIT, Exchange, JournalEntry
 
@@ -255,9 +255,9 @@ STATUS_FILTER = re.compile(r"[1-5](?:[0-9]{2}|xx)|unmatched")
 
 
 def _holds(entry: JournalEntry, wanted: str) -> bool:
-    """Whether the entry holds `wanted` (lower case) where the admin API shows it: the bodies as shown, with their
-    credentials masked, so that a search cannot find out a masked key a character at a time."""
-    shown = (entry.path, entry.query, entry.task_id or "")
+    """Whether the entry holds `wanted` (lower case) where the admin API shows it: the query and the bodies as shown,
+    with their credentials masked, so that a search cannot find out a masked key a character at a time."""
+    shown = (entry.path, redact_query(entry.query), entry.task_id or "")
     if any(wanted in text.lower() for text in shown):
         return True
     return any(

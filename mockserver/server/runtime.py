@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from mockserver.cassettes import Cassette, Interaction, redact_body, redact_headers
+from mockserver.cassettes import Cassette, Interaction, redact_body, redact_headers, redact_query
 from mockserver.contracts.contract import ContractError, load_contract
 from mockserver.core.clock import MockClock
 from mockserver.core.randomness import RandomSource
@@ -99,7 +99,7 @@ class MockRuntime:
                 e.time,
                 e.method,
                 e.path,
-                e.query,
+                redact_query(e.query),
                 redact_headers(e.request_headers.items()),
                 redact_body(e.request_body.encode()),
                 e.status,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from mockserver.cassettes import Cassette, CassetteError, Interaction, redact_body, redact_headers
+from mockserver.cassettes import Cassette, CassetteError, Interaction, redact_body, redact_headers, redact_query
 
 
 def interaction(**changes: object) -> Interaction:
@@ -65,6 +65,24 @@ def test_counts_of_tokens_are_no_secret_and_a_body_without_one_passes_byte_for_b
     assert redact_body(answer) == answer  # as sent: spaces and order kept
     masked = json.loads(redact_body(b'{"access_token": "t", "usage": {"total_tokens": 3}}'))
     assert masked == {"access_token": "***", "usage": {"total_tokens": 3}}
+
+
+@pytest.mark.parametrize(
+    ("query", "shown"),
+    [
+        ("key=sk-1", "key=***"),
+        ("api_key=sk-1&limit=2", "api_key=***&limit=2"),
+        ("after=3&access_token=t&Token=u&limit=2", "after=3&access_token=***&Token=***&limit=2"),
+        ("api%5Fkey=sk-1", "api%5Fkey=***"),
+        ("client_secret=s&password=p&sessionid=x", "client_secret=***&password=***&sessionid=***"),
+        ("Action=CVProcess&Version=2022-08-31", "Action=CVProcess&Version=2022-08-31"),
+        ("req_key=jimeng_t2v_v30&monkey=1&keyword=a&tokens=3", "req_key=jimeng_t2v_v30&monkey=1&keyword=a&tokens=3"),
+        ("key=&key", "key=&key"),
+        ("", ""),
+    ],
+)
+def test_secret_query_parameters_are_redacted(query: str, shown: str) -> None:
+    assert redact_query(query) == shown
 
 
 @pytest.mark.parametrize(

@@ -91,6 +91,14 @@ def test_a_redacted_body_field_matches_any_value() -> None:
         assert response.status_code == recorded.status and response.content == recorded.response_body
 
 
+def test_a_redacted_query_parameter_matches_any_value() -> None:
+    recorded = interaction(method="GET", path=POLL, query="key=***&limit=2", request_body=b"")
+    with TestClient(Replayer(Cassette([recorded]))) as client:
+        response = client.get(f"{POLL}?key=sk-the-real-one&limit=2")
+        assert response.status_code == recorded.status and response.content == recorded.response_body
+        assert client.get(f"{POLL}?key=sk-the-real-one&limit=3").status_code == 404
+
+
 def test_a_near_miss_says_which_body_field_differed() -> None:
     recorded = interaction(request_body=b'{"prompt":"a cat","api_token":"***","options":{"duration":5}}')
     with TestClient(Replayer(Cassette([recorded]))) as client:

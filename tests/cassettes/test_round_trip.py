@@ -18,7 +18,7 @@ SUBMIT = {"model": "jimeng-video-3.0", "prompt": "a cat", "duration": 5}
 
 
 def script(http: httpx.Client, advance: object) -> list[tuple[int, bytes]]:
-    """Submit, a refused submit, polls across the task's life, an unknown id."""
+    """Submit, a refused submit, polls across the task's life, an unknown id (with the key in its query too)."""
     answers = []
     created = http.post("/crazyrouter/jimeng/submit/videos", json=SUBMIT, headers=KEY)
     answers.append((created.status_code, created.content))
@@ -29,7 +29,7 @@ def script(http: httpx.Client, advance: object) -> list[tuple[int, bytes]]:
         poll = http.get(f"/crazyrouter/jimeng/fetch/{task}", headers=KEY)
         answers.append((poll.status_code, poll.content))
         advance(60)  # type: ignore[operator]
-    missing = http.get("/crazyrouter/jimeng/fetch/404", headers=KEY)
+    missing = http.get("/crazyrouter/jimeng/fetch/404?key=sk-real-secret", headers=KEY)
     answers.append((missing.status_code, missing.content))
     video = http.get(
         poll.json()["data"]["url"], headers=KEY

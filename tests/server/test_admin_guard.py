@@ -160,6 +160,18 @@ def test_the_journal_masks_credentials_as_the_cassette_does(client: ContractClie
     assert AUTH["Authorization"] in str(client.runtime.journal.entries()[0].request_headers)  # in-process: whole
 
 
+def test_a_key_sent_in_the_query_is_masked_in_the_journal_its_search_and_the_cassette(client: ContractClient) -> None:
+    polled = client.get("/crazyrouter/jimeng/fetch/1?key=sk-query-secret&api_key=sk-other", headers=AUTH)
+    assert polled.status_code < 500
+    (entry,) = client.get("/__admin/journal").json()["entries"]
+    assert entry["query"] == "key=***&api_key=***"
+    assert client.get("/__admin/journal", params={"q": "sk-query"}).json()["entries"] == []
+    assert client.get("/__admin/journal", params={"q": "key=***"}).json()["total"] == 1
+    (interaction,) = client.get("/__admin/cassette").json()["interactions"]
+    assert interaction["request"]["query"] == "key=***&api_key=***"
+    assert "sk-query-secret" not in client.get(f"/__admin/journal/{entry['seq']}").text
+
+
 # bounded listings
 
 

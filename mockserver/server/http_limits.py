@@ -6,6 +6,7 @@ bounds it."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any
 
 import uvicorn
@@ -13,6 +14,7 @@ from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from mockserver.cassettes import redact_query
 from mockserver.server.settings import Settings
 
 TOO_LARGE = (
@@ -42,6 +44,28 @@ class LimitedConfig(uvicorn.Config):
             **options,
         )
         self.header_timeout = settings.http_header_timeout
+
+    def configure_logging(self) -> None:
+        """uvicorn's logging at `log_level`, except the access log: on (`--access-log`), it logs every request,
+        which it does at a level below any but `info`; the keys a client put in a query are masked there too."""
+        super().configure_logging()
+        if self.access_log:
+            access = logging.getLogger("uvicorn.access")
+            access.setLevel(logging.INFO)
+            if not any(isinstance(f, MaskedQuery) for f in access.filters):
+                access.addFilter(MaskedQuery())
+
+
+class MaskedQuery(logging.Filter):
+    """An access log line with the query's credentials masked, as the journal shows them (uvicorn's line is
+    `client - "METHOD path?query HTTP/version" status`, the path with its query the third argument)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and len(args) == 5 and isinstance(args[2], str) and "?" in args[2]:
+            path, _, query = args[2].partition("?")
+            record.args = (args[0], args[1], f"{path}?{redact_query(query)}", *args[3:])
+        return True
 
 
 class GuardedHttpTools(HttpToolsProtocol):

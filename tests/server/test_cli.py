@@ -29,12 +29,14 @@ def free_port() -> int:
 
 
 @contextmanager
-def running(*args: str, env: dict[str, str] | None = None) -> Iterator[tuple[str, list[str]]]:
+def running(*args: str, env: dict[str, str] | None = None, log: Path | None = None) -> Iterator[tuple[str, list[str]]]:
     """Start the server on a free port (`--port 0`); yield its base URL and the banner lines it printed; stop it.
-    The banner is printed once the socket listens, so the first request after it is answered: no retry loop."""
+    The banner is printed once the socket listens, so the first request after it is answered: no retry loop.
+    With `log`, what it writes after the banner (the access log on stdout, uvicorn's log on stderr) goes there."""
     command = [sys.executable, "-m", "mockserver", "serve", "--port", "0", *args]
+    stderr = subprocess.PIPE if log is None else log.open("w")
     process = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, **(env or {})}
+        command, stdout=subprocess.PIPE, stderr=stderr, text=True, env={**os.environ, **(env or {})}
     )
     try:
         assert process.stdout is not None
@@ -50,7 +52,10 @@ def running(*args: str, env: dict[str, str] | None = None) -> Iterator[tuple[str
         yield base, banner
     finally:
         process.terminate()
-        process.communicate(timeout=10)
+        rest, _ = process.communicate(timeout=10)
+        if log is not None:
+            stderr.write(rest)  # type: ignore[union-attr]
+            stderr.close()  # type: ignore[union-attr]
 
 
 def test_help_explains_every_flag(capsys: pytest.CaptureFixture[str]) -> None:
@@ -125,6 +130,23 @@ def test_served_end_to_end_over_a_real_socket() -> None:
             video = http.get(data["url"])
             assert video.status_code == 200 and video.content[4:8] == b"ftyp"
             assert http.get(data["url"], headers={"Range": "bytes=0-3"}).status_code == 206
+
+
+def test_the_access_log_names_each_request_with_the_keys_in_its_query_masked(tmp_path: Path) -> None:
+    log = tmp_path / "serve.log"
+    with running("--clock", "virtual", "--access-log", log=log) as (base, _):
+        polled = httpx.get(f"{base}/crazyrouter/jimeng/fetch/1?key=sk-query-secret&after=2", headers=AUTH)
+        assert polled.status_code < 500
+    written = log.read_text()
+    assert '"GET /crazyrouter/jimeng/fetch/1?key=***&after=2 HTTP/1.1" ' + str(polled.status_code) in written
+    assert "sk-query-secret" not in written and "sk-test" not in written
+
+
+def test_without_access_log_no_request_is_logged(tmp_path: Path) -> None:
+    log = tmp_path / "serve.log"
+    with running("--clock", "virtual", log=log) as (base, _):
+        assert httpx.get(f"{base}/crazyrouter/jimeng/fetch/1", headers=AUTH).status_code < 500
+    assert "/crazyrouter/jimeng/fetch/1" not in log.read_text()
 
 
 def test_provider_at_the_root_and_settings_from_the_environment(tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -25,6 +25,7 @@ from mockserver.gateways.kit.http import BodyTooLarge, JsonResponse, MalformedJs
 from mockserver.scenarios import ScenarioFileError, UnknownScenario, parse
 from mockserver.server.admin_guard import ADMIN_COOKIE
 from mockserver.server.dashboard import dashboard
+from mockserver.server.http_limits import client_gone
 from mockserver.server.journal import STATUS_FILTER, JournalEntry, unmatched
 from mockserver.server.runtime import MockRuntime
 from mockserver.server.timeline import timeline
@@ -358,4 +359,4 @@ def _handlers() -> dict[Any, Any]:
             exc.status_code, "not_found", f"no admin route {request.url.path}; see {ADMIN_PREFIX}/openapi.yaml"
         )
 
-    return {AdminError: on_admin, ClockError: on_clock, HTTPException: on_http}
+    return {AdminError: on_admin, ClockError: on_clock, HTTPException: on_http, ClientDisconnect: client_gone}

@@ -9,7 +9,7 @@ from functools import partial
 from typing import Any
 
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route, Router
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -33,6 +33,7 @@ from mockserver.media.routes import MEDIA_PREFIX, media_routes
 from mockserver.server.admin import ADMIN_PREFIX, build_admin
 from mockserver.server.admin_guard import AdminGuard
 from mockserver.server.dashboard import UI_PREFIX, index_page, wants_html
+from mockserver.server.http_limits import client_gone
 from mockserver.server.recorders import STARTED, AnswerRecorder, JournalMiddleware
 from mockserver.server.runtime import MockRuntime
 from mockserver.server.settings import Settings
@@ -76,7 +77,7 @@ def create_app(settings: Settings | None = None, runtime: MockRuntime | None = N
         yield
         runtime.close()  # after the server has let in-flight requests finish
 
-    app = MockApp(routes=routes, exception_handlers={404: not_found}, lifespan=lifespan)
+    app = MockApp(routes=routes, exception_handlers={404: not_found, ClientDisconnect: client_gone}, lifespan=lifespan)
     journaled = JournalMiddleware(
         partial(Starlette.__call__, app), journal=runtime.journal, now=runtime.clock.now, skip=(ADMIN_PREFIX,)
     )

@@ -10,7 +10,8 @@ import logging
 from typing import Any
 
 import uvicorn
-from starlette.requests import ClientDisconnect
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
@@ -23,7 +24,6 @@ TOO_LARGE = (
 )
 
 TIMED_OUT_BODY = b"request body not received in time\n"
-TIMED_OUT_HEADERS = [(b"content-type", b"text/plain; charset=utf-8"), (b"connection", b"close")]
 
 
 class BodyTimedOut(ClientDisconnect):
@@ -140,8 +140,10 @@ class BodyDeadline:
     head, so that a request queued behind another on its connection, or delayed by a latency fault, loses none of
     its time.
 
-    Whatever answer the app makes of the stalled read (Starlette's 500, a gateway's own crash answer) goes out as
-    the 408. A client that leaves mid-body gets no answer (there is no one to send it to) and leaves no traceback."""
+    The read that times out raises `BodyTimedOut`: a gateway lets it through (`routing`) to be answered here;
+    the Starlette apps (admin, the root mount) answer it with `client_gone`. A client that leaves mid-body gets no
+    answer (there is no one to send it to) and leaves no traceback. `send` is passed on as is: the network faults
+    reach the connection through it."""
 
     def __init__(self, app: ASGIApp, timeout: float) -> None:
         self.app = app
@@ -152,10 +154,10 @@ class BodyDeadline:
             await self.app(scope, receive, send)
             return
         deadline: float | None = None
-        whole = timed_out = started = False
+        whole = False
 
         async def receive_in_time() -> Message:
-            nonlocal deadline, whole, timed_out
+            nonlocal deadline, whole
             if whole:  # what is left to wait for is the client leaving (a hanging fault waits for that)
                 return await receive()
             if deadline is None:
@@ -164,23 +166,22 @@ class BodyDeadline:
                 async with asyncio.timeout_at(deadline):
                     message = await receive()
             except TimeoutError:
-                timed_out = True
                 raise BodyTimedOut() from None
             whole = message["type"] != "http.request" or not message.get("more_body", False)
             return message
 
-        async def send_or_408(message: Message) -> None:
-            nonlocal started
-            if not timed_out:
-                started = True
-                await send(message)
-            elif not started:
-                started = True
-                await send({"type": "http.response.start", "status": 408, "headers": TIMED_OUT_HEADERS})
-                await send({"type": "http.response.body", "body": TIMED_OUT_BODY})
-
         try:
-            await self.app(scope, receive_in_time, send_or_408)
+            await self.app(scope, receive_in_time, send)
+        except BodyTimedOut:
+            await timed_out()(scope, receive, send)
         except ClientDisconnect:
-            if timed_out:
-                await send_or_408({})
+            pass
+
+
+def timed_out() -> Response:
+    return Response(TIMED_OUT_BODY, status_code=408, media_type="text/plain", headers={"connection": "close"})
+
+
+async def client_gone(request: Request, exc: Exception) -> Response:
+    """A Starlette app's answer to a client that stalled mid-body (the 408) or left (an answer no one reads)."""
+    return timed_out() if isinstance(exc, BodyTimedOut) else Response(status_code=400)

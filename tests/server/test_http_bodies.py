@@ -128,6 +128,22 @@ def test_a_client_that_leaves_mid_body_leaves_no_traceback(server: Served, reade
     assert "Exception in ASGI application" not in log
 
 
+@pytest.mark.parametrize("fault", ["reset", "empty", "latency=0.1; reset"])
+@pytest.mark.parametrize("path", [SUBMIT, "/__admin/clock/advance"])
+def test_the_network_faults_still_reach_the_connection(server: Served, fault: str, path: str) -> None:
+    """The deadline passes `send` on as is: a reset or an empty answer drops the connection, with no answer (a 500
+    would say the fault never reached the socket)."""
+    body = b'{"seconds": 1}' if path.startswith("/__admin") else BODY
+    with connect(server) as sock:
+        sock.sendall(head(path, b"X-Mock-Fault: " + fault.encode(), length=len(body)) + body)
+        try:
+            received, _ = answer_within(sock, SLACK)
+        except ConnectionResetError:
+            received = b""
+    assert received == b"", received[:300]
+    assert "returned without starting response" not in traceback_free(server)
+
+
 def test_stalled_bodies_hold_the_server_no_longer_than_the_body_timeout(server: Served) -> None:
     stalled = [connect(server) for _ in range(MAX_CONCURRENCY + 5)]
     try:

@@ -71,6 +71,9 @@ class Settings:
     max_tasks: int = 100_000
     """Stored tasks at most: past it the oldest finished tasks are dropped; with none to drop, a submit is
     refused with the gateway's 429/503."""
+    max_accounts: int = 10_000
+    """jimeng2api's API keys, managed tokens and session credit accounts, each at most: past it a create is a 400
+    and the oldest credit account is forgotten."""
     # -- safe to expose: the admin API, the clock's bounds, the media key, the HTTP server's limits --------------
     admin_token: str | None = None
     """When set, /__admin answers only requests that carry it (`Authorization: Bearer`, or the cookie
@@ -197,6 +200,7 @@ class Settings:
             max_json_depth=self.max_json_depth,
             max_image_pixels=self.max_image_pixels,
             max_prompt_chars=self.max_prompt_chars,
+            max_accounts=self.max_accounts,
             public_url=self.public_url,
             callback_hosts=self.callback_hosts,
             options={key: value for key, value in options.items() if key in _own_options(provider_id)},
@@ -288,6 +292,7 @@ _BOUND_INTEGERS = (
     "max_scenario_bytes",
     "max_prompt_chars",
     "max_tasks",
+    "max_accounts",
     "store_threads",
 )
 _BOUND_FLOATS = ("fault_hang_limit",)

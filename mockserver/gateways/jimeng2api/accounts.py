@@ -3,6 +3,7 @@ reference A.9), API keys and managed tokens (managed mode, A.3/A.11), and the cr
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 from dataclasses import asdict, dataclass, field
@@ -124,7 +125,10 @@ class Accounts:
 
     randomness: RandomSource
     configured_keys: frozenset[str] = frozenset()
-    credits: dict[tuple[str, str], CreditAccount] = field(default_factory=dict)
+    limit: int = 10_000
+    """API keys, managed tokens and credit accounts, each at most (the `max_accounts` setting)."""
+    credits: dict[tuple[str, bytes], CreditAccount] = field(default_factory=dict)
+    """By region and a digest of the session id: any caller's token opens an account, whatever its length."""
     api_keys: dict[str, ApiKey] = field(default_factory=dict)
     tokens: dict[str, ManagedToken] = field(default_factory=dict)
     last_token_id: str | None = None
@@ -199,9 +203,15 @@ class Accounts:
 
     # -- credits --------------------------------------------------------------------------------
     def account(self, session: SessionToken, now: float) -> CreditAccount:
-        key = (session.region, session.session_id)
+        """The session's credits; past `limit` accounts the oldest is forgotten (seen again, it starts afresh)."""
+        key = (
+            session.region,
+            hashlib.blake2b(session.session_id.encode("utf-8", "surrogatepass"), digest_size=16).digest(),
+        )
         account = self.credits.get(key)
         if account is None:
+            if len(self.credits) >= self.limit:
+                del self.credits[next(iter(self.credits))]
             account = self.credits[key] = CreditAccount(DAILY_CREDITS[session.region], day_of(now))
         return account
 

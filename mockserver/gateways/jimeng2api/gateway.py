@@ -82,7 +82,8 @@ read by the routes from the request, and only when a URL is signed."""
 class Gateway:
     def __init__(self, context: ProviderContext) -> None:
         self.context = context
-        self.accounts = Accounts(context.randomness, context.settings.api_keys or frozenset())
+        settings = context.settings
+        self.accounts = Accounts(context.randomness, settings.api_keys or frozenset(), limit=settings.max_accounts)
         self.queue = FifoQueue.of(CONCURRENCY)
         self.url_ttl = context.lifetime("result_url", context.settings.url_ttl)
         self.task_ttl = context.lifetime("task", context.settings.task_ttl)

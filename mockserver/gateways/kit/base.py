@@ -29,6 +29,8 @@ class ProviderSettings:
     max_json_depth: int = 64
     max_image_pixels: int = 8192 * 8192
     max_prompt_chars: int = 10_000
+    max_accounts: int = 10_000
+    """What a gateway keeps per caller (jimeng2api's keys, tokens and credit accounts), each at most."""
     public_url: str | None = None
     """Base of the result URLs (scheme://host:port); None uses the address the client called."""
     callback_hosts: tuple[str, ...] = ("localhost", "127.0.0.0/8", "::1")

@@ -21,10 +21,22 @@ from mockserver.gateways.kit.http import JsonResponse, public_base
 
 TOKEN_STATUSES = ("unchecked", "healthy", "unhealthy", "disabled")
 TASK_LIST_LIMIT = 200
+MAX_FIELD_CHARS = 1024
+"""The longest name, token or proxy URL the mock keeps (assumed: the server's Postgres text columns have none)."""
 
 
 def _not_found(what: str, item_id: str) -> Jimeng2ApiError:
     return Jimeng2ApiError(404, f"{what} {item_id} not found", param="id", code="not_found")
+
+
+def _full(what: str, limit: int) -> Jimeng2ApiError:
+    return bad_request(f"the mock keeps at most {limit} {what} (the max_accounts setting): delete one first", None)
+
+
+def _within_length(fields: dict[str, Any]) -> None:
+    for name in ("name", "token", "proxy_url"):
+        if isinstance(fields.get(name), str) and len(fields[name]) > MAX_FIELD_CHARS:
+            raise bad_request(f"{name} is longer than the mock keeps ({MAX_FIELD_CHARS} characters)", name)
 
 
 class AdminRoutes:
@@ -61,6 +73,9 @@ class AdminRoutes:
         name = (await read_payload(request, self.gateway.context.settings.max_json_depth)).fields.get("name")
         if not isinstance(name, str) or not name.strip():
             raise params_invalid("body.name")
+        _within_length({"name": name})
+        if len(self.accounts.api_keys) >= self.accounts.limit:
+            raise _full("API keys", self.accounts.limit)
         key = self.accounts.issue_key(name, self._now())
         return JsonResponse({"api_key": key.redacted(), "secret": key.secret})
 
@@ -82,7 +97,10 @@ class AdminRoutes:
         for name in ("name", "token"):
             if not isinstance(fields.get(name), str) or not fields[name].strip():
                 raise params_invalid(f"body.{name}")
-        token = self.accounts.add_token(self._token_fields(fields), self._now())
+        chosen = self._token_fields(fields)
+        if len(self.accounts.tokens) >= self.accounts.limit:
+            raise _full("managed tokens", self.accounts.limit)
+        token = self.accounts.add_token(chosen, self._now())
         return JsonResponse(token.redacted())
 
     async def update_token(self, request: Request) -> Response:
@@ -136,4 +154,5 @@ class AdminRoutes:
             raise params_invalid("body.sort_order")
         if "proxy_url" in chosen and chosen["proxy_url"] is not None and not isinstance(chosen["proxy_url"], str):
             raise params_invalid("body.proxy_url")
+        _within_length(chosen)
         return chosen

@@ -307,10 +307,9 @@ def check_worker_app(settings: Any) -> None:
 
 def worker_app(settings: Any = None, replay: str | None = None) -> Any:
     """The app one worker serves: the gateways (behind a cassette's recorded answers, with --replay) behind the
-    fault middleware, behind the body's deadline. Also the uvicorn factory of each worker process."""
+    fault middleware. Also the uvicorn factory of each worker process."""
     from mockserver.gateways.kit.faults import FaultMiddleware
     from mockserver.server.app import create_app
-    from mockserver.server.http_limits import BodyDeadline
     from mockserver.server.settings import Settings
 
     if settings is None:
@@ -324,8 +323,7 @@ def worker_app(settings: Any = None, replay: str | None = None) -> Any:
         served = Replayer(Cassette.load(Path(replay)), fallback=app)
     settle_heap()
     runtime = app.state.runtime
-    faulty = FaultMiddleware(served, runtime.randomness, hang_limit=runtime.settings.fault_hang_limit)
-    return BodyDeadline(faulty, runtime.settings.http_body_timeout)
+    return FaultMiddleware(served, runtime.randomness, hang_limit=runtime.settings.fault_hang_limit)
 
 
 def settle_heap() -> None:

@@ -1,7 +1,6 @@
 """The HTTP server's own limits, for uvicorn: the size of a request's head (its line and headers), the time a
 client has to send it, keep-alive and concurrency. uvicorn's httptools protocol bounds neither the head's size
-nor the time it takes to arrive, so `GuardedHttpTools` adds both; nor the time a body takes, so `BodyDeadline`
-bounds it."""
+nor the time it takes to arrive, nor the time a body takes, so `GuardedHttpTools` adds all three."""
 
 from __future__ import annotations
 
@@ -10,9 +9,8 @@ import logging
 from typing import Any
 
 import uvicorn
-from starlette.requests import ClientDisconnect, Request
+from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from mockserver.cassettes import redact_query
@@ -23,11 +21,10 @@ TOO_LARGE = (
     b"content-length: 32\r\nconnection: close\r\n\r\nrequest header fields too large\n"
 )
 
-TIMED_OUT_BODY = b"request body not received in time\n"
-
-
-class BodyTimedOut(ClientDisconnect):
-    """The client stopped sending its body: as good as gone, for whoever was reading it."""
+TIMED_OUT = (
+    b"HTTP/1.1 408 Request Timeout\r\ncontent-type: text/plain; charset=utf-8\r\n"
+    b"content-length: 34\r\nconnection: close\r\n\r\nrequest body not received in time\n"
+)
 
 
 class LimitedConfig(uvicorn.Config):
@@ -44,6 +41,7 @@ class LimitedConfig(uvicorn.Config):
             **options,
         )
         self.header_timeout = settings.http_header_timeout
+        self.body_timeout = settings.http_body_timeout
 
     def configure_logging(self) -> None:
         """uvicorn's logging at `log_level`, except the access log: on (`--access-log`), it logs every request,
@@ -71,26 +69,33 @@ class MaskedQuery(logging.Filter):
 class GuardedHttpTools(HttpToolsProtocol):
     """A connection that must send each request's head within `header_timeout` seconds (counted from the moment
     it connects, or from the first bytes of a later request that do not hold its whole head) and within
-    `h11_max_incomplete_event_size` bytes (counted as they arrive, before the parser buffers them).
+    `h11_max_incomplete_event_size` bytes (counted as they arrive, before the parser buffers them), and its body
+    within `body_timeout` seconds of its head.
 
     A head is being read from the connection's start, and again from the end of each request (the bytes after it
-    are the next request's), until the parser has its last header."""
+    are the next request's), until the parser has its last header; then its body, until the parser has its end. A
+    clock runs only when a read leaves a head or a body unfinished (a request that arrives whole starts none), and
+    a body's stops while the mock is not reading it (a request queued behind another on its connection, a body
+    withheld until the app asks for it after `Expect: 100-continue`, a body past uvicorn's buffer): the client is not
+    late then. A body late past its time gets a plain 408, as a head too large gets its 431, and the connection is
+    closed: a client that stops sending holds no connection, and no place under the concurrency limit, for ever."""
 
     def __init__(self, config: uvicorn.Config, *args: Any, **kwargs: Any) -> None:
         super().__init__(config, *args, **kwargs)
         self.max_head_bytes: int | None = config.h11_max_incomplete_event_size
         self.header_timeout: float | None = getattr(config, "header_timeout", None)
+        self.body_timeout: float | None = getattr(config, "body_timeout", None)
         self.reading_head = False
         self.head_bytes = 0
-        self.head_deadline: asyncio.TimerHandle | None = None
+        self.deadline: asyncio.TimerHandle | None = None
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
         self.reading_head, self.head_bytes = True, 0
-        self._arm()  # a client that connects and sends nothing
+        self._arm(self.header_timeout)  # a client that connects and sends nothing
 
     def connection_lost(self, exc: Exception | None) -> None:
-        self._stop_head()
+        self._stop_clock()
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
@@ -98,90 +103,54 @@ class GuardedHttpTools(HttpToolsProtocol):
             end = data.find(b"\r\n\r\n")
             self.head_bytes += len(data) if end < 0 else end + 4
             if self.head_bytes > self.max_head_bytes:
-                self._stop_head()
+                self._stop_clock()
                 if not self.transport.is_closing():
                     self.transport.write(TOO_LARGE)
                     self.transport.close()
                 return
         super().data_received(data)
-        if self.reading_head and self.head_bytes and self.head_deadline is None:
-            self._arm()  # a head began and did not arrive whole: it has `header_timeout` from now
+        if self.deadline is None and not self.transport.is_closing():
+            if not self.reading_head:
+                self._arm(self.body_timeout)  # a head arrived whole and its body did not
+            elif self.head_bytes:
+                self._arm(self.header_timeout)  # a head began and did not arrive whole
 
     def on_headers_complete(self) -> None:
-        self._stop_head()
+        self.reading_head = False
+        self._stop_clock()
         super().on_headers_complete()
 
     def on_message_complete(self) -> None:
         super().on_message_complete()
         self.reading_head, self.head_bytes = True, 0  # what follows is the next request's head
+        if self.deadline is not None:
+            self._stop_clock()
 
-    def _arm(self) -> None:
-        """Start the head's clock: at connection, and when a read leaves a later request's head unfinished."""
-        if self.header_timeout is not None:
-            self.head_deadline = self.loop.call_later(self.header_timeout, self._head_too_slow)
+    def _arm(self, seconds: float | None) -> None:
+        if seconds is not None:
+            self.deadline = self.loop.call_later(seconds, self._late)
 
-    def _stop_head(self) -> None:
-        self.reading_head = False
-        if self.head_deadline is not None:
-            self.head_deadline.cancel()
-            self.head_deadline = None
+    def _stop_clock(self) -> None:
+        if self.deadline is not None:
+            self.deadline.cancel()
+            self.deadline = None
 
-    def _head_too_slow(self) -> None:
-        self.head_deadline = None
-        if not self.transport.is_closing():
-            self.transport.close()
-
-
-class BodyDeadline:
-    """A request's body must arrive whole within `timeout` seconds of the app's first read of it: a client that
-    stops sending (a Content-Length it does not fill, a chunked body without its last chunk, a body withheld after
-    `Expect: 100-continue`) gets a plain 408, as from the HTTP server, and its connection is closed, rather than
-    holding it, and a place under the concurrency limit, for ever. The clock starts at the first read, not at the
-    head, so that a request queued behind another on its connection, or delayed by a latency fault, loses none of
-    its time.
-
-    The read that times out raises `BodyTimedOut`: a gateway lets it through (`routing`) to be answered here;
-    the Starlette apps (admin, the root mount) answer it with `client_gone`. A client that leaves mid-body gets no
-    answer (there is no one to send it to) and leaves no traceback. `send` is passed on as is: the network faults
-    reach the connection through it."""
-
-    def __init__(self, app: ASGIApp, timeout: float) -> None:
-        self.app = app
-        self.timeout = timeout
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
+    def _late(self) -> None:
+        """A head or a body past its time: the connection is closed, after a 408 for a body not yet answered."""
+        self.deadline = None
+        if self.transport.is_closing():
             return
-        deadline: float | None = None
-        whole = False
-
-        async def receive_in_time() -> Message:
-            nonlocal deadline, whole
-            if whole:  # what is left to wait for is the client leaving (a hanging fault waits for that)
-                return await receive()
-            if deadline is None:
-                deadline = asyncio.get_running_loop().time() + self.timeout
-            try:
-                async with asyncio.timeout_at(deadline):
-                    message = await receive()
-            except TimeoutError:
-                raise BodyTimedOut() from None
-            whole = message["type"] != "http.request" or not message.get("more_body", False)
-            return message
-
-        try:
-            await self.app(scope, receive_in_time, send)
-        except BodyTimedOut:
-            await timed_out()(scope, receive, send)
-        except ClientDisconnect:
-            pass
-
-
-def timed_out() -> Response:
-    return Response(TIMED_OUT_BODY, status_code=408, media_type="text/plain", headers={"connection": "close"})
+        cycle = self.cycle
+        if not self.reading_head and cycle is not None:
+            if self.flow.read_paused or cycle.waiting_for_100_continue:
+                self._arm(self.body_timeout)  # the mock is not reading the body yet
+                return
+            if not cycle.response_started:
+                self.transport.write(TIMED_OUT)
+        self.transport.close()
 
 
 async def client_gone(request: Request, exc: Exception) -> Response:
-    """A Starlette app's answer to a client that stalled mid-body (the 408) or left (an answer no one reads)."""
-    return timed_out() if isinstance(exc, BodyTimedOut) else Response(status_code=400)
+    """A Starlette app's answer to a client that left mid-body, or was cut off by the server for stalling (an
+    answer no one reads)."""
+    return Response(status_code=400)

@@ -109,14 +109,28 @@ def test_a_body_sent_slowly_within_the_timeout_is_answered(server: Served) -> No
     assert received.startswith(b"HTTP/1.1 200 "), received[:300]
 
 
-def test_the_timeout_counts_from_the_first_read_of_a_pipelined_request(server: Served) -> None:
-    """A request queued behind a slow answer on the same connection has its whole timeout once it is served."""
+def test_a_pipelined_request_behind_a_slow_answer_is_answered(server: Served) -> None:
     slow = b"X-Mock-Fault: latency=%g" % (BODY_TIMEOUT * 1.5)
     first = head(SUBMIT, slow, length=len(BODY)) + BODY
     with connect(server) as sock:
         sock.sendall(first + head(SUBMIT, b"Connection: close", length=len(BODY)) + BODY)
         received, _ = answer_within(sock, BODY_TIMEOUT * 1.5 + SLACK)
     assert received.count(b"HTTP/1.1 200 ") == 2, received[:600]
+
+
+def test_a_body_queued_behind_a_slow_answer_has_its_whole_time_once_the_mock_reads_it(server: Served) -> None:
+    """The second request's head arrives with the first; its body only after the first answer, later than the body
+    timeout after its head: the clock ran only while the mock was reading."""
+    slow = b"X-Mock-Fault: latency=%g" % (BODY_TIMEOUT * 1.5)
+    with connect(server) as sock:
+        sock.sendall(head(SUBMIT, slow, length=len(BODY)) + BODY + head(SUBMIT, b"Connection: close", length=len(BODY)))
+        sock.settimeout(BODY_TIMEOUT * 1.5 + SLACK)
+        first = b""
+        while b"HTTP/1.1 200 " not in first:
+            first += sock.recv(65536)
+        sock.sendall(BODY)
+        rest, _ = answer_within(sock, SLACK)
+    assert (first + rest).count(b"HTTP/1.1 200 ") == 2, (first + rest)[:600]
 
 
 @pytest.mark.parametrize("reader", READERS)

@@ -117,7 +117,7 @@ class GatewayApp:
         request = Request(scope, receive, send)
         try:
             response = await endpoint(request)
-        except ClientDisconnect:  # gone, or stalled mid-body: the server's concern (`BodyDeadline`), no crash
+        except ClientDisconnect:  # gone, or cut off by the server for stalling mid-body: no one to answer, no crash
             raise
         except Exception as exc:
             handler = self._handler(exc)

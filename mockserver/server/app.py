@@ -111,10 +111,7 @@ class MockApp(Starlette):
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         scope["app"] = self
         scope[STARTED] = stopwatch()
-        try:
-            await self.front(scope, receive, send)
-        except ClientDisconnect:  # the client left mid-body, or the server cut it off for stalling: no one to answer
-            pass
+        await self.front(scope, receive, send)
 
 
 class GatewayDispatch:

@@ -74,11 +74,12 @@ class GuardedHttpTools(HttpToolsProtocol):
 
     A head is being read from the connection's start, and again from the end of each request (the bytes after it
     are the next request's), until the parser has its last header; then its body, until the parser has its end. A
-    clock runs only when a read leaves a head or a body unfinished (a request that arrives whole starts none), and
-    a body's stops while the mock is not reading it (a request queued behind another on its connection, a body
-    withheld until the app asks for it after `Expect: 100-continue`, a body past uvicorn's buffer): the client is not
-    late then. A body late past its time gets a plain 408, as a head too large gets its 431, and the connection is
-    closed: a client that stops sending holds no connection, and no place under the concurrency limit, for ever."""
+    clock runs only when a read leaves a head or a body unfinished (a request that arrives whole starts none). A
+    body found late while the mock is not reading it (a request queued behind another on its connection, a body
+    withheld until the app asks for it after `Expect: 100-continue`, a body past uvicorn's buffer) is not the
+    client's fault: its clock starts again. A body late past its time gets a plain 408, as a head too large gets its
+    431, and the connection is closed: a client that stops sending holds no connection, and no place under the
+    concurrency limit, for ever."""
 
     def __init__(self, config: uvicorn.Config, *args: Any, **kwargs: Any) -> None:
         super().__init__(config, *args, **kwargs)
@@ -142,8 +143,8 @@ class GuardedHttpTools(HttpToolsProtocol):
             return
         cycle = self.cycle
         if not self.reading_head and cycle is not None:
-            if self.flow.read_paused or cycle.waiting_for_100_continue:
-                self._arm(self.body_timeout)  # the mock is not reading the body yet
+            if self.pipeline or self.flow.read_paused or cycle.waiting_for_100_continue:
+                self._arm(self.body_timeout)  # the mock is not reading the body yet: its clock starts again
                 return
             if not cycle.response_started:
                 self.transport.write(TIMED_OUT)

@@ -117,8 +117,8 @@ class GatewayApp:
         request = Request(scope, receive, send)
         try:
             response = await endpoint(request)
-        except ClientDisconnect:  # gone, or cut off by the server for stalling mid-body: no one to answer, no crash
-            raise
+        except ClientDisconnect:  # gone, or cut off by the server for stalling mid-body: no one to answer
+            return
         except Exception as exc:
             handler = self._handler(exc)
             if handler is None:

@@ -355,7 +355,7 @@ def banner(settings: Any) -> str:
         f"jimeng-mock listening on {base} (clock: {clock}, seed: {settings.seed}, store: {settings.store}{workers})"
     ]
     lines.append("")
-    width = max(len(p) for p in (*settings.providers, "admin"))
+    width = max(len(p) for p in (*settings.providers, "dashboard"))
     lines += [f"  {pid:<{width}}  {url}" for pid, url in client_urls(base, settings.providers).items()]
     if settings.root_provider:
         lines.append(f"  {'(root)':<{width}}  {base}  -> {settings.root_provider}")
@@ -363,6 +363,7 @@ def banner(settings: Any) -> str:
         lines.append(volcengine_keys(settings))
     guard = " (token required)" if settings.admin_token else ""
     lines.append(f"  {'admin':<{width}}  {base}/__admin{guard}")
+    lines.append(f"  {'dashboard':<{width}}  {base}/__admin/ui/")
     if settings.admin_token is None and settings.allow_open_admin:
         lines += ["", f"warning: the admin API is open to anyone who can reach {settings.host} (--allow-open-admin)"]
     return "\n".join(lines)

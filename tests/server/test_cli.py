@@ -275,6 +275,17 @@ print(json.dumps({"statuses": sorted(statuses), "requests": 200 * len(kinds), "k
     assert figures["kept"] < 500, figures  # one object a request would be 6,000 and more
 
 
+def test_the_banner_names_the_dashboard() -> None:
+    from mockserver.cli.main import banner
+    from mockserver.server.settings import Settings
+
+    lines = banner(Settings(port=8123, providers=("ark",))).splitlines()
+    assert "  admin      http://127.0.0.1:8123/__admin" in lines
+    assert "  dashboard  http://127.0.0.1:8123/__admin/ui/" in lines
+    with running("--clock", "virtual") as (base, _):
+        assert "<html" in httpx.get(f"{base}/__admin/ui/").text  # the page it names is there
+
+
 def test_the_banner_says_whether_the_admin_api_wants_a_token() -> None:
     with running("--admin-token", "t") as (base, banner):
         assert any(line.endswith(f"{base}/__admin (token required)") for line in banner)

@@ -17,9 +17,13 @@ from mockserver.gateways import PROVIDER_IDS
 from mockserver.gateways.volcengine.signing import accepted_pairs
 
 ENV_HELP = (
-    "Every flag can also be set as JIMENG_MOCK_<FLAG> (e.g. JIMENG_MOCK_PORT=9000) or in the --config file. "
-    "Limits set only there (README, Security): admin_page_max, clock_earliest, clock_latest, clock_min_scale, "
-    "clock_max_scale, http_max_header_bytes, http_header_timeout, http_keep_alive, http_max_concurrency."
+    "Every flag but --replay and --access-log can also be set as JIMENG_MOCK_<FLAG> (e.g. JIMENG_MOCK_PORT=9000) or "
+    "in the --config file. Settings with no flag, set only there (README, Configuration and Security): journal_size, "
+    "max_body_bytes, max_json_depth, max_image_pixels, max_scenario_bytes, max_prompt_chars, max_tasks, "
+    "fault_hang_limit, admin_page_max, clock_earliest, clock_latest, clock_min_scale, clock_max_scale, "
+    "http_max_header_bytes, http_header_timeout, http_keep_alive, http_max_concurrency, callback_hosts, "
+    "callback_timeout, callback_interval, scenario_paths; in the config file only: providers (each gateway's "
+    "options) and scenario_keys."
 )
 
 

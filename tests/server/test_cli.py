@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -61,6 +63,25 @@ def test_help_explains_every_flag(capsys: pytest.CaptureFixture[str]) -> None:
     for flag in ("--host", "--port", "--provider", "--seed", "--clock", "--time-scale", "--config", "--api-key"):
         assert flag in text
     assert "JIMENG_MOCK_" in text
+
+
+def test_help_names_every_setting_that_has_no_flag_and_every_flag_that_is_no_setting() -> None:
+    from dataclasses import fields
+
+    from mockserver.cli.main import ENV_HELP
+    from mockserver.server.settings import Settings
+
+    commands = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    serve = commands.choices["serve"]
+    aliases = {"provider": "root_provider", "api_key": "api_keys", "config": None}
+    flagged = {aliases.get(action.dest, action.dest) for action in serve._actions if action.option_strings}
+    settings = {field.name for field in fields(Settings)}
+    named = set(re.findall(r"\b[a-z]+(?:_[a-z]+)+\b|\bproviders\b", ENV_HELP))
+    assert settings - flagged - {"provider_options"} <= named, "a setting with no flag that --help does not name"
+    assert "providers" in named  # the config file's name for provider_options
+    not_settings = {dest for dest in flagged if dest is not None and dest != "help"} - settings
+    assert not_settings == {"replay", "access_log"}
+    assert "but --replay and --access-log" in ENV_HELP
 
 
 def test_parser_requires_a_command() -> None:

@@ -141,7 +141,7 @@ def build_parser() -> argparse.ArgumentParser:
     scenario_commands = scenarios.add_subparsers(dest="action", required=True)
     scenario_commands.add_parser("list", help="one line per scenario")
     show = scenario_commands.add_parser("show", help="a scenario's file")
-    show.add_argument("name")
+    show.add_argument("name", help="the scenario's name, as `scenarios list` gives it")
     from mockserver.cli.cassettes import add_commands
 
     add_commands(commands)

@@ -84,6 +84,19 @@ def test_help_names_every_setting_that_has_no_flag_and_every_flag_that_is_no_set
     assert "but --replay and --access-log" in ENV_HELP
 
 
+def test_every_argument_of_every_command_has_its_help() -> None:
+    def arguments(parser: argparse.ArgumentParser, name: str) -> Iterator[tuple[str, argparse.Action]]:
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for command, subparser in action.choices.items():
+                    yield from arguments(subparser, f"{name} {command}")
+            else:
+                yield name, action
+
+    for name, action in arguments(build_parser(), "jimeng-mock"):
+        assert action.help, f"{name} {action.option_strings or action.dest} has no help"
+
+
 def test_parser_requires_a_command() -> None:
     with pytest.raises(SystemExit):
         build_parser().parse_args([])

@@ -177,7 +177,13 @@ def add_verify(commands: Any) -> None:
         help="most requests that could create a paid task to send: every one carrying the key that is not a GET "
         "(the keyed validation probes too); only probes without a key are free (default 0)",
     )
-    verify.add_argument("--timeout", type=float, default=900.0, help="the whole run's time limit in seconds")
+    verify.add_argument(
+        "--timeout",
+        type=float,
+        default=900.0,
+        help="the whole run's time limit in seconds, as the gateway sees time: wall seconds, plus the virtual "
+        "seconds it moves a mock's virtual clock by (default 900)",
+    )
     verify.add_argument("--junit", help="write a JUnit XML report here")
     verify.add_argument("--json", help="write a JSON report here")
     verify.add_argument(

@@ -20,9 +20,9 @@ def add_commands(commands: Any) -> None:
         "lists them, and the report is printed on exit. Result URLs the recorder proxied point at the replay, "
         "which serves their recorded downloads offline.",
     )
-    replay.add_argument("cassette", type=Path)
-    replay.add_argument("--host", default="127.0.0.1")
-    replay.add_argument("--port", type=int, default=8000)
+    replay.add_argument("cassette", type=Path, help="the cassette file: from `record`, or GET /__admin/cassette")
+    replay.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    replay.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
     record = commands.add_parser(
         "record",
         help="record a real gateway through a proxy",
@@ -40,8 +40,13 @@ def add_commands(commands: Any) -> None:
         help="for a gateway that takes signatures (volcengine): the environment variable holding the real AK|SK the "
         "proxy signs each request with (a client signs for the proxy's address, which its signature covers)",
     )
-    record.add_argument("--host", default="127.0.0.1")
-    record.add_argument("--port", type=int, default=8000)
+    record.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address the proxy listens on (default 127.0.0.1; with --sign-with whatever reaches it is signed "
+        "with the real pair)",
+    )
+    record.add_argument("--port", type=int, default=8000, help="port the proxy listens on (default 8000)")
 
 
 def replay(args: argparse.Namespace) -> int:

@@ -17,10 +17,13 @@ from mockserver.gateways import PROVIDER_IDS
 from mockserver.gateways.volcengine.signing import accepted_pairs
 
 ENV_HELP = (
-    "Every flag can also be set as JIMENG_MOCK_<FLAG> (e.g. JIMENG_MOCK_PORT=9000) or in the --config file. "
-    "Limits set only there (README, Security): admin_page_max, clock_earliest, clock_latest, clock_min_scale, "
-    "clock_max_scale, http_max_header_bytes, http_header_timeout, http_body_timeout, http_keep_alive, "
-    "http_max_concurrency."
+    "Every flag but --replay and --access-log can also be set as JIMENG_MOCK_<FLAG> (e.g. JIMENG_MOCK_PORT=9000) or "
+    "in the --config file. Settings with no flag, set only there (README, Configuration and Security): journal_size, "
+    "max_body_bytes, max_json_depth, max_image_pixels, max_scenario_bytes, max_prompt_chars, max_tasks, max_accounts, "
+    "fault_hang_limit, admin_page_max, clock_earliest, clock_latest, clock_min_scale, clock_max_scale, "
+    "http_max_header_bytes, http_header_timeout, http_body_timeout, http_keep_alive, http_max_concurrency, "
+    "callback_hosts, callback_timeout, callback_interval, scenario_paths; in the config file only: providers (each "
+    "gateway's options) and scenario_keys."
 )
 
 
@@ -138,7 +141,7 @@ def build_parser() -> argparse.ArgumentParser:
     scenario_commands = scenarios.add_subparsers(dest="action", required=True)
     scenario_commands.add_parser("list", help="one line per scenario")
     show = scenario_commands.add_parser("show", help="a scenario's file")
-    show.add_argument("name")
+    show.add_argument("name", help="the scenario's name, as `scenarios list` gives it")
     from mockserver.cli.cassettes import add_commands
 
     add_commands(commands)
@@ -174,7 +177,13 @@ def add_verify(commands: Any) -> None:
         help="most requests that could create a paid task to send: every one carrying the key that is not a GET "
         "(the keyed validation probes too); only probes without a key are free (default 0)",
     )
-    verify.add_argument("--timeout", type=float, default=900.0, help="the whole run's time limit in seconds")
+    verify.add_argument(
+        "--timeout",
+        type=float,
+        default=900.0,
+        help="the whole run's time limit in seconds, as the gateway sees time: wall seconds, plus the virtual "
+        "seconds it moves a mock's virtual clock by (default 900)",
+    )
     verify.add_argument("--junit", help="write a JUnit XML report here")
     verify.add_argument("--json", help="write a JSON report here")
     verify.add_argument(
@@ -356,7 +365,7 @@ def banner(settings: Any) -> str:
         f"jimeng-mock listening on {base} (clock: {clock}, seed: {settings.seed}, store: {settings.store}{workers})"
     ]
     lines.append("")
-    width = max(len(p) for p in (*settings.providers, "admin"))
+    width = max(len(p) for p in (*settings.providers, "dashboard"))
     lines += [f"  {pid:<{width}}  {url}" for pid, url in client_urls(base, settings.providers).items()]
     if settings.root_provider:
         lines.append(f"  {'(root)':<{width}}  {base}  -> {settings.root_provider}")
@@ -364,6 +373,7 @@ def banner(settings: Any) -> str:
         lines.append(volcengine_keys(settings))
     guard = " (token required)" if settings.admin_token else ""
     lines.append(f"  {'admin':<{width}}  {base}/__admin{guard}")
+    lines.append(f"  {'dashboard':<{width}}  {base}/__admin/ui/")
     if settings.admin_token is None and settings.allow_open_admin:
         lines += ["", f"warning: the admin API is open to anyone who can reach {settings.host} (--allow-open-admin)"]
     return "\n".join(lines)

@@ -1,8 +1,8 @@
-"""Options of `pytest tests/contract`: the same conformance suite against the mock (default) or a gateway by URL."""
+"""Options of `pytest tests/conformance`: the same conformance suite against the mock (default) or a gateway by URL."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -39,15 +39,23 @@ def budget(request: pytest.FixtureRequest) -> int:
 
 
 @pytest.fixture
-def make_target(request: pytest.FixtureRequest) -> Callable[[str], Target]:
+def make_target(request: pytest.FixtureRequest) -> Iterator[Callable[[str], Target]]:
+    """Targets for the test, closed after it (a target's client holds its connections to the gateway)."""
     config = request.config
+    made: list[Target] = []
 
     def make(provider: str) -> Target:
         if config.getoption("--target") == "mock":
-            return in_process(provider)
-        base_url = config.getoption("--base-url")
-        if not base_url:
+            target = in_process(provider)
+        elif base_url := config.getoption("--base-url"):
+            target = by_url(
+                provider, base_url, config.getoption("--api-key"), mock_admin=config.getoption("--mock-admin")
+            )
+        else:
             raise pytest.UsageError("--target url needs --base-url")
-        return by_url(provider, base_url, config.getoption("--api-key"), mock_admin=config.getoption("--mock-admin"))
+        made.append(target)
+        return target
 
-    return make
+    yield make
+    for target in made:
+        target.close()

@@ -18,7 +18,7 @@ from starlette.testclient import TestClient
 
 from mockserver import MockServer
 from mockserver.cli.main import build_parser
-from mockserver.scenarios import parse
+from mockserver.scenarios import ScenarioLibrary, parse
 from mockserver.server.app import create_app
 from mockserver.server.settings import Settings
 from tests.examples.readme_shell import README, ROOT, Shell, Step, matches, sections
@@ -168,6 +168,28 @@ def test_every_yaml_block_loads(tmp_path: Path) -> None:
     (tmp_path / "mock.yaml").write_text(config, encoding="utf-8")
     settings = Settings.load(config=tmp_path / "mock.yaml", environ={})
     assert settings.seed == 42 and settings.provider_options["crazyrouter"]["url_ttl"] == 3600
+
+
+def test_the_scenario_table_covers_the_library() -> None:
+    """Each row names scenarios (`name`, `prefix_*` (count), or a range `prefix_a` ... `prefix_b`): together every
+    scenario of the library but `default`, and none that is not there."""
+    table = README.split("| scenario | what happens |")[1].split("\n\n")[0]
+    library = set(ScenarioLibrary.load([]).names()) - {"default"}
+    covered: set[str] = set()
+    for row in table.splitlines()[2:]:
+        named = row.split(" | ")[0]
+        for first, last in re.findall(r"`(\w+)` \.\.\. `(\w+)`", named):
+            assert {first, last} <= library, (first, last)
+            covered |= {n for n in library if first <= n <= last and n.startswith(first.rsplit("_", 1)[0])}
+        for name in re.findall(r"`([a-z0-9_*]+)`", named):
+            if name.endswith("*"):
+                matching = {n for n in library if n.startswith(name[:-1])}
+                assert f"`{name}` ({len(matching)})" in row, row
+                covered |= matching
+            else:
+                assert name in library, name
+                covered.add(name)
+    assert library - covered == set()
 
 
 def test_the_conftest_example_gives_settings_the_plugin_takes() -> None:

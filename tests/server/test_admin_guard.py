@@ -126,6 +126,15 @@ def test_a_state_change_needs_a_json_content_type(client: ContractClient, conten
     error_of(client.post("/__admin/reset", headers=headers), 415, "unsupported_media_type")
 
 
+@pytest.mark.parametrize("path", ["/__admin/session", "/__admin/reset", "/__admin/clock/freeze", "/__admin/clock/next"])
+def test_an_empty_json_body_is_an_empty_object(client: ContractClient, path: str) -> None:
+    """What `curl -X POST -H 'Content-Type: application/json' URL` sends to a route that takes no fields."""
+    submit(client, prompt="a cat")  # a task ahead, for clock/next to move to
+    assert client.post(path, content=b"", headers=JSON).status_code == 200
+    advanced = client.post("/__admin/clock/advance", content=b"", headers=JSON)
+    assert error_of(advanced, 400, "bad_request") == 'send {"seconds": <number>}'
+
+
 def test_json_with_a_charset_is_json(client: ContractClient) -> None:
     headers = {"Content-Type": "Application/JSON; charset=utf-8"}
     assert client.post("/__admin/clock/advance", content=b'{"seconds": 1}', headers=headers).status_code == 200

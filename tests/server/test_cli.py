@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -66,6 +68,38 @@ def test_help_explains_every_flag(capsys: pytest.CaptureFixture[str]) -> None:
     for flag in ("--host", "--port", "--provider", "--seed", "--clock", "--time-scale", "--config", "--api-key"):
         assert flag in text
     assert "JIMENG_MOCK_" in text
+
+
+def test_help_names_every_setting_that_has_no_flag_and_every_flag_that_is_no_setting() -> None:
+    from dataclasses import fields
+
+    from mockserver.cli.main import ENV_HELP
+    from mockserver.server.settings import Settings
+
+    commands = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    serve = commands.choices["serve"]
+    aliases = {"provider": "root_provider", "api_key": "api_keys", "config": None}
+    flagged = {aliases.get(action.dest, action.dest) for action in serve._actions if action.option_strings}
+    settings = {field.name for field in fields(Settings)}
+    named = set(re.findall(r"\b[a-z]+(?:_[a-z]+)+\b|\bproviders\b", ENV_HELP))
+    assert settings - flagged - {"provider_options"} <= named, "a setting with no flag that --help does not name"
+    assert "providers" in named  # the config file's name for provider_options
+    not_settings = {dest for dest in flagged if dest is not None and dest != "help"} - settings
+    assert not_settings == {"replay", "access_log"}
+    assert "but --replay and --access-log" in ENV_HELP
+
+
+def test_every_argument_of_every_command_has_its_help() -> None:
+    def arguments(parser: argparse.ArgumentParser, name: str) -> Iterator[tuple[str, argparse.Action]]:
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for command, subparser in action.choices.items():
+                    yield from arguments(subparser, f"{name} {command}")
+            else:
+                yield name, action
+
+    for name, action in arguments(build_parser(), "jimeng-mock"):
+        assert action.help, f"{name} {action.option_strings or action.dest} has no help"
 
 
 def test_parser_requires_a_command() -> None:
@@ -295,6 +329,17 @@ print(json.dumps({"statuses": sorted(statuses), "requests": 200 * len(kinds), "k
     figures = json.loads(answer.stdout)
     assert 200 in figures["statuses"] and any(400 <= status < 500 for status in figures["statuses"])
     assert figures["kept"] < 500, figures  # one object a request would be 6,000 and more
+
+
+def test_the_banner_names_the_dashboard() -> None:
+    from mockserver.cli.main import banner
+    from mockserver.server.settings import Settings
+
+    lines = banner(Settings(port=8123, providers=("ark",))).splitlines()
+    assert "  admin      http://127.0.0.1:8123/__admin" in lines
+    assert "  dashboard  http://127.0.0.1:8123/__admin/ui/" in lines
+    with running("--clock", "virtual") as (base, _):
+        assert "<html" in httpx.get(f"{base}/__admin/ui/").text  # the page it names is there
 
 
 def test_the_banner_says_whether_the_admin_api_wants_a_token() -> None:

@@ -101,6 +101,19 @@ def run_to_end(client: ContractClient, task_id: str, step: float = 5.0, limit: f
     return seen
 
 
+def deleted_meanwhile(client: ContractClient) -> None:
+    """Make the engine's deletes find their task deleted by another request first (a race across requests or
+    workers): each deletes it, then tries again, and answers what the second try found."""
+    engine = client.runtime.engine
+    delete = engine.adelete
+
+    async def second_delete(provider: str, task_id: str) -> bool:
+        assert await delete(provider, task_id)
+        return await delete(provider, task_id)
+
+    engine.adelete = second_delete  # type: ignore[method-assign]
+
+
 def dumps(value: Any) -> str:
     return json.dumps(value, sort_keys=True)
 

@@ -11,7 +11,7 @@ import pytest
 from mockserver.contracts.contract import load_contract
 from mockserver.gateways.ark.models import Catalogue
 from tests.gateways.ark.helpers import AUTH, PRO, TASKS, create_body
-from tests.support import ContractClient, make_client, png_base64
+from tests.support import ContractClient, deleted_meanwhile, make_client, png_base64
 
 
 @pytest.fixture
@@ -264,14 +264,7 @@ def test_delete_refuses_a_running_task_and_removes_a_finished_one(client: Contra
 def test_a_delete_that_finds_the_finished_task_deleted_meanwhile_is_a_404(client: ContractClient) -> None:
     task_id = create(client, create_body())
     finish(client, task_id)
-    engine = client.runtime.engine
-    delete = engine.adelete
-
-    async def deleted_meanwhile(provider: str, task_id: str) -> bool:  # another request's delete lands first
-        assert await delete(provider, task_id)
-        return await delete(provider, task_id)
-
-    engine.adelete = deleted_meanwhile  # type: ignore[method-assign]
+    deleted_meanwhile(client)
     refused = client.delete(f"{TASKS}/{task_id}", headers=AUTH)
     assert refused.status_code == 404 and error_of(refused)["code"] == "ResourceNotFound"
 

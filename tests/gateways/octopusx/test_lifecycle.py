@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from tests.gateways.octopusx.support import VIDEOS, create, created_id, error_body, finish, retrieve
-from tests.support import AUTH, ContractClient, make_client
+from tests.support import AUTH, ContractClient, deleted_meanwhile, make_client
 
 
 def content(client: ContractClient, video_id: str, variant: str | None = None) -> httpx2.Response:
@@ -225,12 +225,5 @@ def test_a_delete_that_finds_the_video_deleted_meanwhile_answers_as_for_an_unkno
 ) -> None:
     video_id = created_id(create(client))
     finish(client, video_id)
-    engine = client.runtime.engine
-    delete = engine.adelete
-
-    async def deleted_meanwhile(provider: str, task_id: str) -> bool:  # another request's delete lands first
-        assert await delete(provider, task_id)
-        return await delete(provider, task_id)
-
-    engine.adelete = deleted_meanwhile  # type: ignore[method-assign]
+    deleted_meanwhile(client)
     assert error_body(client.delete(f"{VIDEOS}/{video_id}", headers=AUTH), 400)["code"] == "task_not_exist"

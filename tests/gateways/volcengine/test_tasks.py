@@ -21,7 +21,7 @@ from tests.gateways.volcengine.helpers import (
     submit,
     task_id_of,
 )
-from tests.support import ContractClient, make_client
+from tests.support import ContractClient, deleted_meanwhile, make_client
 
 TIMINGS = {"in_queue": 1, "generating": 100}
 
@@ -80,14 +80,7 @@ def test_a_cancel_that_finds_the_task_cancelled_meanwhile_answers_as_for_an_unkn
     client: ContractClient,
 ) -> None:
     task_id = task_id_of(submit(client, prompt="a cat"))
-    engine = client.runtime.engine
-    delete = engine.adelete
-
-    async def cancelled_meanwhile(provider: str, task_id: str) -> bool:  # another request's cancel lands first
-        assert await delete(provider, task_id)
-        return await delete(provider, task_id)
-
-    engine.adelete = cancelled_meanwhile  # type: ignore[method-assign]
+    deleted_meanwhile(client)
     code, message = business_error(call(client, CANCEL, {"req_key": T2V, "task_id": task_id}), 400)
     assert f"no task {task_id}" in message  # and its queue slot is not freed a second time
     assert code == business_error(call(client, CANCEL, {"req_key": T2V, "task_id": "123"}), 400)[0]

@@ -97,7 +97,9 @@ class Settings:
     http_header_timeout: float = 10.0
     """Seconds a connection has to send a request's headers, from its first byte (or from connecting)."""
     http_body_timeout: float = 60.0
-    """Seconds a request has to send its whole body, from the moment the mock starts reading it (408 past it)."""
+    """Seconds a request has to send the rest of its body once its headers have arrived without it, counted again
+    while the mock is not reading it (a request queued behind another, a body awaited after `Expect: 100-continue`):
+    408 past it."""
     http_keep_alive: int = 5
     """Seconds an idle keep-alive connection stays open."""
     http_max_concurrency: int = 1000
@@ -170,10 +172,7 @@ class Settings:
         for name in ("admin_page_max", "http_max_header_bytes", "http_keep_alive", "http_max_concurrency"):
             if getattr(self, name) < 1:
                 raise SettingsError(f"{name} must be at least 1")
-        for name in ("http_header_timeout", "http_body_timeout"):
-            if not 0 < getattr(self, name) < math.inf:
-                raise SettingsError(f"{name} must be a positive number of seconds")
-        for name in ("callback_timeout", "callback_interval"):
+        for name in ("http_header_timeout", "http_body_timeout", "callback_timeout", "callback_interval"):
             if not 0 < getattr(self, name) < math.inf:
                 raise SettingsError(f"{name} must be a positive number of seconds")
 
